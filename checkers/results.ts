@@ -1,0 +1,65 @@
+// The shape of results.json (../shared/design.md): what the checkers found, the verdict, stats.
+
+/** `true` valid, `false` anomalies that count, `"unknown"`: the history cannot support a verdict. */
+export type Verdict = true | false | "unknown";
+
+/** One case of an anomaly, with enough evidence to follow it back into the history. */
+export interface Anomaly {
+  type: string;
+  key?: string;
+  /** Indices (op.index) of the ops involved, in history order. */
+  ops: number[];
+  offsets?: number[];
+  values?: number[];
+  /** One sentence a person can follow, e.g. "process 3 sent 17 to t0/1 (op 120, ok at offset 9) but ...". */
+  explanation: string;
+  [detail: string]: unknown;
+}
+
+export interface LatencyPoint {
+  /** Seconds since the test started (completion time). */
+  t: number;
+  /** Milliseconds from invoke to completion. */
+  ms: number;
+  f: string;
+  type: "ok" | "fail" | "info";
+}
+
+export interface Stats {
+  /** f → {ok, fail, info} completion counts. */
+  counts: Record<string, { ok: number; fail: number; info: number }>;
+  durationSeconds: number;
+  /** Completed client ops per second over the whole run, and ok ones. */
+  throughput: { all: number; ok: number };
+  /** f → latency quantiles in milliseconds. */
+  latency: Record<string, { p50: number; p90: number; p99: number; max: number }>;
+  /** Sampled latency points for plots (bounded). */
+  latencyPoints: LatencyPoint[];
+  /** Completions per second, bucketed per second: t → {ok, fail, info}. */
+  rate: { t: number; ok: number; fail: number; info: number }[];
+  /** Realtime lag samples: seconds behind the newest acknowledged send of a key, per poll. */
+  lag: { t: number; process: number; key: string; seconds: number }[];
+  /** Number of acknowledged-but-not-yet-seen messages over time. */
+  unseen: { t: number; count: number }[];
+  /** Fault windows [start, end] in seconds, from nemesis ops. */
+  faultWindows: { start: number; end: number; f: string; value?: unknown }[];
+  /** Fraction of client ops that were ok, inside fault windows vs outside. */
+  availability: { inFaults: number | null; outsideFaults: number | null };
+}
+
+export interface Results {
+  valid: Verdict;
+  /** Every anomaly type found, sorted. */
+  "anomaly-types": string[];
+  /** Those that count in this mode, sorted. */
+  "bad-anomaly-types": string[];
+  /** type → condensed list of cases (a bounded number per type). */
+  anomalies: Record<string, Anomaly[]>;
+  /** type → total count before condensing. */
+  counts: Record<string, number>;
+  /** Why the verdict is "unknown", when it is. */
+  "unknown-reasons"?: string[];
+  /** The mode the verdict was decided in, and where it came from. */
+  mode: { subscribe: boolean; transactional: boolean; source: "test.json" | "inferred" };
+  stats: Stats;
+}
