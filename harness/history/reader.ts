@@ -1,0 +1,800 @@
+// Streaming, validating reader of history.jsonl (../shared/design.md). It never holds the file
+// as a string: it reads chunks into a Buffer and decodes each line into one reused ParsedOp —
+// flat typed arrays of micro-op entries, keys interned to small ints — so checking a 10M-op
+// history keeps no Op objects. Lines go through a scanner specialised to the format; anything
+// unusual (escapes, odd shapes, a broken line) falls back to JSON.parse plus the same
+// validation as in-memory ops, which names the first bad line by number.
+
+import { open } from "node:fs/promises";
+import { KcError } from "../errors.ts";
+import type { Op } from "./op.ts";
+
+export const T_INVOKE = 0;
+export const T_OK = 1;
+export const T_FAIL = 2;
+export const T_INFO = 3;
+export const TYPE_NAMES = ["invoke", "ok", "fail", "info"] as const;
+
+export const F_SEND = 0;
+export const F_POLL = 1;
+export const F_TXN = 2;
+export const F_ASSIGN = 3;
+export const F_SUBSCRIBE = 4;
+export const F_CRASH = 5;
+/** Any other function: nemesis ops, or client extras such as "debug-topic-partitions". */
+export const F_OTHER = 6;
+export const F_NAMES = ["send", "poll", "txn", "assign", "subscribe", "crash"] as const;
+
+/** Entry kinds: a send micro-op, or one [offset, value] pair returned by a poll. */
+export const E_SEND = 0;
+export const E_READ = 1;
+
+const V_NONE = 0;
+const V_MOPS = 1;
+const V_STRINGS = 2;
+const V_EMPTY = 3;
+const V_OTHER = 4;
+
+export const HISTORY_MALFORMED = "KC_HISTORY_MALFORMED";
+export const HISTORY_UNREADABLE = "KC_HISTORY_UNREADABLE";
+
+const FORMAT_HINT =
+  "Each line of history.jsonl must be one JSON object in the format of design.md (index, time, process, type, f, value). Fix or delete the line; a line cut short by a crash is tolerated only at the very end of the file.";
+
+export function malformed(where: string, problem: string): KcError {
+  return new KcError(HISTORY_MALFORMED, `${where}: ${problem}`, { hint: FORMAT_HINT });
+}
+
+/** Interns key strings ("t0/1") to dense ints; recognises repeated keys by their bytes. */
+export class KeyTable {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly bytes: Buffer[] = [];
+  private readonly cache = new Int32Array(4096).fill(-1);
+
+  intern(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+      this.bytes.push(Buffer.from(name, "utf8"));
+    }
+    return id;
+  }
+
+  /** The id of the key spelled by buf[s, e) (no escapes), without decoding it when seen before. */
+  internBytes(buf: Buffer, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const slot = (h ^ (h >>> 13)) & 4095;
+    const id = this.cache[slot];
+    if (id >= 0) {
+      const b = this.bytes[id];
+      if (b.length === e - s) {
+        let same = true;
+        for (let i = 0; i < b.length; i++)
+          if (b[i] !== buf[s + i]) {
+            same = false;
+            break;
+          }
+        if (same) return id;
+      }
+    }
+    const fresh = this.intern(buf.toString("utf8", s, e));
+    this.cache[slot] = fresh;
+    return fresh;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+}
+
+/**
+ * One decoded line. Reused from line to line: copy out what you keep. Micro-op contents are
+ * flattened into entries: a send gives one entry (offset NaN when unknown), a poll one entry per
+ * [offset, value] pair it returned.
+ */
+export class ParsedOp {
+  /** 1-based line number in the file (or position + 1 for in-memory ops). */
+  line = 0;
+  index = 0;
+  time = 0;
+  process = 0;
+  nemesis = false;
+  type = 0;
+  f = 0;
+  fName = "";
+  /** Number of micro-ops, and how many were sends / polls. */
+  mops = 0;
+  sendMops = 0;
+  pollMops = 0;
+  /** Entries: kind (E_SEND/E_READ), micro-op position, key id, offset (NaN unknown), value. */
+  n = 0;
+  kind = new Uint8Array(64);
+  mop = new Int32Array(64);
+  key = new Int32Array(64);
+  offset = new Float64Array(64);
+  value = new Float64Array(64);
+  /** Key ids for assign/subscribe. */
+  keyIds: number[] = [];
+  /** Keys named in a rebalance-log, if any. */
+  rebalanceKeys: number[] | null = null;
+  seekToBeginning = false;
+  error: string | undefined = undefined;
+  /** The value of a nemesis (or other non-client) op, decoded. */
+  otherValue: unknown = undefined;
+  /** Scratch for the scanner. */
+  valueKind = V_NONE;
+  strs: string[] = [];
+
+  reset(): void {
+    this.process = 0;
+    this.nemesis = false;
+    this.type = -1;
+    this.f = -1;
+    this.fName = "";
+    this.mops = 0;
+    this.sendMops = 0;
+    this.pollMops = 0;
+    this.n = 0;
+    this.keyIds.length = 0;
+    this.rebalanceKeys = null;
+    this.seekToBeginning = false;
+    this.error = undefined;
+    this.otherValue = undefined;
+    this.valueKind = V_NONE;
+    this.strs.length = 0;
+    this.index = -1;
+    this.time = NaN;
+  }
+
+  addEntry(kind: number, mop: number, key: number, offset: number, value: number): void {
+    const i = this.n;
+    if (i === this.kind.length) this.grow();
+    this.kind[i] = kind;
+    this.mop[i] = mop;
+    this.key[i] = key;
+    this.offset[i] = offset;
+    this.value[i] = value;
+    this.n = i + 1;
+  }
+
+  private grow(): void {
+    const c = this.kind.length * 2;
+    const k = new Uint8Array(c);
+    k.set(this.kind);
+    this.kind = k;
+    const m = new Int32Array(c);
+    m.set(this.mop);
+    this.mop = m;
+    const y = new Int32Array(c);
+    y.set(this.key);
+    this.key = y;
+    const o = new Float64Array(c);
+    o.set(this.offset);
+    this.offset = o;
+    const v = new Float64Array(c);
+    v.set(this.value);
+    this.value = v;
+  }
+
+  get typeName(): string {
+    return TYPE_NAMES[this.type];
+  }
+  get fLabel(): string {
+    return this.f === F_OTHER ? this.fName : F_NAMES[this.f];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path: a scanner over the bytes of one line. It handles the shapes the harness writes and
+// bails out (returns false) on anything else; the caller then takes the JSON.parse path.
+
+const BAIL = { bail: true };
+const isWs = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+
+class Scanner {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
+  end = 0;
+  /** Slice of a value kept for a lazy JSON.parse (nemesis values, rebalance-log). */
+  otherS = 0;
+  otherE = 0;
+  rebS = -1;
+  rebE = -1;
+
+  ws(): void {
+    const b = this.buf;
+    let p = this.pos;
+    while (p < this.end && isWs(b[p])) p++;
+    this.pos = p;
+  }
+  expect(c: number): void {
+    this.ws();
+    if (this.buf[this.pos] !== c || this.pos >= this.end) throw BAIL;
+    this.pos++;
+  }
+  /** Scans a string without escapes; leaves pos after the closing quote; returns its start. */
+  str(): number {
+    this.ws();
+    const b = this.buf;
+    if (b[this.pos] !== 0x22) throw BAIL;
+    const s = ++this.pos;
+    let p = s;
+    while (p < this.end) {
+      const c = b[p];
+      if (c === 0x22) {
+        this.pos = p + 1;
+        return s;
+      }
+      if (c === 0x5c) throw BAIL;
+      p++;
+    }
+    throw BAIL;
+  }
+  num(): number {
+    this.ws();
+    const b = this.buf;
+    let p = this.pos;
+    const s = p;
+    let neg = false;
+    if (b[p] === 0x2d) {
+      neg = true;
+      p++;
+    }
+    let n = 0;
+    const d0 = p;
+    while (p < this.end) {
+      const c = b[p] - 0x30;
+      if (c < 0 || c > 9) break;
+      n = n * 10 + c;
+      p++;
+    }
+    if (p === d0) throw BAIL;
+    const c = b[p];
+    if (c === 0x2e || c === 0x65 || c === 0x45 || p - d0 > 15) {
+      while (p < this.end && !isWs(b[p]) && b[p] !== 0x2c && b[p] !== 0x5d && b[p] !== 0x7d) p++;
+      this.pos = p;
+      const x = Number(b.latin1Slice(s, p));
+      if (Number.isNaN(x)) throw BAIL;
+      return x;
+    }
+    this.pos = p;
+    return neg ? -n : n;
+  }
+  /** Skips any JSON value. */
+  skip(): void {
+    this.ws();
+    const b = this.buf;
+    const c = b[this.pos];
+    if (c === 0x22) {
+      const s = this.pos + 1;
+      let p = s;
+      while (p < this.end && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
+      if (p >= this.end) throw BAIL;
+      this.pos = p + 1;
+    } else if (c === 0x5b || c === 0x7b) {
+      let depth = 0;
+      let p = this.pos;
+      while (p < this.end) {
+        const d = b[p];
+        if (d === 0x22) {
+          p++;
+          while (p < this.end && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
+        } else if (d === 0x5b || d === 0x7b) depth++;
+        else if (d === 0x5d || d === 0x7d) {
+          if (--depth === 0) {
+            this.pos = p + 1;
+            return;
+          }
+        }
+        p++;
+      }
+      throw BAIL;
+    } else {
+      let p = this.pos;
+      while (p < this.end && !isWs(b[p]) && b[p] !== 0x2c && b[p] !== 0x5d && b[p] !== 0x7d) p++;
+      if (p === this.pos) throw BAIL;
+      this.pos = p;
+    }
+  }
+  peek(): number {
+    this.ws();
+    return this.pos < this.end ? this.buf[this.pos] : -1;
+  }
+  eq(s: number, lit: string): boolean {
+    const b = this.buf;
+    if (b[s + lit.length] !== 0x22) return false;
+    for (let i = 0; i < lit.length; i++) if (b[s + i] !== lit.charCodeAt(i)) return false;
+    return true;
+  }
+
+  line(buf: Buffer, s: number, e: number, p: ParsedOp, keys: KeyTable): boolean {
+    this.buf = buf;
+    this.pos = s;
+    this.end = e;
+    this.rebS = -1;
+    try {
+      this.object(p, keys);
+      this.ws();
+      if (this.pos !== this.end) return false;
+    } catch (err) {
+      if (err === BAIL) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  private object(p: ParsedOp, keys: KeyTable): void {
+    this.expect(0x7b);
+    if (this.peek() === 0x7d) throw BAIL;
+    for (;;) {
+      const ks = this.str();
+      const klen = this.pos - 1 - ks;
+      this.expect(0x3a);
+      const b = this.buf;
+      const c0 = b[ks];
+      if (klen === 5 && c0 === 0x69 && this.eq(ks, "index")) p.index = this.num();
+      else if (klen === 4 && c0 === 0x74 && b[ks + 1] === 0x69 && this.eq(ks, "time")) p.time = this.num();
+      else if (klen === 7 && c0 === 0x70 && this.eq(ks, "process")) {
+        if (this.peek() === 0x22) {
+          const s = this.str();
+          if (!this.eq(s, "nemesis") || this.pos - 1 - s !== 7) throw BAIL;
+          p.nemesis = true;
+        } else p.process = this.num();
+      } else if (klen === 4 && c0 === 0x74 && this.eq(ks, "type")) {
+        const s = this.str();
+        const len = this.pos - 1 - s;
+        const c = b[s];
+        if (len === 2 && c === 0x6f && b[s + 1] === 0x6b) p.type = T_OK;
+        else if (len === 6 && c === 0x69 && this.eq(s, "invoke")) p.type = T_INVOKE;
+        else if (len === 4 && c === 0x69 && this.eq(s, "info")) p.type = T_INFO;
+        else if (len === 4 && c === 0x66 && this.eq(s, "fail")) p.type = T_FAIL;
+        else throw BAIL;
+      } else if (klen === 1 && c0 === 0x66) {
+        const s = this.str();
+        const len = this.pos - 1 - s;
+        const c = b[s];
+        if (len === 4 && c === 0x73 && this.eq(s, "send")) p.f = F_SEND;
+        else if (len === 4 && c === 0x70 && this.eq(s, "poll")) p.f = F_POLL;
+        else if (len === 3 && c === 0x74 && this.eq(s, "txn")) p.f = F_TXN;
+        else if (len === 6 && c === 0x61 && this.eq(s, "assign")) p.f = F_ASSIGN;
+        else if (len === 9 && c === 0x73 && this.eq(s, "subscribe")) p.f = F_SUBSCRIBE;
+        else if (len === 5 && c === 0x63 && this.eq(s, "crash")) p.f = F_CRASH;
+        else {
+          if (len === 0) throw BAIL;
+          p.f = F_OTHER;
+          p.fName = b.toString("utf8", s, s + len);
+        }
+      } else if (klen === 5 && c0 === 0x76 && this.eq(ks, "value")) this.value(p, keys);
+      else if (klen === 5 && c0 === 0x65 && this.eq(ks, "error")) {
+        if (this.peek() === 0x22) {
+          const s = this.str();
+          p.error = b.toString("utf8", s, this.pos - 1);
+        } else {
+          const s = this.pos;
+          this.skip();
+          p.error = JSON.stringify(JSON.parse(b.toString("utf8", s, this.pos)));
+        }
+      } else if (klen === 13 && this.eq(ks, "rebalance-log")) {
+        this.ws();
+        this.rebS = this.pos;
+        this.skip();
+        this.rebE = this.pos;
+      } else if (klen === 17 && this.eq(ks, "seek-to-beginning")) {
+        const c = this.peek();
+        this.skip();
+        p.seekToBeginning = c === 0x74;
+      } else this.skip();
+      this.ws();
+      const c = this.buf[this.pos++];
+      if (c === 0x2c) continue;
+      if (c === 0x7d) return;
+      throw BAIL;
+    }
+  }
+
+  private value(p: ParsedOp, keys: KeyTable): void {
+    const b = this.buf;
+    this.ws();
+    this.otherS = this.pos;
+    if (b[this.pos] !== 0x5b) {
+      this.skip();
+      this.otherE = this.pos;
+      p.valueKind = V_OTHER;
+      return;
+    }
+    this.pos++;
+    const c = this.peek();
+    if (c === 0x5d) {
+      this.pos++;
+      p.valueKind = V_EMPTY;
+      this.otherE = this.pos;
+      return;
+    }
+    if (c === 0x22) {
+      p.valueKind = V_STRINGS;
+      for (;;) {
+        const s = this.str();
+        p.strs.push(b.toString("utf8", s, this.pos - 1));
+        this.ws();
+        const d = b[this.pos++];
+        if (d === 0x2c) continue;
+        if (d === 0x5d) break;
+        throw BAIL;
+      }
+      this.otherE = this.pos;
+      return;
+    }
+    if (c !== 0x5b) {
+      this.pos = this.otherS;
+      this.skip();
+      this.otherE = this.pos;
+      p.valueKind = V_OTHER;
+      return;
+    }
+    p.valueKind = V_MOPS;
+    let m = 0;
+    for (;;) {
+      this.expect(0x5b);
+      const s = this.str();
+      const len = this.pos - 1 - s;
+      if (len === 4 && b[s] === 0x73 && this.eq(s, "send")) {
+        this.expect(0x2c);
+        const ks = this.str();
+        const key = keys.internBytes(b, ks, this.pos - 1);
+        this.expect(0x2c);
+        if (this.peek() === 0x5b) {
+          this.pos++;
+          let off: number;
+          if (this.peek() === 0x6e) {
+            this.skip();
+            off = NaN;
+          } else off = this.num();
+          this.expect(0x2c);
+          const v = this.num();
+          this.expect(0x5d);
+          p.addEntry(E_SEND, m, key, off, v);
+        } else p.addEntry(E_SEND, m, key, NaN, this.num());
+        p.sendMops++;
+      } else if (len === 4 && b[s] === 0x70 && this.eq(s, "poll")) {
+        p.pollMops++;
+        if (this.peek() === 0x2c) {
+          this.pos++;
+          this.expect(0x7b);
+          if (this.peek() === 0x7d) this.pos++;
+          else
+            for (;;) {
+              const ks = this.str();
+              const key = keys.internBytes(b, ks, this.pos - 1);
+              this.expect(0x3a);
+              this.expect(0x5b);
+              if (this.peek() === 0x5d) this.pos++;
+              else
+                for (;;) {
+                  this.expect(0x5b);
+                  let off: number;
+                  if (this.peek() === 0x6e) {
+                    this.skip();
+                    off = NaN;
+                  } else off = this.num();
+                  this.expect(0x2c);
+                  const v = this.num();
+                  this.expect(0x5d);
+                  p.addEntry(E_READ, m, key, off, v);
+                  this.ws();
+                  const d = b[this.pos++];
+                  if (d === 0x2c) continue;
+                  if (d === 0x5d) break;
+                  throw BAIL;
+                }
+              this.ws();
+              const d = b[this.pos++];
+              if (d === 0x2c) continue;
+              if (d === 0x7d) break;
+              throw BAIL;
+            }
+        }
+      } else throw BAIL;
+      this.expect(0x5d);
+      m++;
+      this.ws();
+      const d = b[this.pos++];
+      if (d === 0x2c) continue;
+      if (d === 0x5d) break;
+      throw BAIL;
+    }
+    p.mops = m;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slow path and in-memory ops: validate a decoded object and fill the ParsedOp from it.
+
+const isInt = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
+const show = (x: unknown): string => {
+  const s = JSON.stringify(x);
+  return s === undefined ? String(x) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+/** Fills p from a decoded op object, validating every field; `where` prefixes error messages. */
+export function fillFromObject(o: unknown, p: ParsedOp, keys: KeyTable, where: string): void {
+  p.reset();
+  if (typeof o !== "object" || o === null || Array.isArray(o)) throw malformed(where, `expected a JSON object, got ${show(o)}`);
+  const op = o as Record<string, unknown>;
+  if (!isInt(op.index) || op.index < 0) throw malformed(where, `"index" must be a non-negative integer, got ${show(op.index)}`);
+  p.index = op.index;
+  if (typeof op.time !== "number" || !Number.isFinite(op.time) || op.time < 0)
+    throw malformed(where, `"time" must be a non-negative number of nanoseconds, got ${show(op.time)}`);
+  p.time = op.time;
+  if (op.process === "nemesis") p.nemesis = true;
+  else if (isInt(op.process) && op.process >= 0) p.process = op.process;
+  else throw malformed(where, `"process" must be a non-negative integer or "nemesis", got ${show(op.process)}`);
+  const t = TYPE_NAMES.indexOf(op.type as never);
+  if (t < 0) throw malformed(where, `"type" must be one of invoke, ok, fail, info; got ${show(op.type)}`);
+  p.type = t;
+  if (typeof op.f !== "string" || op.f === "") throw malformed(where, `"f" must be a non-empty string, got ${show(op.f)}`);
+  const f = F_NAMES.indexOf(op.f as never);
+  p.f = f < 0 ? F_OTHER : f;
+  if (f < 0) p.fName = op.f;
+  if (op.error !== undefined) p.error = typeof op.error === "string" ? op.error : JSON.stringify(op.error);
+  p.seekToBeginning = op["seek-to-beginning"] === true;
+  const rb = op["rebalance-log"];
+  if (rb !== undefined && rb !== null) p.rebalanceKeys = rebalanceKeysOf(rb, keys, where);
+  const value = op.value;
+  if (p.nemesis || p.f === F_OTHER || p.f === F_CRASH) {
+    p.otherValue = value;
+    return;
+  }
+  if (p.f === F_ASSIGN || p.f === F_SUBSCRIBE) {
+    if (!Array.isArray(value) || !value.every((k) => typeof k === "string"))
+      throw malformed(where, `the value of ${op.f} must be a list of keys (strings), got ${show(value)}`);
+    for (const k of value) p.keyIds.push(keys.intern(k));
+    return;
+  }
+  // send, poll, txn: a list of micro-ops.
+  if (!Array.isArray(value)) throw malformed(where, `the value of ${op.f} must be a list of micro-ops, got ${show(value)}`);
+  value.forEach((mop, m) => {
+    const at = `${where}: micro-op ${m} (${show(mop)})`;
+    if (!Array.isArray(mop) || (mop[0] !== "send" && mop[0] !== "poll")) throw malformed(at, `expected ["send", key, value] or ["poll", ...]`);
+    if (mop[0] === "send") {
+      if (mop.length !== 3 || typeof mop[1] !== "string") throw malformed(at, `a send is ["send", key, value] or ["send", key, [offset, value]]`);
+      const key = keys.intern(mop[1]);
+      const v = mop[2];
+      if (isInt(v)) p.addEntry(E_SEND, m, key, NaN, v);
+      else if (Array.isArray(v) && v.length === 2 && (isInt(v[0]) || v[0] === null) && isInt(v[1]))
+        p.addEntry(E_SEND, m, key, v[0] === null ? NaN : v[0], v[1]);
+      else throw malformed(at, `the sent value must be an integer or [offset, value] of integers`);
+      p.sendMops++;
+    } else {
+      if (mop.length > 2) throw malformed(at, `a poll is ["poll"] or ["poll", {key: [[offset, value], ...]}]`);
+      p.pollMops++;
+      if (mop.length === 2) {
+        const r = mop[1];
+        if (typeof r !== "object" || r === null || Array.isArray(r)) throw malformed(at, `poll results must be an object {key: [[offset, value], ...]}`);
+        for (const [k, pairs] of Object.entries(r)) {
+          if (!Array.isArray(pairs)) throw malformed(at, `poll results for key ${show(k)} must be a list of [offset, value] pairs`);
+          const key = keys.intern(k);
+          for (const pair of pairs) {
+            if (!Array.isArray(pair) || pair.length !== 2 || !(isInt(pair[0]) || pair[0] === null) || !isInt(pair[1]))
+              throw malformed(at, `poll result ${show(pair)} for key ${show(k)} is not an [offset, value] pair of integers`);
+            p.addEntry(E_READ, m, key, pair[0] === null ? NaN : pair[0], pair[1]);
+          }
+        }
+      }
+    }
+  });
+  p.mops = value.length;
+  checkMopsMatchF(p, where);
+}
+
+function rebalanceKeysOf(rb: unknown, keys: KeyTable, where: string): number[] {
+  const out: number[] = [];
+  const add = (k: unknown) => {
+    if (typeof k === "string") out.push(keys.intern(k));
+  };
+  if (!Array.isArray(rb)) throw malformed(where, `"rebalance-log" must be a list of rebalance events, got ${show(rb)}`);
+  for (const ev of rb) {
+    if (typeof ev === "string") add(ev);
+    else if (Array.isArray(ev)) ev.forEach(add);
+    else if (typeof ev === "object" && ev !== null) {
+      const r = ev as Record<string, unknown>;
+      for (const field of ["keys", "assigned", "revoked", "lost"]) if (Array.isArray(r[field])) (r[field] as unknown[]).forEach(add);
+    }
+  }
+  return out;
+}
+
+function checkMopsMatchF(p: ParsedOp, where: string): void {
+  if (p.f === F_SEND && p.pollMops > 0) throw malformed(where, `an op with f "send" may hold only send micro-ops; use f "txn" for mixed ops`);
+  if (p.f === F_POLL && p.sendMops > 0) throw malformed(where, `an op with f "poll" may hold only poll micro-ops; use f "txn" for mixed ops`);
+}
+
+/** After a fast-path scan: checks what the scanner could not, and converts the value kinds. */
+function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
+  if (p.index < 0 || !Number.isInteger(p.index) || !(p.time >= 0) || p.type < 0 || p.f < 0) return false;
+  if (!p.nemesis && (!Number.isInteger(p.process) || p.process < 0)) return false;
+  if (s.rebS >= 0) {
+    try {
+      p.rebalanceKeys = rebalanceKeysOf(JSON.parse(s.buf.toString("utf8", s.rebS, s.rebE)), keys, "");
+    } catch {
+      return false;
+    }
+  }
+  const vk = p.valueKind;
+  if (p.nemesis || p.f === F_OTHER || p.f === F_CRASH) {
+    if (p.n > 0) p.n = 0;
+    if (vk === V_STRINGS) p.otherValue = p.strs.slice();
+    else if (vk === V_EMPTY) p.otherValue = [];
+    else if (vk !== V_NONE) p.otherValue = JSON.parse(s.buf.toString("utf8", s.otherS, s.otherE));
+    return true;
+  }
+  if (p.f === F_ASSIGN || p.f === F_SUBSCRIBE) {
+    if (vk === V_EMPTY) return true;
+    if (vk !== V_STRINGS) return false;
+    for (const k of p.strs) p.keyIds.push(keys.intern(k));
+    return true;
+  }
+  if (vk === V_EMPTY) return true;
+  if (vk !== V_MOPS) return false;
+  for (let i = 0; i < p.n; i++) {
+    const o = p.offset[i];
+    if (!Number.isInteger(p.value[i]) || (o === o && !Number.isInteger(o))) return false;
+  }
+  if ((p.f === F_SEND && p.pollMops > 0) || (p.f === F_POLL && p.sendMops > 0)) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-line checks: dense indices, and each completion following its process's invocation.
+
+interface Pending {
+  f: number;
+  fName: string;
+  line: number;
+}
+
+export class HistoryValidator {
+  private next = 0;
+  private readonly pending = new Map<number, Pending>();
+  constructor(private readonly label: (line: number) => string) {}
+
+  check(p: ParsedOp): void {
+    if (p.index !== this.next)
+      throw malformed(this.label(p.line), `"index" is ${p.index} but should be ${this.next}: indices must be 0, 1, 2, … in file order`);
+    this.next++;
+    if (p.nemesis) return;
+    const cur = this.pending.get(p.process);
+    if (p.type === T_INVOKE) {
+      if (cur) throw malformed(this.label(p.line), `process ${p.process} invokes a new op while its op at ${this.label(cur.line)} has not completed; a process has at most one op in flight`);
+      this.pending.set(p.process, { f: p.f, fName: p.fName, line: p.line });
+    } else {
+      if (!cur) throw malformed(this.label(p.line), `${TYPE_NAMES[p.type]} completion of process ${p.process} without a preceding invocation by that process`);
+      if (cur.f !== p.f || cur.fName !== p.fName)
+        throw malformed(this.label(p.line), `completion has f ${JSON.stringify(p.fLabel)} but process ${p.process} invoked ${JSON.stringify(cur.f === F_OTHER ? cur.fName : F_NAMES[cur.f])} at ${this.label(cur.line)}`);
+      this.pending.delete(p.process);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ReadSummary {
+  /** Ops read. */
+  ops: number;
+  /** Lines that went through JSON.parse rather than the fast scanner. */
+  slowLines: number;
+  warnings: string[];
+}
+
+export interface ReadOptions {
+  /** Skip the fast scanner (for tests and benchmarks). */
+  slowOnly?: boolean;
+  chunkBytes?: number;
+}
+
+/**
+ * Streams a history file, calling onOp for every op in order with a reused ParsedOp. Throws
+ * KcError KC_HISTORY_MALFORMED naming the first bad line, KC_HISTORY_UNREADABLE if the file
+ * cannot be read. A last line cut short (no newline, not valid JSON) is skipped with a warning.
+ */
+export async function readHistoryFile(
+  path: string,
+  keys: KeyTable,
+  onOp: (p: ParsedOp) => void,
+  opts: ReadOptions = {},
+): Promise<ReadSummary> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw new KcError(HISTORY_UNREADABLE, `cannot open history ${path}: ${(e as Error).message}`, {
+      hint: "Pass a run directory containing history.jsonl, or the path of a history.jsonl file.",
+      cause: e,
+    });
+  }
+  const p = new ParsedOp();
+  const scanner = new Scanner();
+  const label = (line: number) => `${path} line ${line}`;
+  const validator = new HistoryValidator(label);
+  const summary: ReadSummary = { ops: 0, slowLines: 0, warnings: [] };
+  let lineNo = 0;
+  const handle = (buf: Buffer, s: number, e: number, last: boolean) => {
+    lineNo++;
+    let q = s;
+    while (q < e && isWs(buf[q])) q++;
+    if (q === e) return;
+    p.reset();
+    p.line = lineNo;
+    if (opts.slowOnly || !scanner.line(buf, s, e, p, keys) || !finishFast(p, scanner, keys)) {
+      summary.slowLines++;
+      let o: unknown;
+      try {
+        o = JSON.parse(buf.toString("utf8", s, e));
+      } catch (err) {
+        if (last) {
+          summary.warnings.push(`ignored the last line (${lineNo}) of ${path}: it is cut short (no newline, not valid JSON), as a crash mid-write leaves it`);
+          return;
+        }
+        throw malformed(label(lineNo), `not valid JSON (${(err as Error).message})`);
+      }
+      fillFromObject(o, p, keys, label(lineNo));
+      p.line = lineNo;
+    }
+    validator.check(p);
+    summary.ops++;
+    onOp(p);
+  };
+  try {
+    let buf = Buffer.allocUnsafe(opts.chunkBytes ?? 1 << 22);
+    let carry = 0;
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, carry, buf.length - carry, null));
+      } catch (e) {
+        throw new KcError(HISTORY_UNREADABLE, `cannot read history ${path}: ${(e as Error).message}`, { cause: e });
+      }
+      const end = carry + bytesRead;
+      if (bytesRead === 0) {
+        if (carry > 0) handle(buf, 0, carry, true);
+        break;
+      }
+      const view = buf.subarray(0, end);
+      let s = 0;
+      for (;;) {
+        const nl = view.indexOf(10, s);
+        if (nl < 0) break;
+        handle(buf, s, nl, false);
+        s = nl + 1;
+      }
+      carry = end - s;
+      if (s === 0 && carry === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      } else if (carry > 0) buf.copy(buf, 0, s, end);
+    }
+  } finally {
+    await fh.close();
+  }
+  return summary;
+}
+
+/** Feeds in-memory ops through the same validation as the file reader. */
+export function readOps(ops: Iterable<Op>, keys: KeyTable, onOp: (p: ParsedOp) => void): ReadSummary {
+  const p = new ParsedOp();
+  const label = (line: number) => `op ${line - 1}`;
+  const validator = new HistoryValidator(label);
+  let n = 0;
+  for (const op of ops) {
+    n++;
+    fillFromObject(op, p, keys, label(n));
+    p.line = n;
+    validator.check(p);
+    onOp(p);
+  }
+  return { ops: n, slowLines: n, warnings: [] };
+}
