@@ -45,6 +45,13 @@ export interface Stats {
   faultWindows: { start: number; end: number; f: string; value?: unknown }[];
   /** Fraction of client ops that were ok, inside fault windows vs outside. */
   availability: { inFaults: number | null; outsideFaults: number | null };
+  /** The largest realtime lag of any poll (seconds), where and when; null without polls. */
+  worstLag?: { t: number; process: number; key: string; seconds: number } | null;
+  /** Largest realtime lag per key, and per process (the 100 worst), in seconds. */
+  lagByKey?: Record<string, number>;
+  lagByProcess?: Record<string, number>;
+  /** Distinct `error` strings of fail/info completions → how often (the 50 first seen). */
+  errors?: Record<string, number>;
 }
 
 export interface Results {
@@ -59,6 +66,12 @@ export interface Results {
   counts: Record<string, number>;
   /** Why the verdict is "unknown", when it is. */
   "unknown-reasons"?: string[];
+  /** Every anomaly type the checkers looked for in this mode, sorted. */
+  "checked-anomaly-types"?: string[];
+  /** Things a person should know that do not change the verdict (e.g. a cut-short last line). */
+  warnings?: string[];
+  /** Size of the history and how long checking it took. */
+  history?: { ops: number; keys: number; checkSeconds: number };
   /** The mode the verdict was decided in, and where it came from. */
   mode: { subscribe: boolean; transactional: boolean; source: "test.json" | "inferred" };
   stats: Stats;

@@ -66,6 +66,21 @@ export class Admin {
     return (t?.partitions ?? []).map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }));
   }
 
+  /**
+   * Partition states as one broker sees them (its metadata cache), through a fresh client whose
+   * only connection is that broker. A partitioned broker's view can be stale; tests and nemeses
+   * that need the cluster's view ask a broker on the majority side.
+   */
+  static async partitionsVia(address: string, topic: string): Promise<PartitionState[]> {
+    const a = new Admin([address]);
+    await a.connect();
+    try {
+      return await a.partitions(topic);
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+  }
+
   async partition(topic: string, partition: number): Promise<PartitionState | undefined> {
     return (await this.partitions(topic)).find((p) => p.partition === partition);
   }

@@ -9,7 +9,7 @@ import { KcError } from "../errors.ts";
 import { component } from "../log.ts";
 import type { ImageSet } from "../images.ts";
 import { parseKey, type Key } from "../history/op.ts";
-import { Admin, type TopicSpec } from "./admin.ts";
+import { Admin, type PartitionState, type TopicSpec } from "./admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
 import { Links } from "./links.ts";
 import { Netfilter, type Grudge } from "./netfilter.ts";
@@ -291,6 +291,13 @@ export class Cluster implements FaultCapabilities, AsyncDisposable {
     const m = /LeaderId:\s*(\d+)/.exec(r.output);
     if (!m) return undefined;
     return this.nodes.find((n) => isController(n) && n.id === Number(m[1]))?.name;
+  }
+
+  /** Partition states of a topic as one broker sees them (see Admin.partitionsVia). */
+  async partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
+    const i = this.nodes.filter(isBroker).findIndex((n) => n.name === broker);
+    if (i < 0) throw new KcError("KC_UNKNOWN_NODE", `no broker named ${broker}`);
+    return Admin.partitionsVia(this.bootstrap[i], topic);
   }
 
   async createTopics(topics: TopicSpec[], timeoutMs = 120_000): Promise<void> {

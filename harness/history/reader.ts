@@ -659,7 +659,10 @@ interface Pending {
 export class HistoryValidator {
   private next = 0;
   private readonly pending = new Map<number, Pending>();
-  constructor(private readonly label: (line: number) => string) {}
+  private readonly label: (line: number) => string;
+  constructor(label: (line: number) => string) {
+    this.label = label;
+  }
 
   check(p: ParsedOp): void {
     if (p.index !== this.next)

@@ -1,0 +1,547 @@
+// The streaming half of checking: ingest() takes each op once, in history order, and keeps only
+// what the anomaly finders need, in compact per-key and per-process state (see key-state.ts).
+// Whatever can be judged on the spot is (e.g. a poll going backwards is nonmonotonic whatever
+// else turns up); what depends on the whole log (is there a value between two offsets? was
+// that info send committed?) is kept as a small candidate row and judged in finish().
+//
+// Positions in the log are offsets as reported; "dense" distances (ignoring gaps, which Kafka
+// leaves for transaction markers and aborted records) are computed once the log is complete.
+
+import {
+  E_READ,
+  E_SEND,
+  F_ASSIGN,
+  F_POLL,
+  F_SEND,
+  F_SUBSCRIBE,
+  F_TXN,
+  KeyTable,
+  ParsedOp,
+  T_FAIL,
+  T_INFO,
+  T_INVOKE,
+  T_OK,
+} from "../harness/history/reader.ts";
+import { F64List, growF64, growI32, I32List, RowTable } from "./columns.ts";
+import { KeyState, W_FAIL, W_INFO, W_NONE, W_OK } from "./key-state.ts";
+import { StatsCollector } from "./stats.ts";
+
+/** One client process: its op in flight and what it last polled and sent, per key. */
+class Proc {
+  readonly id: number;
+  pending = false;
+  invIndex = 0;
+  invTime = 0;
+  invF = 0;
+  invFName = "";
+  invInFault = false;
+  /** ok graph nodes completed before this op was invoked. */
+  invRtRank = 0;
+  invKeys = new Int32Array(8);
+  invVals = new Float64Array(8);
+  invN = 0;
+  /** The last graph node of this process (an ok op), for process-order edges. */
+  lastNode = -1;
+  // Last ok poll per key: offset (NaN: none), value, op.
+  rOff = new Float64Array(0);
+  rVal = new Float64Array(0);
+  rOp = new Float64Array(0);
+  // Last send per key (ok or info op): offset (NaN unknown), value, op, node; rHas/sHas mark presence.
+  sOff = new Float64Array(0);
+  sVal = new Float64Array(0);
+  sOp = new Float64Array(0);
+  sNode = new Int32Array(0);
+  // Realtime lag: highest offset polled per tracked key (NaN: not tracked), and which are tracked.
+  lagOff = new Float64Array(0);
+  lagKeys: number[] = [];
+  constructor(id: number) {
+    this.id = id;
+  }
+  ensure(nk: number): void {
+    if (this.rOff.length >= nk) return;
+    const c = Math.max(nk, this.rOff.length * 2, 8);
+    this.rOff = growF64(this.rOff, c, NaN);
+    this.rVal = growF64(this.rVal, c, NaN);
+    this.rOp = growF64(this.rOp, c, -1);
+    this.sOff = growF64(this.sOff, c, NaN);
+    this.sVal = growF64(this.sVal, c, NaN);
+    this.sOp = growF64(this.sOp, c, -1);
+    this.sNode = growI32(this.sNode, c, -1);
+    this.lagOff = growF64(this.lagOff, c, NaN);
+  }
+}
+
+// Candidate row layouts (all fields float64).
+/** Within one op, consecutive reads of a key not at adjacent offsets: key, o1, v1, o2, v2, op. */
+export const INT_POLL_W = 6;
+/** Successive polls of one process: key, o1, v1, o2, v2, op1, op2, process. */
+export const POLL_W = 8;
+/** Successive send ops of one process: key, o1, v1, o2, v2, op1, op2, process, node1, node2. */
+export const SEND_W = 10;
+/** Within one op, consecutive sends to a key: key, o1, v1, o2, v2, op, node. */
+export const INT_SEND_W = 7;
+/** A read of the op's own write: key, value, op, offset. */
+export const PRECOMMIT_W = 4;
+/** Sends of info ops, judged once all reads are known: node, key, slot, offset. */
+const INFO_SEND_W = 4;
+
+export class Analysis {
+  readonly keys: KeyTable;
+  readonly keyStates: KeyState[] = [];
+  readonly stats = new StatsCollector();
+  private readonly procs = new Map<number, Proc>();
+
+  // Graph nodes: ok and info completions of send/poll/txn.
+  readonly nodeOp = new F64List(1024);
+  readonly nodeProc = new F64List(1024);
+  readonly nodeType = new I32List(1024);
+  /** For ok nodes: their rank among ok completions (-1 for info nodes). */
+  readonly nodeOkRank = new I32List(1024);
+  /** Ok completions before the node's invocation. */
+  readonly nodeRtRank = new I32List(1024);
+  /** The previous node of the same process (an ok op), or -1. */
+  readonly nodeProcPred = new I32List(1024);
+  nodeCommitted = new Uint8Array(0);
+  okNodes = 0;
+  /** Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer). */
+  readonly wr = new I32List(4096);
+
+  readonly intPoll = new RowTable(INT_POLL_W);
+  readonly pollOrder = new RowTable(POLL_W);
+  readonly sendOrder = new RowTable(SEND_W);
+  readonly intSend = new RowTable(INT_SEND_W);
+  readonly precommitted = new RowTable(PRECOMMIT_W);
+  private readonly infoSends = new RowTable(INFO_SEND_W);
+  /** Immediate findings: nonmonotonic pairs found while streaming go through the same tables. */
+
+  // Counters for the verdict and the unseen series.
+  okSends = 0;
+  okPolls = 0;
+  okPollsWithData = 0;
+  ops = 0;
+  private unseen = 0;
+  subscribeOps = 0;
+  txnLike = 0;
+  lastTime = 0;
+
+  // Per-op scratch, indexed by key id; stamps mark which keys the current op touched.
+  private stamp = 0;
+  private sStamp = new Int32Array(0);
+  private rStamp = new Int32Array(0);
+  private sFirstOff = new Float64Array(0);
+  private sFirstVal = new Float64Array(0);
+  private sLastOff = new Float64Array(0);
+  private sLastVal = new Float64Array(0);
+  private rFirstOff = new Float64Array(0);
+  private rFirstVal = new Float64Array(0);
+  private rLastOff = new Float64Array(0);
+  private rLastVal = new Float64Array(0);
+  private maxOff = new Float64Array(0);
+  private lastWrWriter = new Int32Array(0);
+  private rebal = new Int32Array(0);
+  private touched: number[] = [];
+  private sentKeys: number[] = [];
+  private readKeys: number[] = [];
+
+  finished = false;
+
+  constructor(keys: KeyTable = new KeyTable()) {
+    this.keys = keys;
+  }
+
+  private keyState(k: number): KeyState {
+    let ks = this.keyStates[k];
+    if (ks === undefined) {
+      for (let i = this.keyStates.length; i <= k; i++) this.keyStates[i] = new KeyState(i, this.keys.names[i]);
+      ks = this.keyStates[k];
+    }
+    return ks;
+  }
+
+  private ensureScratch(nk: number): void {
+    if (this.sStamp.length >= nk) return;
+    const c = Math.max(nk, this.sStamp.length * 2, 16);
+    this.sStamp = growI32(this.sStamp, c, 0);
+    this.rStamp = growI32(this.rStamp, c, 0);
+    this.rebal = growI32(this.rebal, c, 0);
+    this.lastWrWriter = growI32(this.lastWrWriter, c, -1);
+    this.sFirstOff = growF64(this.sFirstOff, c);
+    this.sFirstVal = growF64(this.sFirstVal, c);
+    this.sLastOff = growF64(this.sLastOff, c);
+    this.sLastVal = growF64(this.sLastVal, c);
+    this.rFirstOff = growF64(this.rFirstOff, c);
+    this.rFirstVal = growF64(this.rFirstVal, c);
+    this.rLastOff = growF64(this.rLastOff, c);
+    this.rLastVal = growF64(this.rLastVal, c);
+    this.maxOff = growF64(this.maxOff, c);
+  }
+
+  private proc(id: number): Proc {
+    let p = this.procs.get(id);
+    if (p === undefined) this.procs.set(id, (p = new Proc(id)));
+    return p;
+  }
+
+  ingest(p: ParsedOp): void {
+    this.ops++;
+    if (p.time > this.lastTime) this.lastTime = p.time;
+    this.stats.time(p.time);
+    if (p.nemesis) {
+      this.stats.onNemesis(p);
+      return;
+    }
+    if (p.f === F_SUBSCRIBE) this.subscribeOps++;
+    if (p.f === F_TXN || p.mops > 1) this.txnLike++;
+    const pr = this.proc(p.process);
+    if (p.type === T_INVOKE) {
+      pr.pending = true;
+      pr.invIndex = p.index;
+      pr.invTime = p.time;
+      pr.invF = p.f;
+      pr.invFName = p.fName;
+      pr.invInFault = this.stats.inFault();
+      pr.invRtRank = this.okNodes;
+      let n = 0;
+      for (let i = 0; i < p.n; i++) {
+        if (p.kind[i] !== E_SEND) continue;
+        if (n === pr.invKeys.length) {
+          pr.invKeys = growI32(pr.invKeys, n + 1, 0);
+          pr.invVals = growF64(pr.invVals, n + 1, 0);
+        }
+        pr.invKeys[n] = p.key[i];
+        pr.invVals[n] = p.value[i];
+        n++;
+      }
+      pr.invN = n;
+      return;
+    }
+    this.complete(pr, p);
+  }
+
+  private complete(pr: Proc, p: ParsedOp): void {
+    pr.pending = false;
+    const f = p.f;
+    const rw = f === F_SEND || f === F_POLL || f === F_TXN;
+    this.stats.onCompletion(p.fLabel, p.type, pr.invTime, p.time, pr.invInFault, rw);
+    this.stats.onError(p.type, p.error);
+    if (rw) this.microOps(pr, p);
+    else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
+    if (p.type === T_INFO) this.procs.delete(pr.id); // the worker goes on as a new process
+  }
+
+  /** assign/subscribe: per-key memory of what this process polled/sent survives only for kept keys. */
+  private reassign(pr: Proc, p: ParsedOp): void {
+    const nk = this.keys.size;
+    pr.ensure(nk);
+    this.ensureScratch(nk);
+    const st = ++this.stamp;
+    for (const k of p.keyIds) this.rStamp[k] = st;
+    for (let k = 0; k < pr.rOff.length; k++) {
+      const keep = this.rStamp[k] === st && !p.seekToBeginning;
+      if (!keep) {
+        pr.rOff[k] = NaN;
+        pr.sOff[k] = NaN;
+        pr.sVal[k] = NaN;
+        pr.sOp[k] = -1;
+      }
+    }
+    // Realtime lag (Jepsen): assign tracks exactly its keys (new ones from -1); subscribe forgets all.
+    const keys: number[] = [];
+    if (p.f === F_ASSIGN) {
+      for (let k = 0; k < pr.lagOff.length; k++) if (this.rStamp[k] !== st) pr.lagOff[k] = NaN;
+      for (const k of p.keyIds) {
+        if (pr.lagOff[k] !== pr.lagOff[k]) pr.lagOff[k] = -1;
+        if (!keys.includes(k)) keys.push(k);
+      }
+    } else pr.lagOff.fill(NaN);
+    pr.lagKeys = keys;
+  }
+
+  private newNode(pr: Proc, p: ParsedOp): number {
+    const node = this.nodeOp.n;
+    this.nodeOp.push(p.type === T_INVOKE ? pr.invIndex : p.index);
+    this.nodeProc.push(pr.id);
+    this.nodeType.push(p.type);
+    this.nodeRtRank.push(pr.invRtRank);
+    this.nodeProcPred.push(pr.lastNode);
+    if (p.type === T_OK) {
+      this.nodeOkRank.push(this.okNodes++);
+      pr.lastNode = node;
+    } else this.nodeOkRank.push(-1);
+    return node;
+  }
+
+  private microOps(pr: Proc, p: ParsedOp): void {
+    const nk = this.keys.size;
+    this.ensureScratch(nk);
+    pr.ensure(nk);
+    const t = p.type;
+    const ok = t === T_OK;
+    const idx = p.index;
+    const node = ok || t === T_INFO ? this.newNode(pr, p) : -1;
+    const st = ++this.stamp;
+    const touched = this.touched;
+    const sentKeys = this.sentKeys;
+    const readKeys = this.readKeys;
+    touched.length = 0;
+    sentKeys.length = 0;
+    readKeys.length = 0;
+    if (p.rebalanceKeys !== null) for (const k of p.rebalanceKeys) this.rebal[k] = st;
+    let unseenChanged = false;
+    const touch = (k: number) => {
+      if (this.sStamp[k] !== st && this.rStamp[k] !== st) {
+        touched.push(k);
+        this.maxOff[k] = -1;
+      }
+    };
+
+    // Sends first: an op's reads of its own writes are then recognisable.
+    if (p.sendMops > 0) {
+      if (ok) this.okSends++;
+      for (let i = 0; i < p.n; i++) {
+        if (p.kind[i] !== E_SEND) continue;
+        const k = p.key[i];
+        const v = p.value[i];
+        let o = p.offset[i];
+        if (o < 0) o = NaN;
+        const ks = this.keyState(k);
+        const s = ks.slot(v);
+        if (ks.writerType[s] !== W_OK) {
+          ks.writerOp[s] = idx;
+          ks.writerType[s] = ok ? W_OK : t === T_INFO ? W_INFO : W_FAIL;
+          ks.writerProc[s] = pr.id;
+          ks.writerNode[s] = node;
+          ks.sendOffset[s] = o;
+        }
+        if (ok) {
+          if (o === o) ks.insert(o, v, idx);
+          if (ks.okReader[s] < 0) {
+            this.unseen++;
+            unseenChanged = true;
+          }
+        } else if (t === T_INFO) {
+          const r = this.infoSends.add();
+          const a = this.infoSends.a;
+          a[r] = node;
+          a[r + 1] = k;
+          a[r + 2] = s;
+          a[r + 3] = o;
+        }
+        touch(k);
+        if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
+        if (t === T_FAIL) {
+          this.sStamp[k] = st;
+          continue;
+        }
+        if (this.sStamp[k] !== st) {
+          this.sStamp[k] = st;
+          sentKeys.push(k);
+          this.sFirstOff[k] = o;
+          this.sFirstVal[k] = v;
+        } else {
+          const o1 = this.sLastOff[k];
+          if (!(o1 === o1 && o === o1 + 1)) {
+            const r = this.intSend.add();
+            const a = this.intSend.a;
+            a[r] = k;
+            a[r + 1] = o1;
+            a[r + 2] = this.sLastVal[k];
+            a[r + 3] = o;
+            a[r + 4] = v;
+            a[r + 5] = idx;
+            a[r + 6] = node;
+          }
+        }
+        this.sLastOff[k] = o;
+        this.sLastVal[k] = v;
+      }
+    }
+
+    if (p.pollMops > 0 && ok) {
+      this.okPolls++;
+      if (p.n > p.sendMops) this.okPollsWithData++;
+    }
+    for (let i = 0; i < p.n; i++) {
+      if (p.kind[i] !== E_READ) continue;
+      const k = p.key[i];
+      const v = p.value[i];
+      let o = p.offset[i];
+      if (o < 0) o = NaN;
+      const ks = this.keyState(k);
+      if (o === o) ks.insert(o, v, idx);
+      const s = ks.slot(v);
+      if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
+      if (ok && ks.okReader[s] < 0) {
+        ks.okReader[s] = idx;
+        ks.okReaderProc[s] = pr.id;
+        if (ks.writerType[s] === W_OK) {
+          this.unseen--;
+          unseenChanged = true;
+        }
+      }
+      if (ks.writerOp[s] === idx && ks.writerType[s] !== W_NONE) {
+        const r = this.precommitted.add();
+        const a = this.precommitted.a;
+        a[r] = k;
+        a[r + 1] = v;
+        a[r + 2] = idx;
+        a[r + 3] = o;
+      }
+      if (node >= 0) {
+        const w = ks.writerNode[s];
+        if (w < 0 || w !== this.lastWrWriter[k] || this.rStamp[k] !== st) {
+          this.wr.push(k);
+          this.wr.push(s);
+          this.wr.push(node);
+          this.lastWrWriter[k] = w;
+        }
+      }
+      touch(k);
+      if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
+      if (this.rStamp[k] !== st) {
+        this.rStamp[k] = st;
+        readKeys.push(k);
+        this.rFirstOff[k] = o;
+        this.rFirstVal[k] = v;
+      } else if (this.rebal[k] !== st) {
+        const o1 = this.rLastOff[k];
+        if (o === o && o1 === o1 && o !== o1 + 1) {
+          const r = this.intPoll.add();
+          const a = this.intPoll.a;
+          a[r] = k;
+          a[r + 1] = o1;
+          a[r + 2] = this.rLastVal[k];
+          a[r + 3] = o;
+          a[r + 4] = v;
+          a[r + 5] = idx;
+        }
+      }
+      this.rLastOff[k] = o;
+      this.rLastVal[k] = v;
+    }
+
+    // Successive polls of this process (any outcome is compared; only ok polls move it on).
+    for (const k of readKeys) {
+      const o0 = pr.rOff[k];
+      const o = this.rFirstOff[k];
+      if (o0 === o0 && o === o && o !== o0 + 1 && this.rebal[k] !== st) {
+        const r = this.pollOrder.add();
+        const a = this.pollOrder.a;
+        a[r] = k;
+        a[r + 1] = o0;
+        a[r + 2] = pr.rVal[k];
+        a[r + 3] = o;
+        a[r + 4] = this.rFirstVal[k];
+        a[r + 5] = pr.rOp[k];
+        a[r + 6] = idx;
+        a[r + 7] = pr.id;
+      }
+      if (ok && this.rLastOff[k] === this.rLastOff[k]) {
+        pr.rOff[k] = this.rLastOff[k];
+        pr.rVal[k] = this.rLastVal[k];
+        pr.rOp[k] = idx;
+      }
+    }
+
+    // Successive send ops of this process (ok and info).
+    for (const k of sentKeys) {
+      const o0 = pr.sOff[k];
+      const op0 = pr.sOp[k];
+      const o = this.sFirstOff[k];
+      if (op0 >= 0 && !(o0 === o0 && o === o && o > o0)) {
+        const r = this.sendOrder.add();
+        const a = this.sendOrder.a;
+        a[r] = k;
+        a[r + 1] = o0;
+        a[r + 2] = pr.sVal[k];
+        a[r + 3] = o;
+        a[r + 4] = this.sFirstVal[k];
+        a[r + 5] = op0;
+        a[r + 6] = idx;
+        a[r + 7] = pr.id;
+        a[r + 8] = pr.sNode[k];
+        a[r + 9] = node;
+      }
+      pr.sOff[k] = this.sLastOff[k];
+      pr.sVal[k] = this.sLastVal[k];
+      pr.sOp[k] = idx;
+      pr.sNode[k] = node;
+    }
+
+    // Realtime lag (Jepsen's definition): offsets revealed by this op, then the lag of each key
+    // this process tracks, as of the poll's invocation.
+    if (ok || t === T_INFO) {
+      for (const k of touched) {
+        const m = this.maxOff[k];
+        if (m >= 0) this.keyStates[k].reveal(m, p.time);
+      }
+      if (ok && p.pollMops > 0) {
+        for (const k of touched) {
+          const m = this.maxOff[k];
+          const cur = pr.lagOff[k];
+          if (cur !== cur) {
+            pr.lagOff[k] = m;
+            pr.lagKeys.push(k);
+          } else if (m > cur) pr.lagOff[k] = m;
+        }
+        for (const k of pr.lagKeys) {
+          const ks = this.keyState(k);
+          const lag = Math.max(0, pr.invTime - ks.expiredAt(pr.lagOff[k] + 1));
+          if (lag > ks.maxLag) ks.maxLag = lag;
+          this.stats.onLag(pr.invTime, pr.id, k, lag);
+        }
+      }
+    }
+    if (unseenChanged || ok) this.stats.onUnseen(p.time, this.unseen);
+  }
+
+  /** Judges what needed the whole history; after this the finders can run. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    // An op still in flight when the history ends has an unknown outcome: treat it as info.
+    const p = new ParsedOp();
+    for (const pr of [...this.procs.values()]) {
+      if (!pr.pending || !(pr.invF === F_SEND || pr.invF === F_POLL || pr.invF === F_TXN)) continue;
+      p.reset();
+      p.index = pr.invIndex;
+      p.time = this.lastTime;
+      p.process = pr.id;
+      p.type = T_INFO;
+      p.f = pr.invF;
+      p.fName = pr.invFName;
+      for (let i = 0; i < pr.invN; i++) p.addEntry(E_SEND, i, pr.invKeys[i], NaN, pr.invVals[i]);
+      p.sendMops = pr.invN;
+      p.mops = pr.invN;
+      this.danglingOps.push(pr.invIndex);
+      this.microOps(pr, p);
+    }
+    // Info ops are committed when any of their values was read by an ok poll; their
+    // acknowledged offsets then join the log.
+    const nodes = this.nodeOp.n;
+    const committed = new Uint8Array(nodes);
+    for (let i = 0; i < nodes; i++) if (this.nodeType.a[i] === T_OK) committed[i] = 1;
+    const a = this.infoSends.a;
+    for (let r = 0; r < this.infoSends.n * INFO_SEND_W; r += INFO_SEND_W) {
+      const ks = this.keyStates[a[r + 1]];
+      if (ks.okReader[a[r + 2]] >= 0) committed[a[r]] = 1;
+    }
+    for (let r = 0; r < this.infoSends.n * INFO_SEND_W; r += INFO_SEND_W) {
+      const o = a[r + 3];
+      if (committed[a[r]] === 1 && o === o) {
+        const ks = this.keyStates[a[r + 1]];
+        ks.insert(o, ks.vValue[a[r + 2]], this.nodeOp.a[a[r]]);
+      }
+    }
+    this.nodeCommitted = committed;
+    for (const ks of this.keyStates) ks.finish();
+  }
+
+  /** Invocations with no completion, treated as info. */
+  readonly danglingOps: number[] = [];
+
+  /** Unseen messages right now (acknowledged sends no ok poll has read). */
+  get unseenNow(): number {
+    return this.unseen;
+  }
+}

@@ -1,0 +1,34 @@
+// What every finder gets: the finished analysis, the mode, and where to put cases.
+
+import type { Analysis } from "../analysis.ts";
+import type { Cases } from "../cases.ts";
+import type { KeyState } from "../key-state.ts";
+import type { AnomalyType, Mode } from "../modes.ts";
+
+export interface FinderContext {
+  analysis: Analysis;
+  cases: Cases;
+  mode: Mode;
+}
+
+/** One anomaly family: the types it can report, and a function that finds them. */
+export interface Finder {
+  name: string;
+  types: readonly AnomalyType[];
+  find(ctx: FinderContext): void;
+}
+
+/** "op 12 (process 3)". */
+export const opRef = (op: number, process?: number): string => (process === undefined || process < 0 ? `op ${op}` : `op ${op} (process ${process})`);
+
+/** Values strictly between dense indices i1 and i2 of a key's log. */
+export function valuesBetween(ks: KeyState, i1: number, i2: number, max = 32): number[] {
+  const out: number[] = [];
+  for (let i = i1 + 1; i < i2 && out.length < max; i++) out.push(ks.occVal[i]);
+  return out;
+}
+
+export const sortedOps = (...ops: number[]): number[] => [...new Set(ops.filter((o) => o >= 0))].sort((a, b) => a - b);
+
+/** "at offset 9" or "" when unknown. */
+export const atOffset = (o: number): string => (o === o ? ` at offset ${o}` : "");

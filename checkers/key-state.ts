@@ -1,0 +1,235 @@
+// Everything the checkers keep about one key (topic-partition): its log as observed (offset →
+// value, with any conflicting values on the side), a table of the values ever sent or read
+// (who wrote each, with what outcome, who first read it), and the realtime-lag step function.
+
+import { growF64, growI32, growU8, NumMap, F64List } from "./columns.ts";
+
+const CHUNK = 4096;
+
+interface Chunk {
+  vals: Float64Array;
+  ops: Float64Array;
+}
+
+/** Writer outcome of a value: none known, or the completion type of its send. */
+export const W_NONE = 0;
+export const W_OK = 1;
+export const W_FAIL = 2;
+export const W_INFO = 3;
+
+export class KeyState {
+  readonly id: number;
+  readonly name: string;
+
+  // The log: chunks of 4096 offsets, NaN where no value is known; the op that first showed it.
+  private readonly chunks = new Map<number, Chunk>();
+  private lastChunkIdx = NaN;
+  private lastChunk: Chunk | null = null;
+  /** offset → every value seen there (first one included), and the op that showed each. */
+  conflicts: Map<number, { values: number[]; ops: number[] }> | null = null;
+  occupied = 0;
+
+  // Values, by slot.
+  private readonly vmap = new NumMap(64);
+  nv = 0;
+  vValue = new Float64Array(64);
+  writerOp = new Float64Array(64).fill(-1);
+  writerType = new Uint8Array(64);
+  writerProc = new Float64Array(64).fill(-1);
+  writerNode = new Int32Array(64).fill(-1);
+  /** The offset the writer's acknowledgement reported, NaN if none. */
+  sendOffset = new Float64Array(64).fill(NaN);
+  /** The first ok poll that read the value (op index), -1 if none. */
+  okReader = new Float64Array(64).fill(-1);
+  okReaderProc = new Float64Array(64).fill(-1);
+  /** Any poll (of any outcome) that read it, -1 if none. */
+  anyReader = new Float64Array(64).fill(-1);
+
+  // Filled by finish(): the occupied offsets in order, their (first) values and ops.
+  occOff = new Float64Array(0);
+  occVal = new Float64Array(0);
+  occOp = new Float64Array(0);
+  /** Per slot: dense index of first and last appearance in the log, first offset; -1/NaN if absent. */
+  firstIdx = new Int32Array(0);
+  lastIdx = new Int32Array(0);
+  firstOff = new Float64Array(0);
+  /** slot → all offsets, for values at more than one offset. */
+  dups: Map<number, number[]> | null = null;
+
+  // Realtime lag: breakpoints (highest offset known to exist, time it became known).
+  readonly expOff = new F64List(16);
+  readonly expTime = new F64List(16);
+  expMax = -1;
+
+  /** Largest realtime lag seen on this key (ns), and highest ok-sent offset. */
+  maxLag = 0;
+
+  constructor(id: number, name: string) {
+    this.id = id;
+    this.name = name;
+  }
+
+  /** The slot of value v, created on first sight. */
+  slot(v: number): number {
+    const s = this.vmap.getOrAdd(v, this.nv);
+    if (s === this.nv) {
+      const n = ++this.nv;
+      if (n > this.vValue.length) this.growValues(n);
+      this.vValue[s] = v;
+    }
+    return s;
+  }
+
+  /** The slot of value v, or -1 if the value was never sent or read. */
+  slotOf(v: number): number {
+    return this.vmap.get(v);
+  }
+
+  private growValues(n: number): void {
+    this.vValue = growF64(this.vValue, n, 0);
+    this.writerOp = growF64(this.writerOp, n, -1);
+    this.writerType = growU8(this.writerType, n);
+    this.writerProc = growF64(this.writerProc, n, -1);
+    this.writerNode = growI32(this.writerNode, n, -1);
+    this.sendOffset = growF64(this.sendOffset, n, NaN);
+    this.okReader = growF64(this.okReader, n, -1);
+    this.okReaderProc = growF64(this.okReaderProc, n, -1);
+    this.anyReader = growF64(this.anyReader, n, -1);
+  }
+
+  /** Records that `op` saw value v at offset o (a read, or an acknowledged committed send). */
+  insert(o: number, v: number, op: number): void {
+    const ci = Math.floor(o / CHUNK);
+    let c = this.lastChunk;
+    if (ci !== this.lastChunkIdx || c === null) {
+      c = this.chunks.get(ci) ?? null;
+      if (c === null) {
+        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Float64Array(CHUNK) };
+        this.chunks.set(ci, c);
+      }
+      this.lastChunk = c;
+      this.lastChunkIdx = ci;
+    }
+    const j = o - ci * CHUNK;
+    const cur = c.vals[j];
+    if (cur !== cur) {
+      c.vals[j] = v;
+      c.ops[j] = op;
+      this.occupied++;
+    } else if (cur !== v) {
+      this.conflicts ??= new Map();
+      let e = this.conflicts.get(o);
+      if (!e) {
+        e = { values: [cur], ops: [c.ops[j]] };
+        this.conflicts.set(o, e);
+      }
+      if (!e.values.includes(v)) {
+        e.values.push(v);
+        e.ops.push(op);
+      }
+    }
+  }
+
+  /** Notes that offset o was known to exist at time t (for realtime lag). */
+  reveal(o: number, t: number): void {
+    if (o > this.expMax) {
+      this.expMax = o;
+      this.expOff.push(o);
+      this.expTime.push(t);
+    }
+  }
+
+  /** When offset i-1 stopped being the newest: the first time an offset ≥ i was known to exist. */
+  expiredAt(i: number): number {
+    const offs = this.expOff.a;
+    let lo = 0;
+    let hi = this.expOff.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offs[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.expOff.n ? this.expTime.a[lo] : Infinity;
+  }
+
+  /** Builds the ordered view of the log and each value's positions in it. */
+  finish(): void {
+    const n = this.occupied;
+    const off = new Float64Array(n);
+    const val = new Float64Array(n);
+    const ops = new Float64Array(n);
+    let k = 0;
+    const idxs = [...this.chunks.keys()].sort((a, b) => a - b);
+    for (const ci of idxs) {
+      const c = this.chunks.get(ci)!;
+      const base = ci * CHUNK;
+      for (let j = 0; j < CHUNK; j++) {
+        const v = c.vals[j];
+        if (v !== v) continue;
+        off[k] = base + j;
+        val[k] = v;
+        ops[k] = c.ops[j];
+        k++;
+      }
+    }
+    this.chunks.clear();
+    this.lastChunk = null;
+    this.occOff = off;
+    this.occVal = val;
+    this.occOp = ops;
+    const nv = this.nv;
+    this.firstIdx = new Int32Array(nv).fill(-1);
+    this.lastIdx = new Int32Array(nv).fill(-1);
+    this.firstOff = new Float64Array(nv).fill(NaN);
+    const see = (i: number, v: number) => {
+      const s = this.slot(v);
+      if (s >= this.firstIdx.length) return; // cannot happen: every logged value has a slot
+      if (this.firstIdx[s] < 0) {
+        this.firstIdx[s] = i;
+        this.firstOff[s] = off[i];
+      } else if (this.lastIdx[s] !== i) {
+        this.dups ??= new Map();
+        let l = this.dups.get(s);
+        if (!l) {
+          l = [this.firstOff[s]];
+          this.dups.set(s, l);
+        }
+        if (l[l.length - 1] !== off[i]) l.push(off[i]);
+      }
+      this.lastIdx[s] = i;
+    };
+    for (let i = 0; i < n; i++) {
+      see(i, val[i]);
+      if (this.conflicts !== null) {
+        const c = this.conflicts.get(off[i]);
+        if (c) for (let j = 1; j < c.values.length; j++) see(i, c.values[j]);
+      }
+    }
+  }
+
+  /** Dense index of offset o: how many occupied offsets lie below it. */
+  rank(o: number): number {
+    const a = this.occOff;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < o) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Where value v sits: the offset its send reported, else its first offset in the log; NaN if unknown. */
+  positionOf(v: number, reported: number): number {
+    if (reported === reported) return reported;
+    const s = this.slotOf(v);
+    return s < 0 || s >= this.firstOff.length ? NaN : this.firstOff[s];
+  }
+
+  /** Whether the value in slot s was surely committed: an ok send, or an info send proven by a read. */
+  committed(s: number, nodeCommitted: Uint8Array): boolean {
+    const t = this.writerType[s];
+    return t === W_OK || (t === W_INFO && this.writerNode[s] >= 0 && nodeCommitted[this.writerNode[s]] === 1);
+  }
+}

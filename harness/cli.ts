@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// kafka-chaos command line: `run` (npm run chaos), `check`, `report`, `images`, `clean`.
+// Every command returns an exit code; harness errors print their code, context and a hint.
+import { KcError, EXIT_HARNESS_ERROR } from "./errors.ts";
+import { log } from "./log.ts";
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
+  run: { help: "run a test: cluster up, workload + faults, check, report, cluster down", load: async () => (await import("./commands/run.ts")).runCommand },
+  check: { help: "re-check a stored history: check <run-dir | history.jsonl> [--json]", load: async () => (await import("./commands/check.ts")).checkCommand },
+  report: { help: "rebuild a run's report.html from its stored files: report <run-dir>", load: async () => (await import("./commands/report.ts")).reportCommand },
+  images: { help: "build (or find) the Docker images: images [--kafka-version V] [--force]", load: async () => (await import("./commands/images.ts")).imagesCommand },
+  clean: { help: "remove leftovers of crashed runs: clean [--all]", load: async () => (await import("./commands/clean.ts")).cleanCommand },
+};
+
+function usage(): string {
+  return ["usage: node harness/cli.ts <command> [flags]", "", ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.help}`)].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? 0 : EXIT_HARNESS_ERROR;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT_HARNESS_ERROR;
+  }
+  return (await cmd.load())(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof KcError) {
+    log().error(err.describe());
+    console.error(`\n${err.describe()}`);
+  } else {
+    console.error(err);
+  }
+  process.exitCode = EXIT_HARNESS_ERROR;
+}

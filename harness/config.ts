@@ -1,0 +1,269 @@
+// The test description: one serializable value, resolved from CLI flags and presets, saved as
+// test.json before the run starts. Live handles (Docker, clients) never go in here.
+import { KcError } from "./errors.ts";
+import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "./images.ts";
+import type { Mode } from "./cluster/topology.ts";
+
+export type Acks = "all" | "1" | "0";
+export type ClientName = "kafkajs";
+export type WorkloadName = "queue" | "txn";
+
+export interface ProducerSettings {
+  acks: Acks;
+  idempotent: boolean;
+  retries: number;
+  maxInFlight: number;
+  requestTimeoutMs: number;
+}
+
+export interface ConsumerSettings {
+  isolation: "read_committed" | "read_uncommitted";
+  /** `subscribe`: consumer groups with rebalances; `assign`: each process picks its keys. */
+  mode: "subscribe" | "assign";
+  autoCommit: boolean;
+  /** How long one poll op waits for records. */
+  pollMs: number;
+}
+
+export interface TestConfig {
+  name: string;
+  seed: number;
+  /** The command line as typed. */
+  command: string;
+  startedAt: string;
+  preset?: string;
+  kafka: { version: string; mode: Mode };
+  cluster: {
+    brokers: number;
+    zookeepers: number;
+    controllers: number;
+    combined: boolean;
+    brokerConfig: Record<string, string>;
+    javaOpts: string;
+  };
+  images: { kafka?: string; toxiproxy?: string };
+  client: ClientName;
+  producer: ProducerSettings;
+  consumer: ConsumerSettings;
+  workload: {
+    name: WorkloadName;
+    /** Read by the checkers to decide the mode (design.md). */
+    subscribe: boolean;
+    txn: boolean;
+    topics: number;
+    partitions: number;
+    replicationFactor: number;
+    /** Keys in use at once; older keys retire as new ones come in. */
+    activeKeys: number;
+    /** Sends per key before it retires. */
+    sendsPerKey: number;
+  };
+  concurrency: number;
+  /** Target ops/s over all processes (0: as fast as they go). */
+  rate: number;
+  timeLimitSeconds: number;
+  recoverySeconds: number;
+  finalTimeLimitSeconds: number;
+  nemesis: {
+    faults: string[];
+    intervalSeconds: number;
+    /** Seconds without faults at the start of the main phase. */
+    quietSeconds: number;
+    /** Restrict targets (e.g. "leader", "minority", "one"); empty: each fault's defaults. */
+    targets: string[];
+  };
+  store: string;
+}
+
+/** The defaults: a 60 s queue test against 3 ZooKeeper nodes + 3 brokers, no faults. */
+export function defaultConfig(): TestConfig {
+  return {
+    name: "queue",
+    seed: 0,
+    command: "",
+    startedAt: "",
+    kafka: { version: DEFAULT_KAFKA_VERSION, mode: "zookeeper" },
+    cluster: { brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" },
+    images: {},
+    client: "kafkajs",
+    producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
+    consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
+    workload: { name: "queue", subscribe: false, txn: false, topics: 2, partitions: 2, replicationFactor: 3, activeKeys: 4, sendsPerKey: 400 },
+    concurrency: 4,
+    rate: 100,
+    timeLimitSeconds: 60,
+    recoverySeconds: 10,
+    finalTimeLimitSeconds: 60,
+    nemesis: { faults: [], intervalSeconds: 15, quietSeconds: 5, targets: [] },
+    store: "store",
+  };
+}
+
+// --- flags ------------------------------------------------------------------------------
+
+type Setter = (c: TestConfig, v: string) => void;
+interface Flag {
+  help: string;
+  /** Valid values, listed in errors and --help. */
+  choices?: readonly string[];
+  boolean?: boolean;
+  repeatable?: boolean;
+  set: Setter;
+}
+
+const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw badFlag(name, v, `an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`);
+  return n;
+};
+const num = (name: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw badFlag(name, v, `a number >= ${min}`);
+  return n;
+};
+const bool = (name: string) => (v: string): boolean => {
+  if (v === "true" || v === "") return true;
+  if (v === "false") return false;
+  throw badFlag(name, v, "true or false");
+};
+
+export function badFlag(name: string, value: string, expected: string): KcError {
+  return new KcError("KC_BAD_FLAG", `--${name} ${JSON.stringify(value)} is not valid: expected ${expected}`, { hint: "see `npm run chaos -- --help`" });
+}
+
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "clock"] as const;
+
+export const FLAGS: Record<string, Flag> = {
+  workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
+  client: { help: "Kafka client library", choices: ["kafkajs"], set: (c, v) => (c.client = v as ClientName) },
+  concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
+  rate: { help: "target ops/s over all processes (0: unlimited)", set: (c, v) => (c.rate = num("rate", 0)(v)) },
+  "time-limit": { help: "seconds of the main phase", set: (c, v) => (c.timeLimitSeconds = num("time-limit", 1)(v)) },
+  "recovery-time": { help: "seconds to wait after healing before final reads", set: (c, v) => (c.recoverySeconds = num("recovery-time", 0)(v)) },
+  "final-time-limit": { help: "cap in seconds on the final reads", set: (c, v) => (c.finalTimeLimitSeconds = num("final-time-limit", 1)(v)) },
+  seed: { help: "seed of every random choice (default: random, printed)", set: (c, v) => (c.seed = int("seed", 0)(v)) },
+  "kafka-version": { help: "Kafka version", choices: KAFKA_VERSIONS, set: (c, v) => (c.kafka.version = v) },
+  mode: { help: "cluster metadata mode", choices: ["zookeeper", "kraft"], set: (c, v) => (c.kafka.mode = v as Mode) },
+  brokers: { help: "number of brokers", set: (c, v) => (c.cluster.brokers = int("brokers", 1, 9)(v)) },
+  zookeepers: { help: "ZooKeeper nodes (zookeeper mode)", choices: ["1", "3"], set: (c, v) => (c.cluster.zookeepers = Number(v)) },
+  controllers: { help: "dedicated KRaft controllers", set: (c, v) => (c.cluster.controllers = int("controllers", 1, 5)(v)) },
+  combined: { help: "KRaft: every broker is also a controller", boolean: true, set: (c, v) => (c.cluster.combined = bool("combined")(v)) },
+  "broker-config": {
+    help: "broker config override key=value (repeatable)",
+    repeatable: true,
+    set: (c, v) => {
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw badFlag("broker-config", v, "key=value, e.g. min.insync.replicas=1");
+      c.cluster.brokerConfig[v.slice(0, eq)] = v.slice(eq + 1);
+    },
+  },
+  "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
+  "kafka-image": { help: "use this image for Kafka/ZooKeeper (e.g. apache/kafka:3.9.1)", set: (c, v) => (c.images.kafka = v) },
+  "toxiproxy-image": { help: "use this Toxiproxy image", set: (c, v) => (c.images.toxiproxy = v) },
+  acks: { help: "producer acks", choices: ["all", "1", "0"], set: (c, v) => (c.producer.acks = v as Acks) },
+  idempotent: { help: "idempotent producer", boolean: true, set: (c, v) => (c.producer.idempotent = bool("idempotent")(v)) },
+  retries: { help: "producer retries", set: (c, v) => (c.producer.retries = int("retries", 0, 1000)(v)) },
+  "max-in-flight": { help: "producer max in-flight requests", set: (c, v) => (c.producer.maxInFlight = int("max-in-flight", 1, 5)(v)) },
+  "request-timeout": { help: "producer request timeout (ms)", set: (c, v) => (c.producer.requestTimeoutMs = int("request-timeout", 100)(v)) },
+  isolation: { help: "consumer isolation level", choices: ["read_committed", "read_uncommitted"], set: (c, v) => (c.consumer.isolation = v as ConsumerSettings["isolation"]) },
+  "consumer-mode": {
+    help: "consumer assignment",
+    choices: ["assign", "subscribe"],
+    set: (c, v) => {
+      c.consumer.mode = v as ConsumerSettings["mode"];
+      c.workload.subscribe = v === "subscribe";
+    },
+  },
+  "auto-commit": { help: "consumer auto-commit", boolean: true, set: (c, v) => (c.consumer.autoCommit = bool("auto-commit")(v)) },
+  topics: { help: "test topics", set: (c, v) => (c.workload.topics = int("topics", 1, 100)(v)) },
+  partitions: { help: "partitions per topic", set: (c, v) => (c.workload.partitions = int("partitions", 1, 100)(v)) },
+  "replication-factor": { help: "replication factor of test topics", set: (c, v) => (c.workload.replicationFactor = int("replication-factor", 1, 9)(v)) },
+  nemesis: {
+    help: `faults, comma separated: ${NEMESIS_FAULTS.join(", ")}`,
+    set: (c, v) => {
+      const faults = v.split(",").map((s) => s.trim()).filter(Boolean);
+      for (const f of faults) if (!(NEMESIS_FAULTS as readonly string[]).includes(f)) throw badFlag("nemesis", f, `one or more of ${NEMESIS_FAULTS.join(", ")}`);
+      c.nemesis.faults = faults.filter((f) => f !== "none");
+    },
+  },
+  "nemesis-interval": { help: "mean seconds between fault changes", set: (c, v) => (c.nemesis.intervalSeconds = num("nemesis-interval", 1)(v)) },
+  "nemesis-targets": { help: "fault targets, comma separated (one, minority, majority, all, leader, controller, zookeeper)", set: (c, v) => (c.nemesis.targets = v.split(",").filter(Boolean)) },
+  "quiet-time": { help: "fault-free seconds at the start", set: (c, v) => (c.nemesis.quietSeconds = num("quiet-time", 0)(v)) },
+  store: { help: "directory of run directories", set: (c, v) => (c.store = v) },
+  name: { help: "test name (default: workload and faults)", set: (c, v) => (c.name = v) },
+};
+
+/** Parses `--flag value`, `--flag=value` and boolean `--flag`/`--no-flag` into a config. */
+export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()): { config: TestConfig; seedGiven: boolean; nameGiven: boolean } {
+  const c = structuredClone(base);
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new KcError("KC_BAD_FLAG", `unexpected argument ${JSON.stringify(arg)}`, { hint: "flags start with --; see `npm run chaos -- --help`" });
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    let negated = false;
+    if (!FLAGS[name] && name.startsWith("no-") && FLAGS[name.slice(3)]?.boolean) {
+      name = name.slice(3);
+      negated = true;
+    }
+    const flag = FLAGS[name];
+    if (!flag) {
+      const close = Object.keys(FLAGS).filter((k) => k.includes(name) || name.includes(k));
+      throw new KcError("KC_BAD_FLAG", `unknown flag --${name}`, { hint: close.length ? `did you mean ${close.map((k) => `--${k}`).join(" or ")}?` : "see `npm run chaos -- --help`" });
+    }
+    if (negated) value = "false";
+    else if (value === undefined) {
+      if (flag.boolean && (argv[i + 1] === undefined || argv[i + 1].startsWith("--") || !["true", "false"].includes(argv[i + 1]))) value = "true";
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new KcError("KC_BAD_FLAG", `--${name} needs a value`, { hint: flag.choices ? `one of ${flag.choices.join(", ")}` : flag.help });
+      }
+    }
+    if (flag.choices && !flag.choices.includes(value)) throw badFlag(name, value, `one of ${flag.choices.join(", ")}`);
+    if (seen.has(name) && !flag.repeatable) throw new KcError("KC_BAD_FLAG", `--${name} given twice`, { hint: "give each flag once (only --broker-config repeats)" });
+    seen.add(name);
+    flag.set(c, value);
+  }
+  return { config: c, seedGiven: seen.has("seed"), nameGiven: seen.has("name") };
+}
+
+/** Cross-flag checks, after presets and flags are merged. */
+export function validateConfig(c: TestConfig): void {
+  if (c.kafka.mode === "zookeeper" && !c.kafka.version.startsWith("3.")) {
+    throw new KcError("KC_BAD_FLAG", `Kafka ${c.kafka.version} has no ZooKeeper mode`, { hint: "add --mode kraft, or use --kafka-version 3.9.1" });
+  }
+  if (c.workload.replicationFactor > c.cluster.brokers) {
+    throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
+  }
+  if (c.producer.idempotent && c.producer.acks !== "all") {
+    throw new KcError("KC_BAD_FLAG", "an idempotent producer needs --acks all", { hint: "use --acks all, or --no-idempotent" });
+  }
+}
+
+export function helpText(): string {
+  const rows = Object.entries(FLAGS).map(([k, f]) => {
+    const d = defaultValueOf(k);
+    return `  --${k.padEnd(20)} ${f.help}${f.choices ? ` (${f.choices.join("|")})` : ""}${d !== undefined ? ` [${d}]` : ""}`;
+  });
+  return rows.join("\n");
+}
+
+function defaultValueOf(flag: string): string | undefined {
+  const c = defaultConfig();
+  const map: Record<string, unknown> = {
+    workload: c.workload.name, client: c.client, concurrency: c.concurrency, rate: c.rate, "time-limit": c.timeLimitSeconds,
+    "recovery-time": c.recoverySeconds, "final-time-limit": c.finalTimeLimitSeconds, "kafka-version": c.kafka.version, mode: c.kafka.mode,
+    brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
+    idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,
+    isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics,
+    partitions: c.workload.partitions, "replication-factor": c.workload.replicationFactor, nemesis: "none", "nemesis-interval": c.nemesis.intervalSeconds,
+    "quiet-time": c.nemesis.quietSeconds, store: c.store,
+  };
+  return map[flag] === undefined ? undefined : String(map[flag]);
+}

@@ -1,0 +1,48 @@
+// Named presets (`--preset NAME`): flag lists applied before the user's own flags, so a preset
+// is exactly what you could type yourself (and `--help` shows it). Why each one fails is in
+// the README ("Presets").
+
+export interface Preset {
+  description: string;
+  /** Does a correct Kafka fail this test? Known-bug presets should find anomalies; safe ones none. */
+  expect: "anomalies" | "valid";
+  flags: string[];
+}
+
+export const PRESETS: Record<string, Preset> = {
+  "acks1-lost-writes": {
+    description: "acks=1: the leader acknowledges before replicating; isolating or killing it loses acknowledged writes",
+    expect: "anomalies",
+    flags: ["--acks", "1", "--no-idempotent", "--retries", "0", "--nemesis", "partition,kill", "--nemesis-targets", "leader", "--nemesis-interval", "8", "--time-limit", "60", "--rate", "200", "--concurrency", "6"],
+  },
+  "unclean-election": {
+    description: "unclean.leader.election.enable=true with min.insync.replicas=1: a stale replica becomes leader and truncates acknowledged writes",
+    expect: "anomalies",
+    flags: [
+      "--broker-config", "unclean.leader.election.enable=true",
+      "--broker-config", "min.insync.replicas=1",
+      "--acks", "all", "--no-idempotent",
+      "--nemesis", "partition,kill", "--nemesis-targets", "leader,one", "--nemesis-interval", "8",
+      "--time-limit", "60", "--rate", "200", "--concurrency", "6",
+    ],
+  },
+  "retry-duplicates": {
+    description: "a non-idempotent producer retries sends whose acknowledgement was lost to connection resets and timeouts: one value lands twice",
+    expect: "anomalies",
+    flags: ["--no-idempotent", "--retries", "10", "--max-in-flight", "1", "--request-timeout", "1500", "--nemesis", "link", "--nemesis-targets", "reset_peer,timeout,slicer,latency", "--nemesis-interval", "6", "--time-limit", "60", "--rate", "200", "--concurrency", "6"],
+  },
+  "aborted-reads": {
+    description: "a read_uncommitted consumer sees values of transactions that were aborted (G1a)",
+    expect: "anomalies",
+    flags: ["--workload", "txn", "--isolation", "read_uncommitted", "--idempotent", "--time-limit", "45", "--rate", "50"],
+  },
+  safe: {
+    description: "acks=all, min.insync.replicas=2, replication factor 3, idempotent producer, no unclean election: must stay valid under partitions, kills and pauses",
+    expect: "valid",
+    flags: [
+      "--acks", "all", "--idempotent", "--replication-factor", "3",
+      "--broker-config", "min.insync.replicas=2", "--broker-config", "unclean.leader.election.enable=false",
+      "--nemesis", "partition,kill,pause", "--nemesis-interval", "10", "--time-limit", "60", "--rate", "100",
+    ],
+  },
+};

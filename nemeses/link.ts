@@ -1,0 +1,48 @@
+// Link faults on clients' connections through Toxiproxy: latency with jitter, bandwidth limit,
+// timeout (black hole), reset_peer, slicer, slow_close, and the proxy taken down. One random
+// broker's link, or every broker's (a third of the time). Stop removes every toxic.
+import type { LinkFault } from "../harness/cluster/links.ts";
+import { brokers } from "./targets.ts";
+import type { FaultFamily } from "./types.ts";
+
+export const LINK_TARGETS = ["latency", "bandwidth", "timeout", "reset_peer", "slicer", "slow_close", "down"] as const;
+
+export const LINK_FAULTS: Record<Exclude<(typeof LINK_TARGETS)[number], "down">, LinkFault> = {
+  latency: { type: "latency", attributes: { latency: 500, jitter: 300 } },
+  bandwidth: { type: "bandwidth", attributes: { rate: 16 } },
+  timeout: { type: "timeout", attributes: { timeout: 0 } },
+  reset_peer: { type: "reset_peer", attributes: { timeout: 500 }, toxicity: 0.5 },
+  slicer: { type: "slicer", attributes: { average_size: 16, size_variation: 8, delay: 2000 } },
+  slow_close: { type: "slow_close", attributes: { delay: 5000 } },
+};
+
+export function linkFamily(): FaultFamily {
+  let inForce = false;
+  return {
+    name: "link",
+    targets: LINK_TARGETS,
+    startF: "start-link",
+    stopF: "stop-link",
+    active: () => inForce,
+    async start(env, target, rng) {
+      const bs = brokers(env);
+      const nodes = rng.next() < 1 / 3 ? bs : [rng.pick(bs)];
+      inForce = true;
+      for (const b of nodes) {
+        if (target === "down") await env.cluster.links.setEnabled(b, false);
+        else {
+          const fault = LINK_FAULTS[target as keyof typeof LINK_FAULTS];
+          if (!fault) throw new Error(`unknown link fault ${target}`);
+          await env.cluster.links.addToxic(b, { ...fault, stream: "downstream" });
+          await env.cluster.links.addToxic(b, { ...fault, stream: "upstream" });
+        }
+      }
+      return { target, what: target === "down" ? "client link down" : `${target} toxic on client links`, nodes, attributes: target === "down" ? undefined : LINK_FAULTS[target as keyof typeof LINK_FAULTS].attributes };
+    },
+    async stop(env) {
+      await env.cluster.links.reset();
+      inForce = false;
+      return { what: "removed every toxic, every proxy enabled" };
+    },
+  };
+}

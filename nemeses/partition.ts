@@ -1,0 +1,67 @@
+// Network partitions (iptables in each node's namespace): isolate one node, random halves,
+// minority third, majorities ring, bridge, isolate a partition leader or the controller, and
+// cut brokers off from ZooKeeper/the KRaft controllers only. Stop heals every rule.
+import type { Rng } from "../harness/rng.ts";
+import type { Grudge } from "../harness/cluster/netfilter.ts";
+import { between, bridge, cuts, halves, isolate, majoritiesRing, minorityThird } from "./grudges.ts";
+import { allNodes, brokers, leaderOfRandomKey, quorum } from "./targets.ts";
+import type { FaultFamily, NemesisEnv } from "./types.ts";
+
+export const PARTITION_TARGETS = ["one", "halves", "minority-third", "majorities-ring", "bridge", "leader", "controller", "quorum"] as const;
+
+async function grudgeFor(env: NemesisEnv, target: string, rng: Rng): Promise<{ grudge: Grudge; why: string }> {
+  const all = allNodes(env);
+  switch (target) {
+    case "one": {
+      const n = rng.pick(all);
+      return { grudge: isolate(n, all), why: `isolated ${n}` };
+    }
+    case "halves":
+      return { grudge: halves(all, rng), why: "random halves" };
+    case "minority-third":
+      return { grudge: minorityThird(all, rng), why: "a third cut off" };
+    case "majorities-ring":
+      return { grudge: majoritiesRing(all, rng), why: "majorities ring" };
+    case "bridge":
+      return { grudge: bridge(all, rng), why: "bridge" };
+    case "leader": {
+      const { key, node } = await leaderOfRandomKey(env, rng);
+      return { grudge: isolate(node, all), why: `isolated ${node}, leader of ${key}` };
+    }
+    case "controller": {
+      const c = await env.cluster.controller();
+      if (!c) throw new Error("no active controller found");
+      return { grudge: isolate(c, all), why: `isolated the active controller ${c}` };
+    }
+    case "quorum": {
+      const q = quorum(env);
+      const bs = brokers(env).filter((b) => !q.includes(b));
+      return { grudge: between(bs, q), why: env.mode === "zookeeper" ? "brokers cut off from ZooKeeper" : "brokers cut off from the controllers" };
+    }
+    default:
+      throw new Error(`unknown partition target ${target}`);
+  }
+}
+
+export function partitionFamily(): FaultFamily {
+  let inForce = false;
+  return {
+    name: "partition",
+    targets: PARTITION_TARGETS,
+    startF: "start-partition",
+    stopF: "stop-partition",
+    active: () => inForce,
+    async start(env, target, rng) {
+      const { grudge, why } = await grudgeFor(env, target, rng);
+      await env.cluster.partition(grudge);
+      inForce = true;
+      const cut = [...new Set(cuts(grudge).map(([x]) => x))].sort();
+      return { target, what: why, grudge, nodes: cut };
+    },
+    async stop(env) {
+      await env.cluster.heal();
+      inForce = false;
+      return { what: "healed every partition" };
+    },
+  };
+}

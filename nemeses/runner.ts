@@ -1,0 +1,92 @@
+// Executes a fault schedule against the cluster during the main phase, recording each action
+// as a pair of `info` ops of process "nemesis" (what is about to be done, then what was done),
+// and heals every fault at the end — also when the run is interrupted.
+import type { HistoryWriter } from "../harness/history/writer.ts";
+import { component } from "../harness/log.ts";
+import type { Rng } from "../harness/rng.ts";
+import type { PlannedAction } from "./schedule.ts";
+import type { FaultFamily, NemesisEnv } from "./types.ts";
+
+export class NemesisRunner {
+  private readonly env: NemesisEnv;
+  private readonly families: Map<string, FaultFamily>;
+  private readonly history: HistoryWriter;
+  private readonly rng: Rng;
+  /** Descriptions of the faults in force now (for the progress line). */
+  readonly current = new Map<string, string>();
+
+  constructor(env: NemesisEnv, families: FaultFamily[], history: HistoryWriter, rng: Rng) {
+    this.env = env;
+    this.families = new Map(families.map((f) => [f.name, f]));
+    this.history = history;
+    this.rng = rng;
+  }
+
+  /** Runs the plan, timed from `startMs` (Date.now() at main-phase start), until done or aborted. */
+  async run(plan: PlannedAction[], startMs: number, signal: AbortSignal): Promise<void> {
+    for (const a of plan) {
+      const wait = startMs + a.at * 1000 - Date.now();
+      if (wait > 0 && !(await sleep(wait, signal))) return;
+      if (signal.aborted) return;
+      const fam = this.families.get(a.family)!;
+      if (a.action === "start") await this.start(fam, a.target!);
+      else await this.stop(fam);
+    }
+  }
+
+  async start(fam: FaultFamily, target: string): Promise<void> {
+    await this.record(fam.startF, { target }, async () => {
+      const done = await fam.start(this.env, target, this.rng);
+      this.current.set(fam.name, `${fam.name}: ${String(done.what ?? target)}${Array.isArray(done.nodes) ? ` (${done.nodes.join(", ")})` : ""}`);
+      return done;
+    });
+  }
+
+  async stop(fam: FaultFamily): Promise<void> {
+    await this.record(fam.stopF, {}, async () => {
+      const done = await fam.stop(this.env);
+      this.current.delete(fam.name);
+      return done;
+    });
+  }
+
+  /** Stops every family (active or not: stop is idempotent and cheap), recording each. */
+  async healAll(): Promise<void> {
+    for (const fam of this.families.values()) await this.stop(fam);
+  }
+
+  private async record(f: string, intent: Record<string, unknown>, act: () => Promise<Record<string, unknown>>): Promise<void> {
+    const logger = component("nemesis");
+    this.history.append({ process: "nemesis", type: "info", f, value: intent });
+    try {
+      const done = await act();
+      this.history.append({ process: "nemesis", type: "info", f, value: done });
+      logger.info(`${f}: ${describe(done)}`);
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.history.append({ process: "nemesis", type: "info", f, value: intent, error: msg });
+      logger.warn(`${f} failed: ${msg}`);
+    }
+  }
+}
+
+function describe(v: Record<string, unknown>): string {
+  const nodes = Array.isArray(v.nodes) ? ` on ${v.nodes.join(", ")}` : "";
+  return `${String(v.what ?? v.target ?? "done")}${nodes}`;
+}
+
+/** Sleeps; resolves false when aborted first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

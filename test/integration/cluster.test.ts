@@ -1,0 +1,136 @@
+// Real clusters, both metadata modes: clients go through Toxiproxy, and each fault primitive
+// has its effect on the cluster and is undone by its heal.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel, type Producer } from "kafkajs";
+import type { Cluster } from "../../harness/cluster/cluster.ts";
+import { labelledRuns } from "../../harness/cluster/docker.ts";
+import { eventually, startTestCluster } from "./support.ts";
+
+const TOPIC = "it";
+
+const modes = [
+  { mode: "zookeeper" as const, kafkaVersion: "3.9.1" },
+  { mode: "kraft" as const, kafkaVersion: "4.1.1" },
+];
+
+describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersion }) => {
+  let cluster: Cluster;
+  let runId: string;
+
+  beforeAll(async () => {
+    ({ cluster } = await startTestCluster({ mode, kafkaVersion }));
+    runId = cluster.runId;
+    await cluster.createTopics([{ name: TOPIC, partitions: 3, replicationFactor: 3 }]);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    // Nothing labelled with this run remains: containers, network.
+    expect((await labelledRuns()).map((r) => r.run)).not.toContain(runId);
+  });
+
+  const producer = async (brokers = cluster.bootstrap): Promise<Producer> => {
+    const p = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 5000, retry: { retries: 1 } }).producer({
+      allowAutoTopicCreation: false,
+    });
+    await p.connect();
+    return p;
+  };
+  /** What `broker` leads and where it is in the ISR, as a broker other than it sees it. */
+  const partitionOf = async (broker: string) => {
+    const viewer = broker === "broker-3" ? "broker-2" : "broker-3";
+    const ps = await cluster.partitionsVia(viewer, TOPIC);
+    const id = cluster.nodes.find((n) => n.name === broker)!.id;
+    return { led: ps.filter((p) => p.leader === id), inIsr: ps.filter((p) => p.isr.includes(id)), all: ps };
+  };
+
+  it("round-trips a message through Toxiproxy, advertised on 127.0.0.1", async () => {
+    expect(cluster.bootstrap.every((b) => b.startsWith("127.0.0.1:"))).toBe(true);
+    const p = await producer();
+    const [r] = await p.send({ topic: TOPIC, acks: -1, messages: [{ partition: 0, value: "hello" }] });
+    await p.disconnect();
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+    const c = kafka.consumer({ groupId: `it-${Date.now()}` });
+    await c.connect();
+    await c.subscribe({ topic: TOPIC, fromBeginning: true });
+    const seen = await new Promise<string>((resolve) => {
+      void c.run({ eachMessage: async ({ partition, message }) => { if (partition === 0 && message.offset === r.baseOffset) resolve(message.value!.toString()); } });
+    });
+    await c.disconnect();
+    expect(seen).toBe("hello");
+  });
+
+  it("a disabled proxy stops client traffic to that broker, and only that one", async () => {
+    const broker = "broker-1";
+    const { led } = await partitionOf(broker);
+    expect(led.length).toBeGreaterThan(0);
+    await cluster.links.setEnabled(broker, false);
+    try {
+      // Only broker-1's address: no other path exists for the client.
+      const only = [cluster.bootstrap[0]];
+      await expect(producer(only)).rejects.toThrow();
+      // The other brokers' links still work.
+      const p = await producer(cluster.bootstrap.slice(1));
+      await p.disconnect();
+    } finally {
+      await cluster.links.setEnabled(broker, true);
+    }
+    const p = await producer([cluster.bootstrap[0]]);
+    await p.disconnect();
+  });
+
+  it("a killed broker leaves the ISR, restarts and rejoins it", async () => {
+    const broker = "broker-2";
+    await cluster.kill(broker);
+    await eventually(async () => (await partitionOf(broker)).inIsr.length === 0, `${broker} out of every ISR`, 90_000);
+    await cluster.start(broker);
+    await eventually(async () => {
+      const { inIsr, all } = await partitionOf(broker);
+      return inIsr.length === all.length;
+    }, `${broker} back in every ISR`, 120_000);
+  });
+
+  it("pause freezes a broker (it leaves the ISR) and resume brings it back", async () => {
+    const broker = "broker-3";
+    await cluster.pause(broker);
+    try {
+      await eventually(async () => (await partitionOf(broker)).inIsr.length === 0, `${broker} out of every ISR while paused`, 90_000);
+    } finally {
+      await cluster.resume(broker);
+    }
+    await eventually(async () => {
+      const { inIsr, all } = await partitionOf(broker);
+      return inIsr.length === all.length;
+    }, `${broker} back in every ISR`, 120_000);
+  });
+
+  it("a partitioned broker loses its leaderships and ISR membership, stays cut off across a kill, and returns after heal", async () => {
+    const broker = "broker-1";
+    const others = cluster.nodes.filter((n) => n.name !== broker).map((n) => n.name);
+    await cluster.partition({ [broker]: others, ...Object.fromEntries(others.map((o) => [o, [broker]])) });
+    expect((await cluster.rules(broker)).length).toBe(others.length);
+    await eventually(async () => {
+      const { led, inIsr } = await partitionOf(broker);
+      return led.length === 0 && inIsr.length === 0;
+    }, `${broker} without leaderships or ISR membership`, 90_000);
+    // Kill and restart the partitioned broker: the partition stays in force.
+    await cluster.kill(broker);
+    await cluster.start(broker);
+    expect((await cluster.rules(broker)).length).toBe(others.length);
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect((await partitionOf(broker)).inIsr.length).toBe(0);
+    await cluster.heal();
+    expect(await cluster.rules(broker)).toEqual([]);
+    await eventually(async () => {
+      const { inIsr, all } = await partitionOf(broker);
+      return inIsr.length === all.length;
+    }, `${broker} back in every ISR after heal`, 120_000);
+  });
+
+  it("knows the active controller", async () => {
+    const c = await eventually(() => cluster.controller(), "an active controller");
+    expect(cluster.nodes.map((n) => n.name)).toContain(c);
+    if (mode === "kraft") expect(c).toMatch(/^controller-/);
+    else expect(c).toMatch(/^broker-/);
+  });
+});

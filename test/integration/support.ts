@@ -1,0 +1,54 @@
+// Shared pieces of the integration tests: a real cluster per test file, and polling helpers.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Cluster } from "../../harness/cluster/cluster.ts";
+import { defaultConfig } from "../../harness/config.ts";
+import { ensureImages } from "../../harness/images.ts";
+import type { Mode } from "../../harness/cluster/topology.ts";
+
+export interface TestClusterOptions {
+  mode: Mode;
+  kafkaVersion: string;
+  brokers?: number;
+  brokerConfig?: Record<string, string>;
+}
+
+export async function startTestCluster(o: TestClusterOptions): Promise<{ cluster: Cluster; runDir: string }> {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-it-"));
+  const images = await ensureImages({ kafkaVersion: o.kafkaVersion });
+  const d = defaultConfig().cluster;
+  const cluster = await Cluster.start({
+    runId: `it-${path.basename(runDir).slice(6)}-${Date.now().toString(36)}`,
+    runDir,
+    images,
+    options: {
+      mode: o.mode,
+      kafkaVersion: o.kafkaVersion,
+      brokers: o.brokers ?? 3,
+      zookeepers: 3,
+      controllers: 3,
+      combined: false,
+      brokerConfig: o.brokerConfig ?? {},
+      javaOpts: d.javaOpts,
+    },
+  });
+  return { cluster, runDir };
+}
+
+/** Polls until `fn` returns a truthy value; fails with `what` after the timeout. */
+export async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
