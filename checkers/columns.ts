@@ -1,7 +1,7 @@
 // Growable typed-array columns and an open-addressing number→int hash map: the compact storage
 // that lets a 10M-op history be checked without keeping Op objects around.
 
-export function growF64(a: Float64Array, min: number, fill = NaN): Float64Array {
+export function growF64(a: Float64Array<ArrayBuffer>, min: number, fill = NaN): Float64Array<ArrayBuffer> {
   if (a.length >= min) return a;
   const b = new Float64Array(Math.max(min, a.length * 2, 16));
   b.set(a);
@@ -9,7 +9,7 @@ export function growF64(a: Float64Array, min: number, fill = NaN): Float64Array 
   return b;
 }
 
-export function growI32(a: Int32Array, min: number, fill = -1): Int32Array {
+export function growI32(a: Int32Array<ArrayBuffer>, min: number, fill = -1): Int32Array<ArrayBuffer> {
   if (a.length >= min) return a;
   const b = new Int32Array(Math.max(min, a.length * 2, 16));
   b.set(a);
@@ -17,7 +17,7 @@ export function growI32(a: Int32Array, min: number, fill = -1): Int32Array {
   return b;
 }
 
-export function growU8(a: Uint8Array, min: number): Uint8Array {
+export function growU8(a: Uint8Array<ArrayBuffer>, min: number): Uint8Array<ArrayBuffer> {
   if (a.length >= min) return a;
   const b = new Uint8Array(Math.max(min, a.length * 2, 16));
   b.set(a);
@@ -26,7 +26,7 @@ export function growU8(a: Uint8Array, min: number): Uint8Array {
 
 /** An append-only list of numbers in a Float64Array. */
 export class F64List {
-  a: Float64Array;
+  a: Float64Array<ArrayBuffer>;
   n = 0;
   constructor(cap = 16) {
     this.a = new Float64Array(cap);
@@ -42,7 +42,7 @@ export class F64List {
 
 /** An append-only list of int32s. */
 export class I32List {
-  a: Int32Array;
+  a: Int32Array<ArrayBuffer>;
   n = 0;
   constructor(cap = 16) {
     this.a = new Int32Array(cap);
@@ -62,7 +62,7 @@ export class I32List {
  */
 export class RowTable {
   readonly width: number;
-  a: Float64Array;
+  a: Float64Array<ArrayBuffer>;
   n = 0;
   constructor(width: number, cap = 64) {
     this.width = width;

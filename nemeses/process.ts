@@ -47,7 +47,7 @@ export const killFamily = () =>
     startF: "kill",
     stopF: "restart",
     doStart: (env, n) => env.cluster.kill(n),
-    doStop: (env, n) => env.cluster.start(n),
+    doStop: async (env, n) => void (await env.cluster.start(n)),
   });
 
 export const pauseFamily = () =>

@@ -53,6 +53,12 @@ export class NemesisRunner {
   /** Stops every family (active or not: stop is idempotent and cheap), recording each. */
   async healAll(): Promise<void> {
     for (const fam of this.families.values()) await this.stop(fam);
+    // Nodes that exited on their own while faulted (e.g. a broker that could not reach
+    // ZooKeeper) are started again, so recovery and final reads see the whole cluster.
+    await this.record("start-all", {}, async () => {
+      const nodes = await this.env.cluster.startAll();
+      return { what: nodes.length ? "started nodes that were down" : "every node was running", nodes };
+    });
   }
 
   private async record(f: string, intent: Record<string, unknown>, act: () => Promise<Record<string, unknown>>): Promise<void> {

@@ -40,7 +40,7 @@ const EXITED = /kafka-chaos: process exited/;
 export interface FaultCapabilities {
   readonly nodes: readonly NodeSpec[];
   kill(node: string): Promise<void>;
-  start(node: string): Promise<void>;
+  start(node: string): Promise<boolean>;
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;
   partition(grudge: Grudge): Promise<void>;
@@ -48,6 +48,7 @@ export interface FaultCapabilities {
   readonly links: Links;
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
+  startAll(): Promise<string[]>;
 }
 
 export class Cluster implements FaultCapabilities, AsyncDisposable {
@@ -212,13 +213,33 @@ export class Cluster implements FaultCapabilities, AsyncDisposable {
     await n.log.waitFor(EXITED, 30_000, undefined, mark).catch(() => undefined);
   }
 
-  /** Starts the node's JVM again (no-op when it runs); waits for its "started" line. */
-  async start(node: string, opts: { waitMs?: number } = {}): Promise<void> {
+  /**
+   * Starts the node's JVM again and waits for its "started" line (unless `waitMs` is 0).
+   * A no-op when it runs; returns whether it had to start it.
+   */
+  async start(node: string, opts: { waitMs?: number } = {}): Promise<boolean> {
     const n = this.node(node);
     const mark = n.log.mark();
     const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
     this.down.delete(node);
-    if (r.output.includes("started") && opts.waitMs !== 0) await this.waitStarted(node, opts.waitMs ?? 120_000, mark);
+    const started = r.output.includes("started");
+    if (started && opts.waitMs !== 0) await this.waitStarted(node, opts.waitMs ?? 120_000, mark);
+    return started;
+  }
+
+  /**
+   * Starts every node whose JVM is not running — killed by a nemesis, or exited on its own
+   * (e.g. a broker that gave up reaching ZooKeeper while partitioned). Returns those started.
+   */
+  async startAll(): Promise<string[]> {
+    const started: string[] = [];
+    await Promise.all(
+      [...this.live.keys()].map(async (name) => {
+        await this.resume(name);
+        if (await this.start(name)) started.push(name);
+      }),
+    );
+    return started.sort();
   }
 
   /** Freezes every process of the node (cgroup freezer). */

@@ -257,7 +257,7 @@ class Scanner {
     if (c === 0x2e || c === 0x65 || c === 0x45 || p - d0 > 15) {
       while (p < this.end && !isWs(b[p]) && b[p] !== 0x2c && b[p] !== 0x5d && b[p] !== 0x7d) p++;
       this.pos = p;
-      const x = Number(b.latin1Slice(s, p));
+      const x = Number(b.toString("latin1", s, p));
       if (Number.isNaN(x)) throw BAIL;
       return x;
     }

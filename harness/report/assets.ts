@@ -17,7 +17,7 @@ h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1
 h3 { font-size: 15px; margin: 18px 0 6px; }
 a { color: #1f5fae; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12.5px; }
-pre { background: #f0f2f5; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: 0; }
+pre { background: #f0f2f5; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 12px 0; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
@@ -44,7 +44,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 dl.kv { display: grid; grid-template-columns: 200px 1fr; gap: 4px 14px; margin: 0; }
 dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
-table.settings td { border: 0; padding: 1px 10px 1px 0; }
+table.settings { width: auto; }
+table.settings td { border: 0; padding: 1px 18px 1px 0; }
 table.settings td:first-child { color: var(--muted); white-space: nowrap; }
 section.anomaly { border-left: 5px solid #9aa5b1; }
 section.anomaly.bad { border-left-color: var(--bad); }
@@ -97,6 +98,7 @@ figure.plot svg .row-label { font-size: 11.5px; fill: #333; }
 .swatch.band { opacity: .55; }
 details > summary { cursor: pointer; color: #1f5fae; margin: 6px 0; }
 .files li { margin: 2px 0; }
+td.nowrap { white-space: nowrap; }
 .op-link { font-variant-numeric: tabular-nums; }
 dialog#op-dialog { max-width: min(900px, 92vw); width: 900px; border: 1px solid var(--line); border-radius: 10px; padding: 0; box-shadow: 0 12px 40px rgba(0,0,0,.25); }
 dialog#op-dialog::backdrop { background: rgba(20,25,30,.35); }

@@ -1,13 +1,9 @@
 // Number, time and value formatting shared by the report, the index and the CI summaries.
 
-/** Seconds with a precision that suits the magnitude: 0.004 s, 1.25 s, 83.1 s. */
+/** Seconds since test start, to the millisecond: "0.004 s", "51.812 s" (tenths past 1000 s). */
 export function seconds(s: number): string {
   if (!Number.isFinite(s)) return "–";
-  const a = Math.abs(s);
-  if (a === 0) return "0 s";
-  if (a < 0.01) return `${s.toFixed(4)} s`;
-  if (a < 10) return `${s.toFixed(3)} s`;
-  return `${s.toFixed(1)} s`;
+  return `${Math.abs(s) < 1000 ? s.toFixed(3) : s.toFixed(1)} s`;
 }
 
 /** A duration for people: "45 s", "12 min 5 s", "2 h 3 min". */
@@ -56,6 +52,19 @@ export function compactJson(value: unknown, max = 200): string {
     s = String(value);
   }
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Largest of many numbers (no argument spreading: series can be long). */
+export function maxOf(xs: Iterable<number>, start = -Infinity): number {
+  let m = start;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+
+export function minOf(xs: Iterable<number>, start = Infinity): number {
+  let m = start;
+  for (const x of xs) if (x < m) m = x;
+  return m;
 }
 
 /** "1 op", "3 ops". */

@@ -3,7 +3,7 @@
 // are cut to windows around the anomalous offsets, with "⋯" where offsets were left out.
 
 import type { Anomaly } from "../../checkers/results.ts";
-import { seconds } from "./format.ts";
+import { minOf, seconds } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import type { KeyPoll, KeyTrace } from "./history-digest.ts";
 
@@ -73,8 +73,19 @@ export function renderOffsetDiagram(a: Anomaly, trace: KeyTrace | undefined): Sa
   const sendOps = new Set(trace.sends.filter((s) => inCols.has(s.offset) && involved.has(s.op)).map((s) => s.op));
 
   const touching = trace.polls.filter((p) => p.pairs.some((o, i) => i % 2 === 0 && inCols.has(o)));
-  const chosen = new Set(touching.filter((p) => involved.has(p.op)).slice(0, MAX_POLL_ROWS));
-  for (const p of touching) if (chosen.size < MAX_POLL_ROWS) chosen.add(p);
+  // Rows: the polls the anomaly names, then polls that read an anomalous offset, then the
+  // polls closest in time to the anomaly's ops.
+  const markSet = new Set(marks);
+  const readsMark = (p: KeyPoll) => p.pairs.some((o, i) => i % 2 === 0 && markSet.has(o));
+  const involvedTimes = [...trace.sends, ...trace.polls].filter((x) => involved.has(x.op)).map((x) => x.time);
+  const distance = (p: KeyPoll) => (involvedTimes.length ? minOf(involvedTimes.map((t) => Math.abs(t - p.time))) : p.time);
+  const chosen = new Set<KeyPoll>();
+  const take = (list: KeyPoll[]) => {
+    for (const p of list) if (chosen.size < MAX_POLL_ROWS) chosen.add(p);
+  };
+  take(touching.filter((p) => involved.has(p.op)));
+  take(touching.filter(readsMark));
+  take([...touching].sort((x, y) => distance(x) - distance(y)));
   const polls = [...chosen].sort((x, y) => x.time - y.time || x.op - y.op);
   const hidden = touching.length - polls.length;
 

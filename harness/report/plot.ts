@@ -1,6 +1,7 @@
 // Small SVG plots drawn by hand (no library, no network): time on x, fault windows shaded,
 // points, lines or steps. Output is static markup; the report's script only adds a readout.
 
+import { maxOf, minOf } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 
 export interface Series {
@@ -33,13 +34,16 @@ export interface PlotOptions {
   note?: string;
 }
 
-export const PLOT = { width: 1080, height: 240, left: 60, right: 14, top: 10, bottom: 34 };
+/** Points drawn per series at most. */
+const MAX_SERIES_POINTS = 8000;
+
+export const PLOT = { width: 1080, height: 240, left: 84, right: 14, top: 10, bottom: 34 };
 
 /** A fault function's family, which picks its colour: partition, kill, pause or link. */
 export function faultFamily(f: string): "partition" | "kill" | "pause" | "link" | "other" {
   const s = f.toLowerCase();
   if (/partition|isolat|split|bridge|heal/.test(s)) return "partition";
-  if (/kill|crash|restart|stop-node|start-node|broker/.test(s)) return "kill";
+  if (/kill|crash|restart|revive|^start$|stop-node|start-node|broker/.test(s)) return "kill";
   if (/pause|resume|freeze|hammer/.test(s)) return "pause";
   if (/toxi|latency|slow|link|bandwidth|loss|delay|reset|timeout|clock/.test(s)) return "link";
   return "other";
@@ -62,7 +66,8 @@ export function niceTicks(min: number, max: number, count = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
+  const decimals = Math.max(0, 1 - Math.floor(Math.log10(step)));
+  for (let i = Math.ceil(min / step); i * step <= max + step * 1e-9; i++) ticks.push(Number((i * step).toFixed(decimals)));
   return ticks;
 }
 
@@ -114,7 +119,13 @@ ${niceTicks(0, xMax, 10).map((t) => html`<line x1="${r1(x(t))}" x2="${r1(x(t))}"
 }
 
 function seriesMarkup(s: Series, f: Frame): SafeHtml {
-  const pts = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  let pts = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  if (pts.length > MAX_SERIES_POINTS) {
+    // Keeps the page small on long runs: every k-th point, and always the extremes.
+    const k = Math.ceil(pts.length / MAX_SERIES_POINTS);
+    const top = pts.reduce((m, p) => (p[1] > m[1] ? p : m));
+    pts = pts.filter((p, i) => i % k === 0 || p === top);
+  }
   if (!pts.length) return html``;
   const xy = (p: [number, number]) => `${r1(f.x(p[0]))} ${r1(f.y(p[1]))}`;
   if (s.kind === "points") {
@@ -132,7 +143,7 @@ function seriesMarkup(s: Series, f: Frame): SafeHtml {
 export function legend(series: { label: string; color: string; kind?: string }[], faults: FaultBand[]): SafeHtml {
   const families = [...new Set(faults.map((b) => b.f))];
   return html`<div class="legend">${series.map(
-    (s) => html`<span><i class="swatch ${s.kind === "points" ? "dot" : "bar"}" style="background:${s.color}"></i>${s.label}</span>`,
+    (s) => html`<span><i class="swatch ${s.kind === "points" ? "dot" : s.kind === "band" ? "band" : "bar"}" style="background:${s.color}"></i>${s.label}</span>`,
   )}${families.map((f) => html`<span><i class="swatch band" style="background:${faultColor(f)}"></i>${f}</span>`)}</div>`;
 }
 
@@ -147,14 +158,17 @@ export function renderPlot(o: PlotOptions): SafeHtml {
   let yMax: number;
   if (log) {
     const pos = all.filter((v) => v > 0);
-    yMin = 10 ** Math.floor(Math.log10(Math.min(...pos, 1)));
-    yMax = 10 ** Math.ceil(Math.log10(Math.max(...pos, yMin * 10)));
+    yMin = 10 ** Math.floor(Math.log10(minOf(pos, 1)));
+    yMax = 10 ** Math.ceil(Math.log10(maxOf(pos, yMin * 10)));
     if (yMax <= yMin) yMax = yMin * 10;
   } else {
     yMin = 0;
-    const top = Math.max(...all, 0);
-    const ticks = niceTicks(0, top > 0 ? top : 1, 5);
-    yMax = Math.max(ticks[ticks.length - 1], top > 0 ? top : 1);
+    const top = maxOf(all, 0) || 1;
+    const ticks = niceTicks(0, top, 5);
+    const step = ticks.length > 1 ? ticks[1] - ticks[0] : top;
+    yMax = Math.ceil(top / step) * step;
+    // Headroom so a dot at the very top is not cut in half.
+    if (o.series.some((x) => x.kind === "points") && (yMax - top) / yMax < 0.03) yMax += step;
   }
   const f = frame(o.xMax, yMin, yMax, log);
   const { width, height, left, right, top, bottom } = PLOT;

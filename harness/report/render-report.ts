@@ -9,7 +9,7 @@ import type { Anomaly } from "../../checkers/results.ts";
 import type { Op } from "../history/op.ts";
 import { REPORT_CSS, REPORT_JS } from "./assets.ts";
 import { describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
-import { compactJson, count, dateTime, duration, millis, percent, plural, seconds } from "./format.ts";
+import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural, seconds } from "./format.ts";
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
 import { anomalyCount, asArray, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
@@ -103,8 +103,8 @@ export function renderReport(input: ReportInput): string {
   const durationSeconds = Math.max(
     stats.durationSeconds || 0,
     digest.lastTime / 1e9,
-    ...stats.latencyPoints.map((p) => p.t),
-    ...stats.rate.map((p) => p.t + 1),
+    maxOf(stats.latencyPoints.map((p) => p.t), 0),
+    maxOf(stats.rate.map((p) => p.t + 1), 0),
   );
   const knownNodes = [...new Set([...test.nodes, ...Object.keys(files.nodes)])];
   const timeline = deriveTimeline(digest.nemesis, { knownNodes, endSeconds: durationSeconds });
@@ -129,7 +129,7 @@ export function renderReport(input: ReportInput): string {
 
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${raw(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${verdict.toUpperCase()} · ${test.name} · kafka-chaos</title>
@@ -239,7 +239,7 @@ export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>
       const key = String(mop[1]);
       const ov = mop[2];
       const [offset, value] = Array.isArray(ov) ? [Number(ov[0]), Number(ov[1])] : [undefined, Number(ov)];
-      const text = `${value}${offset !== undefined ? ` @${offset}` : ""}`;
+      const text = `${value}${offset !== undefined ? `@${offset}` : ""}`;
       return html`<span class="mop">send ${keyLabel(key)} ${isMark(key, offset, value) ? html`<mark>${text}</mark>` : text}</span>`;
     }
     if (mop[0] === "poll") {
@@ -281,7 +281,7 @@ function renderOpsTable(a: Anomaly, d: HistoryDigest, hasHistory: boolean): Safe
     const latency = inv ? ` (${millis((op.time - inv.time) / 1e6)})` : "";
     return html`<tr><td class="num">${link}</td><td class="num">${seconds(op.time / 1e9)}<span class="muted small">${latency}</span></td><td>${procName(op.process)}</td><td class="t-${op.type}">${op.type}</td><td>${op.f}</td><td class="value">${renderOpValue(op, focus)}</td><td>${op.error ?? ""}</td></tr>`;
   });
-  return html`<table class="ops"><thead><tr><th class="num">op</th><th class="num">time (latency)</th><th>process</th><th>type</th><th>f</th><th>value</th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<table class="ops"><thead><tr><th class="num">op</th><th class="num">time (latency)</th><th>process</th><th>type</th><th>f</th><th>value <span class="muted small">(value@offset)</span></th><th>error</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 const EVIDENCE_FIELDS = new Set(["type", "key", "ops", "offsets", "values", "explanation"]);
@@ -311,7 +311,7 @@ function renderAnomalies(r: ResultsView, types: string[], examples: Map<string, 
 <p class="meaning">${desc.meaning}</p>
 ${list.length ? html`<div class="muted small">Showing ${list.length} of ${count(total)}${listed < total ? ` (results.json keeps ${listed})` : ""}${listed > list.length ? `; ${listed - list.length} more in results.json` : ""}.</div>` : html`<p class="empty">No examples recorded in results.json.</p>`}
 ${open.map((a, i) => renderExample(a, i + 1, d, hasHistory))}
-${more.length ? html`<details><summary>${more.length} more examples</summary>${more.map((a, i) => renderExample(a, i + 1 + EXAMPLES_OPEN, d, hasHistory))}</details>` : ""}
+${more.length ? html`<details><summary>${plural(more.length, "more example")}</summary>${more.map((a, i) => renderExample(a, i + 1 + EXAMPLES_OPEN, d, hasHistory))}</details>` : ""}
 </section>`;
   });
   const checked = r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES.filter((t) => r.mode.transactional || !describeAnomaly(t).transactional);

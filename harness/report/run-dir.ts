@@ -76,9 +76,10 @@ export function writeRunArtifacts(runDir: string, opts: { generatedAt?: string }
   const report = join(run.dir, "report.html");
   const junit = join(run.dir, "junit.xml");
   const summary = join(run.dir, "summary.md");
-  writeFileAtomic(report, renderReport({ test: run.test, results: run.results, runDir: run.dir, generatedAt: opts.generatedAt }));
+  // CI files first, so the report's file list links them.
   writeFileAtomic(junit, renderJUnit({ test: run.test, results: run.results }));
   writeFileAtomic(summary, renderMarkdownSummary({ test: run.test, results: run.results }));
+  writeFileAtomic(report, renderReport({ test: run.test, results: run.results, runDir: run.dir, generatedAt: opts.generatedAt }));
   const results = readResults(run.results);
   return { report, junit, summary, verdict: results.valid, results, warnings: run.warnings };
 }

@@ -3,7 +3,7 @@
 // draws that as rows under a shared time axis (aligned with the plots above it).
 
 import type { Op } from "../history/op.ts";
-import { compactJson, seconds } from "./format.ts";
+import { compactJson, maxOf, seconds } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { isRecord } from "./model.ts";
 import { FAULT_COLORS, PLOT, faultColor, faultRects, legend, timeAxis, type FaultBand } from "./plot.ts";
@@ -137,7 +137,7 @@ export function pairNemesisOps(ops: Op[], known: Set<string>): NemesisAction[] {
 export function deriveTimeline(nemesisOps: Op[], opts: { knownNodes?: string[]; endSeconds: number }): Timeline {
   const known = new Set(opts.knownNodes ?? []);
   const actions = pairNemesisOps(nemesisOps, known);
-  const endSeconds = Math.max(opts.endSeconds, ...actions.map((a) => a.end ?? a.start));
+  const endSeconds = maxOf(actions.map((a) => a.end ?? a.start), opts.endSeconds);
   const open = new Map<string, NodeInterval>(); // `${node}\u0000${state}`
   const intervals: NodeInterval[] = [];
   const openWindows = new Map<NodeState, FaultBand>();
@@ -199,7 +199,7 @@ export function renderTimeline(tl: Timeline, xMax: number, faults: FaultBand[]):
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Nemesis timeline" data-xmax="${xMax}" data-left="${left}" data-right="${width - right}">
 ${faultRects(faults, x, top, rows.length * rowH)}
 <g class="rows">${rows.map(
-    (name, i) => html`<line class="row-line" x1="${left}" x2="${width - right}" y1="${rowY(i) + rowH}" y2="${rowY(i) + rowH}" /><text x="${left - 6}" y="${rowY(i) + 15}" text-anchor="end" class="row-label">${name}</text>`,
+    (name, i) => html`<line class="row-line" x1="${left}" x2="${width - right}" y1="${rowY(i) + rowH}" y2="${rowY(i) + rowH}" /><text x="${left - 6}" y="${rowY(i) + 15}" text-anchor="end" class="row-label">${name.length > 13 ? `${name.slice(0, 12)}…` : name}<title>${name}</title></text>`,
   )}</g>
 <g class="actions">${tl.actions.map((a) => {
     const x0 = x(a.start);
@@ -213,7 +213,7 @@ ${faultRects(faults, x, top, rows.length * rowH)}
   })}</g>
 ${timeAxis(xMax, x, top + rows.length * rowH)}
 </svg>${legend(
-    states.map((s) => ({ label: `node ${s}`, color: STATE_COLORS[s] })),
+    states.map((s) => ({ label: `node ${s}`, color: STATE_COLORS[s], kind: "band" })),
     [],
   )}</figure>`;
 }
@@ -222,7 +222,7 @@ ${timeAxis(xMax, x, top + rows.length * rowH)}
 export function renderActionsTable(tl: Timeline): SafeHtml {
   if (!tl.actions.length) return html``;
   const rows = tl.actions.map(
-    (a) => html`<tr><td class="num">${seconds(a.start)}</td><td class="num">${a.end === undefined ? "–" : seconds(a.end)}</td><td><i class="swatch band" style="background:${faultColor(a.f)}"></i>${a.f}</td><td>${a.nodes.join(", ") || "–"}</td><td><code>${compactJson(a.first.value, 120)}</code></td><td><code>${a.second ? compactJson(a.second.value, 160) : "(no completion)"}</code></td><td>${a.error ?? ""}</td><td class="num"><a href="#op-${a.first.index}" class="op-link" data-op="${a.first.index}">${a.first.index}</a></td></tr>`,
+    (a) => html`<tr><td class="num">${seconds(a.start)}</td><td class="num">${a.end === undefined ? "–" : seconds(a.end)}</td><td class="nowrap"><i class="swatch band" style="background:${faultColor(a.f)}"></i>${a.f}</td><td class="nowrap">${a.nodes.join(", ") || "–"}</td><td><code>${compactJson(a.first.value, 120)}</code></td><td><code>${a.second ? compactJson(a.second.value, 160) : "(no completion)"}</code></td><td>${a.error ?? ""}</td><td class="num"><a href="#op-${a.first.index}" class="op-link" data-op="${a.first.index}">${a.first.index}</a></td></tr>`,
   );
   return html`<details class="actions-table"${tl.actions.length <= 30 ? html` open` : ""}><summary>${tl.actions.length} nemesis actions</summary>
 <table><thead><tr><th>start</th><th>done</th><th>f</th><th>nodes</th><th>intent</th><th>result</th><th>error</th><th>op</th></tr></thead><tbody>${rows}</tbody></table></details>`;

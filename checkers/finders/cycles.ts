@@ -1,0 +1,413 @@
+// G0 and G1c, with their -process and -realtime variants: cycles in the dependency graph
+// between committed transactions (ok ops, and info ops proven committed by a read).
+//
+// Edges:  ww  T1 → T2: on some key, T2's value is the next committed value after T1's
+//         wr  T1 → T2: T2 (ok, or committed info) polled a value T1 sent
+//         process  T1 → T2: T2 is the next op of T1's process (T1 ok)
+//         realtime T1 → T2: T1 completed ok before T2 was invoked
+// Families: G0 = cycles of ww edges; G1c = cycles of wr edges. "-process" adds process edges
+// (the cycle uses at least one), "-realtime" adds realtime (and process) edges (at least one
+// realtime). Why not Elle's mixed ww+wr cycles: in Kafka a transaction's writes and reads have
+// no common point in time, so ww+wr cycles are allowed; pure wr cycles (plus process/realtime)
+// mean a read saw a commit that had not happened yet, which read committed forbids.
+//
+// Realtime edges would be quadratic; they go through a chain of "time" nodes instead: an ok op
+// links to the chain node of its completion, chain node i to i+1, and chain node i to every op
+// invoked after the (i+1)-th ok completion and before the next one. Reachability is exactly
+// the realtime order, in O(n) edges. SCCs come from an iterative Tarjan; each strongly
+// connected component yields one witness cycle per type (a BFS inside it), and the count of a
+// type is the number of components showing it.
+
+import { T_OK } from "../../harness/history/reader.ts";
+import type { Analysis } from "../analysis.ts";
+import type { Cases } from "../cases.ts";
+import type { Anomaly } from "../results.ts";
+import type { Finder } from "./common.ts";
+
+const PROC = 1;
+const RT = 2;
+
+interface Csr {
+  start: Int32Array;
+  dst: Int32Array;
+  key: Int32Array;
+  aux: Int32Array;
+}
+
+function buildCsr(n: number, src: Int32Array, dst: Int32Array, key: Int32Array, aux: Int32Array, m: number): Csr {
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < m; i++) start[src[i] + 1]++;
+  for (let i = 0; i < n; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, n);
+  const d = new Int32Array(m);
+  const k = new Int32Array(m);
+  const x = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const at = fill[src[i]]++;
+    d[at] = dst[i];
+    k[at] = key[i];
+    x[at] = aux[i];
+  }
+  return { start, dst: d, key: k, aux: x };
+}
+
+class EdgeBuf {
+  src = new Int32Array(1024);
+  dst = new Int32Array(1024);
+  key = new Int32Array(1024);
+  aux = new Int32Array(1024);
+  n = 0;
+  push(s: number, d: number, k: number, x: number): void {
+    if (this.n === this.src.length) {
+      const g = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.src = g(this.src);
+      this.dst = g(this.dst);
+      this.key = g(this.key);
+      this.aux = g(this.aux);
+    }
+    this.src[this.n] = s;
+    this.dst[this.n] = d;
+    this.key[this.n] = k;
+    this.aux[this.n] = x;
+    this.n++;
+  }
+}
+
+type Step = { type: "ww" | "wr" | "process" | "realtime"; from: number; to: number; key?: string; values?: number[]; offsets?: number[] };
+
+class Graph {
+  readonly N: number;
+  readonly K: number;
+  readonly total: number;
+  readonly procNext: Int32Array;
+  readonly okRank: Int32Array;
+  readonly rtStart: Int32Array;
+  readonly rtList: Int32Array;
+  readonly committed: Uint8Array;
+  // Tarjan / BFS scratch, shared by all passes.
+  readonly index: Int32Array;
+  readonly low: Int32Array;
+  readonly cursor: Int32Array;
+  readonly comp: Int32Array;
+  readonly stack: Int32Array;
+  readonly calls: Int32Array;
+  readonly onStack: Uint8Array;
+  readonly seen: Int32Array;
+  readonly parent: Int32Array;
+  readonly queue: Int32Array;
+  seenStamp = 0;
+  compCount = 0;
+  compSize: number[] = [];
+  compRep: number[] = [];
+
+  constructor(a: Analysis) {
+    const N = a.nodeOp.n;
+    const K = a.okNodes;
+    this.N = N;
+    this.K = K;
+    this.total = N + K;
+    this.committed = a.nodeCommitted;
+    this.okRank = a.nodeOkRank.a;
+    this.procNext = new Int32Array(N).fill(-1);
+    const pred = a.nodeProcPred.a;
+    for (let v = 0; v < N; v++) if (pred[v] >= 0 && this.committed[v] === 1) this.procNext[pred[v]] = v;
+    // Ops grouped by the chain node that precedes their invocation.
+    const rt = a.nodeRtRank.a;
+    this.rtStart = new Int32Array(K + 1);
+    for (let v = 0; v < N; v++) if (rt[v] > 0 && this.committed[v] === 1) this.rtStart[rt[v]]++;
+    for (let c = 0; c < K; c++) this.rtStart[c + 1] += this.rtStart[c];
+    const fill = this.rtStart.slice(0, K);
+    this.rtList = new Int32Array(K > 0 ? this.rtStart[K] : 0);
+    for (let v = 0; v < N; v++) if (rt[v] > 0 && this.committed[v] === 1) this.rtList[fill[rt[v] - 1]++] = v;
+    const T = this.total;
+    this.index = new Int32Array(T);
+    this.low = new Int32Array(T);
+    this.cursor = new Int32Array(T);
+    this.comp = new Int32Array(T);
+    this.stack = new Int32Array(T);
+    this.calls = new Int32Array(T);
+    this.onStack = new Uint8Array(T);
+    this.seen = new Int32Array(T);
+    this.parent = new Int32Array(T);
+    this.queue = new Int32Array(T);
+  }
+
+  /** The j-th out-neighbour of u under (csr, extras); -2 for an empty slot, -1 past the end. */
+  nbr(csr: Csr, extras: number, u: number, j: number): number {
+    const N = this.N;
+    if (u < N) {
+      const s = csr.start[u];
+      const d = csr.start[u + 1] - s;
+      if (j < d) return csr.dst[s + j];
+      j -= d;
+      if (j === 0) return extras & PROC ? (this.procNext[u] >= 0 ? this.procNext[u] : -2) : -2;
+      if (j === 1) return extras & RT && this.okRank[u] >= 0 ? N + this.okRank[u] : -2;
+      return -1;
+    }
+    if (!(extras & RT)) return -1;
+    const c = u - N;
+    if (j === 0) return c + 1 < this.K ? u + 1 : -2;
+    j -= 1;
+    const s = this.rtStart[c];
+    if (j < this.rtStart[c + 1] - s) return this.rtList[s + j];
+    return -1;
+  }
+
+  /** Strongly connected components of the nodes with active[v] = 1; fills comp (-1 inactive). */
+  tarjan(csr: Csr, extras: number, active: Uint8Array): void {
+    const T = this.total;
+    const { index, low, cursor, comp, stack, calls, onStack } = this;
+    index.fill(-1);
+    comp.fill(-1);
+    cursor.fill(0);
+    this.compCount = 0;
+    this.compSize = [];
+    this.compRep = [];
+    let counter = 0;
+    let sp = 0;
+    for (let root = 0; root < T; root++) {
+      if (active[root] !== 1 || index[root] !== -1) continue;
+      let cp = 0;
+      calls[cp++] = root;
+      index[root] = low[root] = counter++;
+      stack[sp++] = root;
+      onStack[root] = 1;
+      while (cp > 0) {
+        const u = calls[cp - 1];
+        const w = this.nbr(csr, extras, u, cursor[u]++);
+        if (w === -1) {
+          cp--;
+          if (low[u] === index[u]) {
+            const c = this.compCount++;
+            let size = 0;
+            let x: number;
+            do {
+              x = stack[--sp];
+              onStack[x] = 0;
+              comp[x] = c;
+              size++;
+            } while (x !== u);
+            this.compSize.push(size);
+            this.compRep.push(u);
+          }
+          if (cp > 0) {
+            const p = calls[cp - 1];
+            if (low[u] < low[p]) low[p] = low[u];
+          }
+        } else if (w >= 0 && active[w] === 1) {
+          if (index[w] === -1) {
+            index[w] = low[w] = counter++;
+            stack[sp++] = w;
+            onStack[w] = 1;
+            calls[cp++] = w;
+          } else if (onStack[w] === 1 && index[w] < low[u]) low[u] = index[w];
+        }
+      }
+    }
+  }
+
+  /** Shortest path from s to t inside s's component (s and t in it), as a node list; null if none. */
+  path(csr: Csr, extras: number, s: number, t: number): number[] | null {
+    const { seen, parent, queue, comp } = this;
+    const c = comp[s];
+    const stamp = ++this.seenStamp;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = s;
+    seen[s] = stamp;
+    parent[s] = -1;
+    while (head < tail) {
+      const u = queue[head++];
+      for (let j = 0; ; j++) {
+        const w = this.nbr(csr, extras, u, j);
+        if (w === -1) break;
+        if (w < 0 || comp[w] !== c) continue;
+        if (w === t) {
+          const out = [t];
+          for (let x = u; x !== -1; x = parent[x]) out.push(x);
+          return out.reverse();
+        }
+        if (seen[w] === stamp) continue;
+        seen[w] = stamp;
+        parent[w] = u;
+        queue[tail++] = w;
+      }
+    }
+    return null;
+  }
+}
+
+export const cycleFinder: Finder = {
+  name: "cycles",
+  types: ["G0", "G0-process", "G0-realtime", "G1c", "G1c-process", "G1c-realtime"],
+  find({ analysis: a, cases }) {
+    const N = a.nodeOp.n;
+    if (N === 0) return;
+    const g = new Graph(a);
+    const committed = a.nodeCommitted;
+    const ww = new EdgeBuf();
+    for (const ks of a.keyStates) {
+      let prev = -1;
+      for (let i = 0; i < ks.occVal.length; i++) {
+        const s = ks.slotOf(ks.occVal[i]);
+        if (s < 0) continue;
+        const w = ks.writerNode[s];
+        if (w < 0 || committed[w] !== 1) continue;
+        if (prev >= 0 && prev !== w) ww.push(prev, w, ks.id, i);
+        prev = w;
+      }
+    }
+    const wr = new EdgeBuf();
+    const rows = a.wr.a;
+    for (let r = 0; r < a.wr.n; r += 3) {
+      const ks = a.keyStates[rows[r]];
+      const s = rows[r + 1];
+      const reader = rows[r + 2];
+      const w = ks.writerNode[s];
+      if (w < 0 || w === reader || committed[w] !== 1 || committed[reader] !== 1) continue;
+      wr.push(w, reader, ks.id, s);
+    }
+    const wwCsr = buildCsr(N, ww.src, ww.dst, ww.key, ww.aux, ww.n);
+    const wrCsr = buildCsr(N, wr.src, wr.dst, wr.key, wr.aux, wr.n);
+    const active = new Uint8Array(g.total);
+    family(a, g, cases, "G0", wwCsr, active);
+    family(a, g, cases, "G1c", wrCsr, active);
+  },
+};
+
+function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array): void {
+  const N = g.N;
+  // Everything a cycle of this family could use, then narrow to nodes on some cycle.
+  for (let v = 0; v < N; v++) active[v] = g.committed[v];
+  active.fill(1, N);
+  g.tarjan(csr, PROC | RT, active);
+  let any = false;
+  const inCycle = new Uint8Array(g.total);
+  for (let v = 0; v < g.total; v++) {
+    const c = g.comp[v];
+    if (c >= 0 && g.compSize[c] > 1) {
+      inCycle[v] = 1;
+      any = true;
+    }
+  }
+  if (!any) return;
+  // -realtime: components of the full graph that contain a time node.
+  const rtDone = new Set<number>();
+  for (let v = N; v < g.total; v++) {
+    const c = g.comp[v];
+    if (inCycle[v] !== 1 || rtDone.has(c)) continue;
+    rtDone.add(c);
+    report(a, g, cases, `${base}-realtime`, csr, PROC | RT, v, v);
+  }
+  // -process: ww/wr + process edges, a cycle through a process edge.
+  active.set(inCycle);
+  active.fill(0, N);
+  g.tarjan(csr, PROC, active);
+  const procDone = new Set<number>();
+  for (let u = 0; u < N; u++) {
+    const v = g.procNext[u];
+    if (v < 0 || active[u] !== 1) continue;
+    const c = g.comp[u];
+    if (c < 0 || c !== g.comp[v] || g.compSize[c] < 2 || procDone.has(c)) continue;
+    procDone.add(c);
+    report(a, g, cases, `${base}-process`, csr, PROC, v, u, u);
+  }
+  // The base type: ww (or wr) edges alone.
+  g.tarjan(csr, 0, active);
+  for (let c = 0; c < g.compCount; c++) {
+    if (g.compSize[c] < 2) continue;
+    const s = g.compRep[c];
+    report(a, g, cases, base, csr, 0, s, s);
+  }
+}
+
+/** Finds a cycle s → … → t (→ s when closeFrom is given, via that node's process edge) and reports it. */
+function report(a: Analysis, g: Graph, cases: Cases, type: string, csr: Csr, extras: number, s: number, t: number, closeFrom?: number): void {
+  let nodes: number[] | null;
+  if (closeFrom !== undefined) {
+    // Cycle closes with the process edge closeFrom → s: find s ⇝ closeFrom.
+    nodes = s === closeFrom ? [s] : g.path(csr, extras, s, closeFrom);
+    if (nodes) nodes.push(s);
+  } else nodes = g.path(csr, extras, s, t);
+  if (!nodes) return;
+  const steps = toSteps(a, g, csr, type.startsWith("G0") ? "ww" : "wr", nodes);
+  if (!cases.wants(type, -steps.length)) return;
+  cases.keep(describe(a, type, steps), -steps.length);
+}
+
+function toSteps(a: Analysis, g: Graph, csr: Csr, kind: "ww" | "wr", nodes: number[]): Step[] {
+  const N = g.N;
+  // Rotate so the cycle starts at an op node.
+  const firstOp = nodes.findIndex((x) => x < N);
+  const ring = nodes.slice(0, -1);
+  const rot = [...ring.slice(firstOp), ...ring.slice(0, firstOp)];
+  rot.push(rot[0]);
+  const steps: Step[] = [];
+  let from = rot[0];
+  let viaTime = false;
+  for (let i = 1; i < rot.length; i++) {
+    const x = rot[i];
+    if (x >= N) {
+      viaTime = true;
+      continue;
+    }
+    if (viaTime) steps.push({ type: "realtime", from, to: x });
+    else steps.push(edgeStep(a, g, csr, kind, from, x));
+    from = x;
+    viaTime = false;
+  }
+  return steps;
+}
+
+function edgeStep(a: Analysis, g: Graph, csr: Csr, kind: "ww" | "wr", u: number, v: number): Step {
+  for (let e = csr.start[u]; e < csr.start[u + 1]; e++) {
+    if (csr.dst[e] !== v) continue;
+    const ks = a.keyStates[csr.key[e]];
+    const aux = csr.aux[e];
+    if (kind === "wr") return { type: "wr", from: u, to: v, key: ks.name, values: [ks.vValue[aux]] };
+    // A ww edge carries the log position of v's value; u's is the nearest earlier one it wrote.
+    let j = aux - 1;
+    while (j >= 0 && ks.writerNode[ks.slotOf(ks.occVal[j])] !== u) j--;
+    return {
+      type: "ww",
+      from: u,
+      to: v,
+      key: ks.name,
+      values: [j >= 0 ? ks.occVal[j] : NaN, ks.occVal[aux]],
+      offsets: [j >= 0 ? ks.occOff[j] : NaN, ks.occOff[aux]],
+    };
+  }
+  return { type: g.procNext[u] === v ? "process" : "realtime", from: u, to: v };
+}
+
+function describe(a: Analysis, type: string, steps: Step[]): Anomaly {
+  const op = (n: number) => a.nodeOp.a[n];
+  const proc = (n: number) => a.nodeProc.a[n];
+  const name = (n: number) => `op ${op(n)} (process ${proc(n)}${a.nodeType.a[n] === T_OK ? "" : ", info"})`;
+  const parts = steps.map((s) => {
+    switch (s.type) {
+      case "ww":
+        return `${name(s.from)} sent ${s.values![0]} to ${s.key} (offset ${s.offsets![0]}) before ${name(s.to)} sent ${s.values![1]} (offset ${s.offsets![1]})`;
+      case "wr":
+        return `${name(s.to)} polled ${s.values![0]} from ${s.key}, which ${name(s.from)} sent`;
+      case "process":
+        return `${name(s.from)} and then ${name(s.to)} ran on process ${proc(s.from)}`;
+      default:
+        return `${name(s.from)} completed before ${name(s.to)} was invoked`;
+    }
+  });
+  const cycleOps = steps.map((s) => op(s.from));
+  const keys = [...new Set(steps.filter((s) => s.key !== undefined).map((s) => s.key!))];
+  return {
+    type,
+    ...(keys.length > 0 ? { key: keys[0] } : {}),
+    ops: [...new Set(cycleOps)].sort((x, y) => x - y),
+    cycle: [...cycleOps, cycleOps[0]],
+    steps: steps.map((s) => ({ ...s, from: op(s.from), to: op(s.to) })),
+    explanation: `A cycle of ${steps.length} transactions: ${parts.join("; ")}. No order of these transactions agrees with all of that.`,
+  };
+}

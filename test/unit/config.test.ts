@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
+import { resolveRunArgs, detectionTable } from "../../harness/commands/run.ts";
+import { KcError } from "../../harness/errors.ts";
+
+const errorOf = (fn: () => unknown): KcError => {
+  try {
+    fn();
+  } catch (e) {
+    return e as KcError;
+  }
+  throw new Error("expected an error");
+};
+
+describe("run flags", () => {
+  it("parses values, =values, booleans and their negations", () => {
+    const { config } = parseRunFlags(["--acks", "1", "--time-limit=30", "--idempotent", "--no-auto-commit", "--nemesis", "partition,kill", "--broker-config", "a=1", "--broker-config", "b=x=y"]);
+    expect(config.producer.acks).toBe("1");
+    expect(config.timeLimitSeconds).toBe(30);
+    expect(config.producer.idempotent).toBe(true);
+    expect(config.consumer.autoCommit).toBe(false);
+    expect(config.nemesis.faults).toEqual(["partition", "kill"]);
+    expect(config.cluster.brokerConfig).toEqual({ a: "1", b: "x=y" });
+  });
+
+  it("rejects a bad choice with the valid ones listed", () => {
+    const e = errorOf(() => parseRunFlags(["--acks", "2"]));
+    expect(e.code).toBe("KC_BAD_FLAG");
+    expect(e.message).toContain("one of all, 1, 0");
+    expect(errorOf(() => parseRunFlags(["--workload", "bank"])).message).toContain("queue, txn");
+    expect(errorOf(() => parseRunFlags(["--nemesis", "partition,meteor"])).message).toContain("partition, kill, pause, link");
+  });
+
+  it("rejects unknown flags with a suggestion, and bad numbers", () => {
+    const e = errorOf(() => parseRunFlags(["--time"]));
+    expect(e.message).toContain("unknown flag --time");
+    expect(e.hint).toContain("--time-limit");
+    expect(errorOf(() => parseRunFlags(["--concurrency", "0"])).message).toContain("from 1 to 256");
+    expect(errorOf(() => parseRunFlags(["--rate"])).message).toContain("needs a value");
+    expect(errorOf(() => parseRunFlags(["--acks", "1", "--acks", "0"])).message).toContain("given twice");
+  });
+
+  it("checks combinations", () => {
+    const zk4 = parseRunFlags(["--kafka-version", "4.1.1"]).config;
+    expect(errorOf(() => validateConfig(zk4)).hint).toContain("--mode kraft");
+    const rf = parseRunFlags(["--brokers", "2"]).config;
+    expect(errorOf(() => validateConfig(rf)).message).toContain("exceeds --brokers 2");
+    expect(() => validateConfig(defaultConfig())).not.toThrow();
+  });
+
+  it("applies presets before flags, so flags win", () => {
+    const r = resolveRunArgs(["--preset", "acks1-lost-writes", "--time-limit", "20", "--seed", "7"]);
+    if (r === "help") throw new Error("help");
+    expect(r.config.producer.acks).toBe("1");
+    expect(r.config.timeLimitSeconds).toBe(20);
+    expect(r.config.seed).toBe(7);
+    expect(r.config.name).toBe("acks1-lost-writes");
+    expect(errorOf(() => resolveRunArgs(["--preset", "nope"])).message).toContain("safe");
+  });
+
+  it("names a test by workload and faults", () => {
+    const r = resolveRunArgs(["--nemesis", "partition"]);
+    if (r === "help") throw new Error("help");
+    expect(r.config.name).toBe("queue-partition");
+  });
+
+  it("prints detection rates per anomaly type", () => {
+    const t = detectionTable([
+      { seed: 1, exitCode: 1, types: ["lost-write", "unseen"] },
+      { seed: 2, exitCode: 0, types: [] },
+      { seed: 3, exitCode: 1, types: ["lost-write"] },
+      { seed: 4, exitCode: 2, types: [] },
+    ]);
+    expect(t).toContain("runs: 4; invalid 2 (50%), unknown 1, valid 1");
+    expect(t).toMatch(/lost-write\s+2\/4 \(50%\)/);
+    expect(t).toMatch(/unseen\s+1\/4 \(25%\)/);
+  });
+});

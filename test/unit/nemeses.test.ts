@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Rng } from "../../harness/rng.ts";
+import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minorityThird } from "../../nemeses/grudges.ts";
+import { planSchedule } from "../../nemeses/schedule.ts";
+import { buildFamilies } from "../../nemeses/index.ts";
+
+const nodes = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
+/** Can a reach b directly (b does not drop a, a does not drop b)? */
+const talks = (g: Record<string, string[]>, a: string, b: string) => !(g[a] ?? []).includes(b) && !(g[b] ?? []).includes(a);
+
+describe("grudges", () => {
+  it("isolate cuts one node off both ways and nothing else", () => {
+    const all = nodes(5);
+    const g = isolate("n2", all);
+    for (const x of all) if (x !== "n2") expect(talks(g, "n2", x)).toBe(false);
+    expect(talks(g, "n1", "n3")).toBe(true);
+    expect(cuts(g).length).toBe(8);
+  });
+
+  it("complete keeps components connected and apart", () => {
+    const g = complete([["a", "b"], ["c"]]);
+    expect(talks(g, "a", "b")).toBe(true);
+    expect(talks(g, "a", "c")).toBe(false);
+  });
+
+  it("shapes hold for any cluster size and seed", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 11 }), fc.integer(), (n, seed) => {
+        const all = nodes(n);
+        const h = halves(all, new Rng(seed));
+        // Two components, of floor(n/2) and ceil(n/2) nodes: everyone talks to exactly its own half.
+        const comps = new Set(all.map((x) => all.filter((y) => y === x || talks(h, x, y)).join(",")));
+        expect([...comps].map((c) => c.split(",").length).sort()).toEqual([Math.floor(n / 2), Math.ceil(n / 2)].sort());
+        const m = minorityThird(all, new Rng(seed));
+        const cut = all.filter((x) => (m[x] ?? []).length === n - Math.max(1, Math.floor(n / 3)));
+        expect(cut.length).toBe(Math.max(1, Math.floor(n / 3)));
+        // Majorities ring: each node sees a majority (itself included), and the views differ.
+        const r = majoritiesRing(all, new Rng(seed));
+        const views = all.map((x) => all.filter((y) => y === x || talks(r, x, y)).sort().join(","));
+        for (const v of views) expect(v.split(",").length).toBeGreaterThanOrEqual(Math.floor(n / 2) + 1);
+        if (n >= 5) expect(new Set(views).size).toBe(n);
+        // Bridge: exactly one node talks to everyone.
+        const b = bridge(all, new Rng(seed));
+        expect(all.filter((x) => all.every((y) => y === x || talks(b, x, y))).length).toBe(1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("between cuts only links across the two groups", () => {
+    const g = between(["b1", "b2"], ["zk1"]);
+    expect(talks(g, "b1", "zk1")).toBe(false);
+    expect(talks(g, "b1", "b2")).toBe(true);
+  });
+});
+
+describe("schedule", () => {
+  const families = buildFamilies(["partition", "kill"]);
+  const opts = { families, intervalSeconds: 10, quietSeconds: 5, timeLimitSeconds: 120 };
+
+  it("is a pure function of the seed", () => {
+    expect(planSchedule(opts, new Rng(42))).toEqual(planSchedule(opts, new Rng(42)));
+    expect(planSchedule(opts, new Rng(42))).not.toEqual(planSchedule(opts, new Rng(43)));
+  });
+
+  it("keeps the quiet window, staggers around the interval, alternates start/stop per family", () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const plan = planSchedule(opts, new Rng(seed));
+        expect(plan[0].at).toBe(5);
+        for (let i = 1; i < plan.length; i++) {
+          const gap = plan[i].at - plan[i - 1].at;
+          expect(gap).toBeGreaterThanOrEqual(5 - 1e-6);
+          expect(gap).toBeLessThanOrEqual(15 + 1e-6);
+        }
+        expect(plan.at(-1)!.at).toBeLessThan(120);
+        for (const f of ["partition", "kill"]) {
+          const acts = plan.filter((a) => a.family === f).map((a) => a.action);
+          acts.forEach((a, i) => expect(a).toBe(i % 2 === 0 ? "start" : "stop"));
+        }
+        for (const a of plan) if (a.action === "start") expect(families.find((f) => f.name === a.family)!.targets).toContain(a.target);
+      }),
+    );
+  });
+
+  it("has no faults for --nemesis none", () => {
+    expect(planSchedule({ ...opts, families: [] }, new Rng(1))).toEqual([]);
+  });
+
+  it("narrows targets, and rejects targets a family does not have", () => {
+    expect(buildFamilies(["kill"], ["leader"])[0].targets).toEqual(["leader"]);
+    expect(() => buildFamilies(["link"], ["leader"])).toThrow(/names no target of the link nemesis/);
+  });
+});
