@@ -137,19 +137,17 @@ export function simulate(o: ModelOptions, emit: (op: Op) => void): { logs: Rec[]
         out.push(["poll", res]);
       }
     });
-    const transactional = o.txn === true && mops.length > 0 && (mops.length > 1 || c.assigned.length >= 0) && o.txn;
-    if (outcome !== "fail" || transactional) {
-      const touched = new Set<number>();
-      for (const s of sends) {
-        const visible = transactional ? commit : commit;
-        if (!transactional && !commit) continue;
-        const off = endOf(s.k);
-        logs[s.k].push({ value: s.v, visible });
-        touched.add(s.k);
-        if (outcome === "ok") out[s.i] = ["send", keyName(s.k), [off, s.v]];
-      }
-      if (transactional) for (const k of touched) logs[k].push({ value: -1, visible: false });
+    // Transactional sends always take offsets (aborted ones invisibly) and end with a marker.
+    const txn = o.txn === true;
+    const touched = new Set<number>();
+    for (const s of sends) {
+      if (!txn && !commit) continue;
+      const off = endOf(s.k);
+      logs[s.k].push({ value: s.v, visible: commit });
+      touched.add(s.k);
+      if (outcome === "ok") out[s.i] = ["send", keyName(s.k), [off, s.v]];
     }
+    if (txn) for (const k of touched) logs[k].push({ value: -1, visible: false });
     if (outcome === "ok") c.pos = pos;
     return { value: out, committed: commit };
   };

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { EXIT_HARNESS_ERROR, KcError } from "../errors.ts";
+import { byDesignOrder } from "../report/anomaly-descriptions.ts";
 import { anomalyCount, verdictWord } from "../report/model.ts";
 import { storeOf, updateStoreIndex, writeRunArtifacts } from "../report/run-dir.ts";
 
@@ -69,7 +70,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     const v = verdictWord(r.valid);
     const detail =
       v === "invalid"
-        ? r["bad-anomaly-types"].map((t) => `${t} ×${anomalyCount(r, t)}`).join(", ")
+        ? byDesignOrder(r["bad-anomaly-types"]).map((t) => `${t} ×${anomalyCount(r, t)}`).join(", ")
         : v === "unknown"
           ? (r["unknown-reasons"] ?? []).join("; ")
           : "";

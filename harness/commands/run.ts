@@ -2,6 +2,7 @@
 // test (or `--repeat N` seeds of it), prints the verdict and exits 0 valid / 1 invalid /
 // 2 unknown / 3 harness error. SIGINT/SIGTERM: heal, check what was recorded, tear down; a
 // second signal skips straight to teardown.
+import fs from "node:fs";
 import { defaultConfig, helpText, parseRunFlags, validateConfig, type TestConfig } from "../config.ts";
 import { KcError, EXIT_HARNESS_ERROR } from "../errors.ts";
 import { log } from "../log.ts";
@@ -16,6 +17,7 @@ function usage(): string {
     helpText(),
     `  --${"preset".padEnd(20)} apply a named preset before the other flags`,
     `  --${"repeat".padEnd(20)} run N tests with seeds seed, seed+1, ... and print detection rates`,
+    `  --${"matrix".padEnd(20)} run every entry of a JSON file {"runs": [[flags...], ...]} in a row`,
     "",
     "presets:",
     ...Object.entries(PRESETS).map(([k, p]) => `  ${k.padEnd(20)} ${p.description}\n  ${"".padEnd(20)} = ${p.flags.join(" ")}`),
@@ -59,7 +61,45 @@ export function resolveRunArgs(argv: string[]): Parsed | "help" {
   return { config, repeat, seedGiven };
 }
 
+/**
+ * `--matrix FILE`: a JSON file `{"runs": [[flags...], ...]}`; each entry is one test (with the
+ * other command-line flags appended), run in a row into one store and one index page.
+ */
+export function readMatrix(argv: string[]): { entries: string[][]; rest: string[] } | undefined {
+  const i = argv.findIndex((a) => a === "--matrix" || a.startsWith("--matrix="));
+  if (i < 0) return undefined;
+  const file = argv[i].includes("=") ? argv[i].slice("--matrix=".length) : argv[i + 1];
+  const rest = argv.filter((_, j) => j !== i && (argv[i].includes("=") || j !== i + 1));
+  if (!file) throw new KcError("KC_BAD_FLAG", "--matrix needs a file", { hint: "e.g. --matrix matrix/known-bugs.json" });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new KcError("KC_BAD_MATRIX", `cannot read matrix ${file}: ${(err as Error).message}`, { hint: 'write {"runs": [["--preset", "safe"], ["--nemesis", "kill"]]}' });
+  }
+  const runs = (parsed as { runs?: unknown }).runs;
+  if (!Array.isArray(runs) || !runs.every((r) => Array.isArray(r) && r.every((x) => typeof x === "string"))) {
+    throw new KcError("KC_BAD_MATRIX", `${file}: "runs" must be a list of flag lists`, { hint: 'write {"runs": [["--preset", "safe"], ["--nemesis", "kill"]]}' });
+  }
+  return { entries: runs as string[][], rest };
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
+  const matrix = readMatrix(argv);
+  if (matrix) {
+    // Validate every entry before running any, so a typo does not surface an hour in.
+    for (const e of matrix.entries) resolveRunArgs([...e, ...matrix.rest]);
+    const codes: number[] = [];
+    for (const [k, e] of matrix.entries.entries()) {
+      log().info(`matrix entry ${k + 1} of ${matrix.entries.length}: ${e.join(" ")}`);
+      codes.push(await runOne([...e, ...matrix.rest]));
+    }
+    return worst(codes);
+  }
+  return runOne(argv);
+}
+
+async function runOne(argv: string[]): Promise<number> {
   const parsed = resolveRunArgs(argv);
   if (parsed === "help") {
     console.log(usage());
@@ -80,8 +120,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       hard.abort();
     }
   };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  const sigint = () => onSignal("SIGINT");
+  const sigterm = () => onSignal("SIGTERM");
+  process.on("SIGINT", sigint);
+  process.on("SIGTERM", sigterm);
 
   const outcomes: { seed: number; exitCode: number; types: string[]; runDir: string }[] = [];
   for (let i = 0; i < repeat && !soft.signal.aborted; i++) {
@@ -93,11 +135,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     outcomes.push({ seed: c.seed, exitCode: out.exitCode, types: out.results?.["bad-anomaly-types"] ?? [], runDir: out.runDir });
     if (out.results) console.log(verdictLine(out.results, out.runDir));
   }
+  process.off("SIGINT", sigint);
+  process.off("SIGTERM", sigterm);
   if (!outcomes.length) return EXIT_HARNESS_ERROR;
   if (repeat > 1) console.log(detectionTable(outcomes));
-  // The worst outcome decides: harness error > unknown > invalid > valid.
+  return worst(outcomes.map((o) => o.exitCode));
+}
+
+/** The worst outcome decides: harness error > unknown > invalid > valid. */
+function worst(codes: number[]): number {
   const rank = (code: number) => (code === 1 ? 1 : code === 2 ? 2 : code === 0 ? 0 : 3);
-  return outcomes.map((o) => o.exitCode).sort((a, b) => rank(b) - rank(a))[0];
+  return [...codes].sort((a, b) => rank(b) - rank(a))[0] ?? EXIT_HARNESS_ERROR;
 }
 
 /** Detection rate per anomaly type over repeated runs. */

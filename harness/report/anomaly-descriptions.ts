@@ -6,8 +6,6 @@ export interface AnomalyDescription {
   title: string;
   /** What it means, in plain words. */
   meaning: string;
-  /** Only meaningful for transactional workloads. */
-  transactional?: boolean;
 }
 
 const cycle = (base: string, extra: string) => `${base} ${extra}`;
@@ -77,34 +75,38 @@ export const ANOMALY_DESCRIPTIONS: Record<string, AnomalyDescription> = {
   "precommitted-read": {
     title: "Precommitted read",
     meaning: "A transaction polled a value it had written itself, before it committed: it read its own uncommitted write back from the log.",
-    transactional: true,
   },
-  G0: { title: "Write cycle (G0)", meaning: G0, transactional: true },
+  G0: { title: "Write cycle (G0)", meaning: G0 },
   "G0-process": {
     title: "Write cycle with process order (G0-process)",
     meaning: cycle(G0, "Some edges of the cycle are the order of transactions in one producer process."),
-    transactional: true,
   },
   "G0-realtime": {
     title: "Write cycle with real-time order (G0-realtime)",
     meaning: cycle(G0, "Some edges of the cycle are real-time order: one transaction completed before the other began."),
-    transactional: true,
   },
-  G1c: { title: "Circular information flow (G1c)", meaning: G1C, transactional: true },
+  G1c: { title: "Circular information flow (G1c)", meaning: G1C },
   "G1c-process": {
     title: "Circular information flow with process order (G1c-process)",
     meaning: cycle(G1C, "Some edges of the cycle are the order of transactions in one process."),
-    transactional: true,
   },
   "G1c-realtime": {
     title: "Circular information flow with real-time order (G1c-realtime)",
     meaning: cycle(G1C, "Some edges of the cycle are real-time order: one transaction completed before the other began."),
-    transactional: true,
   },
 };
 
 /** Every anomaly name of design.md, in the order of its table. */
 export const KNOWN_ANOMALY_TYPES: readonly string[] = Object.keys(ANOMALY_DESCRIPTIONS);
+
+/** Types in the order of design.md's table (the data-loss anomalies first, cycles last); unknown types after, by name. */
+export function byDesignOrder(types: Iterable<string>): string[] {
+  const rank = (t: string) => {
+    const i = KNOWN_ANOMALY_TYPES.indexOf(t);
+    return i < 0 ? KNOWN_ANOMALY_TYPES.length : i;
+  };
+  return [...new Set(types)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
 
 export function describeAnomaly(type: string): AnomalyDescription {
   return (

@@ -2,7 +2,7 @@
 // counts, an error when the verdict is unknown) and a Markdown summary (for a job summary or a
 // pull-request comment).
 
-import { describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
+import { byDesignOrder, describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
 import { count, dateTime, duration } from "./format.ts";
 import { escapeXml } from "./html.ts";
 import { anomalyCount, readResults, readTestInfo, verdictWord, type ResultsView } from "./model.ts";
@@ -16,10 +16,9 @@ export interface CiInput {
   reportHref?: string;
 }
 
-/** Types the checkers looked at: results' own list when present, else every known type for the mode, plus all found. */
+/** Types the checkers looked at: results' own list when present, else every type of design.md, plus all found. */
 export function checkedTypes(r: ResultsView): string[] {
-  const base = r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES.filter((t) => r.mode.transactional || !describeAnomaly(t).transactional);
-  return [...new Set([...base, ...r["anomaly-types"], ...r["bad-anomaly-types"]])];
+  return byDesignOrder([...(r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES), ...r["anomaly-types"], ...r["bad-anomaly-types"]]);
 }
 
 const MAX_EXPLANATIONS = 5;
@@ -114,7 +113,7 @@ export function renderMarkdownSummary(input: CiInput): string {
   const r = readResults(input.results);
   const verdict = verdictWord(r.valid);
   const icon = verdict === "valid" ? "✅" : verdict === "invalid" ? "❌" : "⚠️";
-  const bad = r["bad-anomaly-types"];
+  const bad = byDesignOrder(r["bad-anomaly-types"]);
   const out: string[] = [];
   out.push(`## ${icon} kafka-chaos: ${verdict.toUpperCase()} · ${mdText(test.name)}`, "");
   if (verdict === "invalid") {
@@ -137,7 +136,7 @@ export function renderMarkdownSummary(input: CiInput): string {
     ["Duration", r.stats.durationSeconds ? mdText(duration(r.stats.durationSeconds)) : undefined],
   ];
   out.push("| | |", "|---|---|", ...rows.filter(([, v]) => v).map(([k, v]) => `| ${k} | ${v} |`), "");
-  const types = [...new Set([...bad, ...r["anomaly-types"]])];
+  const types = [...bad, ...byDesignOrder(r["anomaly-types"]).filter((t) => !bad.includes(t))];
   if (types.length) {
     out.push("| anomaly | counts | found | first example |", "|---|---|--:|---|");
     for (const t of types) {

@@ -102,7 +102,14 @@ function readStats(x: unknown): Stats {
   const num = (r: Json, k: string) => typeof r[k] === "number";
   const tp = asRecord(s.throughput);
   const av = asRecord(s.availability);
+  const worst = asRecord(s.worstLag);
+  const numberMap = (v: unknown): Record<string, number> | undefined =>
+    isRecord(v) ? Object.fromEntries(Object.entries(v).filter((kv): kv is [string, number] => typeof kv[1] === "number")) : undefined;
   return {
+    worstLag: typeof worst.seconds === "number" && typeof worst.t === "number" ? (worst as unknown as Stats["worstLag"]) : null,
+    lagByKey: numberMap(s.lagByKey),
+    lagByProcess: numberMap(s.lagByProcess),
+    errors: numberMap(s.errors),
     counts: isRecord(s.counts) ? (s.counts as Stats["counts"]) : e.counts,
     durationSeconds: asNumber(s.durationSeconds) ?? 0,
     throughput: { all: asNumber(tp.all) ?? 0, ok: asNumber(tp.ok) ?? 0 },

@@ -8,7 +8,7 @@ import { join as joinPath } from "node:path";
 import type { Anomaly } from "../../checkers/results.ts";
 import type { Op } from "../history/op.ts";
 import { REPORT_CSS, REPORT_JS } from "./assets.ts";
-import { describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
+import { byDesignOrder, describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
 import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural, seconds } from "./format.ts";
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
@@ -74,7 +74,7 @@ function clearestFirst(list: Anomaly[]): Anomaly[] {
 /** Anomaly types in the order the report shows them: those that count first, then the rest. */
 export function orderedTypes(r: ResultsView): string[] {
   const bad = new Set(r["bad-anomaly-types"]);
-  const found = [...new Set([...r["bad-anomaly-types"], ...r["anomaly-types"]])];
+  const found = byDesignOrder([...r["bad-anomaly-types"], ...r["anomaly-types"]]);
   return [...found.filter((t) => bad.has(t)), ...found.filter((t) => !bad.has(t))];
 }
 
@@ -158,7 +158,7 @@ ${renderFiles(files, !!input.runDir)}
 
 function renderVerdict(r: ResultsView, types: string[], d: HistoryDigest, durationSeconds: number, hasHistory: boolean): SafeHtml {
   const v = verdictWord(r.valid);
-  const badTypes = r["bad-anomaly-types"];
+  const badTypes = byDesignOrder(r["bad-anomaly-types"]);
   const bad = new Set(badTypes);
   const others = types.filter((t) => !bad.has(t));
   const totalBad = badTypes.reduce((n, t) => n + anomalyCount(r, t), 0);
@@ -314,8 +314,7 @@ ${open.map((a, i) => renderExample(a, i + 1, d, hasHistory))}
 ${more.length ? html`<details><summary>${plural(more.length, "more example")}</summary>${more.map((a, i) => renderExample(a, i + 1 + EXAMPLES_OPEN, d, hasHistory))}</details>` : ""}
 </section>`;
   });
-  const checked = r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES.filter((t) => r.mode.transactional || !describeAnomaly(t).transactional);
-  const glossary = [...new Set([...checked, ...types])];
+  const glossary = byDesignOrder([...(r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES), ...types]);
   return html`<section id="anomalies"><h2>Anomalies</h2>
 ${types.length ? sections : html`<div class="card"><p>No anomalies were found.</p></div>`}
 <details class="glossary"><summary>All anomaly types and what they mean</summary><div class="card"><table><thead><tr><th>type</th><th class="num">found</th><th>counts?</th><th>meaning</th></tr></thead><tbody>${glossary.map(
@@ -337,11 +336,12 @@ function renderPlots(r: ResultsView, d: HistoryDigest, xMax: number, faults: Fau
   });
   const rateSeries = (type: "ok" | "fail" | "info"): Series => ({ label: type, color: COLORS[type], kind: "line", points: rate.map((p) => [p.t, p[type] ?? 0]) });
   const quantiles = Object.entries(s.latency);
+  const errors = Object.entries(s.errors ?? {}).sort((a, b) => b[1] - a[1]);
   const opCounts = Object.entries(s.counts);
   return html`<section id="plots"><h2>Plots</h2><div class="card">
 ${renderPlot({ id: "latency", title: "Latency", note: "each completed client op at its completion time; log scale", yLabel: "latency (ms)", yScale: "log", xMax, faults, series: [byType("ok"), byType("info"), byType("fail")], empty: "No latency data." })}
 ${renderPlot({ id: "throughput", title: "Throughput", note: "completions per second", yLabel: "ops / s", xMax, faults, series: [rateSeries("ok"), rateSeries("info"), rateSeries("fail")], empty: "No throughput data." })}
-${renderPlot({ id: "lag", title: "Realtime lag", note: "per poll: seconds behind the newest acknowledged send of the key", yLabel: "lag (s)", xMax, faults, series: [{ label: "poll lag", color: "#7a4fb0", kind: "points", points: s.lag.map((p) => [p.t, p.seconds]) }], empty: "No lag data in results.json." })}
+${renderPlot({ id: "lag", title: "Realtime lag", note: `per poll: seconds behind the newest acknowledged send of the key${s.worstLag ? `; worst ${s.worstLag.seconds.toFixed(2)} s (${s.worstLag.key}, p${s.worstLag.process}, at ${s.worstLag.t.toFixed(1)} s)` : ""}`, yLabel: "lag (s)", xMax, faults, series: [{ label: "poll lag", color: "#7a4fb0", kind: "points", points: s.lag.map((p) => [p.t, p.seconds]) }], empty: "No lag data in results.json." })}
 ${renderPlot({ id: "unseen", title: "Unseen messages", note: "acknowledged sends not yet read by any poll", yLabel: "messages", xMax, faults, series: [{ label: "unseen", color: "#c0392b", kind: "step", points: s.unseen.map((p) => [p.t, p.count]) }], empty: "No unseen-count data in results.json." })}
 ${opCounts.length || quantiles.length
   ? html`<h3>Ops and latency by function</h3><table class="stats"><thead><tr><th>f</th><th class="num">ok</th><th class="num">fail</th><th class="num">info</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">max</th></tr></thead><tbody>${[
@@ -351,6 +351,11 @@ ${opCounts.length || quantiles.length
       const q = s.latency[f];
       return html`<tr><td>${f}</td><td class="num">${c ? count(c.ok) : "–"}</td><td class="num">${c ? count(c.fail) : "–"}</td><td class="num">${c ? count(c.info) : "–"}</td><td class="num">${q ? millis(q.p50) : "–"}</td><td class="num">${q ? millis(q.p90) : "–"}</td><td class="num">${q ? millis(q.p99) : "–"}</td><td class="num">${q ? millis(q.max) : "–"}</td></tr>`;
     })}</tbody></table>`
+  : ""}
+${errors.length
+  ? html`<h3>Errors of failed and indefinite ops</h3><table class="stats"><thead><tr><th>error</th><th class="num">ops</th></tr></thead><tbody>${errors.map(
+      ([e, n]) => html`<tr><td><code>${e}</code></td><td class="num">${count(n)}</td></tr>`,
+    )}</tbody></table>`
   : ""}
 </div></section>`;
 }

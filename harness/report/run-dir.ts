@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSy
 import { basename, join, relative, resolve, sep } from "node:path";
 import type { Verdict } from "../../checkers/results.ts";
 import { KcError } from "../errors.ts";
+import { byDesignOrder } from "./anomaly-descriptions.ts";
 import { renderJUnit, renderMarkdownSummary } from "./ci.ts";
 import { anomalyCount, asNumber, missingResults, readResults, readTestInfo, verdictWord, type ResultsView } from "./model.ts";
 import { renderIndex, type RunSummary } from "./render-index.ts";
@@ -105,7 +106,7 @@ export function summarizeRun(storeDir: string, runDir: string): RunSummary {
   if (raw !== undefined) {
     const r = readResults(raw);
     verdict = verdictWord(r.valid);
-    badTypes = r["bad-anomaly-types"].map((type) => ({ type, count: anomalyCount(r, type) }));
+    badTypes = byDesignOrder(r["bad-anomaly-types"]).map((type) => ({ type, count: anomalyCount(r, type) }));
     durationSeconds = asNumber(r.stats.durationSeconds) || undefined;
   }
   return {
