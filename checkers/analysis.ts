@@ -93,6 +93,10 @@ export class Analysis {
 
   // Graph nodes: ok and info completions of send/poll/txn.
   readonly nodeOp = new F64List(1024);
+  /** The node's invocation index (its place in time for cycle search). */
+  readonly nodeInv = new F64List(1024);
+  /** okRank → node. */
+  readonly okNodeOf = new I32List(1024);
   readonly nodeProc = new F64List(1024);
   readonly nodeType = new I32List(1024);
   /** For ok nodes: their rank among ok completions (-1 for info nodes). */
@@ -103,7 +107,11 @@ export class Analysis {
   readonly nodeProcPred = new I32List(1024);
   nodeCommitted = new Uint8Array(0);
   okNodes = 0;
-  /** Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer). */
+  /**
+   * Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer).
+   * A read of a value whose writer completed ok before the reader was invoked is left out: the
+   * realtime order already implies that edge (see finders/cycles.ts).
+   */
   readonly wr = new I32List(4096);
 
   readonly intPoll = new RowTable(INT_POLL_W);
@@ -259,12 +267,14 @@ export class Analysis {
 
   private newNode(pr: Proc, p: ParsedOp): number {
     const node = this.nodeOp.n;
-    this.nodeOp.push(p.type === T_INVOKE ? pr.invIndex : p.index);
+    this.nodeOp.push(p.index);
+    this.nodeInv.push(pr.invIndex);
     this.nodeProc.push(pr.id);
     this.nodeType.push(p.type);
     this.nodeRtRank.push(pr.invRtRank);
     this.nodeProcPred.push(pr.lastNode);
     if (p.type === T_OK) {
+      this.okNodeOf.push(node);
       this.nodeOkRank.push(this.okNodes++);
       pr.lastNode = node;
     } else this.nodeOkRank.push(-1);
@@ -288,12 +298,6 @@ export class Analysis {
     readKeys.length = 0;
     if (p.rebalanceKeys !== null) for (const k of p.rebalanceKeys) this.rebal[k] = st;
     let unseenChanged = false;
-    const touch = (k: number) => {
-      if (this.sStamp[k] !== st && this.rStamp[k] !== st) {
-        touched.push(k);
-        this.maxOff[k] = -1;
-      }
-    };
 
     // Sends first: an op's reads of its own writes are then recognisable.
     if (p.sendMops > 0) {
@@ -327,7 +331,10 @@ export class Analysis {
           a[r + 2] = s;
           a[r + 3] = o;
         }
-        touch(k);
+        if (this.sStamp[k] !== st) {
+          touched.push(k);
+          this.maxOff[k] = -1;
+        }
         if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
         if (t === T_FAIL) {
           this.sStamp[k] = st;
@@ -389,14 +396,18 @@ export class Analysis {
       }
       if (node >= 0) {
         const w = ks.writerNode[s];
-        if (w < 0 || w !== this.lastWrWriter[k] || this.rStamp[k] !== st) {
+        const implied = w >= 0 && this.nodeOkRank.a[w] >= 0 && this.nodeOkRank.a[w] < pr.invRtRank;
+        if (!implied && (w < 0 || w !== this.lastWrWriter[k] || this.rStamp[k] !== st)) {
           this.wr.push(k);
           this.wr.push(s);
           this.wr.push(node);
           this.lastWrWriter[k] = w;
         }
       }
-      touch(k);
+      if (this.sStamp[k] !== st && this.rStamp[k] !== st) {
+        touched.push(k);
+        this.maxOff[k] = -1;
+      }
       if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
       if (this.rStamp[k] !== st) {
         this.rStamp[k] = st;

@@ -48,11 +48,6 @@ export class Progress {
     if (!this.tty) component("progress").info(`phase: ${name}${seconds ? ` (${seconds} s)` : ""}`);
   }
 
-  /** Live counters from the interpreter (ops/s over its own window). */
-  counters(c: Partial<Counters>): void {
-    if (c.opsPerSecond !== undefined) this.c.opsPerSecond = c.opsPerSecond;
-  }
-
   line(): string {
     const el = (Date.now() - this.phaseStart) / 1000;
     const left = this.phaseSeconds !== undefined ? ` ${Math.max(0, this.phaseSeconds - el).toFixed(0)} s left` : "";

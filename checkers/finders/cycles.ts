@@ -17,6 +17,15 @@
 // the realtime order, in O(n) edges. SCCs come from an iterative Tarjan; each strongly
 // connected component yields one witness cycle per type (a BFS inside it), and the count of a
 // type is the number of components showing it.
+//
+// Two reductions keep this linear and small on big histories:
+//  - A ww/wr edge T1 → T2 where T1 completed ok before T2 was invoked is implied by the
+//    realtime order, so it is not stored (most edges, in practice). A cycle that needs such an
+//    edge is still found, through the time chain, and reported as the -realtime variant.
+//  - Placing each op at its invocation and each time node at its completion, process and
+//    realtime edges all go forward in time; so every cycle has a ww/wr edge going backward, and
+//    every node of a cycle lies inside the time span of one of its backward edges. Only nodes
+//    inside such spans are searched; a history without backward edges has no cycles at all.
 
 import { T_OK } from "../../harness/history/reader.ts";
 import type { Analysis } from "../analysis.ts";
@@ -247,8 +256,9 @@ export const cycleFinder: Finder = {
   find({ analysis: a, cases }) {
     const N = a.nodeOp.n;
     if (N === 0) return;
-    const g = new Graph(a);
     const committed = a.nodeCommitted;
+    const okRank = a.nodeOkRank.a;
+    const rtRank = a.nodeRtRank.a;
     const ww = new EdgeBuf();
     for (const ks of a.keyStates) {
       let prev = -1;
@@ -257,7 +267,7 @@ export const cycleFinder: Finder = {
         if (s < 0) continue;
         const w = ks.writerNode[s];
         if (w < 0 || committed[w] !== 1) continue;
-        if (prev >= 0 && prev !== w) ww.push(prev, w, ks.id, i);
+        if (prev >= 0 && prev !== w && !(okRank[prev] >= 0 && okRank[prev] < rtRank[w])) ww.push(prev, w, ks.id, i);
         prev = w;
       }
     }
@@ -269,21 +279,44 @@ export const cycleFinder: Finder = {
       const reader = rows[r + 2];
       const w = ks.writerNode[s];
       if (w < 0 || w === reader || committed[w] !== 1 || committed[reader] !== 1) continue;
+      if (okRank[w] >= 0 && okRank[w] < rtRank[reader]) continue;
       wr.push(w, reader, ks.id, s);
     }
-    const wwCsr = buildCsr(N, ww.src, ww.dst, ww.key, ww.aux, ww.n);
-    const wrCsr = buildCsr(N, wr.src, wr.dst, wr.key, wr.aux, wr.n);
+    const wwSpans = backwardSpans(a, ww);
+    const wrSpans = backwardSpans(a, wr);
+    if (wwSpans === null && wrSpans === null) return;
+    const g = new Graph(a);
     const active = new Uint8Array(g.total);
-    family(a, g, cases, "G0", wwCsr, active);
-    family(a, g, cases, "G1c", wrCsr, active);
+    if (wwSpans) family(a, g, cases, "G0", buildCsr(N, ww.src, ww.dst, ww.key, ww.aux, ww.n), active, wwSpans);
+    if (wrSpans) family(a, g, cases, "G1c", buildCsr(N, wr.src, wr.dst, wr.key, wr.aux, wr.n), active, wrSpans);
   },
 };
 
-function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array): void {
+/** Times (op indices) covered by the span of some backward edge (prefix-summed), or null if none. */
+function backwardSpans(a: Analysis, e: EdgeBuf): Int32Array | null {
+  const inv = a.nodeInv.a;
+  let diff: Int32Array | null = null;
+  for (let i = 0; i < e.n; i++) {
+    const tw = inv[e.src[i]];
+    const tr = inv[e.dst[i]];
+    if (tw <= tr) continue;
+    diff ??= new Int32Array(a.ops + 2);
+    diff[tr]++;
+    diff[tw + 1]--;
+  }
+  if (diff === null) return null;
+  for (let t = 1; t < diff.length; t++) diff[t] += diff[t - 1];
+  return diff;
+}
+
+function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Int32Array): void {
   const N = g.N;
   // Everything a cycle of this family could use, then narrow to nodes on some cycle.
-  for (let v = 0; v < N; v++) active[v] = g.committed[v];
-  active.fill(1, N);
+  const inv = a.nodeInv.a;
+  const op = a.nodeOp.a;
+  const okNode = a.okNodeOf.a;
+  for (let v = 0; v < N; v++) active[v] = g.committed[v] === 1 && covered[inv[v]] > 0 ? 1 : 0;
+  for (let c = 0; c < g.K; c++) active[N + c] = covered[op[okNode[c]]] > 0 ? 1 : 0;
   g.tarjan(csr, PROC | RT, active);
   let any = false;
   const inCycle = new Uint8Array(g.total);

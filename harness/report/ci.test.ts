@@ -16,13 +16,13 @@ describe("renderJUnit", () => {
     const cases = xml.match(/<testcase\b/g)!.length;
     expect(cases).toBe(checkedTypes(r).length + 1); // + the verdict
     expect(attr(xml, "testsuite", "tests")).toBe(String(cases));
-    expect(attr(xml, "testsuite", "failures")).toBe("2");
+    expect(attr(xml, "testsuite", "failures")).toBe(String(r["bad-anomaly-types"].length));
     expect(attr(xml, "testsuite", "errors")).toBe("0");
     expect(xml).toMatch(/name="lost-write" time="0">\s*<failure message="3 lost-write anomalies/);
     expect(xml).toMatch(/name="duplicate" time="0">\s*<failure message="4 duplicate anomalies/);
     expect(xml).toMatch(/name="nonmonotonic-poll" time="0">\s*<system-out>1 found; informational/);
-    expect(xml).toMatch(/name="unseen" time="0"><\/testcase>/);
-    expect(xml).not.toMatch(/name="G0"/); // transactional types are not checked in this mode
+    expect(xml).toMatch(/name="inconsistent-offsets" time="0"><\/testcase>/);
+    expect(xml).toMatch(/name="G1c" time="0"><\/testcase>/);
   });
 
   it("passes a valid run and reports an error when the verdict is unknown", () => {
@@ -50,10 +50,10 @@ describe("renderMarkdownSummary", () => {
   it("summarises the verdict, the test and the anomalies", () => {
     const md = renderMarkdownSummary({ test: json("invalid", "test.json"), results: json("invalid", "results.json") });
     expect(md).toMatch(/^## ❌ kafka-chaos: INVALID · queue-subscribe-unclean/);
-    expect(md).toContain("**Anomalies that count:** `duplicate` ×4, `lost-write` ×3.");
+    expect(md).toContain("**Anomalies that count:** `lost-write` ×3, `unseen` ×3, `duplicate` ×4, `G0` ×2, `G0-process` ×1, `G0-realtime` ×2.");
     expect(md).toContain("| Seed | `1234` |");
     expect(md).toContain("| Kafka | 3.9.0 (KRaft) |");
-    expect(md).toMatch(/\| `lost-write` \| yes \| 3 \| process 2 sent 58/);
+    expect(md).toMatch(/\| `lost-write` \| yes \| 3 \| t0\/1: value 58 at offset 47/);
     expect(md).toMatch(/\| `nonmonotonic-poll` \| no \| 1 \|/);
     expect(md).toContain("[report.html](report.html)");
     const valid = renderMarkdownSummary({ test: json("valid", "test.json"), results: json("valid", "results.json") });

@@ -52,7 +52,7 @@ describe("run directories", () => {
       ["valid", "queue/20251124T091244Z"],
     ]);
     expect(index).toContain('href="queue/20251124T093107Z/report.html"');
-    expect(index).toContain("<code>duplicate</code> ×4");
+    expect(index).toContain("<code>lost-write</code> ×3, <code>unseen</code> ×3, <code>duplicate</code> ×4");
     expect(storeOf(join(store, "latest"))).toBe(store);
     expect(storeOf(older())).toBe(store);
   });
@@ -75,7 +75,7 @@ describe("reportCommand", () => {
     rmSync(join(store, "index.html"), { force: true });
     const invalid = await run([join(store, "latest")]);
     expect(invalid.code).toBe(1);
-    expect(invalid.out).toMatch(/verdict: INVALID \(duplicate ×4, lost-write ×3\)/);
+    expect(invalid.out).toContain("verdict: INVALID (lost-write ×3, unseen ×3, duplicate ×4, G0 ×2, G0-process ×1, G0-realtime ×2)");
     expect(existsSync(join(store, "index.html"))).toBe(true);
     expect((await run([older(), "--no-index"])).code).toBe(0);
     const crashed = await run([join(store, "crashed", "20251124T100000Z")]);

@@ -1,0 +1,156 @@
+// One test per fault family, through the nemesis runner as a test uses it: the fault has its
+// effect on the real cluster, it is recorded in the history, and healing undoes it.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
+import { Cluster } from "../../harness/cluster/cluster.ts";
+import { defaultConfig } from "../../harness/config.ts";
+import { HistoryWriter } from "../../harness/history/writer.ts";
+import { ensureImages } from "../../harness/images.ts";
+import { Rng } from "../../harness/rng.ts";
+import { buildFamilies, NemesisRunner, type NemesisEnv } from "../../nemeses/index.ts";
+import { eventually } from "./support.ts";
+
+const TOPIC = "nem";
+const KEY = `${TOPIC}/0`;
+
+describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
+  let cluster: Cluster;
+  let history: HistoryWriter;
+  let env: NemesisEnv;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-nem-"));
+    cluster = await Cluster.start({
+      runId: `it-nem-${Date.now().toString(36)}`,
+      runDir: dir,
+      images: await ensureImages({ kafkaVersion: "3.9.1" }),
+      options: { ...defaultConfig().cluster, mode: "zookeeper", kafkaVersion: "3.9.1", faketime: true },
+    });
+    await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "message.timestamp.type": "LogAppendTime" } }]);
+    history = new HistoryWriter(path.join(dir, "history.jsonl"));
+    env = { cluster, mode: "zookeeper", keys: () => [KEY] };
+  });
+
+  afterAll(async () => {
+    history?.close();
+    await cluster?.stop();
+  });
+
+  const runner = (name: string, seed = 1) => {
+    const fams = buildFamilies([name]);
+    return { fam: fams[0], runner: new NemesisRunner(env, fams, history, new Rng(seed)) };
+  };
+  /** Partition state of KEY as broker `viewer` sees it. */
+  const state = async (viewer: string) => (await cluster.partitionsVia(viewer, TOPIC))[0];
+  const idOf = (node: string) => cluster.nodes.find((n) => n.name === node)!.id;
+  const nemesisOps = () => fs.readFileSync(history.path, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((o) => o.process === "nemesis");
+
+  it("partition: isolating the leader makes another broker leader; heal removes every rule", async () => {
+    const { fam, runner: r } = runner("partition");
+    const leader = (await cluster.leader(KEY))!;
+    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== leader)!;
+    await r.start(fam, "leader");
+    history.flush();
+    const started = nemesisOps().filter((o) => o.f === "start-partition");
+    expect(started).toHaveLength(2);
+    expect(started[1].value.what).toContain(`isolated ${leader}`);
+    await eventually(async () => {
+      const s = await state(viewer);
+      return s.leader >= 0 && s.leader !== idOf(leader);
+    }, "a new leader on the majority side", 90_000);
+    await r.stop(fam);
+    for (const n of cluster.nodes) expect(await cluster.rules(n.name)).toEqual([]);
+    await eventually(async () => (await state(viewer)).isr.length === 3, "full ISR after heal", 120_000);
+  });
+
+  it("kill: the killed broker drops out of the ISR and returns after restart", async () => {
+    const { fam, runner: r } = runner("kill", 3);
+    await r.start(fam, "one");
+    const killed = [...cluster.down];
+    expect(killed).toHaveLength(1);
+    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== killed[0])!;
+    await eventually(async () => !(await state(viewer)).isr.includes(idOf(killed[0])), `${killed[0]} out of the ISR`, 90_000);
+    await r.stop(fam);
+    expect(cluster.down.size).toBe(0);
+    await eventually(async () => (await state(viewer)).isr.includes(idOf(killed[0])), `${killed[0]} back in the ISR`, 120_000);
+  });
+
+  it("pause: the paused broker is frozen and drops out of the ISR; resume brings it back", async () => {
+    const { fam, runner: r } = runner("pause", 5);
+    await r.start(fam, "one");
+    const paused = [...cluster.paused];
+    expect(paused).toHaveLength(1);
+    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== paused[0])!;
+    await eventually(async () => !(await state(viewer)).isr.includes(idOf(paused[0])), `${paused[0]} out of the ISR`, 90_000);
+    await r.stop(fam);
+    expect(cluster.paused.size).toBe(0);
+    await eventually(async () => (await state(viewer)).isr.includes(idOf(paused[0])), `${paused[0]} back in the ISR`, 120_000);
+  });
+
+  it("link: a latency toxic raises produce latency, and stopping it removes every toxic", async () => {
+    const p = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 30_000 }).producer();
+    await p.connect();
+    const timeSend = async () => {
+      const t = Date.now();
+      await p.send({ topic: TOPIC, acks: -1, messages: [{ partition: 0, value: "x" }] });
+      return Date.now() - t;
+    };
+    const median = async () => {
+      const xs = [];
+      for (let i = 0; i < 5; i++) xs.push(await timeSend());
+      return xs.sort((a, b) => a - b)[2];
+    };
+    const before = await median();
+    const fam = buildFamilies(["link"])[0];
+    // Latency on every broker's link, so the leader's is included whatever the rng picks.
+    for (const b of ["broker-1", "broker-2", "broker-3"]) await cluster.links.addToxic(b, { type: "latency", attributes: { latency: 400, jitter: 0 } });
+    const during = await median();
+    await fam.stop(env);
+    const state = await cluster.links.state();
+    expect(Object.values(state).every((s) => s.enabled && s.toxics.length === 0)).toBe(true);
+    const after = await median();
+    await p.disconnect();
+    expect(during).toBeGreaterThan(before + 300);
+    expect(after).toBeLessThan(during - 300);
+  });
+
+  it("link: the family's own start puts toxics or a down proxy on client links", async () => {
+    const { fam, runner: r } = runner("link", 11);
+    await r.start(fam, "down");
+    const down = Object.entries(await cluster.links.state()).filter(([, s]) => !s.enabled);
+    expect(down.length).toBeGreaterThan(0);
+    await r.start(fam, "latency");
+    expect(Object.values(await cluster.links.state()).some((s) => s.toxics.length > 0)).toBe(true);
+    await r.stop(fam);
+    expect(Object.values(await cluster.links.state()).every((s) => s.enabled && !s.toxics.length)).toBe(true);
+  });
+
+  it("clock: a skewed broker stamps appended messages with its skewed clock; reset undoes it", async () => {
+    const leader = (await cluster.leader(KEY))!;
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+    const p = kafka.producer();
+    await p.connect();
+    // LogAppendTime: the leader's clock stamps the message; read it back from the offset.
+    const stampedSkew = async () => {
+      const [r] = await p.send({ topic: TOPIC, acks: -1, messages: [{ partition: 0, value: "c" }] });
+      return Number(r.logAppendTime) - Date.now();
+    };
+    await cluster.setClock(leader, "+600s");
+    const skew = await eventually(async () => {
+      const s = await stampedSkew();
+      return s > 500_000 ? s : 0;
+    }, "the leader's clock 600 s ahead", 30_000);
+    expect(skew).toBeGreaterThan(550_000);
+    const fam = buildFamilies(["clock"])[0];
+    const done = await fam.start(env, "skew-all", new Rng(2));
+    expect(Object.keys(done.offsets as object).sort()).toEqual(["broker-1", "broker-2", "broker-3"]);
+    await fam.stop(env);
+    await cluster.setClock(leader, "+0");
+    await eventually(async () => Math.abs(await stampedSkew()) < 5_000, "clocks back to true time", 30_000);
+    await p.disconnect();
+  });
+});
