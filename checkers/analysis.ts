@@ -210,7 +210,7 @@ export class Analysis {
       pr.invInFault = this.stats.inFault();
       pr.invRtRank = this.okNodes;
       let n = 0;
-      for (let i = 0; i < p.n; i++) {
+      for (let i = p.e0; i < p.e0 + p.n; i++) {
         if (p.kind[i] !== E_SEND) continue;
         if (n === pr.invKeys.length) {
           pr.invKeys = growI32(pr.invKeys, n + 1, 0);
@@ -299,26 +299,40 @@ export class Analysis {
     if (p.rebalanceKeys !== null) for (const k of p.rebalanceKeys) this.rebal[k] = st;
     let unseenChanged = false;
 
+    const keyStates = this.keyStates;
+    while (keyStates.length < nk) keyStates.push(new KeyState(keyStates.length, this.keys.names[keyStates.length]));
+    const e0 = p.e0;
+    const e1 = e0 + p.n;
+    const kindA = p.kind;
+    const keyA = p.key;
+    const valA = p.value;
+    const offA = p.offset;
+    const sStamp = this.sStamp;
+    const rStamp = this.rStamp;
+    const maxOff = this.maxOff;
+
     // Sends first: an op's reads of its own writes are then recognisable.
     if (p.sendMops > 0) {
       if (ok) this.okSends++;
-      for (let i = 0; i < p.n; i++) {
-        if (p.kind[i] !== E_SEND) continue;
-        const k = p.key[i];
-        const v = p.value[i];
-        let o = p.offset[i];
+      const wType = ok ? W_OK : t === T_INFO ? W_INFO : W_FAIL;
+      const sLastOff = this.sLastOff;
+      const sLastVal = this.sLastVal;
+      for (let i = e0; i < e1; i++) {
+        if (kindA[i] !== E_SEND) continue;
+        const k = keyA[i];
+        const v = valA[i];
+        let o = offA[i];
         if (o < 0) o = NaN;
-        const ks = this.keyState(k);
-        const s = ks.slot(v);
+        const ks = keyStates[k];
+        const s = ok && o === o ? ks.insert(o, v, idx) : ks.slot(v);
         if (ks.writerType[s] !== W_OK) {
           ks.writerOp[s] = idx;
-          ks.writerType[s] = ok ? W_OK : t === T_INFO ? W_INFO : W_FAIL;
+          ks.writerType[s] = wType;
           ks.writerProc[s] = pr.id;
           ks.writerNode[s] = node;
           ks.sendOffset[s] = o;
         }
         if (ok) {
-          if (o === o) ks.insert(o, v, idx);
           if (ks.okReader[s] < 0) {
             this.unseen++;
             unseenChanged = true;
@@ -331,36 +345,36 @@ export class Analysis {
           a[r + 2] = s;
           a[r + 3] = o;
         }
-        if (this.sStamp[k] !== st) {
+        if (sStamp[k] !== st) {
           touched.push(k);
-          this.maxOff[k] = -1;
+          maxOff[k] = -1;
         }
-        if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
+        if (o === o && o > maxOff[k]) maxOff[k] = o;
         if (t === T_FAIL) {
-          this.sStamp[k] = st;
+          sStamp[k] = st;
           continue;
         }
-        if (this.sStamp[k] !== st) {
-          this.sStamp[k] = st;
+        if (sStamp[k] !== st) {
+          sStamp[k] = st;
           sentKeys.push(k);
           this.sFirstOff[k] = o;
           this.sFirstVal[k] = v;
         } else {
-          const o1 = this.sLastOff[k];
+          const o1 = sLastOff[k];
           if (!(o1 === o1 && o === o1 + 1)) {
             const r = this.intSend.add();
             const a = this.intSend.a;
             a[r] = k;
             a[r + 1] = o1;
-            a[r + 2] = this.sLastVal[k];
+            a[r + 2] = sLastVal[k];
             a[r + 3] = o;
             a[r + 4] = v;
             a[r + 5] = idx;
             a[r + 6] = node;
           }
         }
-        this.sLastOff[k] = o;
-        this.sLastVal[k] = v;
+        sLastOff[k] = o;
+        sLastVal[k] = v;
       }
     }
 
@@ -368,67 +382,76 @@ export class Analysis {
       this.okPolls++;
       if (p.n > p.sendMops) this.okPollsWithData++;
     }
-    for (let i = 0; i < p.n; i++) {
-      if (p.kind[i] !== E_READ) continue;
-      const k = p.key[i];
-      const v = p.value[i];
-      let o = p.offset[i];
-      if (o < 0) o = NaN;
-      const ks = this.keyState(k);
-      if (o === o) ks.insert(o, v, idx);
-      const s = ks.slot(v);
-      if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
-      if (ok && ks.okReader[s] < 0) {
-        ks.okReader[s] = idx;
-        ks.okReaderProc[s] = pr.id;
-        if (ks.writerType[s] === W_OK) {
-          this.unseen--;
-          unseenChanged = true;
+    if (p.n > p.sendMops) {
+      const rLastOff = this.rLastOff;
+      const rLastVal = this.rLastVal;
+      const rebal = this.rebal;
+      const lastWr = this.lastWrWriter;
+      const okRank = this.nodeOkRank.a;
+      const rtr = pr.invRtRank;
+      const pid = pr.id;
+      for (let i = e0; i < e1; i++) {
+        if (kindA[i] !== E_READ) continue;
+        const k = keyA[i];
+        const v = valA[i];
+        let o = offA[i];
+        if (o < 0) o = NaN;
+        const ks = keyStates[k];
+        const s = o === o ? ks.insert(o, v, idx) : ks.slot(v);
+        if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
+        if (ok && ks.okReader[s] < 0) {
+          ks.okReader[s] = idx;
+          ks.okReaderProc[s] = pid;
+          if (ks.writerType[s] === W_OK) {
+            this.unseen--;
+            unseenChanged = true;
+          }
         }
-      }
-      if (ks.writerOp[s] === idx && ks.writerType[s] !== W_NONE) {
-        const r = this.precommitted.add();
-        const a = this.precommitted.a;
-        a[r] = k;
-        a[r + 1] = v;
-        a[r + 2] = idx;
-        a[r + 3] = o;
-      }
-      if (node >= 0) {
-        const w = ks.writerNode[s];
-        const implied = w >= 0 && this.nodeOkRank.a[w] >= 0 && this.nodeOkRank.a[w] < pr.invRtRank;
-        if (!implied && (w < 0 || w !== this.lastWrWriter[k] || this.rStamp[k] !== st)) {
-          this.wr.push(k);
-          this.wr.push(s);
-          this.wr.push(node);
-          this.lastWrWriter[k] = w;
-        }
-      }
-      if (this.sStamp[k] !== st && this.rStamp[k] !== st) {
-        touched.push(k);
-        this.maxOff[k] = -1;
-      }
-      if (o === o && o > this.maxOff[k]) this.maxOff[k] = o;
-      if (this.rStamp[k] !== st) {
-        this.rStamp[k] = st;
-        readKeys.push(k);
-        this.rFirstOff[k] = o;
-        this.rFirstVal[k] = v;
-      } else if (this.rebal[k] !== st) {
-        const o1 = this.rLastOff[k];
-        if (o === o && o1 === o1 && o !== o1 + 1) {
-          const r = this.intPoll.add();
-          const a = this.intPoll.a;
+        if (ks.writerOp[s] === idx && ks.writerType[s] !== W_NONE) {
+          const r = this.precommitted.add();
+          const a = this.precommitted.a;
           a[r] = k;
-          a[r + 1] = o1;
-          a[r + 2] = this.rLastVal[k];
+          a[r + 1] = v;
+          a[r + 2] = idx;
           a[r + 3] = o;
-          a[r + 4] = v;
-          a[r + 5] = idx;
         }
+        const first = rStamp[k] !== st;
+        if (node >= 0) {
+          const w = ks.writerNode[s];
+          const implied = w >= 0 && okRank[w] >= 0 && okRank[w] < rtr;
+          if (!implied && (w < 0 || w !== lastWr[k] || first)) {
+            this.wr.push(k);
+            this.wr.push(s);
+            this.wr.push(node);
+            lastWr[k] = w;
+          }
+        }
+        if (first) {
+          if (sStamp[k] !== st) {
+            touched.push(k);
+            maxOff[k] = -1;
+          }
+          rStamp[k] = st;
+          readKeys.push(k);
+          this.rFirstOff[k] = o;
+          this.rFirstVal[k] = v;
+        } else if (rebal[k] !== st) {
+          const o1 = rLastOff[k];
+          if (o === o && o1 === o1 && o !== o1 + 1) {
+            const r = this.intPoll.add();
+            const a = this.intPoll.a;
+            a[r] = k;
+            a[r + 1] = o1;
+            a[r + 2] = rLastVal[k];
+            a[r + 3] = o;
+            a[r + 4] = v;
+            a[r + 5] = idx;
+          }
+        }
+        if (o === o && o > maxOff[k]) maxOff[k] = o;
+        rLastOff[k] = o;
+        rLastVal[k] = v;
       }
-      this.rLastOff[k] = o;
-      this.rLastVal[k] = v;
     }
 
     // Successive polls of this process (any outcome is compared; only ok polls move it on).
@@ -495,12 +518,22 @@ export class Analysis {
             pr.lagKeys.push(k);
           } else if (m > cur) pr.lagOff[k] = m;
         }
-        for (const k of pr.lagKeys) {
+        // Per key, the largest lag; for the time series, the worst key of this poll.
+        let worst = -1;
+        let worstKey = -1;
+        const lagKeys = pr.lagKeys;
+        for (let j = 0; j < lagKeys.length; j++) {
+          const k = lagKeys[j];
           const ks = this.keyState(k);
-          const lag = Math.max(0, pr.invTime - ks.expiredAt(pr.lagOff[k] + 1));
+          const exp = ks.expiredAt(pr.lagOff[k] + 1);
+          const lag = exp < pr.invTime ? pr.invTime - exp : 0;
           if (lag > ks.maxLag) ks.maxLag = lag;
-          this.stats.onLag(pr.invTime, pr.id, k, lag);
+          if (lag > worst) {
+            worst = lag;
+            worstKey = k;
+          }
         }
+        if (worstKey >= 0) this.stats.onLag(pr.invTime, pr.id, worstKey, worst);
       }
     }
     if (unseenChanged || ok) this.stats.onUnseen(p.time, this.unseen);
@@ -522,6 +555,7 @@ export class Analysis {
       p.f = pr.invF;
       p.fName = pr.invFName;
       for (let i = 0; i < pr.invN; i++) p.addEntry(E_SEND, i, pr.invKeys[i], NaN, pr.invVals[i]);
+      p.e0 = 0;
       p.sendMops = pr.invN;
       p.mops = pr.invN;
       this.danglingOps.push(pr.invIndex);

@@ -8,7 +8,8 @@ const CHUNK = 4096;
 
 interface Chunk {
   vals: Float64Array;
-  ops: Float64Array;
+  ops: Int32Array;
+  slots: Int32Array;
 }
 
 /** Writer outcome of a value: none known, or the completion type of its send. */
@@ -97,14 +98,17 @@ export class KeyState {
     this.anyReader = growF64(this.anyReader, n, -1);
   }
 
-  /** Records that `op` saw value v at offset o (a read, or an acknowledged committed send). */
-  insert(o: number, v: number, op: number): void {
+  /**
+   * Records that `op` saw value v at offset o (a read, or an acknowledged committed send), and
+   * returns v's slot (from the log cell when v is already there: no hash lookup).
+   */
+  insert(o: number, v: number, op: number): number {
     const ci = Math.floor(o / CHUNK);
     let c = this.lastChunk;
     if (ci !== this.lastChunkIdx || c === null) {
       c = this.chunks.get(ci) ?? null;
       if (c === null) {
-        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Float64Array(CHUNK) };
+        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Int32Array(CHUNK), slots: new Int32Array(CHUNK) };
         this.chunks.set(ci, c);
       }
       this.lastChunk = c;
@@ -112,11 +116,14 @@ export class KeyState {
     }
     const j = o - ci * CHUNK;
     const cur = c.vals[j];
+    if (cur === v) return c.slots[j];
+    const s = this.slot(v);
     if (cur !== cur) {
       c.vals[j] = v;
       c.ops[j] = op;
+      c.slots[j] = s;
       this.occupied++;
-    } else if (cur !== v) {
+    } else {
       this.conflicts ??= new Map();
       let e = this.conflicts.get(o);
       if (!e) {
@@ -128,6 +135,7 @@ export class KeyState {
         e.ops.push(op);
       }
     }
+    return s;
   }
 
   /** Notes that offset o was known to exist at time t (for realtime lag). */

@@ -1,75 +1,17 @@
 // Generators: what each client process does next, decided by one seeded PRNG and nothing else.
 // A generator is a plain object asked `next({process, worker, time})` by the interpreter; it holds
 // no timers and does no I/O, so a unit test can simulate a whole run with a fake clock and no
-// cluster. The same seed and the same sequence of calls give the same ops.
+// cluster. The same seed and the same sequence of calls give the same ops: each worker slot draws
+// from its own stream (./rng.ts), so what a worker does next does not depend on how the workers
+// interleave; only the keys' values are shared, handed out in call order.
 //
-//   Rng             splitmix32-seeded mulberry32; `fork(salt)` gives independent streams
 //   KeyLifecycle    active keys; a key retires after `sendsPerKey` sends and a new one comes in;
 //                   values are unique, increasing integers per key
 //   KafkaGenerator  the queue/txn op mix over a KeyLifecycle (Jepsen's kafka workload shape)
 //   RateLimiter     the global rate limit as a pure function of time
 import type { Key, Op } from "./history/op.ts";
+import { Rng } from "./rng.ts";
 import type { Invocation } from "../workloads/types.ts";
-
-// --- randomness ---------------------------------------------------------------------------
-
-/** splitmix32: a good 32-bit mix, used to derive seeds. */
-export function mix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-function hashSalt(salt: number | string): number {
-  if (typeof salt === "number") return mix32(salt | 0) ^ mix32(Math.floor(salt / 2 ** 32));
-  let h = 0x811c9dc5;
-  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** A small seeded PRNG (mulberry32). Seeds may be any safe integer. */
-export class Rng {
-  readonly seed: number;
-  private a: number;
-
-  constructor(seed: number) {
-    this.seed = seed;
-    this.a = hashSalt(seed);
-  }
-
-  /** A float in [0, 1). */
-  float(): number {
-    this.a = (this.a + 0x6d2b79f5) | 0;
-    let t = Math.imul(this.a ^ (this.a >>> 15), 1 | this.a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.float() * n);
-  }
-
-  /** An integer in [lo, hi]. */
-  between(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-
-  chance(p: number): boolean {
-    return this.float() < p;
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    if (!xs.length) throw new Error("pick from an empty list");
-    return xs[this.int(xs.length)];
-  }
-
-  /** An independent stream, fixed by this generator's seed and `salt` (not by how far it has run). */
-  fork(salt: number | string): Rng {
-    return new Rng(mix32(hashSalt(this.seed) ^ mix32(hashSalt(salt))));
-  }
-}
 
 // --- the generator contract ---------------------------------------------------------------
 
@@ -186,7 +128,7 @@ export class KafkaGenerator implements OpGenerator {
 
   constructor(o: KafkaGeneratorOptions) {
     this.o = { resubscribeP: 1 / 64, crashP: 1 / 1000, abortP: 0.1, maxTxnSends: 4, ...o };
-    this.root = new Rng(o.seed);
+    this.root = new Rng(o.seed).fork("workload");
     this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
   }
 
@@ -203,10 +145,10 @@ export class KafkaGenerator implements OpGenerator {
       this.started.add(process);
       return { f: this.o.subscribeVia, value: [...active] };
     }
-    const r = rng.float();
+    const r = rng.next();
     if (r < this.o.crashP) return { f: "crash", value: null };
     if (r < this.o.crashP + this.o.resubscribeP) {
-      let keys = active.filter(() => rng.chance(0.75));
+      let keys = active.filter(() => rng.next() < 0.75);
       if (!keys.length) keys = [rng.pick(active)];
       return { f: this.o.subscribeVia, value: keys };
     }
@@ -214,14 +156,12 @@ export class KafkaGenerator implements OpGenerator {
       const k = rng.pick(this.lifecycle.active());
       return ["send", k, this.lifecycle.nextValue(k)];
     };
-    if (!this.o.txn) return rng.chance(0.5) ? { f: "send", value: [send()] } : { f: "poll", value: [["poll"]] };
+    if (!this.o.txn) return rng.next() < 0.5 ? { f: "send", value: [send()] } : { f: "poll", value: [["poll"]] };
     const kind = rng.int(3);
     if (kind === 0) return { f: "poll", value: [["poll"]] };
-    const abort = rng.chance(this.o.abortP);
-    const inv: Invocation =
-      kind === 1
-        ? { f: "send", value: Array.from({ length: rng.between(1, this.o.maxTxnSends) }, send) }
-        : { f: "txn", value: [["poll"], ...Array.from({ length: rng.between(1, Math.max(1, this.o.maxTxnSends - 1)) }, send)] };
+    const abort = rng.next() < this.o.abortP;
+    const sends = (most: number) => Array.from({ length: 1 + rng.int(Math.max(1, most)) }, send);
+    const inv: Invocation = kind === 1 ? { f: "send", value: sends(this.o.maxTxnSends) } : { f: "txn", value: [["poll"], ...sends(this.o.maxTxnSends - 1)] };
     if (abort) inv.abort = true;
     return inv;
   }

@@ -134,6 +134,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseSummary> {
     try {
       while (!over()) {
         const slot = limiter.reserve(performance.now());
+        if (slot - start >= o.durationMs) break;
         const wait = slot - performance.now();
         if (wait > 0) await sleep(wait, o.signal);
         if (over()) break;

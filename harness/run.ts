@@ -67,7 +67,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
 
     // Cluster up, topics created with full ISR.
     logger.info(`starting ${config.kafka.mode} cluster, Kafka ${config.kafka.version}, ${config.cluster.brokers} brokers`);
-    cluster = await Cluster.start({ runId, runDir, images, options: { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster, faketime: config.nemesis.faults.includes("clock") } });
+    cluster = await Cluster.start({ runId, runDir, images, options: { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster } });
     if (hardStop.aborted) throw new Error("interrupted");
     const workload = createWorkload(config, cluster.bootstrap);
     await cluster.createTopics(workload.topics);

@@ -1,7 +1,6 @@
 // The nemesis registry: `--nemesis` names map to fault families. Adding a fault family is one
 // module and one entry here.
 import { KcError } from "../harness/errors.ts";
-import { clockFamily } from "./clock.ts";
 import { linkFamily } from "./link.ts";
 import { partitionFamily } from "./partition.ts";
 import { killFamily, pauseFamily } from "./process.ts";
@@ -12,7 +11,6 @@ export const FAMILIES: Record<string, () => FaultFamily> = {
   kill: killFamily,
   pause: pauseFamily,
   link: linkFamily,
-  clock: clockFamily,
 };
 
 /** Builds the families named by `--nemesis`, narrowing their targets to `--nemesis-targets`. */

@@ -1,6 +1,5 @@
 // The contract between the run lifecycle (harness/run.ts), the interpreter and the workloads.
 import type { TestConfig } from "../harness/config.ts";
-import type { TopicSpec } from "../harness/cluster/admin.ts";
 import type { Op } from "../harness/history/op.ts";
 
 /** What a process is about to do: becomes the `invoke` op. */

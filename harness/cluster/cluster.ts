@@ -13,7 +13,7 @@ import { Admin, type PartitionState, type TopicSpec } from "./admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
 import { Links } from "./links.ts";
 import { Netfilter, type Grudge } from "./netfilter.ts";
-import { FAKETIME_FILE, isBroker, isController, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions, type NodeSpec } from "./topology.ts";
+import { isBroker, isController, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions, type NodeSpec } from "./topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -49,8 +49,6 @@ export interface FaultCapabilities {
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
   startAll(): Promise<string[]>;
-  setClock(node: string, offset: string): Promise<void>;
-  strobeClock(node: string, offset: string, periodMs: number): Promise<void>;
 }
 
 export class Cluster implements FaultCapabilities, AsyncDisposable {
@@ -283,29 +281,6 @@ export class Cluster implements FaultCapabilities, AsyncDisposable {
   async rules(node: string): Promise<string[]> {
     const n = this.node(node);
     return this.netfilter.rules({ name: node, pid: n.pid, containerId: n.container.id });
-  }
-
-  // --- clocks (libfaketime; needs options.faketime) -----------------------------------
-
-  /** Sets a node's wall-clock offset, e.g. "+30s", "-2m", "+0"; stops any strobe first. */
-  async setClock(node: string, offset: string): Promise<void> {
-    if (!this.options.faketime) throw new KcError("KC_NO_FAKETIME", "clock faults need the cluster started with faketime", { hint: "add clock to --nemesis" });
-    if (!/^[+-]\d+(\.\d+)?[smhd]?$/.test(offset)) throw new KcError("KC_BAD_CLOCK", `bad clock offset ${offset}`);
-    const n = this.node(node);
-    await exec(n.container, ["sh", "-c", `[ -f /var/lib/kc/strobe.pid ] && kill $(cat /var/lib/kc/strobe.pid); rm -f /var/lib/kc/strobe.pid; echo '${offset}' > ${FAKETIME_FILE}`]);
-  }
-
-  /** Flips a node's clock between +0 and `offset` every `periodMs` until setClock. */
-  async strobeClock(node: string, offset: string, periodMs: number): Promise<void> {
-    await this.setClock(node, "+0");
-    const n = this.node(node);
-    const s = (periodMs / 1000).toFixed(3);
-    await exec(n.container, ["sh", "-c", `(while :; do echo '${offset}' > ${FAKETIME_FILE}; sleep ${s}; echo '+0' > ${FAKETIME_FILE}; sleep ${s}; done) >/dev/null 2>&1 & echo $! > /var/lib/kc/strobe.pid`]);
-  }
-
-  /** Clock offset in force on a node (for tests and leak checks). */
-  async clock(node: string): Promise<string> {
-    return (await exec(this.node(node).container, ["cat", FAKETIME_FILE])).output.trim();
   }
 
   // --- who leads ------------------------------------------------------------------------

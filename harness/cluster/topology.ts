@@ -18,8 +18,6 @@ export interface ClusterOptions {
   brokerConfig: Record<string, string>;
   /** JVM options for every node. */
   javaOpts: string;
-  /** Start JVMs under libfaketime so clock nemeses can skew them (see FAKETIME_ENV). */
-  faketime?: boolean;
 }
 
 export interface NodeSpec {
@@ -170,20 +168,11 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
       prestart = `[ -f /var/lib/kc/data/meta.properties ] || java ${logOpt} -cp '/opt/kafka/libs/*' kafka.tools.StorageTool format -t ${clusterId} -c /etc/kc/server.properties --ignore-formatted\n`;
     }
   }
-  files["node.env"] = `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\nPRELOAD_ENV='${o.faketime && !isZookeeper(node) ? FAKETIME_ENV : ""}'\n`;
+  files["node.env"] = `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\n`;
   files["prestart.sh"] = prestart;
   files["supervise.sh"] = SUPERVISOR;
   return files;
 }
-
-/**
- * libfaketime for the JVM: the offset is read from /var/lib/kc/faketime (e.g. "+30s", "-2m"),
- * re-read at most every second, so a clock nemesis changes it by writing that file. Monotonic
- * clocks stay true (faking them hangs JVMs); wall-clock time, which Kafka uses for most of its
- * timeouts and timestamps, moves.
- */
-export const FAKETIME_FILE = "/var/lib/kc/faketime";
-export const FAKETIME_ENV = `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME_TIMESTAMP_FILE=${FAKETIME_FILE} FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1`;
 
 /**
  * PID 1 of every node container. It runs the node's JVM and keeps the container (and so its
@@ -193,13 +182,12 @@ export const FAKETIME_ENV = `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfa
 export const SUPERVISOR = `#!/bin/sh
 S=/var/lib/kc
 mkdir -p $S/data
-[ -f $S/faketime ] || echo "+0" > $S/faketime
 . /etc/kc/node.env
 . /etc/kc/prestart.sh
 while true; do
   if [ -e $S/hold ]; then sleep 0.1; continue; fi
   echo "kafka-chaos: starting $MAIN"
-  env $PRELOAD_ENV java $JAVA_OPTS -cp '/opt/kafka/libs/*' $MAIN $ARGS &
+  java $JAVA_OPTS -cp '/opt/kafka/libs/*' $MAIN $ARGS &
   echo $! > $S/pid
   wait $!
   code=$?

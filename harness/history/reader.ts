@@ -5,7 +5,8 @@
 // unusual (escapes, odd shapes, a broken line) falls back to JSON.parse plus the same
 // validation as in-memory ops, which names the first bad line by number.
 
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { KcError } from "../errors.ts";
 import type { Op } from "./op.ts";
 
@@ -110,7 +111,11 @@ export class ParsedOp {
   mops = 0;
   sendMops = 0;
   pollMops = 0;
-  /** Entries: kind (E_SEND/E_READ), micro-op position, key id, offset (NaN unknown), value. */
+  /**
+   * Entries: kind (E_SEND/E_READ), micro-op position, key id, offset (NaN unknown), value; at
+   * positions e0 … e0+n-1 of the arrays (e0 is 0 except for batches decoded by a worker).
+   */
+  e0 = 0;
   n = 0;
   kind = new Uint8Array(64);
   mop = new Int32Array(64);
@@ -138,6 +143,7 @@ export class ParsedOp {
     this.mops = 0;
     this.sendMops = 0;
     this.pollMops = 0;
+    this.e0 = 0;
     this.n = 0;
     this.keyIds.length = 0;
     this.rebalanceKeys = null;
@@ -696,7 +702,14 @@ export interface ReadOptions {
   /** Skip the fast scanner (for tests and benchmarks). */
   slowOnly?: boolean;
   chunkBytes?: number;
+  /**
+   * Decode in a worker thread while the caller's onOp runs on this one. Default: for files of
+   * 8 MB or more (below that, starting the worker costs more than it saves).
+   */
+  worker?: boolean;
 }
+
+const WORKER_MIN_BYTES = 8 << 20;
 
 /**
  * Streams a history file, calling onOp for every op in order with a reused ParsedOp. Throws
@@ -708,6 +721,24 @@ export async function readHistoryFile(
   keys: KeyTable,
   onOp: (p: ParsedOp) => void,
   opts: ReadOptions = {},
+): Promise<ReadSummary> {
+  let useWorker = opts.worker;
+  if (useWorker === undefined) {
+    try {
+      useWorker = (await stat(path)).size >= WORKER_MIN_BYTES;
+    } catch {
+      useWorker = false;
+    }
+  }
+  return useWorker ? readViaWorker(path, keys, onOp, opts) : scanFile(path, keys, onOp, opts);
+}
+
+async function scanFile(
+  path: string,
+  keys: KeyTable,
+  onOp: (p: ParsedOp) => void,
+  opts: ReadOptions,
+  afterChunk?: () => Promise<void>,
 ): Promise<ReadSummary> {
   let fh;
   try {
@@ -778,7 +809,7 @@ export async function readHistoryFile(
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
-      } else if (carry > 0) buf.copy(buf, 0, s, end);
+      } else if (carry > 0) buf.copy(buf, 0, s, end);      if (afterChunk) await afterChunk();
     }
   } finally {
     await fh.close();
@@ -800,4 +831,265 @@ export function readOps(ops: Iterable<Op>, keys: KeyTable, onOp: (p: ParsedOp) =
     onOp(p);
   }
   return { ops: n, slowLines: n, warnings: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker pipeline. The worker runs scanFile and packs ops into columnar batches (typed arrays,
+// transferred without copying); the main thread replays each batch through one ParsedOp whose
+// entry arrays point into the batch (e0 = the op's first entry). At most CREDITS batches are in
+// flight, so a fast reader never buffers the whole file.
+
+const WORKER_TAG = "kc-history-reader";
+const BATCH_OPS = 16384;
+const CREDITS = 4;
+/** Per-op fields of a batch. */
+const OPW = 14;
+const O_LINE = 0;
+const O_INDEX = 1;
+const O_TIME = 2;
+const O_PROCESS = 3;
+const O_NEMESIS = 4;
+const O_TYPE = 5;
+const O_F = 6;
+const O_MOPS = 7;
+const O_SENDS = 8;
+const O_POLLS = 9;
+const O_E0 = 10;
+const O_N = 11;
+const O_SEEK = 12;
+const O_EXTRA = 13;
+
+interface Extra {
+  fName?: string;
+  error?: string;
+  keyIds?: number[];
+  rebalanceKeys?: number[];
+  otherValue?: unknown;
+}
+
+interface Batch {
+  n: number;
+  ops: Float64Array<ArrayBuffer>;
+  ne: number;
+  kind: Uint8Array<ArrayBuffer>;
+  mop: Int32Array<ArrayBuffer>;
+  key: Int32Array<ArrayBuffer>;
+  offset: Float64Array<ArrayBuffer>;
+  value: Float64Array<ArrayBuffer>;
+  extras: Extra[];
+  newKeys: string[];
+  done?: ReadSummary;
+  error?: { code: string; message: string; hint?: string };
+}
+
+class BatchBuilder {
+  b!: Batch;
+  constructor() {
+    this.reset();
+  }
+  reset(): void {
+    const ec = BATCH_OPS * 4;
+    this.b = {
+      n: 0,
+      ops: new Float64Array(BATCH_OPS * OPW),
+      ne: 0,
+      kind: new Uint8Array(ec),
+      mop: new Int32Array(ec),
+      key: new Int32Array(ec),
+      offset: new Float64Array(ec),
+      value: new Float64Array(ec),
+      extras: [],
+      newKeys: [],
+    };
+  }
+  private growEntries(min: number): void {
+    const b = this.b;
+    const c = Math.max(min, b.kind.length * 2);
+    const g = <T extends Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(a: T, make: (n: number) => T): T => {
+      const x = make(c);
+      x.set(a as never);
+      return x;
+    };
+    b.kind = g(b.kind, (n) => new Uint8Array(n));
+    b.mop = g(b.mop, (n) => new Int32Array(n));
+    b.key = g(b.key, (n) => new Int32Array(n));
+    b.offset = g(b.offset, (n) => new Float64Array(n));
+    b.value = g(b.value, (n) => new Float64Array(n));
+  }
+  add(p: ParsedOp): void {
+    const b = this.b;
+    const at = b.n * OPW;
+    const o = b.ops;
+    o[at + O_LINE] = p.line;
+    o[at + O_INDEX] = p.index;
+    o[at + O_TIME] = p.time;
+    o[at + O_PROCESS] = p.process;
+    o[at + O_NEMESIS] = p.nemesis ? 1 : 0;
+    o[at + O_TYPE] = p.type;
+    o[at + O_F] = p.f;
+    o[at + O_MOPS] = p.mops;
+    o[at + O_SENDS] = p.sendMops;
+    o[at + O_POLLS] = p.pollMops;
+    o[at + O_E0] = b.ne;
+    o[at + O_N] = p.n;
+    o[at + O_SEEK] = p.seekToBeginning ? 1 : 0;
+    if (p.f === F_OTHER || p.error !== undefined || p.keyIds.length > 0 || p.rebalanceKeys !== null || p.otherValue !== undefined) {
+      o[at + O_EXTRA] = b.extras.length;
+      const x: Extra = {};
+      if (p.f === F_OTHER) x.fName = p.fName;
+      if (p.error !== undefined) x.error = p.error;
+      if (p.keyIds.length > 0) x.keyIds = p.keyIds.slice();
+      if (p.rebalanceKeys !== null) x.rebalanceKeys = p.rebalanceKeys.slice();
+      if (p.otherValue !== undefined) x.otherValue = p.otherValue;
+      b.extras.push(x);
+    } else o[at + O_EXTRA] = -1;
+    if (b.ne + p.n > b.kind.length) this.growEntries(b.ne + p.n);
+    const s = p.e0;
+    for (let i = 0; i < p.n; i++) {
+      const d = b.ne + i;
+      b.kind[d] = p.kind[s + i];
+      b.mop[d] = p.mop[s + i];
+      b.key[d] = p.key[s + i];
+      b.offset[d] = p.offset[s + i];
+      b.value[d] = p.value[s + i];
+    }
+    b.ne += p.n;
+    b.n++;
+  }
+}
+
+function transferList(b: Batch): ArrayBuffer[] {
+  return [b.ops.buffer, b.kind.buffer, b.mop.buffer, b.key.buffer, b.offset.buffer, b.value.buffer] as ArrayBuffer[];
+}
+
+async function workerMain(path: string, opts: ReadOptions): Promise<void> {
+  const port = parentPort!;
+  let credits = CREDITS;
+  let wake: (() => void) | null = null;
+  port.on("message", () => {
+    credits++;
+    if (wake) {
+      const w = wake;
+      wake = null;
+      w();
+    }
+  });
+  const keys = new KeyTable();
+  let knownKeys = 0;
+  const builder = new BatchBuilder();
+  const pending: Batch[] = [];
+  const send = (b: Batch) => {
+    b.newKeys = keys.names.slice(knownKeys);
+    knownKeys = keys.names.length;
+    credits--;
+    port.postMessage(b, transferList(b));
+  };
+  try {
+    const summary = await scanFile(path, keys, (p) => {
+      builder.add(p);
+      if (builder.b.n >= BATCH_OPS) {
+        pending.push(builder.b);
+        builder.reset();
+      }
+    }, { ...opts, worker: false }, async () => {
+      while (pending.length > 0) {
+        while (credits <= 0) await new Promise<void>((r) => (wake = r));
+        send(pending.shift()!);
+      }
+    });
+    const last = builder.b;
+    last.done = summary;
+    while (credits <= 0) await new Promise<void>((r) => (wake = r));
+    send(last);
+  } catch (e) {
+    const b = builder.b;
+    b.n = 0;
+    b.ne = 0;
+    b.error = e instanceof KcError ? { code: e.code, message: e.message, hint: e.hint } : { code: HISTORY_UNREADABLE, message: (e as Error).stack ?? String(e) };
+    send(b);
+  }
+  port.close();
+}
+
+if (!isMainThread && (workerData as { tag?: string } | null)?.tag === WORKER_TAG) {
+  const d = workerData as { path: string; opts: ReadOptions };
+  void workerMain(d.path, d.opts);
+}
+
+function readViaWorker(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void, opts: ReadOptions): Promise<ReadSummary> {
+  return new Promise<ReadSummary>((resolve, reject) => {
+    let w: Worker;
+    try {
+      w = new Worker(new URL(import.meta.url), { workerData: { tag: WORKER_TAG, path, opts: { slowOnly: opts.slowOnly, chunkBytes: opts.chunkBytes } } });
+    } catch {
+      scanFile(path, keys, onOp, opts).then(resolve, reject);
+      return;
+    }
+    let settled = false;
+    const finish = (err: unknown, summary?: ReadSummary) => {
+      if (settled) return;
+      settled = true;
+      void w.terminate();
+      if (err) reject(err);
+      else resolve(summary!);
+    };
+    let idMap = new Int32Array(64);
+    let mapped = 0;
+    const p = new ParsedOp();
+    w.on("message", (b: Batch) => {
+      if (settled) return;
+      try {
+        for (const name of b.newKeys) {
+          if (mapped === idMap.length) {
+            const m = new Int32Array(idMap.length * 2);
+            m.set(idMap);
+            idMap = m;
+          }
+          idMap[mapped++] = keys.intern(name);
+        }
+        const key = b.key;
+        for (let i = 0; i < b.ne; i++) key[i] = idMap[key[i]];
+        const o = b.ops;
+        for (let j = 0; j < b.n; j++) {
+          const at = j * OPW;
+          p.reset();
+          p.line = o[at + O_LINE];
+          p.index = o[at + O_INDEX];
+          p.time = o[at + O_TIME];
+          p.process = o[at + O_PROCESS];
+          p.nemesis = o[at + O_NEMESIS] === 1;
+          p.type = o[at + O_TYPE];
+          p.f = o[at + O_F];
+          p.mops = o[at + O_MOPS];
+          p.sendMops = o[at + O_SENDS];
+          p.pollMops = o[at + O_POLLS];
+          p.e0 = o[at + O_E0];
+          p.n = o[at + O_N];
+          p.seekToBeginning = o[at + O_SEEK] === 1;
+          p.kind = b.kind;
+          p.mop = b.mop;
+          p.key = key;
+          p.offset = b.offset;
+          p.value = b.value;
+          const xi = o[at + O_EXTRA];
+          if (xi >= 0) {
+            const x = b.extras[xi];
+            if (x.fName !== undefined) p.fName = x.fName;
+            p.error = x.error;
+            if (x.keyIds) for (const k of x.keyIds) p.keyIds.push(idMap[k]);
+            if (x.rebalanceKeys) p.rebalanceKeys = x.rebalanceKeys.map((k) => idMap[k]);
+            p.otherValue = x.otherValue;
+          }
+          onOp(p);
+        }
+        if (b.error) finish(new KcError(b.error.code, b.error.message, { hint: b.error.hint }));
+        else if (b.done) finish(null, b.done);
+        else w.postMessage(1);
+      } catch (e) {
+        finish(e);
+      }
+    });
+    w.on("error", (e) => finish(new KcError(HISTORY_UNREADABLE, `the history reader thread failed: ${e.message}`, { cause: e })));
+    w.on("exit", (code) => finish(new KcError(HISTORY_UNREADABLE, `the history reader thread exited (code ${code}) before finishing ${path}`)));
+  });
 }

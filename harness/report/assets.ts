@@ -57,9 +57,12 @@ section.anomaly h3 .name { font-family: ui-monospace, Menlo, Consolas, monospace
 .meaning { margin: 4px 0 10px; max-width: 900px; }
 .example { border-top: 1px dashed var(--line); padding-top: 10px; margin-top: 10px; }
 .example .explanation { font-weight: 500; margin-bottom: 6px; }
+.example details.extra { display: inline; }
+.example details.extra pre { margin: 4px 0 6px; font-size: 11.5px; }
 .example table.ops td { font-size: 12.5px; }
 .example table.ops td.value { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; }
 mark { background: #f7c5c0; color: #7a1a10; border-radius: 2px; padding: 0 1px; }
+mark.witness { background: #f9e3a6; color: #5c4300; }
 .mop { display: block; }
 .k { color: #6b4fa0; }
 .hl-key { font-weight: 700; }
@@ -77,6 +80,7 @@ mark { background: #f7c5c0; color: #7a1a10; border-radius: 2px; padding: 0 1px; 
 .offset-diagram .cell.send rect { fill: #e4f2e7; stroke: #a9d2b3; }
 .offset-diagram .cell.mismatch rect { stroke: #d98c00; stroke-width: 2; }
 .offset-diagram .cell.bad rect { fill: #e45b4f; stroke: #a72d22; }
+.offset-diagram .cell.witness rect { fill: #f6d88a; stroke: #b98500; }
 .offset-diagram .cell.bad text { fill: #fff; font-weight: 700; }
 .offset-diagram .cell.multi rect { stroke-dasharray: 3 2; }
 .diagram-legend { font-size: 12px; color: var(--muted); }

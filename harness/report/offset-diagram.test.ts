@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Anomaly } from "../../checkers/results.ts";
 import type { KeyTrace } from "./history-digest.ts";
-import { anomalousOffsets, renderOffsetDiagram } from "./offset-diagram.ts";
+import { anomalousOffsets, focusOf, renderOffsetDiagram } from "./offset-diagram.ts";
 
 function trace(n: number): KeyTrace {
   const sends = Array.from({ length: n }, (_, o) => ({ op: 1000 + o, process: 0, time: o * 1e9, offset: o, value: o * 10 }));
@@ -39,6 +39,19 @@ describe("offset diagram", () => {
     t.polls.push({ op: 3000, process: 2, time: 20e9, pairs: [4, 999] });
     const out = renderOffsetDiagram(anomaly({ type: "inconsistent-offsets", offsets: [4], ops: [3000] }), t)!.html;
     expect(out).toContain('class="cell poll bad mismatch"');
+  });
+
+  it("tells the values an anomaly is about from the other evidence", () => {
+    const t = trace(20);
+    const unread = (pairs: number[]) => pairs.flatMap((x, i) => (i % 2 === 0 && pairs[i + 1] !== 70 ? [x, pairs[i + 1]] : []));
+    t.polls = t.polls.map((p) => ({ ...p, pairs: unread(p.pairs) })); // nobody read 70 (offset 7)
+    const lost = focusOf(anomaly({ type: "lost-write", values: [70, 90], offsets: [7, 9] }), t);
+    expect([...lost.subject, "|", ...lost.witness]).toEqual([70, "|", 90]);
+    const skip = focusOf(anomaly({ type: "poll-skip", values: [40, 90], skipped: [50, 60] }), t);
+    expect([...skip.subject, "|", ...skip.witness]).toEqual([50, 60, "|", 40, 90]);
+    const cycle = focusOf(anomaly({ type: "G0", ops: [1003, 1005] }), t);
+    expect([...cycle.subject]).toEqual([30, 50]);
+    expect(renderOffsetDiagram(anomaly({ type: "lost-write", values: [70, 90], offsets: [7, 9] }), t)!.html).toContain('class="cell send witness"');
   });
 
   it("draws nothing without a key or without data for it", () => {

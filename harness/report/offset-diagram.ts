@@ -13,10 +13,46 @@ const MAX_POLL_ROWS = 12;
 
 type Column = { offset: number } | { gap: true };
 
+/** Evidence fields some checkers add that name the values the anomaly is about (e.g. poll-skip's `skipped`). */
+const SUBJECT_FIELDS = ["skipped", "lost", "missing", "unseen"];
+
+export interface Focus {
+  /** Values the anomaly is about: drawn red. */
+  subject: Set<number>;
+  /** Other values of the evidence (e.g. the value a lost write's witness poll read): drawn amber. */
+  witness: Set<number>;
+  /** Offsets to mark when the anomaly names no values. */
+  offsets: Set<number>;
+}
+
+const numbers = (x: unknown): number[] => (Array.isArray(x) ? x.filter((n): n is number => typeof n === "number") : []);
+
+/** Which values of an anomaly are its subject and which are witnesses, from its evidence and the key's trace. */
+export function focusOf(a: Anomaly, trace?: KeyTrace): Focus {
+  const values = a.values ?? [];
+  const extra = SUBJECT_FIELDS.flatMap((f) => numbers(a[f]));
+  let subject: number[];
+  if (extra.length) subject = extra;
+  else if ((a.type === "lost-write" || a.type === "unseen") && trace) {
+    const read = new Set<number>();
+    for (const p of trace.polls) for (let i = 1; i < p.pairs.length; i += 2) read.add(p.pairs[i]);
+    subject = values.filter((v) => !read.has(v));
+    if (!subject.length) subject = values;
+  } else subject = values;
+  if (!subject.length && !a.offsets?.length && trace) {
+    // Cycles and the like name only ops: their sends to this key are the subject.
+    const ops = new Set(a.ops);
+    subject = trace.sends.filter((s) => ops.has(s.op)).map((s) => s.value);
+  }
+  const subjectSet = new Set(subject);
+  return { subject: subjectSet, witness: new Set(values.filter((v) => !subjectSet.has(v))), offsets: new Set(subject.length ? [] : (a.offsets ?? [])) };
+}
+
 /** Offsets the anomaly is about: its own offsets, and where its values sit in sends and polls. */
 export function anomalousOffsets(a: Anomaly, trace: KeyTrace): number[] {
   const out = new Set(a.offsets ?? []);
-  const values = new Set(a.values ?? []);
+  const f = focusOf(a, trace);
+  const values = new Set([...f.subject, ...f.witness]);
   if (values.size) {
     for (const s of trace.sends) if (values.has(s.value)) out.add(s.offset);
     for (const p of trace.polls) for (let i = 0; i < p.pairs.length; i += 2) if (values.has(p.pairs[i + 1])) out.add(p.pairs[i]);
@@ -64,8 +100,7 @@ export function renderOffsetDiagram(a: Anomaly, trace: KeyTrace | undefined): Sa
   }
   const cols = columnsAround(marks, lo, hi);
   const inCols = new Set(cols.flatMap((c) => ("offset" in c ? [c.offset] : [])));
-  const badValues = new Set(a.values ?? []);
-  const badOffsets = new Set(a.offsets ?? []);
+  const focus = focusOf(a, trace);
   const involved = new Set(a.ops);
 
   const sent = new Map<number, number[]>();
@@ -99,12 +134,13 @@ export function renderOffsetDiagram(a: Anomaly, trace: KeyTrace | undefined): Sa
 
   const cell = (i: number, y: number, values: number[], offset: number, kind: "send" | "poll"): SafeHtml => {
     if (!values.length) return html``;
-    const bad = values.some((v) => badValues.has(v)) || (!badValues.size && badOffsets.has(offset));
+    const bad = values.some((v) => focus.subject.has(v)) || focus.offsets.has(offset);
+    const witness = !bad && values.some((v) => focus.witness.has(v));
     const acked = sent.get(offset);
     const mismatch = kind === "poll" && acked !== undefined && values.some((v) => !acked.includes(v));
-    const cls = ["cell", kind, bad && "bad", mismatch && "mismatch", values.length > 1 && "multi"].filter(Boolean).join(" ");
+    const cls = ["cell", kind, bad && "bad", witness && "witness", mismatch && "mismatch", values.length > 1 && "multi"].filter(Boolean).join(" ");
     const text = values.join("/");
-    return html`<g class="${cls}"><rect x="${colX(i) + 1}" y="${y + 2}" width="${cellW - 2}" height="${rowH - 4}" rx="2" /><text x="${colX(i) + cellW / 2}" y="${y + 15}" text-anchor="middle">${text.length > 7 ? `${text.slice(0, 6)}…` : text}</text><title>offset ${offset}: ${text}${bad ? " (anomalous)" : ""}${mismatch ? ` (acknowledged send has ${acked?.join("/")})` : ""}</title></g>`;
+    return html`<g class="${cls}"><rect x="${colX(i) + 1}" y="${y + 2}" width="${cellW - 2}" height="${rowH - 4}" rx="2" /><text x="${colX(i) + cellW / 2}" y="${y + 15}" text-anchor="middle">${text.length > 7 ? `${text.slice(0, 6)}…` : text}</text><title>offset ${offset}: ${text}${bad ? " (anomalous)" : witness ? " (evidence)" : ""}${mismatch ? ` (acknowledged send has ${acked?.join("/")})` : ""}</title></g>`;
   };
 
   const row = (y: number, label: SafeHtml, highlight: boolean, valuesAt: (o: number) => number[], kind: "send" | "poll") =>

@@ -13,13 +13,14 @@ import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural,
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
 import { anomalyCount, asArray, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
-import { renderOffsetDiagram } from "./offset-diagram.ts";
+import { focusOf, renderOffsetDiagram, type Focus } from "./offset-diagram.ts";
 import { renderPlot, type FaultBand, type Series } from "./plot.ts";
 import { deriveTimeline, renderActionsTable, renderTimeline } from "./timeline.ts";
 
-/** Examples drawn in full per anomaly type; the first EXAMPLES_OPEN are expanded. */
+/** Examples drawn in full per anomaly type; the first few are expanded (fewer for informational types). */
 export const MAX_EXAMPLES = 10;
 export const EXAMPLES_OPEN = 3;
+export const EXAMPLES_OPEN_INFORMATIONAL = 1;
 
 export interface RunFiles {
   /** Files present at the top of the run directory (e.g. "history.jsonl", "harness.log"). */
@@ -51,10 +52,21 @@ export function listRunFiles(runDir: string): RunFiles {
     for (const node of readdirSync(nodesDir).sort((a, b) => a.localeCompare(b, "en", { numeric: true }))) {
       const dir = joinPath(nodesDir, node);
       if (!safeStat(dir)?.isDirectory()) continue;
-      nodes[node] = readdirSync(dir).filter((f) => safeStat(joinPath(dir, f))?.isFile()).sort();
+      nodes[node] = filesUnder(dir, "", 2);
     }
   }
   return { top: top.sort(), nodes };
+}
+
+/** Files under a directory as relative paths ("container.log", "conf/server.properties"), sorted. */
+function filesUnder(dir: string, prefix: string, depth: number): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const st = safeStat(joinPath(dir, f));
+    if (st?.isFile()) out.push(prefix + f);
+    else if (st?.isDirectory() && depth > 1) out.push(...filesUnder(joinPath(dir, f), `${prefix}${f}/`, depth - 1));
+  }
+  return out;
 }
 
 function safeStat(path: string) {
@@ -224,14 +236,18 @@ ${row("Duration", `${duration(durationSeconds)}${t.timeLimitSeconds ? ` (time li
 const procName = (p: unknown) => (typeof p === "number" ? `p${p}` : String(p ?? "?"));
 
 /** An op's value, compact: one line per micro-op, anomalous values of the anomaly's key marked. */
-export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>; offsets: Set<number> }): SafeHtml {
+export function renderOpValue(op: Op, focus: { key?: string } & Focus): SafeHtml {
   const v = op.value;
   if (!Array.isArray(v) || !["send", "poll", "txn"].includes(op.f)) {
     if (Array.isArray(v) && v.every((x) => typeof x === "string")) return html`${v.join(", ")}`;
     return html`${compactJson(v, 240)}`;
   }
-  const isMark = (key: string, offset: number | undefined, value: number | undefined) =>
-    key === focus.key && ((value !== undefined && focus.values.has(value)) || (!focus.values.size && offset !== undefined && focus.offsets.has(offset)));
+  const markOf = (key: string, offset: number | undefined, value: number | undefined): "bad" | "witness" | undefined => {
+    if (key !== focus.key) return undefined;
+    if ((value !== undefined && focus.subject.has(value)) || (offset !== undefined && focus.offsets.has(offset))) return "bad";
+    return value !== undefined && focus.witness.has(value) ? "witness" : undefined;
+  };
+  const marked = (text: string, m: "bad" | "witness" | undefined) => (m === "bad" ? html`<mark>${text}</mark>` : m ? html`<mark class="witness">${text}</mark>` : text);
   const keyLabel = (key: string) => html`<span class="k${key === focus.key ? " hl-key" : ""}">${key}</span>`;
   return html`${v.map((mop) => {
     if (!Array.isArray(mop)) return html`<span class="mop">${compactJson(mop, 120)}</span>`;
@@ -240,7 +256,7 @@ export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>
       const ov = mop[2];
       const [offset, value] = Array.isArray(ov) ? [Number(ov[0]), Number(ov[1])] : [undefined, Number(ov)];
       const text = `${value}${offset !== undefined ? `@${offset}` : ""}`;
-      return html`<span class="mop">send ${keyLabel(key)} ${isMark(key, offset, value) ? html`<mark>${text}</mark>` : text}</span>`;
+      return html`<span class="mop">send ${keyLabel(key)} ${marked(text, markOf(key, offset, value))}</span>`;
     }
     if (mop[0] === "poll") {
       if (!isRecord(mop[1])) return html`<span class="mop">poll</span>`;
@@ -248,8 +264,8 @@ export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>
       if (!entries.length) return html`<span class="mop">poll (nothing)</span>`;
       return html`${entries.map(([key, pairs]) => {
         const list = asArray(pairs).filter(Array.isArray) as unknown[][];
-        const marked = list.map((p) => isMark(key, Number(p[0]), Number(p[1])));
-        const keep = list.map((_, i) => list.length <= 10 || i < 3 || i >= list.length - 2 || marked.slice(Math.max(0, i - 2), i + 3).some(Boolean));
+        const marks = list.map((p) => markOf(key, Number(p[0]), Number(p[1])));
+        const keep = list.map((_, i) => list.length <= 10 || i < 3 || i >= list.length - 2 || marks.slice(Math.max(0, i - 2), i + 3).some(Boolean));
         const parts: SafeHtml[] = [];
         let skipped = 0;
         list.forEach((p, i) => {
@@ -260,7 +276,7 @@ export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>
           if (skipped) parts.push(html`<span class="muted">…${skipped}…</span>`);
           skipped = 0;
           const text = `${p[1]}@${p[0]}`;
-          parts.push(marked[i] ? html`<mark>${text}</mark>` : html`${text}`);
+          parts.push(html`${marked(text, marks[i])}`);
         });
         if (skipped) parts.push(html`<span class="muted">…${skipped}…</span>`);
         return html`<span class="mop">poll ${keyLabel(key)}: ${parts.map((p, i) => html`${i ? " " : ""}${p}`)}</span>`;
@@ -272,7 +288,7 @@ export function renderOpValue(op: Op, focus: { key?: string; values: Set<number>
 
 function renderOpsTable(a: Anomaly, d: HistoryDigest, hasHistory: boolean): SafeHtml {
   if (!a.ops.length) return html``;
-  const focus = { key: a.key, values: new Set(a.values ?? []), offsets: new Set(a.offsets ?? []) };
+  const focus = { key: a.key, ...focusOf(a, a.key ? d.keys.get(a.key) : undefined) };
   const rows = a.ops.map((i) => {
     const op = d.ops.get(i);
     const link = html`<a href="#op-${i}" class="op-link" data-op="${i}">${i}</a>`;
@@ -285,15 +301,22 @@ function renderOpsTable(a: Anomaly, d: HistoryDigest, hasHistory: boolean): Safe
 }
 
 const EVIDENCE_FIELDS = new Set(["type", "key", "ops", "offsets", "values", "explanation"]);
+/** Objects and lists of objects are shown folded, one item per line. */
+const isComplex = (v: unknown) => isRecord(v) || (Array.isArray(v) && v.some((x) => typeof x === "object" && x !== null));
 
 function renderExample(a: Anomaly, n: number, d: HistoryDigest, hasHistory: boolean): SafeHtml {
   const extra = Object.entries(a).filter(([k, v]) => !EVIDENCE_FIELDS.has(k) && v !== undefined);
+  const simple = extra.filter(([, v]) => !isComplex(v));
+  const complex = extra.filter(([, v]) => isComplex(v));
   const diagram = renderOffsetDiagram(a, a.key ? d.keys.get(a.key) : undefined);
   return html`<div class="example" data-example="${n}">
 <div class="explanation">${n}. ${a.explanation || `${a.type}${a.key ? ` on ${a.key}` : ""}`}</div>
-<div class="small muted">${a.key ? html`key <code>${a.key}</code> · ` : ""}${a.offsets?.length ? html`offsets <code>${a.offsets.join(", ")}</code> · ` : ""}${a.values?.length ? html`values <code>${a.values.join(", ")}</code> · ` : ""}ops ${a.ops.map((i, j) => html`${j ? ", " : ""}<a href="#op-${i}" class="op-link" data-op="${i}">${i}</a>`)}${extra.length ? html` · ${extra.map(([k, v], j) => html`${j ? " · " : ""}${k} <code>${compactJson(v, 160)}</code>`)}` : ""}</div>
+<div class="small muted">${a.key ? html`key <code>${a.key}</code> · ` : ""}${a.offsets?.length ? html`offsets <code>${a.offsets.join(", ")}</code> · ` : ""}${a.values?.length ? html`values <code>${a.values.join(", ")}</code> · ` : ""}ops ${a.ops.map((i, j) => html`${j ? ", " : ""}<a href="#op-${i}" class="op-link" data-op="${i}">${i}</a>`)}${simple.map(([k, v]) => html` · ${k} <code>${compactJson(v, 160)}</code>`)}${complex.map(
+    ([k, v]) =>
+      html` · <details class="extra"><summary>${k}${Array.isArray(v) ? ` (${v.length})` : ""}</summary><pre>${(Array.isArray(v) ? v : [v]).map((x) => compactJson(x, 400)).join("\n")}</pre></details>`,
+  )}</div>
 ${renderOpsTable(a, d, hasHistory)}
-${diagram ? html`${diagram}<div class="diagram-legend">Rows: acknowledged offsets, then polls that read ${a.key} near the anomaly (involved ops highlighted).<i style="background:#e4f2e7"></i>acknowledged<i style="background:#e3ecf7"></i>read<i style="background:#e45b4f"></i>anomalous value<i style="background:#fff;border:2px solid #d98c00"></i>differs from acknowledged</div>` : ""}
+${diagram ? html`${diagram}<div class="diagram-legend">Rows: acknowledged offsets, then polls that read ${a.key} near the anomaly (involved ops highlighted).<i style="background:#e4f2e7"></i>acknowledged<i style="background:#e3ecf7"></i>read<i style="background:#e45b4f"></i>anomalous value<i style="background:#f6d88a"></i>other evidence<i style="background:#fff;border:2px solid #d98c00"></i>differs from acknowledged</div>` : ""}
 </div>`;
 }
 
@@ -304,14 +327,15 @@ function renderAnomalies(r: ResultsView, types: string[], examples: Map<string, 
     const list = examples.get(t) ?? [];
     const total = anomalyCount(r, t);
     const listed = r.anomalies[t]?.length ?? 0;
-    const open = list.slice(0, EXAMPLES_OPEN);
-    const more = list.slice(EXAMPLES_OPEN);
+    const shown = bad.has(t) ? EXAMPLES_OPEN : EXAMPLES_OPEN_INFORMATIONAL;
+    const open = list.slice(0, shown);
+    const more = list.slice(shown);
     return html`<section class="card anomaly ${bad.has(t) ? "bad" : "info"}" id="anomaly-${t}" data-type="${t}">
 <h3><span class="name">${t}</span> <span class="badge ${bad.has(t) ? "bad" : "info"}">${bad.has(t) ? "counts" : "informational"}</span> <span>${desc.title}</span> <span class="muted">× ${count(total)}</span></h3>
 <p class="meaning">${desc.meaning}</p>
 ${list.length ? html`<div class="muted small">Showing ${list.length} of ${count(total)}${listed < total ? ` (results.json keeps ${listed})` : ""}${listed > list.length ? `; ${listed - list.length} more in results.json` : ""}.</div>` : html`<p class="empty">No examples recorded in results.json.</p>`}
 ${open.map((a, i) => renderExample(a, i + 1, d, hasHistory))}
-${more.length ? html`<details><summary>${plural(more.length, "more example")}</summary>${more.map((a, i) => renderExample(a, i + 1 + EXAMPLES_OPEN, d, hasHistory))}</details>` : ""}
+${more.length ? html`<details><summary>${plural(more.length, "more example")}</summary>${more.map((a, i) => renderExample(a, i + 1 + shown, d, hasHistory))}</details>` : ""}
 </section>`;
   });
   const glossary = byDesignOrder([...(r["checked-anomaly-types"] ?? KNOWN_ANOMALY_TYPES), ...types]);
@@ -376,7 +400,7 @@ function renderFiles(files: RunFiles, haveDir: boolean): SafeHtml {
     (f) => html`<li><a href="${f}">${f}</a> <span class="muted">${describe[f]}</span></li>`,
   )}</ul>
 ${nodes.length ? html`<h3>Node logs and configs</h3><ul class="files">${nodes.map(
-    ([node, list]) => html`<li><b>${node}</b>: ${list.length ? list.map((f, i) => html`${i ? ", " : ""}<a href="${`nodes/${encodeURIComponent(node)}/${encodeURIComponent(f)}`}">${f}</a>`) : html`<span class="muted">no files</span>`}</li>`,
+    ([node, list]) => html`<li><b>${node}</b>: ${list.length ? list.map((f, i) => html`${i ? ", " : ""}<a href="${`nodes/${encodeURIComponent(node)}/${f.split("/").map(encodeURIComponent).join("/")}`}">${f}</a>`) : html`<span class="muted">no files</span>`}</li>`,
   )}</ul>` : html`<p class="muted">No node logs in this run directory.</p>`}
 </div></section>`;
 }

@@ -24,12 +24,15 @@ afterAll(() => rmSync(join(store, ".."), { recursive: true, force: true }));
 
 describe("run directories", () => {
   it("writes report.html, junit.xml and summary.md from the stored files", () => {
+    mkdirSync(join(newer(), "nodes", "broker-1", "conf"), { recursive: true });
+    writeFileSync(join(newer(), "nodes", "broker-1", "conf", "server.properties"), "node.id=1\n");
     const out = writeRunArtifacts(newer());
     expect(out.verdict).toBe(false);
     expect(out.warnings).toEqual([]);
     for (const f of [out.report, out.junit, out.summary]) expect(existsSync(f)).toBe(true);
     const report = readFileSync(out.report, "utf8");
     expect(report).toContain('href="junit.xml"');
+    expect(report).toContain('href="nodes/broker-1/conf/server.properties"');
     expect(readFileSync(out.junit, "utf8")).toContain("<testsuites");
     expect(readFileSync(out.summary, "utf8")).toContain("INVALID");
   });

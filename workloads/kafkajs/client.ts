@@ -83,7 +83,9 @@ export class KafkajsClient implements Client {
     const producer = this.kafka.producer({
       idempotent,
       // kafkajs refuses an idempotent producer without retries.
-      retry: { retries: idempotent ? Math.max(1, p.retries) : p.retries },
+      // 100 ms first backoff, like the Java client's retry.backoff.ms (kafkajs: 300 ms), so that a
+      // transaction right after a commit does not wait long on CONCURRENT_TRANSACTIONS.
+      retry: { retries: idempotent ? Math.max(1, p.retries) : p.retries, initialRetryTime: 100 },
       maxInFlightRequests: this.s.txn ? 1 : p.maxInFlight,
       transactionalId: this.s.txn ? `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}` : undefined,
       transactionTimeout: 15_000,
@@ -235,9 +237,9 @@ export class KafkajsClient implements Client {
       // A crashed consumer is replaced here too: after an assign, any position is legitimate.
       if (mode === "subscribe" || !consumer || consumer.mode !== "assign" || consumer.crashed) {
         await consumer?.close();
-        this.consumer = undefined;
         const c = this.s.consumer;
-        this.consumer = consumer = await PollingConsumer.start({
+        // Held before it starts, so that close() stops a start that hangs.
+        this.consumer = consumer = new PollingConsumer({
           kafka: this.kafka,
           groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,
           mode,
@@ -248,6 +250,7 @@ export class KafkajsClient implements Client {
           pollMs: c.pollMs,
           onJoin: mode === "subscribe" ? (assigned) => this.rebalanceLog.push({ keys: assigned }) : undefined,
         });
+        await consumer.start();
       }
       if (mode === "assign") {
         consumer.assign(keys);
@@ -255,6 +258,7 @@ export class KafkajsClient implements Client {
       }
       return { type: "ok", value: keys };
     } catch (e) {
+      this.consumer = undefined;
       return { type: "info", value: keys, error: describeKafkaError(e) };
     }
   }

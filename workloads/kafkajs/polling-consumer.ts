@@ -59,9 +59,12 @@ export class PollingConsumer {
   private offer: Offer | undefined;
   private waiter: ((o: Offer | undefined) => void) | undefined;
   private closed = false;
+  private joined = false;
+  private readonly firstJoin: Promise<void>;
+  private abandonJoin: (e: Error) => void = () => undefined;
   private readonly log = component("consumer");
 
-  private constructor(o: PollingConsumerOptions) {
+  constructor(o: PollingConsumerOptions) {
     this.o = o;
     this.groupId = o.groupId;
     this.mode = o.mode;
@@ -71,40 +74,53 @@ export class PollingConsumer {
       maxWaitTimeInMs: Math.max(50, Math.min(500, o.pollMs)),
       readUncommitted: !o.readCommitted,
       allowAutoTopicCreation: false,
-      // A consumer restarted by kafkajs would rewind to its committed offsets behind our back.
-      retry: { restartOnFailure: async () => false },
+      // Once it has joined, a consumer restarted by kafkajs would rewind to its committed offsets
+      // behind our back: it is not restarted, and its process ends at the next poll. Before the
+      // first join (e.g. while __consumer_offsets is being created) restarting is harmless.
+      retry: { restartOnFailure: async () => !this.joined && !this.closed },
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.crashed = payload.error;
-      this.release();
+    this.firstJoin = new Promise((resolve, reject) => {
+      this.abandonJoin = reject;
+      this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) return;
+        this.crashed = payload.error;
+        this.release();
+        reject(payload.error);
+      });
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        this.joined = true;
+        resolve();
+        const keys = Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => formatKey(t, p)));
+        if (this.mode === "subscribe" && this.offer && !keys.includes(this.offer.key)) this.drop();
+        o.onJoin?.(keys.sort());
+      });
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const keys = Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => formatKey(t, p)));
-      if (this.mode === "subscribe" && this.offer && !keys.includes(this.offer.key)) this.drop();
-      o.onJoin?.(keys.sort());
-    });
+    this.firstJoin.catch(() => undefined);
   }
 
-  /** Connects, subscribes and joins the group; in assign mode nothing is assigned yet. */
-  static async start(o: PollingConsumerOptions): Promise<PollingConsumer> {
-    const c = new PollingConsumer(o);
+  /**
+   * Connects, subscribes and joins the group (in assign mode with nothing assigned yet). On
+   * failure the consumer is closed; `close()` during the start makes it fail.
+   */
+  async start(): Promise<void> {
+    const o = this.o;
     try {
-      await c.consumer.connect();
-      await c.consumer.subscribe({ topics: o.topics, fromBeginning: true });
-      const running = c.consumer.run({
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: o.topics, fromBeginning: true });
+      const running = this.consumer.run({
         autoCommit: o.autoCommit,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: (p) => c.eachBatch(p),
+        eachBatch: (p) => this.eachBatch(p),
       });
       // run() creates the group synchronously: pause before the first fetch.
-      if (o.mode === "assign") c.applyPauses();
+      if (o.mode === "assign") this.applyPauses();
       await running;
       // kafkajs reports a failed join through the CRASH event, not through run().
-      if (c.crashed) throw c.crashed;
-      return c;
+      await this.firstJoin;
+      if (this.closed) throw new Error("consumer closed while starting");
     } catch (e) {
-      await c.close().catch(() => undefined);
+      await this.close().catch(() => undefined);
       throw e;
     }
   }
@@ -265,6 +281,7 @@ export class PollingConsumer {
     if (this.closed) return;
     this.closed = true;
     this.release();
+    this.abandonJoin(new Error("consumer closed while starting"));
     await this.consumer.disconnect();
   }
 }

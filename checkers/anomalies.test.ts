@@ -1,0 +1,438 @@
+// One describe per anomaly type: small hand-written histories, positive and negative. Many are
+// Jepsen's kafka_test.clj cases, with keys x/y and integer values.
+
+import { describe, expect, it } from "vitest";
+import type { Op } from "../harness/history/op.ts";
+import { checkOps } from "./index.ts";
+import type { Mode } from "./modes.ts";
+import type { Results } from "./results.ts";
+import { history, pollPair, sendPair, type Row } from "./testing/build.ts";
+
+const ASSIGN: Mode = { subscribe: false, transactional: false };
+const TXN: Mode = { subscribe: false, transactional: true };
+const SUB: Mode = { subscribe: true, transactional: false };
+
+const run = (rows: Row[], mode: Mode = ASSIGN): Results => checkOps(history(rows), { mode });
+const found = (rows: Row[], mode?: Mode) => run(rows, mode)["anomaly-types"];
+const cases = (rows: Row[], type: string, mode?: Mode) => run(rows, mode).anomalies[type] ?? [];
+
+describe("inconsistent-offsets", () => {
+  it("ignores an info send that conflicts with an ok send, until a read proves the info send committed", () => {
+    const base: Row[] = [
+      [0, "invoke", "send", [["send", "x", 1], ["send", "y", 1]]],
+      [0, "info", "send", [["send", "x", [0, 1]], ["send", "y", 1]]],
+      ...sendPair(1, "ok", "x", [2, 0]),
+    ];
+    expect(found(base, TXN)).not.toContain("inconsistent-offsets");
+    const proven = [...base, ...pollPair(2, "ok", { y: [[5, 1]] })];
+    const c = cases(proven, "inconsistent-offsets", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", offsets: [0] });
+    expect(c[0].values!.slice().sort()).toEqual([1, 2]);
+  });
+
+  it("flags two acknowledged sends at one offset (a real-world example)", () => {
+    const c = cases([...sendPair(379, "ok", "k11", [641, 537]), ...sendPair(363, "ok", "k11", [645, 537])], "inconsistent-offsets");
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "k11", offsets: [537], values: [641, 645], ops: [1, 3] });
+    expect(c[0].explanation).toContain("offset 537");
+  });
+
+  it("is quiet when sends and polls agree", () => {
+    expect(found([...sendPair(0, "ok", "x", [1, 0], [2, 1]), ...pollPair(1, "ok", { x: [[0, 1], [1, 2]] })])).toEqual([]);
+  });
+});
+
+describe("duplicate", () => {
+  it("flags a value at two offsets", () => {
+    const rows: Row[] = [...sendPair(0, "ok", "x", [10, 1]), ...sendPair(1, "info", "x", [11]), ...pollPair(2, "ok", { x: [[2, 11], [3, 10]] })];
+    const c = cases(rows, "duplicate");
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [10], offsets: [1, 3], count: 2 });
+  });
+
+  it("flags every duplicate together with inconsistent offsets, whatever the hash order", () => {
+    const rows: Row[] = [];
+    for (let v = 0; v < 10; v++) rows.push(...sendPair(0, "ok", "x", [v, 0]), ...pollPair(1, "ok", { x: [[1, v]] }));
+    const r = run(rows);
+    expect(r.counts.duplicate).toBe(10);
+    expect(r.anomalies.duplicate.map((a) => a.values![0]).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(r.anomalies["inconsistent-offsets"].map((a) => a.offsets![0])).toEqual([0, 1]);
+    expect(r.anomalies["inconsistent-offsets"][0].values).toHaveLength(10);
+  });
+
+  it("uses polls of aborted transactions, but not the offsets of failed sends", () => {
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [0, 1]),
+      ...sendPair(0, "fail", "x", [1, 2]),
+      ...pollPair(1, "fail", { x: [[11, 0], [12, 1]] }),
+    ];
+    const c = cases(rows, "duplicate", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ values: [0], offsets: [1, 11] });
+  });
+
+  it("is quiet without duplicates", () => {
+    expect(found([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] })])).toEqual([]);
+  });
+});
+
+describe("lost-write", () => {
+  it("flags acknowledged values below what a poll read", () => {
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 0]),
+      [0, "invoke", "send", [["send", "x", 2], ["send", "x", 4]]],
+      [0, "ok", "send", [["send", "x", [1, 2]], ["send", "x", [3, 4]]]],
+      ...sendPair(1, "info", "x", [3]),
+      ...pollPair(0, "ok", { x: [[2, 3]] }),
+    ];
+    const c = cases(rows, "lost-write", TXN);
+    expect(c.map((a) => a.values![0])).toEqual([1, 2]);
+    expect(c[0]).toMatchObject({ key: "x", offsets: [0, 2], ops: [1, 7] });
+    expect(c[0].explanation).toMatch(/value 1 at offset 0.*never read.*op 7.*read 3 at offset 2/);
+  });
+
+  it("copes with inconsistent offsets (a value overwritten at its offset)", () => {
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 0]),
+      [0, "invoke", "send", [["send", "x", 2], ["send", "x", 3]]],
+      [0, "ok", "send", [["send", "x", [0, 2]], ["send", "x", [2, 3]]]],
+      ...pollPair(0, "ok", { x: [[0, 2], [2, 3]] }),
+    ];
+    const r = run(rows);
+    expect(r.anomalies["lost-write"].map((a) => a.values![0])).toEqual([1]);
+    expect(r["anomaly-types"]).toContain("inconsistent-offsets");
+  });
+
+  it("counts an info send as committed once any of its values was read", () => {
+    const base: Row[] = [
+      [0, "invoke", "send", [["send", "x", 1], ["send", "y", 2]]],
+      [0, "info", "send", [["send", "x", 1], ["send", "y", [0, 2]]]],
+      ...sendPair(1, "info", "y", [3]),
+      ...pollPair(3, "ok", { y: [[1, 3]] }),
+    ];
+    expect(found(base, TXN)).not.toContain("lost-write");
+    const proven: Row[] = [...base, ...pollPair(2, "ok", { x: [[0, 1]] })];
+    const c = cases(proven, "lost-write", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "y", values: [2, 3], offsets: [0, 1] });
+    expect(c[0].explanation).toContain("another of its values was read");
+  });
+
+  it("does not flag values beyond the furthest read", () => {
+    expect(found([...sendPair(0, "ok", "x", [1, 0], [2, 1]), ...pollPair(1, "ok", { x: [[0, 1]] })])).not.toContain("lost-write");
+  });
+});
+
+describe("unseen", () => {
+  it("flags acknowledged values never read", () => {
+    const r = run([...sendPair(0, "ok", "x", [1, 0], [2, 1]), ...pollPair(1, "ok", { x: [[0, 1]] })]);
+    expect(r.anomalies.unseen.map((a) => a.values)).toEqual([[2]]);
+    expect(r.valid).toBe(false);
+    expect(r.stats.unseen.at(-1)?.count).toBe(1);
+  });
+  it("ignores info and failed sends, and values read before their send completed", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "x", 1]]],
+      ...pollPair(1, "ok", { x: [[0, 1]] }),
+      [0, "ok", "send", [["send", "x", [0, 1]]]],
+      ...sendPair(2, "info", "x", [5]),
+      ...sendPair(3, "fail", "x", [6]),
+    ];
+    expect(found(rows)).toEqual([]);
+  });
+});
+
+describe("poll-skip", () => {
+  // Process 0 reads offsets 1-2, then 4, then 7; offsets 3 and 6 are known from other ops.
+  const writes: Row[] = [
+    [3, "invoke", "send", [1, 2, 3, 4, 7].map((v) => ["send", "x", v])],
+    [3, "info", "send", [1, 2, 3, 4, 7].map((v) => ["send", "x", v])],
+  ];
+  const p0a = pollPair(0, "ok", { x: [[1, 1], [2, 2]] });
+  const p1 = pollPair(1, "ok", { x: [[3, 3]] });
+  const p0b = pollPair(0, "ok", { x: [[4, 4]] });
+  const w6 = sendPair(2, "ok", "x", [6, 6]);
+  const p0c = pollPair(0, "ok", { x: [[7, 7]] });
+
+  it("flags successive polls that jump over known values", () => {
+    const c = cases([...writes, ...p0a, ...p1, ...p0b, ...w6, ...p0c], "poll-skip");
+    expect(c.map((a) => [a.delta, a.skipped])).toEqual([
+      [2, [3]],
+      [2, [6]],
+    ]);
+    expect(c[0].ops).toEqual([3, 7]);
+    expect(c[0].explanation).toMatch(/process 0 polled x up to offset 2.*resumed at offset 4.*skipping 1 value known to be there: 3/);
+  });
+
+  it("forgets a key that an assign or subscribe drops, but not one it keeps", () => {
+    const subY: Row[] = [
+      [0, "invoke", "subscribe", ["y"]],
+      [0, "ok", "subscribe", ["y"]],
+    ];
+    const assignY: Row[] = [
+      [0, "invoke", "assign", ["y"]],
+      [0, "info", "assign", ["y"]],
+    ];
+    expect(found([...writes, ...p0a, ...p1, ...subY, ...p0b, ...assignY, ...w6, ...p0c])).not.toContain("poll-skip");
+    const subXY: Row[] = [
+      [0, "invoke", "assign", ["x", "y"]],
+      [0, "ok", "assign", ["x", "y"]],
+    ];
+    expect(cases([...writes, ...p0a, ...p1, ...subXY, ...p0b, ...w6, ...p0c], "poll-skip")).toHaveLength(2);
+  });
+
+  it("does not count gaps left by transaction markers or aborted records", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "x", 1], ["send", "x", 2]]],
+      [0, "ok", "send", [["send", "x", [0, 1]], ["send", "x", [1, 2]]]],
+      // offset 2: commit marker; 3, 4: an aborted transaction's records; 5: its abort marker.
+      [0, "invoke", "send", [["send", "x", 3], ["send", "x", 4]]],
+      [0, "fail", "send", [["send", "x", 3], ["send", "x", 4]]],
+      [0, "invoke", "send", [["send", "x", 5]]],
+      [0, "ok", "send", [["send", "x", [6, 5]]]],
+      ...pollPair(1, "ok", { x: [[0, 1], [1, 2]] }),
+      ...pollPair(1, "ok", { x: [[6, 5]] }),
+    ];
+    expect(found(rows, TXN)).toEqual([]);
+  });
+
+  it("lets an aborted poll rewind, and flags polls that did not", () => {
+    const send: Row[] = [
+      [0, "invoke", "send", [0, 1, 2, 3, 4, 5].map((v) => ["send", "x", v])],
+      [0, "ok", "send", [0, 1, 2, 3, 4, 5].map((v) => ["send", "x", [v, v]])],
+    ];
+    const good: Row[] = [
+      ...send,
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "ok", "txn", [["poll", { x: [[0, 0]] }]]],
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "fail", "txn", [["poll", { x: [[1, 1], [2, 2]] }]]],
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "ok", "txn", [["poll", { x: [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]] }]]],
+    ];
+    expect(found(good, TXN)).toEqual([]);
+    const bad: Row[] = [
+      ...send,
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "ok", "txn", [["poll", { x: [[0, 0]] }]]],
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "fail", "txn", [["poll", { x: [[1, 1], [2, 2]] }]]],
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "fail", "txn", [["poll", { x: [[3, 3], [4, 4]] }]]],
+      [1, "invoke", "txn", [["poll"]]],
+      [1, "ok", "txn", [["poll", { x: [[5, 5]] }]]],
+    ];
+    const c = cases(bad, "poll-skip", TXN);
+    expect(c.map((a) => [a.delta, a.skipped, a.ops])).toEqual([
+      [5, [1, 2, 3, 4], [3, 9]],
+      [3, [1, 2], [3, 7]],
+    ]);
+  });
+
+  it("is informational under subscribe, where rebalances explain it", () => {
+    const r = run([...writes, ...p0a, ...p1, ...p0b, ...w6, ...p0c], SUB);
+    expect(r["anomaly-types"]).toContain("poll-skip");
+    expect(r["bad-anomaly-types"]).not.toContain("poll-skip");
+  });
+});
+
+describe("nonmonotonic-poll", () => {
+  const send: Row[] = [
+    [0, "invoke", "send", [1, 2, 3, 4].map((v) => ["send", "x", v])],
+    [0, "ok", "send", [1, 2, 3, 4].map((v) => ["send", "x", v])],
+  ];
+  const first = pollPair(0, "ok", { x: [[1, 1], [2, 2], [3, 3]] });
+  const again = pollPair(0, "ok", { x: [[2, 2], [3, 3], [4, 4]] });
+
+  it("flags a poll that starts at or before where the previous one ended", () => {
+    const c = cases([...send, ...first, ...again], "nonmonotonic-poll");
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [3, 2], offsets: [3, 2], delta: -1, ops: [3, 5] });
+  });
+
+  it("is reset by an assign without the key, or with seek-to-beginning", () => {
+    const assignY: Row[] = [
+      [0, "invoke", "assign", ["y"]],
+      [0, "ok", "assign", ["y"]],
+    ];
+    expect(found([...send, ...first, ...assignY, ...again])).toEqual([]);
+    const seek: Row[] = [
+      [0, "invoke", "assign", ["x"], { "seek-to-beginning": true }],
+      [0, "ok", "assign", ["x"], { "seek-to-beginning": true }],
+    ];
+    expect(found([...send, ...first, ...seek, ...again])).toEqual([]);
+    const assignXY: Row[] = [
+      [0, "invoke", "assign", ["x", "y"]],
+      [0, "ok", "assign", ["x", "y"]],
+    ];
+    expect(cases([...send, ...first, ...assignXY, ...again], "nonmonotonic-poll")).toHaveLength(1);
+  });
+
+  it("is excused for a key the op's rebalance-log names, and informational under subscribe", () => {
+    const rebalanced = pollPair(0, "ok", { x: [[2, 2], [3, 3], [4, 4]] }, { "rebalance-log": [{ keys: ["x"] }] });
+    expect(found([...send, ...first, ...rebalanced], SUB)).toEqual([]);
+    const r = run([...send, ...first, ...again], SUB);
+    expect(r["anomaly-types"]).toEqual(["nonmonotonic-poll"]);
+    expect(r.valid).toBe(true);
+  });
+});
+
+describe("int-poll-skip", () => {
+  const send: Row[] = [
+    [1, "invoke", "send", [1, 2, 4].map((v) => ["send", "x", v])],
+    [1, "info", "send", [1, 2, 4].map((v) => ["send", "x", v])],
+  ];
+  it("flags a skip within one poll and across the polls of one op", () => {
+    const rows: Row[] = [
+      ...send,
+      ...pollPair(0, "ok", { x: [[1, 1], [4, 4]] }),
+      [0, "invoke", "poll", [["poll"], ["poll"]]],
+      [0, "ok", "poll", [["poll", { x: [[1, 1]] }], ["poll", { x: [[4, 4]] }]]],
+      ...pollPair(2, "ok", { x: [[2, 2]] }),
+    ];
+    const c = cases(rows, "int-poll-skip");
+    expect(c.map((a) => [a.values, a.skipped, a.delta, a.ops])).toEqual([
+      [[1, 4], [2], 2, [3]],
+      [[1, 4], [2], 2, [5]],
+    ]);
+  });
+  it("is excused for a rebalanced key, and quiet for adjacent records", () => {
+    const rows: Row[] = [...send, ...pollPair(0, "ok", { x: [[1, 1], [4, 4]] }, { "rebalance-log": [{ keys: ["x"] }] }), ...pollPair(2, "ok", { x: [[2, 2]] })];
+    expect(found(rows)).not.toContain("int-poll-skip");
+    expect(found([...send, ...pollPair(0, "ok", { x: [[1, 1], [2, 2], [4, 4]] })])).not.toContain("int-poll-skip");
+  });
+});
+
+describe("int-nonmonotonic-poll", () => {
+  it("flags records going backwards or repeating within one op", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [1, 2, 3].map((v) => ["send", "x", v])],
+      [0, "info", "send", [1, 2, 3].map((v) => ["send", "x", v])],
+      ...pollPair(1, "ok", { x: [[3, 3], [1, 1]] }),
+      [1, "invoke", "poll", [["poll"], ["poll"]]],
+      [1, "ok", "poll", [["poll", { x: [[2, 2], [3, 3]] }], ["poll", { x: [[3, 3]] }]]],
+    ];
+    const c = cases(rows, "int-nonmonotonic-poll");
+    expect(c.map((a) => [a.values, a.delta])).toEqual([
+      [[3, 1], -2],
+      [[3, 3], 0],
+    ]);
+  });
+});
+
+describe("nonmonotonic-send", () => {
+  const s34: Row[] = [
+    [0, "invoke", "send", [["send", "x", 3], ["send", "x", 4]]],
+    [0, "ok", "send", [["send", "x", [3, 3]], ["send", "x", [4, 4]]]],
+  ];
+  const s12: Row[] = [
+    [0, "invoke", "send", [["send", "x", 1], ["send", "x", 2]]],
+    [0, "ok", "send", [["send", "x", [1, 1]], ["send", "x", [2, 2]]]],
+  ];
+  const read = pollPair(5, "ok", { x: [[1, 1], [2, 2], [3, 3], [4, 4]] });
+  it("flags a later send landing below an earlier one", () => {
+    const c = cases([...s34, ...s12, ...read], "nonmonotonic-send", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [4, 1], delta: -3, ops: [1, 3] });
+  });
+  it("uses read positions for sends without offsets, and resets on an assign dropping the key", () => {
+    const rows: Row[] = [...sendPair(0, "ok", "x", [4]), ...sendPair(0, "ok", "x", [1]), ...pollPair(5, "ok", { x: [[0, 1], [1, 4]] })];
+    expect(cases(rows, "nonmonotonic-send")).toHaveLength(1);
+    const assignY: Row[] = [
+      [0, "invoke", "assign", ["y"]],
+      [0, "ok", "assign", ["y"]],
+    ];
+    expect(found([...s34, ...assignY, ...s12, ...read], TXN)).not.toContain("nonmonotonic-send");
+  });
+  it("is quiet when sends go forward", () => {
+    expect(found([...s12, ...s34, ...read], TXN)).toEqual([]);
+  });
+});
+
+describe("int-send-skip and int-nonmonotonic-send", () => {
+  it("reports foreign values between one op's sends, informationally", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "x", 1], ["send", "x", 3]]],
+      [0, "ok", "send", [["send", "x", [1, 1]], ["send", "x", 3]]],
+      ...sendPair(1, "info", "x", [2]),
+      ...pollPair(2, "ok", { x: [[1, 1], [2, 2], [3, 3]] }),
+    ];
+    const r = run(rows, TXN);
+    expect(r.anomalies["int-send-skip"]).toHaveLength(1);
+    expect(r.anomalies["int-send-skip"][0]).toMatchObject({ values: [1, 3], skipped: [2], delta: 2 });
+    expect(r.valid).toBe(true);
+  });
+  it("flags one op's sends landing in reverse order (from offsets, or from reads)", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "x", 3], ["send", "x", 1]]],
+      [0, "ok", "send", [["send", "x", [3, 3]], ["send", "x", [1, 1]]]],
+      [0, "invoke", "send", [["send", "y", 4], ["send", "y", 2]]],
+      [0, "info", "send", [["send", "y", 4], ["send", "y", 2]]],
+      ...sendPair(1, "info", "y", [3]),
+      ...pollPair(2, "ok", { x: [[1, 1], [3, 3]], y: [[2, 2], [3, 3], [4, 4]] }),
+    ];
+    const c = cases(rows, "int-nonmonotonic-send", TXN);
+    expect(c.map((a) => [a.key, a.values, a.delta]).sort()).toEqual([
+      ["x", [3, 1], -1],
+      ["y", [4, 2], -2],
+    ]);
+  });
+  it("ignores an info op that was never proven committed", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "y", 4], ["send", "y", 2]]],
+      [0, "info", "send", [["send", "y", [4, 4]], ["send", "y", [2, 2]]]],
+      ...sendPair(1, "ok", "y", [9, 0]),
+      ...pollPair(2, "ok", { y: [[0, 9]] }),
+    ];
+    expect(found(rows, TXN)).toEqual([]);
+  });
+});
+
+describe("G1a", () => {
+  it("flags an ok poll of a value whose send failed", () => {
+    const rows: Row[] = [
+      [0, "invoke", "send", [["send", "x", 2], ["send", "y", 3]]],
+      [0, "fail", "send", [["send", "x", 2], ["send", "y", 3]]],
+      ...pollPair(1, "ok", { x: [[0, 2]] }),
+    ];
+    const c = cases(rows, "G1a", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [2], ops: [1, 3] });
+  });
+  it("ignores failed values seen only by polls that did not complete ok", () => {
+    const rows: Row[] = [...sendPair(0, "fail", "x", [2]), ...sendPair(0, "ok", "x", [3, 1]), ...pollPair(1, "info", { x: [[0, 2]] }), ...pollPair(2, "ok", { x: [[1, 3]] })];
+    expect(found(rows)).not.toContain("G1a");
+  });
+});
+
+describe("precommitted-read", () => {
+  it("flags a transaction reading its own write", () => {
+    const rows: Row[] = [
+      [0, "invoke", "txn", [["send", "x", 1], ["poll"]]],
+      [0, "ok", "txn", [["send", "x", [0, 1]], ["poll", { x: [[0, 1]] }]]],
+    ];
+    const c = cases(rows, "precommitted-read", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [1], ops: [1] });
+  });
+  it("is quiet when a transaction reads others' writes", () => {
+    const rows: Row[] = [
+      ...sendPair(1, "ok", "x", [1, 0]),
+      [0, "invoke", "txn", [["send", "x", 2], ["poll"]]],
+      [0, "ok", "txn", [["send", "x", [1, 2]], ["poll", { x: [[0, 1]] }]]],
+      ...pollPair(2, "ok", { x: [[0, 1], [1, 2]] }),
+    ];
+    expect(found(rows, TXN)).toEqual([]);
+  });
+});
+
+describe("op evidence", () => {
+  it("points at ops by index, in history order", () => {
+    const h: Op[] = history([...sendPair(0, "ok", "x", [1, 0]), ...sendPair(0, "ok", "x", [2, 1]), ...pollPair(1, "ok", { x: [[1, 2]] })]);
+    const r = checkOps(h, { mode: ASSIGN });
+    const lw = r.anomalies["lost-write"][0];
+    for (const i of lw.ops) expect(h[i].type).not.toBe("invoke");
+    expect(lw.ops).toEqual([...lw.ops].sort((a, b) => a - b));
+  });
+});

@@ -1,0 +1,111 @@
+// Final reads: after the faults are healed and the cluster has recovered, fresh clients assign
+// every key, seek to the beginning and poll until each key has been read up to the highest
+// offset the history proves is in the log, or until the time cap. They are ordinary processes
+// (numbered above every process of the main phase) and their ops are ordinary history ops:
+// `assign` with `"seek-to-beginning": true`, then `poll`s.
+import type { Key, Op, OffsetValue } from "../harness/history/op.ts";
+import { isClientProcess } from "../harness/history/op.ts";
+import type { GenContext, OpGenerator } from "../harness/generator.ts";
+import { runPhase, type HistorySink } from "../harness/interpreter.ts";
+import { component } from "../harness/log.ts";
+import type { ClientFactory, Invocation } from "./types.ts";
+
+/**
+ * Per key, the highest offset an `ok` op proves is in the log: offsets acknowledged to sends and
+ * offsets returned by polls. `fail` ops are left out (an aborted transaction's records are never
+ * visible to read_committed readers), and `info` ops prove nothing.
+ */
+export function finalReadTargets(ops: readonly Op[]): Map<Key, number> {
+  const t = new Map<Key, number>();
+  const see = (k: Key, o: number) => {
+    if (Number.isFinite(o) && o > (t.get(k) ?? -1)) t.set(k, o);
+  };
+  for (const op of ops) {
+    if (op.type !== "ok" || !Array.isArray(op.value) || !["send", "poll", "txn"].includes(op.f)) continue;
+    for (const m of op.value as unknown[][]) {
+      if (m[0] === "send" && Array.isArray(m[2])) see(m[1] as Key, (m[2] as OffsetValue)[0]);
+      else if (m[0] === "poll" && m[1] && typeof m[1] === "object")
+        for (const [k, pairs] of Object.entries(m[1] as Record<Key, OffsetValue[]>)) for (const [o] of pairs) see(k, o);
+    }
+  }
+  return t;
+}
+
+/**
+ * Each new process: assign the keys still short of their target, from the beginning; then poll.
+ * A key is done once any ok poll reads it at or past its target; with every key done, no more ops.
+ */
+export class FinalReadGenerator implements OpGenerator {
+  readonly remaining: Map<Key, number>;
+  private readonly started = new Set<number>();
+
+  constructor(targets: Map<Key, number>) {
+    this.remaining = new Map(targets);
+  }
+
+  next({ process }: GenContext): Invocation | undefined {
+    if (!this.remaining.size) return undefined;
+    if (!this.started.has(process)) {
+      this.started.add(process);
+      return { f: "assign", value: [...this.remaining.keys()].sort(), "seek-to-beginning": true };
+    }
+    return { f: "poll", value: [["poll"]] };
+  }
+
+  update(op: Op): void {
+    if (op.type !== "ok" || op.f !== "poll" || !Array.isArray(op.value)) return;
+    for (const m of op.value as unknown[][]) {
+      if (m[0] !== "poll" || !m[1]) continue;
+      for (const [k, pairs] of Object.entries(m[1] as Record<Key, OffsetValue[]>)) {
+        const target = this.remaining.get(k);
+        if (target !== undefined && pairs.some(([o]) => o >= target)) this.remaining.delete(k);
+      }
+    }
+  }
+}
+
+export interface FinalReadOptions {
+  history: HistorySink;
+  /** Every op of the test so far. */
+  ops: readonly Op[];
+  clients: ClientFactory;
+  /** Absolute deadline (Date.now() milliseconds): no op starts after it. */
+  deadlineMs: number;
+  signal?: AbortSignal;
+  opTimeoutMs: number;
+  /** Concurrent readers, each reading every key (default 1). */
+  readers?: number;
+}
+
+export interface FinalReadSummary {
+  targets: Map<Key, number>;
+  /** Keys never read up to their target before the deadline (the checkers say why). */
+  unreached: Map<Key, number>;
+  elapsedMs: number;
+}
+
+export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary> {
+  const logger = component("final-reads");
+  const targets = finalReadTargets(o.ops);
+  const gen = new FinalReadGenerator(targets);
+  const start = Date.now();
+  if (targets.size) {
+    const firstProcess = o.ops.reduce((m, op) => (isClientProcess(op) ? Math.max(m, op.process + 1) : m), 0);
+    logger.info(`final reads: ${targets.size} keys, up to offsets ${[...targets].map(([k, v]) => `${k}@${v}`).join(" ")}`);
+    await runPhase({
+      generator: gen,
+      clients: o.clients,
+      concurrency: o.readers ?? 1,
+      history: o.history,
+      rate: 0,
+      durationMs: Math.max(0, o.deadlineMs - Date.now()),
+      signal: o.signal,
+      opTimeoutMs: o.opTimeoutMs,
+      firstProcess,
+    });
+  }
+  const unreached = gen.remaining;
+  if (unreached.size) logger.warn(`final reads stopped short of ${[...unreached].map(([k, v]) => `${k}@${v}`).join(" ")}`);
+  else logger.info(`final reads reached every key in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  return { targets, unreached, elapsedMs: Date.now() - start };
+}
