@@ -39,23 +39,23 @@ class FakeClients implements ClientFactory {
     if (this.b.openFails?.(process)) throw new Error(`cannot open ${process}`);
     this.opened.push(process);
     const b = this.b;
-    const self = this;
+    const { inFlight, closed } = this;
     return {
       async invoke(inv) {
-        if (self.inFlight.has(process)) throw new Error(`two ops in flight on process ${process}`);
+        if (inFlight.has(process)) throw new Error(`two ops in flight on process ${process}`);
         const r = b.outcome?.(inv, process);
         if (r === "hang") return new Promise<never>(() => undefined);
-        self.inFlight.add(process);
+        inFlight.add(process);
         try {
           await new Promise((res) => setTimeout(res, b.latencyMs ?? 10));
           if (r instanceof Error) throw r;
           return r ?? { type: "ok", value: inv.value };
         } finally {
-          self.inFlight.delete(process);
+          inFlight.delete(process);
         }
       },
       async close() {
-        self.closed.push(process);
+        closed.push(process);
       },
     };
   }

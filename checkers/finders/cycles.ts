@@ -264,7 +264,8 @@ export const cycleFinder: Finder = {
       let prev = -1;
       for (let i = 0; i < ks.occVal.length; i++) {
         const s = ks.slotOf(ks.occVal[i]);
-        if (s < 0) continue;
+        // A duplicated value takes its place in the write order once, at its first offset.
+        if (s < 0 || ks.firstIdx[s] !== i) continue;
         const w = ks.writerNode[s];
         if (w < 0 || committed[w] !== 1) continue;
         if (prev >= 0 && prev !== w && !(okRank[prev] >= 0 && okRank[prev] < rtRank[w])) ww.push(prev, w, ks.id, i);

@@ -17,7 +17,10 @@ export class Links {
   private readonly proxies = new Map<string, Proxy>();
   private counter = 0;
 
+  private readonly apiUrl: string;
+
   constructor(apiUrl: string) {
+    this.apiUrl = apiUrl;
     this.api = new Toxiproxy(apiUrl);
   }
 
@@ -62,14 +65,11 @@ export class Links {
     for (const name of this.proxies.keys()) this.proxies.set(name, await this.api.get(name));
   }
 
-  /** What is in force now (for leak checks): broker → {enabled, toxics}. */
+  /** What is in force now (for leak checks): broker → {enabled, toxics}. Read from the REST API
+   *  itself, since the client's Proxy objects do not carry their toxics. */
   async state(): Promise<Record<string, { enabled: boolean; toxics: string[] }>> {
-    const all = await this.api.getAll();
-    return Object.fromEntries(
-      Object.entries(all).map(([name, p]) => {
-        const json = p.toJson();
-        return [name, { enabled: json.enabled, toxics: json.toxics.map((t) => t.name) }];
-      }),
-    );
+    const res = await fetch(`${this.apiUrl}/proxies`);
+    const all = (await res.json()) as Record<string, { enabled: boolean; toxics: { name: string }[] }>;
+    return Object.fromEntries(Object.entries(all).map(([name, p]) => [name, { enabled: p.enabled, toxics: p.toxics.map((t) => t.name) }]));
   }
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type { Op } from "../harness/history/op.ts";
+import { FinalReadGenerator, finalReadTargets } from "./final-reads.ts";
+
+let index = 0;
+const op = (o: Partial<Op>): Op => ({ index: index++, time: 0, process: 0, type: "ok", f: "send", value: [], ...o }) as Op;
+
+describe("finalReadTargets", () => {
+  it("takes the highest offset of ok sends and ok polls per key, ignoring fail and info", () => {
+    const t = finalReadTargets([
+      op({ type: "invoke", value: [["send", "t0/0", 9]] }),
+      op({ value: [["send", "t0/0", [4, 5]]] }),
+      op({ value: [["send", "t0/1", 3]] }), // acks=0: no offset
+      op({ f: "poll", value: [["poll", { "t0/0": [[0, 1], [6, 7]], "t1/0": [[2, 3]] }]] }),
+      op({ f: "txn", value: [["poll", { "t1/0": [[3, 4]] }], ["send", "t1/1", [8, 2]]] }),
+      op({ type: "fail", value: [["send", "t0/0", [20, 21]]], error: "aborted-on-purpose" }),
+      op({ type: "info", f: "poll", value: [["poll", { "t0/1": [[50, 1]] }]] }),
+      op({ process: "nemesis", type: "info", f: "start-partition", value: { "broker-1": [] } }),
+    ]);
+    expect(Object.fromEntries(t)).toEqual({ "t0/0": 6, "t1/0": 3, "t1/1": 8 });
+  });
+});
+
+describe("FinalReadGenerator", () => {
+  it("assigns the unread keys from the beginning to each new process, then polls until every key is read", () => {
+    const g = new FinalReadGenerator(new Map([["a/0", 5], ["b/0", 2]]));
+    expect(g.next({ process: 10, worker: 0, time: 0 })).toEqual({ f: "assign", value: ["a/0", "b/0"], "seek-to-beginning": true });
+    expect(g.next({ process: 10, worker: 0, time: 0 })).toEqual({ f: "poll", value: [["poll"]] });
+    g.update(op({ process: 10, f: "poll", value: [["poll", { "a/0": [[0, 1], [1, 2]], "b/0": [[2, 3]] }]] }));
+    expect([...g.remaining.keys()]).toEqual(["a/0"]);
+    // A failed or unknown poll proves nothing.
+    g.update(op({ process: 10, type: "info", f: "poll", value: [["poll", { "a/0": [[5, 6]] }]] }));
+    expect(g.remaining.has("a/0")).toBe(true);
+    // A replacement process starts over on what is left.
+    expect(g.next({ process: 11, worker: 0, time: 0 })).toMatchObject({ f: "assign", value: ["a/0"] });
+    g.update(op({ process: 11, f: "poll", value: [["poll", { "a/0": [[7, 8]] }]] }));
+    expect(g.next({ process: 11, worker: 0, time: 0 })).toBeUndefined();
+  });
+
+  it("has nothing to do without targets", () => {
+    expect(new FinalReadGenerator(new Map()).next({ process: 0, worker: 0, time: 0 })).toBeUndefined();
+  });
+});
