@@ -102,7 +102,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
           rate: config.rate,
           durationMs: config.timeLimitSeconds * 1000,
           signal,
-          opTimeoutMs: Math.max(15_000, config.producer.requestTimeoutMs * 3),
+          opTimeoutMs: workload.opTimeoutMs,
         }).finally(stopFaults),
         nemesis.run(plan, mainStart, faultsDone.signal),
       ]);

@@ -37,7 +37,7 @@ export const lostWriteFinder: Finder = {
           values: [v, maxVal],
           offsets: [ks.occOff[i], maxOff],
           ops: sortedOps(ks.writerOp[s], maxOp),
-          explanation: `${ks.name}: value ${v} at offset ${ks.occOff[i]}, sent by op ${ks.writerOp[s]} (process ${ks.writerProc[s]}, ${how}), was never read by any poll, though op ${maxOp} (process ${maxProc}) read ${maxVal} at offset ${maxOff}, further along the log.`,
+          explanation: `${ks.name}: value ${v} at offset ${ks.occOff[i]}, sent by op ${ks.writerOp[s]} (process ${ks.writerProc[s]}, ${how}), was never read by any poll, though op ${maxOp} (process ${maxProc}) read ${maxVal} at offset ${maxOff}${maxOff > ks.occOff[i] ? ", further along the log" : ""}.`,
         });
       };
       for (let i = 0; i <= bound; i++) {

@@ -82,7 +82,7 @@ export function summarize(history: string, r: Results, wrote?: string): string {
   const mode = r.mode;
   const h = r.history;
   out.push(`kafka-chaos check: ${history}`);
-  if (h) out.push(`  ${num(h.ops)} ops · ${num(h.keys)} keys · ${r.stats.durationSeconds.toFixed(1)} s of test · checked in ${h.checkSeconds.toFixed(2)} s`);
+  if (h) out.push(`  ${num(h.ops)} ops · ${num(h.keys)} key${h.keys === 1 ? "" : "s"} · ${r.stats.durationSeconds.toFixed(1)} s of test · checked in ${h.checkSeconds.toFixed(2)} s`);
   out.push(`  mode: ${mode.subscribe ? "subscribe" : "assign"}${mode.transactional ? ", transactional" : ""} (${mode.source === "test.json" ? "from test.json" : "inferred from the ops"})`);
   out.push("");
   if (r.valid === true) out.push("VALID: no anomaly that counts in this mode.");

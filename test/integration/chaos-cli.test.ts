@@ -1,0 +1,86 @@
+// `npm run chaos` end to end, as a user runs it: a subprocess, a real cluster, faults, the run
+// directory, the verdict and exit code, Ctrl-C handling, and nothing labelled left behind.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { labelledRuns } from "../../harness/cluster/docker.ts";
+
+const CLI = path.resolve("harness/cli.ts");
+
+function chaos(args: string[], opts: { interruptAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "run", ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    if (opts.interruptAfterMs) setTimeout(() => child.kill("SIGINT"), opts.interruptAfterMs);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+const store = () => fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+const runDirOf = (s: string) => fs.realpathSync(path.join(s, "latest"));
+const readHistory = (dir: string) =>
+  fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+
+describe("npm run chaos", () => {
+  it("runs a partition test end to end: run directory, healed faults, verdict, report, teardown", async () => {
+    const s = store();
+    const { code, out } = await chaos(["--nemesis", "partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "25", "--recovery-time", "5", "--seed", "3", "--store", s]);
+    expect([0, 1], out).toContain(code);
+    const dir = runDirOf(s);
+    for (const f of ["test.json", "history.jsonl", "results.json", "report.html", "junit.xml", "summary.md", "harness.log", "nodes/broker-1/container.log", "nodes/zk-1/conf/zoo.cfg"]) {
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    expect(fs.existsSync(path.join(s, "index.html"))).toBe(true);
+    const ops = readHistory(dir);
+    const nem = ops.filter((o) => o.process === "nemesis");
+    expect(nem.some((o) => o.f === "start-partition")).toBe(true);
+    // The last partition op is a stop: every fault healed before final reads.
+    expect(nem.filter((o) => o.f.endsWith("partition")).at(-1).f).toBe("stop-partition");
+    expect(ops.some((o) => o.f === "send" && o.type === "ok")).toBe(true);
+    expect(ops.some((o) => o.f === "poll" && o.type === "ok")).toBe(true);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, "results.json"), "utf8"));
+    expect(code).toBe(results.valid === true ? 0 : 1);
+    expect(out).toMatch(/(VALID|INVALID).*Report: /);
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    expect(test.seed).toBe(3);
+    expect(test.images.kafka).toMatch(/kafka-chaos\/kafka:3\.9\.1/);
+    expect((await labelledRuns()).filter((r) => r.gone)).toEqual([]);
+  });
+
+  it("finds aborted reads by a read_uncommitted consumer (G1a) and exits 1", async () => {
+    const s = store();
+    const { code, out } = await chaos(["--preset", "aborted-reads", "--time-limit", "20", "--recovery-time", "2", "--seed", "5", "--store", s]);
+    expect(code, out).toBe(1);
+    const results = JSON.parse(fs.readFileSync(path.join(runDirOf(s), "results.json"), "utf8"));
+    expect(results["bad-anomaly-types"]).toContain("G1a");
+  });
+
+  it("on SIGINT heals, closes a checkable history and removes the cluster", async () => {
+    const s = store();
+    const { code, out } = await chaos(["--nemesis", "pause", "--quiet-time", "1", "--nemesis-interval", "3", "--time-limit", "120", "--seed", "9", "--store", s], { interruptAfterMs: 35_000 });
+    expect([0, 1, 2], out).toContain(code);
+    expect(out).toContain("SIGINT: stopping the test");
+    const dir = runDirOf(s);
+    const ops = readHistory(dir);
+    const pauses = ops.filter((o) => o.process === "nemesis" && (o.f === "pause" || o.f === "resume"));
+    if (pauses.length) expect(pauses.at(-1).f).toBe("resume");
+    expect(fs.existsSync(path.join(dir, "results.json"))).toBe(true);
+    const runs = await labelledRuns();
+    expect(runs.filter((r) => r.gone)).toEqual([]);
+  });
+
+  it("fails fast with a clear message on bad flags and without a Docker engine", async () => {
+    const bad = await chaos(["--acks", "2"]);
+    expect(bad.code).toBe(3);
+    expect(bad.out).toContain('KC_BAD_FLAG: --acks "2" is not valid: expected one of all, 1, 0');
+    const s = store();
+    const noDocker = await chaos(["--time-limit", "5", "--store", s], { env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    expect(noDocker.code).toBe(3);
+    expect(noDocker.out).toContain("KC_DOCKER_UNAVAILABLE");
+    expect(noDocker.out).toContain("start Docker");
+  });
+});
