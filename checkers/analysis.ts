@@ -53,6 +53,9 @@ class Proc {
   sNode = new Int32Array(0);
   // Realtime lag: highest offset polled per tracked key (NaN: not tracked), and which are tracked.
   lagOff = new Float64Array(0);
+  /** Cache: the lagOff the expiry below was found for, and that expiry time (ns). */
+  lagFor = new Float64Array(0);
+  lagExp = new Float64Array(0);
   lagKeys: number[] = [];
   constructor(id: number) {
     this.id = id;
@@ -68,14 +71,27 @@ class Proc {
     this.sOp = growF64(this.sOp, c, -1);
     this.sNode = growI32(this.sNode, c, -1);
     this.lagOff = growF64(this.lagOff, c, NaN);
+    this.lagFor = growF64(this.lagFor, c, NaN);
+    this.lagExp = growF64(this.lagExp, c, Infinity);
   }
 }
 
 // Candidate row layouts (all fields float64).
-/** Within one op, consecutive reads of a key not at adjacent offsets: key, o1, v1, o2, v2, op. */
-export const INT_POLL_W = 6;
-/** Successive polls of one process: key, o1, v1, o2, v2, op1, op2, process. */
-export const POLL_W = 8;
+/**
+ * Within one op, consecutive reads of a key not at adjacent offsets: key, o1, v1, o2, v2, op,
+ * count. Forward jumps (o2 > o1 + 1: a skip, or just a transaction marker) are deduplicated per
+ * key and (o1, o2): the first op's row, counted; every op crossing a marker would otherwise add
+ * one. Backward ones (nonmonotonic for sure) get a row each.
+ */
+export const INT_POLL_W = 7;
+/** Successive polls of one process: key, o1, v1, o2, v2, op1, op2, process, count (as above). */
+export const POLL_W = 9;
+
+/** Combined (o1, o2) key for deduplicating a forward jump, or -1 when it does not fit. */
+function gapKey(o1: number, o2: number): number {
+  const d = o2 - o1;
+  return d < 4096 && o1 < 2 ** 40 ? o1 * 4096 + d : -1;
+}
 /** Successive send ops of one process: key, o1, v1, o2, v2, op1, op2, process, node1, node2. */
 export const SEND_W = 10;
 /** Within one op, consecutive sends to a key: key, o1, v1, o2, v2, op, node. */
@@ -192,8 +208,12 @@ export class Analysis {
 
   ingest(p: ParsedOp): void {
     this.ops++;
-    if (p.time > this.lastTime) this.lastTime = p.time;
-    this.stats.time(p.time);
+    const time = p.time;
+    if (time > this.lastTime) this.lastTime = time;
+    const stats = this.stats;
+    stats.now = time;
+    if (time < stats.minTime) stats.minTime = time;
+    if (time > stats.maxTime) stats.maxTime = time;
     if (p.nemesis) {
       this.stats.onNemesis(p);
       return;
@@ -230,7 +250,8 @@ export class Analysis {
     pr.pending = false;
     const f = p.f;
     const rw = f === F_SEND || f === F_POLL || f === F_TXN;
-    this.stats.onCompletion(p.fLabel, p.type, pr.invTime, p.time, pr.invInFault, rw);
+    const lat = p.time - pr.invTime;
+    this.stats.onCompletion(p.fLabel, p.type, lat > 0 ? lat : 0, pr.invInFault, rw);
     this.stats.onError(p.type, p.error);
     if (rw) this.microOps(pr, p);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
@@ -438,14 +459,20 @@ export class Analysis {
         } else if (rebal[k] !== st) {
           const o1 = rLastOff[k];
           if (o === o && o1 === o1 && o !== o1 + 1) {
-            const r = this.intPoll.add();
-            const a = this.intPoll.a;
-            a[r] = k;
-            a[r + 1] = o1;
-            a[r + 2] = rLastVal[k];
-            a[r + 3] = o;
-            a[r + 4] = v;
-            a[r + 5] = idx;
+            const g = o > o1 ? gapKey(o1, o) : -1;
+            const seen = g >= 0 ? ks.intGaps.getOrAdd(g, this.intPoll.n) : -1;
+            if (seen >= 0 && seen < this.intPoll.n) this.intPoll.a[seen * INT_POLL_W + 6]++;
+            else {
+              const r = this.intPoll.add();
+              const a = this.intPoll.a;
+              a[r] = k;
+              a[r + 1] = o1;
+              a[r + 2] = rLastVal[k];
+              a[r + 3] = o;
+              a[r + 4] = v;
+              a[r + 5] = idx;
+              a[r + 6] = 1;
+            }
           }
         }
         if (o === o && o > maxOff[k]) maxOff[k] = o;
@@ -455,20 +482,27 @@ export class Analysis {
     }
 
     // Successive polls of this process (any outcome is compared; only ok polls move it on).
-    for (const k of readKeys) {
+    for (let j = 0; j < readKeys.length; j++) {
+      const k = readKeys[j];
       const o0 = pr.rOff[k];
       const o = this.rFirstOff[k];
       if (o0 === o0 && o === o && o !== o0 + 1 && this.rebal[k] !== st) {
-        const r = this.pollOrder.add();
-        const a = this.pollOrder.a;
-        a[r] = k;
-        a[r + 1] = o0;
-        a[r + 2] = pr.rVal[k];
-        a[r + 3] = o;
-        a[r + 4] = this.rFirstVal[k];
-        a[r + 5] = pr.rOp[k];
-        a[r + 6] = idx;
-        a[r + 7] = pr.id;
+        const g = o > o0 ? gapKey(o0, o) : -1;
+        const seen = g >= 0 ? keyStates[k].pollGaps.getOrAdd(g, this.pollOrder.n) : -1;
+        if (seen >= 0 && seen < this.pollOrder.n) this.pollOrder.a[seen * POLL_W + 8]++;
+        else {
+          const r = this.pollOrder.add();
+          const a = this.pollOrder.a;
+          a[r] = k;
+          a[r + 1] = o0;
+          a[r + 2] = pr.rVal[k];
+          a[r + 3] = o;
+          a[r + 4] = this.rFirstVal[k];
+          a[r + 5] = pr.rOp[k];
+          a[r + 6] = idx;
+          a[r + 7] = pr.id;
+          a[r + 8] = 1;
+        }
       }
       if (ok && this.rLastOff[k] === this.rLastOff[k]) {
         pr.rOff[k] = this.rLastOff[k];
@@ -478,7 +512,8 @@ export class Analysis {
     }
 
     // Successive send ops of this process (ok and info).
-    for (const k of sentKeys) {
+    for (let j = 0; j < sentKeys.length; j++) {
+      const k = sentKeys[j];
       const o0 = pr.sOff[k];
       const op0 = pr.sOp[k];
       const o = this.sFirstOff[k];
@@ -505,13 +540,20 @@ export class Analysis {
     // Realtime lag (Jepsen's definition): offsets revealed by this op, then the lag of each key
     // this process tracks, as of the poll's invocation.
     if (ok || t === T_INFO) {
-      for (const k of touched) {
-        const m = this.maxOff[k];
-        if (m >= 0) this.keyStates[k].reveal(m, p.time);
+      for (let j = 0; j < touched.length; j++) {
+        const k = touched[j];
+        const m = maxOff[k];
+        const ks = keyStates[k];
+        if (m > ks.expMax) {
+          ks.expMax = m;
+          ks.expOff.push(m);
+          ks.expTime.push(p.time);
+        }
       }
       if (ok && p.pollMops > 0) {
-        for (const k of touched) {
-          const m = this.maxOff[k];
+        for (let j = 0; j < touched.length; j++) {
+          const k = touched[j];
+          const m = maxOff[k];
           const cur = pr.lagOff[k];
           if (cur !== cur) {
             pr.lagOff[k] = m;
@@ -524,8 +566,16 @@ export class Analysis {
         const lagKeys = pr.lagKeys;
         for (let j = 0; j < lagKeys.length; j++) {
           const k = lagKeys[j];
-          const ks = this.keyState(k);
-          const exp = ks.expiredAt(pr.lagOff[k] + 1);
+          const ks = keyStates[k];
+          // Once known, when an offset stopped being the newest never changes: cache it.
+          const off = pr.lagOff[k];
+          let exp = pr.lagExp[k];
+          if (pr.lagFor[k] !== off || exp === Infinity) {
+            const e = ks.expiredIndex(off + 1);
+            exp = e < ks.expOff.n ? ks.expTime.a[e] : Infinity;
+            pr.lagFor[k] = off;
+            pr.lagExp[k] = exp;
+          }
           const lag = exp < pr.invTime ? pr.invTime - exp : 0;
           if (lag > ks.maxLag) ks.maxLag = lag;
           if (lag > worst) {
@@ -533,10 +583,13 @@ export class Analysis {
             worstKey = k;
           }
         }
-        if (worstKey >= 0) this.stats.onLag(pr.invTime, pr.id, worstKey, worst);
+        if (worstKey >= 0) {
+          this.stats.lagAt = pr.invTime;
+          this.stats.onLag(pr.id, worstKey, worst);
+        }
       }
     }
-    if (unseenChanged || ok) this.stats.onUnseen(p.time, this.unseen);
+    if (unseenChanged || ok) this.stats.onUnseen(this.unseen);
   }
 
   /** Judges what needed the whole history; after this the finders can run. */

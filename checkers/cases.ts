@@ -43,9 +43,9 @@ export class Cases {
     return this.limitOverride ?? CASE_LIMITS[type] ?? DEFAULT_LIMIT;
   }
 
-  /** Counts one case of `type`; true when a case of this score would be kept (then call keep()). */
-  wants(type: string, score = 0): boolean {
-    this.counts[type] = (this.counts[type] ?? 0) + 1;
+  /** Counts n cases of `type`; true when a case of this score would be kept (then call keep()). */
+  wants(type: string, score = 0, n = 1): boolean {
+    this.counts[type] = (this.counts[type] ?? 0) + n;
     const l = this.kept.get(type);
     if (l === undefined || l.length < this.limit(type)) return true;
     return score > l[l.length - 1].score;

@@ -62,8 +62,12 @@ export class KeyState {
   readonly expTime = new F64List(16);
   expMax = -1;
 
-  /** Largest realtime lag seen on this key (ns), and highest ok-sent offset. */
+  /** Largest realtime lag seen on this key (ns). */
   maxLag = 0;
+
+  /** Forward jumps seen by polls, (o1, o2) → candidate row: within one op, and between polls. */
+  readonly intGaps = new NumMap(16);
+  readonly pollGaps = new NumMap(16);
 
   constructor(id: number, name: string) {
     this.id = id;
@@ -149,6 +153,12 @@ export class KeyState {
 
   /** When offset i-1 stopped being the newest: the first time an offset ≥ i was known to exist. */
   expiredAt(i: number): number {
+    const e = this.expiredIndex(i);
+    return e < this.expOff.n ? this.expTime.a[e] : Infinity;
+  }
+
+  /** The first breakpoint with an offset ≥ i (expOff.n if none). */
+  expiredIndex(i: number): number {
     const offs = this.expOff.a;
     let lo = 0;
     let hi = this.expOff.n;
@@ -157,7 +167,7 @@ export class KeyState {
       if (offs[mid] < i) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.expOff.n ? this.expTime.a[lo] : Infinity;
+    return lo;
   }
 
   /** Builds the ordered view of the log and each value's positions in it. */

@@ -70,8 +70,11 @@ export class StatsCollector {
   private readonly hists = new Map<string, Histogram>();
   private completions = 0;
   private okCompletions = 0;
-  private minTime = Infinity;
-  private maxTime = 0;
+  /** First and last op times (ns), and the time of the op being ingested: set directly by the
+   * caller (passing large doubles as arguments would box them on every op). */
+  minTime = Infinity;
+  maxTime = 0;
+  now = 0;
   // Rate per second.
   private rateOk = new Float64Array(64);
   private rateFail = new Float64Array(64);
@@ -97,11 +100,6 @@ export class StatsCollector {
 
   inFault(): boolean {
     return this.open.length > 0;
-  }
-
-  time(t: number): void {
-    if (t < this.minTime) this.minTime = t;
-    if (t > this.maxTime) this.maxTime = t;
   }
 
   onNemesis(p: ParsedOp): void {
@@ -132,7 +130,9 @@ export class StatsCollector {
     this.pendingNemesis = { f, w };
   }
 
-  onCompletion(f: string, type: number, invTime: number, t: number, inFault: boolean, counted: boolean): void {
+  /** A completion at time `now`, `lat` ns after its invocation. */
+  onCompletion(f: string, type: number, lat: number, inFault: boolean, counted: boolean): void {
+    const t = this.now;
     let c = this.counts[f];
     if (!c) c = this.counts[f] = { ok: 0, fail: 0, info: 0 };
     if (type === T_OK) c.ok++;
@@ -140,7 +140,6 @@ export class StatsCollector {
     else c.info++;
     this.completions++;
     if (type === T_OK) this.okCompletions++;
-    const lat = Math.max(0, t - invTime);
     let h = this.hists.get(f);
     if (!h) this.hists.set(f, (h = new Histogram()));
     h.add(lat);
@@ -184,12 +183,15 @@ export class StatsCollector {
     if (this.errors.has(e) || this.errors.size < 50) this.errors.set(e, (this.errors.get(e) ?? 0) + 1);
   }
 
-  onUnseen(t: number, count: number): void {
-    const sec = Math.max(0, Math.floor(t / 1e9));
+  onUnseen(count: number): void {
+    const sec = Math.max(0, Math.floor(this.now / 1e9));
     this.unseenSec[sec] = count;
   }
 
-  onLag(t: number, process: number, key: number, lagNs: number): void {
+  /** The worst lag of one poll invoked at `lagAt` (ns). */
+  lagAt = 0;
+  onLag(process: number, key: number, lagNs: number): void {
+    const t = this.lagAt;
     const sec = Math.max(0, Math.floor(t / 1e9));
     const cur = this.lagSec[sec];
     if (cur === undefined || lagNs > cur.lag) this.lagSec[sec] = { lag: lagNs, process, key };

@@ -6,6 +6,13 @@ import { log } from "./log.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 
+// kafkajs 2.2.4 arms timers with negative durations on Node >= 22 (harmless: Node clamps them
+// to 1 ms); keep that one warning off the terminal, print every other one as usual.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "TimeoutNegativeWarning") console.error(`${w.name}: ${w.message}`);
+});
+
 const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
   run: { help: "run a test: cluster up, workload + faults, check, report, cluster down", load: async () => (await import("./commands/run.ts")).runCommand },
   check: { help: "re-check a stored history: check <run-dir | history.jsonl> [--json]", load: async () => (await import("./commands/check.ts")).checkCommand },

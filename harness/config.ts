@@ -2,7 +2,7 @@
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
 import { KcError } from "./errors.ts";
 import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "./images.ts";
-import type { Mode } from "./cluster/topology.ts";
+import type { ClusterOptions, Mode } from "./cluster/topology.ts";
 
 export type Acks = "all" | "1" | "0";
 export type ClientName = "kafkajs";
@@ -33,14 +33,8 @@ export interface TestConfig {
   startedAt: string;
   preset?: string;
   kafka: { version: string; mode: Mode };
-  cluster: {
-    brokers: number;
-    zookeepers: number;
-    controllers: number;
-    combined: boolean;
-    brokerConfig: Record<string, string>;
-    javaOpts: string;
-  };
+  /** The cluster's shape; mode and version live in `kafka`. */
+  cluster: Omit<ClusterOptions, "mode" | "kafkaVersion">;
   images: { kafka?: string; toxiproxy?: string };
   client: ClientName;
   producer: ProducerSettings;
@@ -88,7 +82,7 @@ export function defaultConfig(): TestConfig {
     client: "kafkajs",
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
-    workload: { name: "queue", subscribe: false, txn: false, topics: 2, partitions: 2, replicationFactor: 3, activeKeys: 4, sendsPerKey: 400 },
+    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, activeKeys: 4, sendsPerKey: 150 },
     concurrency: 4,
     rate: 100,
     timeLimitSeconds: 60,
@@ -240,6 +234,9 @@ export function validateConfig(c: TestConfig): void {
   }
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
+  }
+  if (c.producer.idempotent && c.producer.retries < 1) {
+    throw new KcError("KC_BAD_FLAG", "an idempotent producer needs --retries of at least 1 (kafkajs refuses 0)", { hint: "use --retries 5, or --no-idempotent" });
   }
   if (c.producer.idempotent && c.producer.acks !== "all") {
     throw new KcError("KC_BAD_FLAG", "an idempotent producer needs --acks all", { hint: "use --acks all, or --no-idempotent" });

@@ -71,6 +71,7 @@ function phase(o: Partial<PhaseOptions> & { clients: ClientFactory; history: His
 async function drive<T>(p: Promise<T>, ms = 60_000): Promise<T> {
   let done = false;
   const out = p.finally(() => (done = true));
+  out.catch(() => undefined); // the caller sees the rejection; this only keeps it handled meanwhile
   for (let t = 0; t < ms && !done; t += 100) await vi.advanceTimersByTimeAsync(100);
   return out;
 }
@@ -202,5 +203,20 @@ describe("runPhase", () => {
     expect(counters.ok + counters.fail).toBe(seen.length);
     expect(counters.fail).toBeGreaterThan(0);
     expect(counters.opsPerSecond(performance.now() - 1)).toBeGreaterThan(100);
+  });
+
+  it("stops every worker and rethrows when the generator throws (a harness bug, not an op outcome)", async () => {
+    const history = new MemoryHistory();
+    const clients = new FakeClients();
+    let n = 0;
+    const gen: OpGenerator = {
+      next: () => {
+        if (++n === 7) throw new Error("generator bug");
+        return { f: "poll", value: [["poll"]] };
+      },
+    };
+    await expect(drive(phase({ clients, history, generator: gen, concurrency: 3, durationMs: 60_000 }))).rejects.toThrow("generator bug");
+    expect(clients.closed.sort()).toEqual(clients.opened.sort());
+    checkWellFormed(history.ops);
   });
 });

@@ -126,7 +126,9 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseSummary> {
   const closeMs = o.closeTimeoutMs ?? 5000;
   const before = { ok: counters.ok, fail: counters.fail, info: counters.info };
   let nextProcess = first + o.concurrency;
-  const over = () => o.signal?.aborted === true || performance.now() - start >= o.durationMs;
+  // A harness bug (a generator or history that throws) stops every worker and is rethrown.
+  let fatal: { error: unknown } | undefined;
+  const over = () => fatal !== undefined || o.signal?.aborted === true || performance.now() - start >= o.durationMs;
 
   const worker = async (w: number): Promise<void> => {
     let process = first + w;
@@ -182,12 +184,15 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseSummary> {
           nextProcess = Math.max(nextProcess, process + 1);
         }
       }
+    } catch (error) {
+      fatal ??= { error };
     } finally {
       await closeQuietly(client, closeMs);
     }
   };
 
   await Promise.all(Array.from({ length: o.concurrency }, (_, w) => worker(w)));
+  if (fatal) throw fatal.error;
   const elapsedMs = performance.now() - start;
   const ok = counters.ok - before.ok;
   const fail = counters.fail - before.fail;

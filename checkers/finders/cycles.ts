@@ -110,8 +110,8 @@ class Graph {
   readonly queue: Int32Array;
   seenStamp = 0;
   compCount = 0;
-  compSize: number[] = [];
-  compRep: number[] = [];
+  readonly compSize: Int32Array;
+  readonly compRep: Int32Array;
 
   constructor(a: Analysis) {
     const N = a.nodeOp.n;
@@ -143,6 +143,8 @@ class Graph {
     this.seen = new Int32Array(T);
     this.parent = new Int32Array(T);
     this.queue = new Int32Array(T);
+    this.compSize = new Int32Array(T);
+    this.compRep = new Int32Array(T);
   }
 
   /** The j-th out-neighbour of u under (csr, extras); -2 for an empty slot, -1 past the end. */
@@ -174,8 +176,6 @@ class Graph {
     comp.fill(-1);
     cursor.fill(0);
     this.compCount = 0;
-    this.compSize = [];
-    this.compRep = [];
     let counter = 0;
     let sp = 0;
     for (let root = 0; root < T; root++) {
@@ -200,8 +200,8 @@ class Graph {
               comp[x] = c;
               size++;
             } while (x !== u);
-            this.compSize.push(size);
-            this.compRep.push(u);
+            this.compSize[c] = size;
+            this.compRep[c] = u;
           }
           if (cp > 0) {
             const p = calls[cp - 1];

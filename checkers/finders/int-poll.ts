@@ -19,12 +19,14 @@ export const intPollFinder: Finder = {
       const o2 = a[r + 3];
       const v2 = a[r + 4];
       const op = a[r + 5];
+      const n = a[r + 6];
+      const also = n > 1 ? ` (${plural(n - 1, "later op")} did the same)` : "";
       const i1 = ks.rank(o1);
       const i2 = ks.rank(o2);
       const delta = i2 - i1;
       if (delta === 1) continue;
       if (delta > 1) {
-        if (!cases.wants("int-poll-skip", delta)) continue;
+        if (!cases.wants("int-poll-skip", delta, n)) continue;
         const skipped = valuesBetween(ks, i1, i2);
         cases.keep(
           {
@@ -35,7 +37,8 @@ export const intPollFinder: Finder = {
             ops: [op],
             delta,
             skipped,
-            explanation: `op ${op} read ${ks.name} offset ${o1} (value ${v1}) and then offset ${o2} (value ${v2}), skipping ${plural(delta - 1, "value")} known to be between them: ${listOf(skipped)}.`,
+            ...(n > 1 ? { occurrences: n } : {}),
+            explanation: `op ${op} read ${ks.name} offset ${o1} (value ${v1}) and then offset ${o2} (value ${v2}), skipping ${plural(delta - 1, "value")} known to be between them: ${listOf(skipped)}${also}.`,
           },
           delta,
         );

@@ -25,13 +25,15 @@ export const pollOrderFinder: Finder = {
       const op1 = a[r + 5];
       const op2 = a[r + 6];
       const proc = a[r + 7];
+      const n = a[r + 8];
+      const also = n > 1 ? ` (${plural(n - 1, "later poll")} jumped the same way)` : "";
       const i1 = ks.rank(o1);
       const i2 = ks.rank(o2);
       const delta = i2 - i1;
       if (delta === 1) continue;
       const before = `process ${proc} polled ${ks.name} up to offset ${o1} (value ${v1}, op ${op1})`;
       if (delta > 1) {
-        if (!cases.wants("poll-skip", delta)) continue;
+        if (!cases.wants("poll-skip", delta, n)) continue;
         const skipped = valuesBetween(ks, i1, i2);
         cases.keep(
           {
@@ -42,7 +44,8 @@ export const pollOrderFinder: Finder = {
             ops: sortedOps(op1, op2),
             delta,
             skipped,
-            explanation: `${before}, then its next poll (op ${op2}) resumed at offset ${o2} (value ${v2}), skipping ${plural(delta - 1, "value")} known to be there: ${listOf(skipped)}.`,
+            ...(n > 1 ? { occurrences: n } : {}),
+            explanation: `${before}, then its next poll (op ${op2}) resumed at offset ${o2} (value ${v2}), skipping ${plural(delta - 1, "value")} known to be there: ${listOf(skipped)}${also}.`,
           },
           delta,
         );

@@ -134,37 +134,40 @@ export class ParsedOp {
   valueKind = V_NONE;
   strs: string[] = [];
 
+  /** Where a line's entries start in the arrays (the worker packs a whole batch into them). */
+  base = 0;
+
   reset(): void {
     this.process = 0;
     this.nemesis = false;
     this.type = -1;
     this.f = -1;
-    this.fName = "";
+    if (this.fName !== "") this.fName = "";
     this.mops = 0;
     this.sendMops = 0;
     this.pollMops = 0;
-    this.e0 = 0;
+    this.e0 = this.base;
     this.n = 0;
-    this.keyIds.length = 0;
-    this.rebalanceKeys = null;
+    if (this.keyIds.length > 0) this.keyIds.length = 0;
+    if (this.rebalanceKeys !== null) this.rebalanceKeys = null;
     this.seekToBeginning = false;
-    this.error = undefined;
-    this.otherValue = undefined;
+    if (this.error !== undefined) this.error = undefined;
+    if (this.otherValue !== undefined) this.otherValue = undefined;
     this.valueKind = V_NONE;
-    this.strs.length = 0;
+    if (this.strs.length > 0) this.strs.length = 0;
     this.index = -1;
     this.time = NaN;
   }
 
   addEntry(kind: number, mop: number, key: number, offset: number, value: number): void {
-    const i = this.n;
+    const i = this.e0 + this.n;
     if (i === this.kind.length) this.grow();
     this.kind[i] = kind;
     this.mop[i] = mop;
     this.key[i] = key;
     this.offset[i] = offset;
     this.value[i] = value;
-    this.n = i + 1;
+    this.n++;
   }
 
   private grow(): void {
@@ -240,7 +243,9 @@ class Scanner {
     }
     throw BAIL;
   }
-  num(): number {
+  /** The last number scanned (a field, not a return value: returning large doubles boxes them). */
+  numVal = 0;
+  num(): void {
     this.ws();
     const b = this.buf;
     let p = this.pos;
@@ -265,10 +270,11 @@ class Scanner {
       this.pos = p;
       const x = Number(b.toString("latin1", s, p));
       if (Number.isNaN(x)) throw BAIL;
-      return x;
+      this.numVal = x;
+      return;
     }
     this.pos = p;
-    return neg ? -n : n;
+    this.numVal = neg ? -n : n;
   }
   /** Skips any JSON value. */
   skip(): void {
@@ -317,6 +323,128 @@ class Scanner {
     return true;
   }
 
+  /**
+   * The hot loop: a run of `[offset,value]` pairs without spaces, up to and including the closing
+   * `]` of the list. Returns false, with pos at the first pair it did not take, on anything else.
+   */
+  pairs(p: ParsedOp, m: number, key: number): boolean {
+    const b = this.buf;
+    let q = this.pos;
+    for (;;) {
+      const at = q;
+      if (b[q] !== 0x5b) return false;
+      let c = b[++q];
+      if (c < 0x30 || c > 0x39) {
+        this.pos = at;
+        return false;
+      }
+      let o = 0;
+      const o0 = q;
+      do {
+        o = o * 10 + (c - 0x30);
+        c = b[++q];
+      } while (c >= 0x30 && c <= 0x39);
+      if (c !== 0x2c || q - o0 > 15) {
+        this.pos = at;
+        return false;
+      }
+      c = b[++q];
+      let neg = false;
+      if (c === 0x2d) {
+        neg = true;
+        c = b[++q];
+      }
+      if (c < 0x30 || c > 0x39) {
+        this.pos = at;
+        return false;
+      }
+      let v = 0;
+      const v0 = q;
+      do {
+        v = v * 10 + (c - 0x30);
+        c = b[++q];
+      } while (c >= 0x30 && c <= 0x39);
+      if (c !== 0x5d || q - v0 > 15) {
+        this.pos = at;
+        return false;
+      }
+      p.addEntry(E_READ, m, key, o, neg ? -v : v);
+      c = b[++q];
+      if (c === 0x2c) {
+        q++;
+        continue;
+      }
+      if (c === 0x5d) {
+        this.pos = q + 1;
+        return true;
+      }
+      // Whitespace or junk after a pair: undo it and let the general loop take it from there.
+      p.n--;
+      this.pos = at;
+      return false;
+    }
+  }
+
+  /** Matches the literal `lit` at pos (no whitespace); advances past it. */
+  lit(lit: string): boolean {
+    const b = this.buf;
+    const q = this.pos;
+    for (let i = 0; i < lit.length; i++) if (b[q + i] !== lit.charCodeAt(i)) return false;
+    this.pos = q + lit.length;
+    return true;
+  }
+
+  /** An unsigned integer at pos without whitespace (up to 15 digits), into numVal; false if none. */
+  uint(): boolean {
+    const b = this.buf;
+    let q = this.pos;
+    let c = b[q];
+    if (c < 0x30 || c > 0x39) return false;
+    let n = 0;
+    const q0 = q;
+    do {
+      n = n * 10 + (c - 0x30);
+      c = b[++q];
+    } while (c >= 0x30 && c <= 0x39);
+    if (q - q0 > 15 || c === 0x2e || c === 0x65 || c === 0x45) return false;
+    this.pos = q;
+    this.numVal = n;
+    return true;
+  }
+
+  /**
+   * The harness's own key order, `{"index":…,"time":…,"process":…,"type":"…","f":"…",` — taken in
+   * one sweep. Returns false (pos unchanged) if the line starts any other way.
+   */
+  prefix(p: ParsedOp): boolean {
+    const start = this.pos;
+    if (!this.lit('{"index":') || !this.uint()) return ((this.pos = start), false);
+    p.index = this.numVal;
+    if (!this.lit(',"time":') || !this.uint()) return ((this.pos = start), false);
+    p.time = this.numVal;
+    if (!this.lit(',"process":')) return ((this.pos = start), false);
+    if (this.uint()) p.process = this.numVal;
+    else if (this.lit('"nemesis"')) p.nemesis = true;
+    else return ((this.pos = start), false);
+    if (!this.lit(',"type":"')) return ((this.pos = start), false);
+    const b = this.buf;
+    const c = b[this.pos];
+    if (c === 0x6f && this.lit('ok"')) p.type = T_OK;
+    else if (c === 0x69 && this.lit('invoke"')) p.type = T_INVOKE;
+    else if (c === 0x69 && this.lit('info"')) p.type = T_INFO;
+    else if (c === 0x66 && this.lit('fail"')) p.type = T_FAIL;
+    else return ((this.pos = start), false);
+    if (!this.lit(',"f":"')) return ((this.pos = start), false);
+    const d = b[this.pos];
+    if (d === 0x73 && this.lit('send"')) p.f = F_SEND;
+    else if (d === 0x70 && this.lit('poll"')) p.f = F_POLL;
+    else if (d === 0x74 && this.lit('txn"')) p.f = F_TXN;
+    else if (d === 0x61 && this.lit('assign"')) p.f = F_ASSIGN;
+    else return ((this.pos = start), false);
+    // Leave pos on the comma before the next key, as the general loop expects after a value.
+    return true;
+  }
+
   line(buf: Buffer, s: number, e: number, p: ParsedOp, keys: KeyTable): boolean {
     this.buf = buf;
     this.pos = s;
@@ -334,22 +462,37 @@ class Scanner {
   }
 
   private object(p: ParsedOp, keys: KeyTable): void {
-    this.expect(0x7b);
-    if (this.peek() === 0x7d) throw BAIL;
+    if (this.prefix(p)) {
+      const c = this.buf[this.pos++];
+      if (c === 0x7d) return;
+      if (c !== 0x2c) throw BAIL;
+    } else {
+      this.expect(0x7b);
+      if (this.peek() === 0x7d) throw BAIL;
+    }
     for (;;) {
       const ks = this.str();
       const klen = this.pos - 1 - ks;
       this.expect(0x3a);
       const b = this.buf;
       const c0 = b[ks];
-      if (klen === 5 && c0 === 0x69 && this.eq(ks, "index")) p.index = this.num();
-      else if (klen === 4 && c0 === 0x74 && b[ks + 1] === 0x69 && this.eq(ks, "time")) p.time = this.num();
+      if (klen === 5 && c0 === 0x69 && this.eq(ks, "index")) {
+        this.num();
+        p.index = this.numVal;
+      }
+      else if (klen === 4 && c0 === 0x74 && b[ks + 1] === 0x69 && this.eq(ks, "time")) {
+        this.num();
+        p.time = this.numVal;
+      }
       else if (klen === 7 && c0 === 0x70 && this.eq(ks, "process")) {
         if (this.peek() === 0x22) {
           const s = this.str();
           if (!this.eq(s, "nemesis") || this.pos - 1 - s !== 7) throw BAIL;
           p.nemesis = true;
-        } else p.process = this.num();
+        } else {
+          this.num();
+          p.process = this.numVal;
+        }
       } else if (klen === 4 && c0 === 0x74 && this.eq(ks, "type")) {
         const s = this.str();
         const len = this.pos - 1 - s;
@@ -458,12 +601,19 @@ class Scanner {
           if (this.peek() === 0x6e) {
             this.skip();
             off = NaN;
-          } else off = this.num();
+          } else {
+            this.num();
+            off = this.numVal;
+          }
           this.expect(0x2c);
-          const v = this.num();
+          this.num();
+          const v = this.numVal;
           this.expect(0x5d);
           p.addEntry(E_SEND, m, key, off, v);
-        } else p.addEntry(E_SEND, m, key, NaN, this.num());
+        } else {
+          this.num();
+          p.addEntry(E_SEND, m, key, NaN, this.numVal);
+        }
         p.sendMops++;
       } else if (len === 4 && b[s] === 0x70 && this.eq(s, "poll")) {
         p.pollMops++;
@@ -478,16 +628,20 @@ class Scanner {
               this.expect(0x3a);
               this.expect(0x5b);
               if (this.peek() === 0x5d) this.pos++;
-              else
+              else if (!this.pairs(p, m, key))
                 for (;;) {
                   this.expect(0x5b);
                   let off: number;
                   if (this.peek() === 0x6e) {
                     this.skip();
                     off = NaN;
-                  } else off = this.num();
+                  } else {
+            this.num();
+            off = this.numVal;
+          }
                   this.expect(0x2c);
-                  const v = this.num();
+                  this.num();
+          const v = this.numVal;
                   this.expect(0x5d);
                   p.addEntry(E_READ, m, key, off, v);
                   this.ws();
@@ -645,7 +799,7 @@ function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
   }
   if (vk === V_EMPTY) return true;
   if (vk !== V_MOPS) return false;
-  for (let i = 0; i < p.n; i++) {
+  for (let i = p.e0; i < p.e0 + p.n; i++) {
     const o = p.offset[i];
     if (!Number.isInteger(p.value[i]) || (o === o && !Number.isInteger(o))) return false;
   }
@@ -657,6 +811,7 @@ function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
 // Cross-line checks: dense indices, and each completion following its process's invocation.
 
 interface Pending {
+  active: boolean;
   f: number;
   fName: string;
   line: number;
@@ -675,15 +830,21 @@ export class HistoryValidator {
       throw malformed(this.label(p.line), `"index" is ${p.index} but should be ${this.next}: indices must be 0, 1, 2, … in file order`);
     this.next++;
     if (p.nemesis) return;
-    const cur = this.pending.get(p.process);
+    let cur = this.pending.get(p.process);
     if (p.type === T_INVOKE) {
-      if (cur) throw malformed(this.label(p.line), `process ${p.process} invokes a new op while its op at ${this.label(cur.line)} has not completed; a process has at most one op in flight`);
-      this.pending.set(p.process, { f: p.f, fName: p.fName, line: p.line });
+      if (cur?.active) throw malformed(this.label(p.line), `process ${p.process} invokes a new op while its op at ${this.label(cur.line)} has not completed; a process has at most one op in flight`);
+      if (!cur) this.pending.set(p.process, (cur = { active: false, f: 0, fName: "", line: 0 }));
+      cur.active = true;
+      cur.f = p.f;
+      cur.fName = p.fName;
+      cur.line = p.line;
     } else {
-      if (!cur) throw malformed(this.label(p.line), `${TYPE_NAMES[p.type]} completion of process ${p.process} without a preceding invocation by that process`);
+      if (!cur?.active) throw malformed(this.label(p.line), `${TYPE_NAMES[p.type]} completion of process ${p.process} without a preceding invocation by that process`);
       if (cur.f !== p.f || cur.fName !== p.fName)
         throw malformed(this.label(p.line), `completion has f ${JSON.stringify(p.fLabel)} but process ${p.process} invoked ${JSON.stringify(cur.f === F_OTHER ? cur.fName : F_NAMES[cur.f])} at ${this.label(cur.line)}`);
-      this.pending.delete(p.process);
+      cur.active = false;
+      // A process whose op ended info is gone: forget it (processes are not reused).
+      if (p.type === T_INFO) this.pending.delete(p.process);
     }
   }
 }
@@ -739,6 +900,7 @@ async function scanFile(
   onOp: (p: ParsedOp) => void,
   opts: ReadOptions,
   afterChunk?: () => Promise<void>,
+  into?: ParsedOp,
 ): Promise<ReadSummary> {
   let fh;
   try {
@@ -749,7 +911,7 @@ async function scanFile(
       cause: e,
     });
   }
-  const p = new ParsedOp();
+  const p = into ?? new ParsedOp();
   const scanner = new Scanner();
   const label = (line: number) => `${path} line ${line}`;
   const validator = new HistoryValidator(label);
@@ -884,38 +1046,35 @@ interface Batch {
 
 class BatchBuilder {
   b!: Batch;
-  constructor() {
+  /** The ParsedOp the scanner fills: its entry arrays are this batch's. */
+  readonly p: ParsedOp;
+  constructor(p: ParsedOp) {
+    this.p = p;
     this.reset();
   }
   reset(): void {
     const ec = BATCH_OPS * 4;
+    const p = this.p;
+    p.kind = new Uint8Array(ec);
+    p.mop = new Int32Array(ec);
+    p.key = new Int32Array(ec);
+    p.offset = new Float64Array(ec);
+    p.value = new Float64Array(ec);
+    p.base = 0;
     this.b = {
       n: 0,
       ops: new Float64Array(BATCH_OPS * OPW),
       ne: 0,
-      kind: new Uint8Array(ec),
-      mop: new Int32Array(ec),
-      key: new Int32Array(ec),
-      offset: new Float64Array(ec),
-      value: new Float64Array(ec),
+      kind: p.kind,
+      mop: p.mop,
+      key: p.key,
+      offset: p.offset,
+      value: p.value,
       extras: [],
       newKeys: [],
     };
   }
-  private growEntries(min: number): void {
-    const b = this.b;
-    const c = Math.max(min, b.kind.length * 2);
-    const g = <T extends Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(a: T, make: (n: number) => T): T => {
-      const x = make(c);
-      x.set(a as never);
-      return x;
-    };
-    b.kind = g(b.kind, (n) => new Uint8Array(n));
-    b.mop = g(b.mop, (n) => new Int32Array(n));
-    b.key = g(b.key, (n) => new Int32Array(n));
-    b.offset = g(b.offset, (n) => new Float64Array(n));
-    b.value = g(b.value, (n) => new Float64Array(n));
-  }
+  /** Records the op just scanned into p (its entries are already in place). */
   add(p: ParsedOp): void {
     const b = this.b;
     const at = b.n * OPW;
@@ -930,7 +1089,7 @@ class BatchBuilder {
     o[at + O_MOPS] = p.mops;
     o[at + O_SENDS] = p.sendMops;
     o[at + O_POLLS] = p.pollMops;
-    o[at + O_E0] = b.ne;
+    o[at + O_E0] = p.e0;
     o[at + O_N] = p.n;
     o[at + O_SEEK] = p.seekToBeginning ? 1 : 0;
     if (p.f === F_OTHER || p.error !== undefined || p.keyIds.length > 0 || p.rebalanceKeys !== null || p.otherValue !== undefined) {
@@ -943,17 +1102,14 @@ class BatchBuilder {
       if (p.otherValue !== undefined) x.otherValue = p.otherValue;
       b.extras.push(x);
     } else o[at + O_EXTRA] = -1;
-    if (b.ne + p.n > b.kind.length) this.growEntries(b.ne + p.n);
-    const s = p.e0;
-    for (let i = 0; i < p.n; i++) {
-      const d = b.ne + i;
-      b.kind[d] = p.kind[s + i];
-      b.mop[d] = p.mop[s + i];
-      b.key[d] = p.key[s + i];
-      b.offset[d] = p.offset[s + i];
-      b.value[d] = p.value[s + i];
-    }
-    b.ne += p.n;
+    // The scanner may have grown p's arrays: they stay this batch's.
+    b.kind = p.kind;
+    b.mop = p.mop;
+    b.key = p.key;
+    b.offset = p.offset;
+    b.value = p.value;
+    b.ne = p.e0 + p.n;
+    p.base = b.ne;
     b.n++;
   }
 }
@@ -976,7 +1132,7 @@ async function workerMain(path: string, opts: ReadOptions): Promise<void> {
   });
   const keys = new KeyTable();
   let knownKeys = 0;
-  const builder = new BatchBuilder();
+  const builder = new BatchBuilder(new ParsedOp());
   const pending: Batch[] = [];
   const send = (b: Batch) => {
     b.newKeys = keys.names.slice(knownKeys);
@@ -996,7 +1152,7 @@ async function workerMain(path: string, opts: ReadOptions): Promise<void> {
         while (credits <= 0) await new Promise<void>((r) => (wake = r));
         send(pending.shift()!);
       }
-    });
+    }, builder.p);
     const last = builder.b;
     last.done = summary;
     while (credits <= 0) await new Promise<void>((r) => (wake = r));

@@ -1,19 +1,15 @@
 // The send-error table against real kafkajs errors, wrapped by kafkajs' own retrier exactly as
 // producer.send wraps them.
 import { createRequire } from "node:module";
-import {
-  KafkaJSConnectionError,
-  KafkaJSMetadataNotLoaded,
-  KafkaJSNumberOfRetriesExceeded,
-  KafkaJSNonRetriableError,
-  KafkaJSRequestTimeoutError,
-} from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { AdapterPrecondition, classifySendError, DEFINITE_SEND_ERRORS, INDEFINITE_SEND_ERRORS, unwrap } from "./errors.ts";
 
 const require = createRequire(import.meta.url);
 const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error & { type: string; retriable: boolean } };
 const createRetry = require("kafkajs/src/retry/index.js") as (o: object) => (fn: (bail: (e: Error) => void) => Promise<unknown>) => Promise<unknown>;
+// The runtime classes (their constructors take more than kafkajs' typings say).
+type ErrorClass = new (...args: unknown[]) => Error;
+const { KafkaJSConnectionError, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError, KafkaJSRequestTimeoutError } = require("kafkajs/src/errors.js") as Record<string, ErrorClass>;
 
 const CODE = {
   NOT_LEADER_OR_FOLLOWER: 6,

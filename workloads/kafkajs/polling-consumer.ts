@@ -56,6 +56,8 @@ export class PollingConsumer {
   private readonly consumer: Consumer;
   private readonly o: PollingConsumerOptions;
   private assigned = new Set<Key>();
+  /** assign mode: the position of every key read or sought so far (next offset to read). */
+  private readonly positions = new Map<Key, number>();
   private offer: Offer | undefined;
   private waiter: ((o: Offer | undefined) => void) | undefined;
   private closed = false;
@@ -88,10 +90,17 @@ export class PollingConsumer {
         reject(payload.error);
       });
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        const rejoin = this.joined;
         this.joined = true;
         resolve();
         const keys = Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => formatKey(t, p)));
         if (this.mode === "subscribe" && this.offer && !keys.includes(this.offer.key)) this.drop();
+        // kafkajs restarts positions from the group's committed offsets after any rejoin (e.g.
+        // when the coordinator moves). A manually assigned consumer has no group and keeps its
+        // positions: put them back before the next fetch (this listener runs inside the join).
+        if (this.mode === "assign" && rejoin) this.seek(new Map(this.positions));
+        // Pauses live in kafkajs' group object, which a restart (before the first join) replaces.
+        if (this.mode === "assign") this.applyPauses();
         o.onJoin?.(keys.sort());
       });
     });
@@ -214,6 +223,7 @@ export class PollingConsumer {
       list.push([offset, value]);
       if (!out.from.has(key)) out.from.set(key, offset);
       out.next.set(key, offset + 1);
+      this.positions.set(key, offset + 1);
     }
     if (!list.length) delete out.records[key];
     offer.settle(true);
@@ -256,6 +266,7 @@ export class PollingConsumer {
   seek(positions: Map<Key, number>): void {
     this.drop(new Set(positions.keys()));
     for (const [key, offset] of positions) {
+      this.positions.set(key, offset);
       const { topic, partition } = parseKey(key);
       try {
         this.consumer.seek({ topic, partition, offset: String(offset) });
