@@ -251,7 +251,7 @@ export class Analysis {
     const f = p.f;
     const rw = f === F_SEND || f === F_POLL || f === F_TXN;
     const lat = p.time - pr.invTime;
-    this.stats.onCompletion(p.fLabel, p.type, lat > 0 ? lat : 0, pr.invInFault, rw);
+    this.stats.onCompletion(p.fLabel, f, p.type, lat > 0 ? lat : 0, pr.invInFault, rw);
     this.stats.onError(p.type, p.error);
     if (rw) this.microOps(pr, p);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
@@ -411,6 +411,7 @@ export class Analysis {
       const okRank = this.nodeOkRank.a;
       const rtr = pr.invRtRank;
       const pid = pr.id;
+      const hasSends = p.sendMops > 0;
       for (let i = e0; i < e1; i++) {
         if (kindA[i] !== E_READ) continue;
         const k = keyA[i];
@@ -428,7 +429,7 @@ export class Analysis {
             unseenChanged = true;
           }
         }
-        if (ks.writerOp[s] === idx && ks.writerType[s] !== W_NONE) {
+        if (hasSends && ks.writerOp[s] === idx && ks.writerType[s] !== W_NONE) {
           const r = this.precommitted.add();
           const a = this.precommitted.a;
           a[r] = k;

@@ -7,9 +7,9 @@ import { growF64, growI32, growU8, NumMap, F64List } from "./columns.ts";
 const CHUNK = 4096;
 
 interface Chunk {
-  vals: Float64Array;
-  ops: Int32Array;
-  slots: Int32Array;
+  vals: Float64Array<ArrayBuffer>;
+  ops: Int32Array<ArrayBuffer>;
+  slots: Int32Array<ArrayBuffer>;
 }
 
 /** Writer outcome of a value: none known, or the completion type of its send. */
@@ -107,6 +107,16 @@ export class KeyState {
    * returns v's slot (from the log cell when v is already there: no hash lookup).
    */
   insert(o: number, v: number, op: number): number {
+    // Fast path, small enough to inline: the value is already there, in the chunk last used.
+    const j = o - this.cBase;
+    if (j >= 0 && j < CHUNK && this.cVals[j] === v) return this.cSlots[j];
+    return this.insertSlow(o, v, op);
+  }
+  private cBase = -Infinity;
+  private cVals = new Float64Array(0);
+  private cSlots = new Int32Array(0);
+
+  private insertSlow(o: number, v: number, op: number): number {
     const ci = Math.floor(o / CHUNK);
     let c = this.lastChunk;
     if (ci !== this.lastChunkIdx || c === null) {
@@ -117,6 +127,9 @@ export class KeyState {
       }
       this.lastChunk = c;
       this.lastChunkIdx = ci;
+      this.cBase = ci * CHUNK;
+      this.cVals = c.vals;
+      this.cSlots = c.slots;
     }
     const j = o - ci * CHUNK;
     const cur = c.vals[j];
@@ -192,6 +205,9 @@ export class KeyState {
     }
     this.chunks.clear();
     this.lastChunk = null;
+    this.cBase = -Infinity;
+    this.cVals = new Float64Array(0);
+    this.cSlots = new Int32Array(0);
     this.occOff = off;
     this.occVal = val;
     this.occOp = ops;

@@ -14,7 +14,7 @@
 //   history ends close at its last op.
 // An op counts as "in a fault" when a window was open at its invocation.
 
-import { T_FAIL, T_INFO, T_OK, type ParsedOp } from "../harness/history/reader.ts";
+import { F_OTHER, T_FAIL, T_INFO, T_OK, type ParsedOp } from "../harness/history/reader.ts";
 import type { LatencyPoint, Stats } from "./results.ts";
 
 const BUCKETS_PER_OCTAVE = 64;
@@ -131,17 +131,27 @@ export class StatsCollector {
   }
 
   /** A completion at time `now`, `lat` ns after its invocation. */
-  onCompletion(f: string, type: number, lat: number, inFault: boolean, counted: boolean): void {
+  /** Per client f code (F_SEND … F_CRASH): counts and histogram, without string lookups. */
+  private readonly byCode: ({ c: { ok: number; fail: number; info: number }; h: Histogram } | undefined)[] = [];
+
+  onCompletion(f: string, fCode: number, type: number, lat: number, inFault: boolean, counted: boolean): void {
     const t = this.now;
-    let c = this.counts[f];
-    if (!c) c = this.counts[f] = { ok: 0, fail: 0, info: 0 };
+    let slot = fCode < F_OTHER ? this.byCode[fCode] : undefined;
+    if (slot === undefined) {
+      let c = this.counts[f];
+      if (!c) c = this.counts[f] = { ok: 0, fail: 0, info: 0 };
+      let h0 = this.hists.get(f);
+      if (!h0) this.hists.set(f, (h0 = new Histogram()));
+      slot = { c, h: h0 };
+      if (fCode < F_OTHER) this.byCode[fCode] = slot;
+    }
+    const c = slot.c;
     if (type === T_OK) c.ok++;
     else if (type === T_FAIL) c.fail++;
     else c.info++;
     this.completions++;
     if (type === T_OK) this.okCompletions++;
-    let h = this.hists.get(f);
-    if (!h) this.hists.set(f, (h = new Histogram()));
+    const h = slot.h;
     h.add(lat);
     const sec = Math.max(0, Math.floor(t / 1e9));
     if (sec >= this.rateOk.length) {

@@ -2,7 +2,6 @@
 // kafka-chaos command line: `run` (npm run chaos), `check`, `report`, `images`, `clean`.
 // Every command returns an exit code; harness errors print their code, context and a hint.
 import { KcError, EXIT_HARNESS_ERROR } from "./errors.ts";
-import { log } from "./log.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -43,7 +42,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof KcError) {
-    log().error(err.describe());
+    // (runTest has already put it into the run's harness.log)
     console.error(`\n${err.describe()}`);
   } else {
     console.error(err);

@@ -865,12 +865,12 @@ export interface ReadOptions {
   chunkBytes?: number;
   /**
    * Decode in a worker thread while the caller's onOp runs on this one. Default: for files of
-   * 8 MB or more (below that, starting the worker costs more than it saves).
+   * 48 MB or more (below that, starting the worker costs more than the overlap saves).
    */
   worker?: boolean;
 }
 
-const WORKER_MIN_BYTES = 8 << 20;
+const WORKER_MIN_BYTES = 48 << 20;
 
 /**
  * Streams a history file, calling onOp for every op in order with a reused ParsedOp. Throws
@@ -1003,6 +1003,8 @@ export function readOps(ops: Iterable<Op>, keys: KeyTable, onOp: (p: ParsedOp) =
 
 const WORKER_TAG = "kc-history-reader";
 const BATCH_OPS = 16384;
+/** The first batch is small, so the main thread starts early. */
+const FIRST_BATCH_OPS = 2048;
 const CREDITS = 4;
 /** Per-op fields of a batch. */
 const OPW = 14;
@@ -1134,7 +1136,9 @@ async function workerMain(path: string, opts: ReadOptions): Promise<void> {
   let knownKeys = 0;
   const builder = new BatchBuilder(new ParsedOp());
   const pending: Batch[] = [];
+  let sent = 0;
   const send = (b: Batch) => {
+    sent++;
     b.newKeys = keys.names.slice(knownKeys);
     knownKeys = keys.names.length;
     credits--;
@@ -1143,7 +1147,7 @@ async function workerMain(path: string, opts: ReadOptions): Promise<void> {
   try {
     const summary = await scanFile(path, keys, (p) => {
       builder.add(p);
-      if (builder.b.n >= BATCH_OPS) {
+      if (builder.b.n >= (sent === 0 ? FIRST_BATCH_OPS : BATCH_OPS)) {
         pending.push(builder.b);
         builder.reset();
       }
