@@ -46,7 +46,7 @@ class Proc {
   rOff = new Float64Array(0);
   rVal = new Float64Array(0);
   rOp = new Float64Array(0);
-  // Last send per key (ok or info op): offset (NaN unknown), value, op, node; rHas/sHas mark presence.
+  // Last send per key (ok or info op): offset (NaN unknown), value, op (-1: none), node.
   sOff = new Float64Array(0);
   sVal = new Float64Array(0);
   sOp = new Float64Array(0);
@@ -56,7 +56,11 @@ class Proc {
   /** Cache: the lagOff the expiry below was found for, and that expiry time (ns). */
   lagFor = new Float64Array(0);
   lagExp = new Float64Array(0);
+  /** How many breakpoints the key had when an Infinity expiry was found (nothing newer yet). */
+  lagN = new Float64Array(0);
   lagKeys: number[] = [];
+  /** Largest lag of this process's polls so far (ns). */
+  maxLag = -1;
   constructor(id: number) {
     this.id = id;
   }
@@ -73,6 +77,7 @@ class Proc {
     this.lagOff = growF64(this.lagOff, c, NaN);
     this.lagFor = growF64(this.lagFor, c, NaN);
     this.lagExp = growF64(this.lagExp, c, Infinity);
+    this.lagN = growF64(this.lagN, c, -1);
   }
 }
 
@@ -87,11 +92,6 @@ export const INT_POLL_W = 7;
 /** Successive polls of one process: key, o1, v1, o2, v2, op1, op2, process, count (as above). */
 export const POLL_W = 9;
 
-/** Combined (o1, o2) key for deduplicating a forward jump, or -1 when it does not fit. */
-function gapKey(o1: number, o2: number): number {
-  const d = o2 - o1;
-  return d < 4096 && o1 < 2 ** 40 ? o1 * 4096 + d : -1;
-}
 /** Successive send ops of one process: key, o1, v1, o2, v2, op1, op2, process, node1, node2. */
 export const SEND_W = 10;
 /** Within one op, consecutive sends to a key: key, o1, v1, o2, v2, op, node. */
@@ -136,7 +136,6 @@ export class Analysis {
   readonly intSend = new RowTable(INT_SEND_W);
   readonly precommitted = new RowTable(PRECOMMIT_W);
   private readonly infoSends = new RowTable(INFO_SEND_W);
-  /** Immediate findings: nonmonotonic pairs found while streaming go through the same tables. */
 
   // Counters for the verdict and the unseen series.
   okSends = 0;
@@ -163,23 +162,15 @@ export class Analysis {
   private maxOff = new Float64Array(0);
   private lastWrWriter = new Int32Array(0);
   private rebal = new Int32Array(0);
-  private touched: number[] = [];
-  private sentKeys: number[] = [];
-  private readKeys: number[] = [];
+  // Keys the current op touched / sent to / read, as typed lists (no per-op allocation).
+  private touched = new Int32Array(16);
+  private sentKeys = new Int32Array(16);
+  private readKeys = new Int32Array(16);
 
   finished = false;
 
   constructor(keys: KeyTable = new KeyTable()) {
     this.keys = keys;
-  }
-
-  private keyState(k: number): KeyState {
-    let ks = this.keyStates[k];
-    if (ks === undefined) {
-      for (let i = this.keyStates.length; i <= k; i++) this.keyStates[i] = new KeyState(i, this.keys.names[i]);
-      ks = this.keyStates[k];
-    }
-    return ks;
   }
 
   private ensureScratch(nk: number): void {
@@ -311,12 +302,17 @@ export class Analysis {
     const idx = p.index;
     const node = ok || t === T_INFO ? this.newNode(pr, p) : -1;
     const st = ++this.stamp;
+    if (this.touched.length < nk) {
+      this.touched = new Int32Array(nk * 2);
+      this.sentKeys = new Int32Array(nk * 2);
+      this.readKeys = new Int32Array(nk * 2);
+    }
     const touched = this.touched;
     const sentKeys = this.sentKeys;
     const readKeys = this.readKeys;
-    touched.length = 0;
-    sentKeys.length = 0;
-    readKeys.length = 0;
+    let nTouched = 0;
+    let nSent = 0;
+    let nRead = 0;
     if (p.rebalanceKeys !== null) for (const k of p.rebalanceKeys) this.rebal[k] = st;
     let unseenChanged = false;
 
@@ -367,7 +363,7 @@ export class Analysis {
           a[r + 3] = o;
         }
         if (sStamp[k] !== st) {
-          touched.push(k);
+          touched[nTouched++] = k;
           maxOff[k] = -1;
         }
         if (o === o && o > maxOff[k]) maxOff[k] = o;
@@ -377,7 +373,7 @@ export class Analysis {
         }
         if (sStamp[k] !== st) {
           sStamp[k] = st;
-          sentKeys.push(k);
+          sentKeys[nSent++] = k;
           this.sFirstOff[k] = o;
           this.sFirstVal[k] = v;
         } else {
@@ -420,8 +416,9 @@ export class Analysis {
         if (o < 0) o = NaN;
         const ks = keyStates[k];
         const s = o === o ? ks.insert(o, v, idx) : ks.slot(v);
-        if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
-        if (ok && ks.okReader[s] < 0) {
+        if (!ok) {
+          if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
+        } else if (ks.okReader[s] < 0) {
           ks.okReader[s] = idx;
           ks.okReaderProc[s] = pid;
           if (ks.writerType[s] === W_OK) {
@@ -450,20 +447,20 @@ export class Analysis {
         }
         if (first) {
           if (sStamp[k] !== st) {
-            touched.push(k);
+            touched[nTouched++] = k;
             maxOff[k] = -1;
           }
           rStamp[k] = st;
-          readKeys.push(k);
+          readKeys[nRead++] = k;
           this.rFirstOff[k] = o;
           this.rFirstVal[k] = v;
         } else if (rebal[k] !== st) {
           const o1 = rLastOff[k];
           if (o === o && o1 === o1 && o !== o1 + 1) {
-            const g = o > o1 ? gapKey(o1, o) : -1;
-            const seen = g >= 0 ? ks.intGaps.getOrAdd(g, this.intPoll.n) : -1;
-            if (seen >= 0 && seen < this.intPoll.n) this.intPoll.a[seen * INT_POLL_W + 6]++;
+            const seen = o > o1 ? ks.gapAt(o1, 0) : -1;
+            if (seen >= 0 && this.intPoll.a[seen * INT_POLL_W + 3] === o) this.intPoll.a[seen * INT_POLL_W + 6]++;
             else {
+              if (o > o1) ks.setGapAt(o1, 0, this.intPoll.n);
               const r = this.intPoll.add();
               const a = this.intPoll.a;
               a[r] = k;
@@ -483,15 +480,16 @@ export class Analysis {
     }
 
     // Successive polls of this process (any outcome is compared; only ok polls move it on).
-    for (let j = 0; j < readKeys.length; j++) {
+    for (let j = 0; j < nRead; j++) {
       const k = readKeys[j];
       const o0 = pr.rOff[k];
       const o = this.rFirstOff[k];
       if (o0 === o0 && o === o && o !== o0 + 1 && this.rebal[k] !== st) {
-        const g = o > o0 ? gapKey(o0, o) : -1;
-        const seen = g >= 0 ? keyStates[k].pollGaps.getOrAdd(g, this.pollOrder.n) : -1;
-        if (seen >= 0 && seen < this.pollOrder.n) this.pollOrder.a[seen * POLL_W + 8]++;
+        const ks = keyStates[k];
+        const seen = o > o0 ? ks.gapAt(o0, 1) : -1;
+        if (seen >= 0 && this.pollOrder.a[seen * POLL_W + 3] === o) this.pollOrder.a[seen * POLL_W + 8]++;
         else {
+          if (o > o0) ks.setGapAt(o0, 1, this.pollOrder.n);
           const r = this.pollOrder.add();
           const a = this.pollOrder.a;
           a[r] = k;
@@ -513,7 +511,7 @@ export class Analysis {
     }
 
     // Successive send ops of this process (ok and info).
-    for (let j = 0; j < sentKeys.length; j++) {
+    for (let j = 0; j < nSent; j++) {
       const k = sentKeys[j];
       const o0 = pr.sOff[k];
       const op0 = pr.sOp[k];
@@ -541,7 +539,7 @@ export class Analysis {
     // Realtime lag (Jepsen's definition): offsets revealed by this op, then the lag of each key
     // this process tracks, as of the poll's invocation.
     if (ok || t === T_INFO) {
-      for (let j = 0; j < touched.length; j++) {
+      for (let j = 0; j < nTouched; j++) {
         const k = touched[j];
         const m = maxOff[k];
         const ks = keyStates[k];
@@ -552,7 +550,7 @@ export class Analysis {
         }
       }
       if (ok && p.pollMops > 0) {
-        for (let j = 0; j < touched.length; j++) {
+        for (let j = 0; j < nTouched; j++) {
           const k = touched[j];
           const m = maxOff[k];
           const cur = pr.lagOff[k];
@@ -571,11 +569,12 @@ export class Analysis {
           // Once known, when an offset stopped being the newest never changes: cache it.
           const off = pr.lagOff[k];
           let exp = pr.lagExp[k];
-          if (pr.lagFor[k] !== off || exp === Infinity) {
+          if (pr.lagFor[k] !== off || (exp === Infinity && pr.lagN[k] !== ks.expOff.n)) {
             const e = ks.expiredIndex(off + 1);
             exp = e < ks.expOff.n ? ks.expTime.a[e] : Infinity;
             pr.lagFor[k] = off;
             pr.lagExp[k] = exp;
+            pr.lagN[k] = ks.expOff.n;
           }
           const lag = exp < pr.invTime ? pr.invTime - exp : 0;
           if (lag > ks.maxLag) ks.maxLag = lag;
@@ -586,7 +585,8 @@ export class Analysis {
         }
         if (worstKey >= 0) {
           this.stats.lagAt = pr.invTime;
-          this.stats.onLag(pr.id, worstKey, worst);
+          this.stats.onLag(pr.id, worstKey, worst, worst > pr.maxLag);
+          if (worst > pr.maxLag) pr.maxLag = worst;
         }
       }
     }

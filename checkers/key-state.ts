@@ -10,6 +10,8 @@ interface Chunk {
   vals: Float64Array<ArrayBuffer>;
   ops: Int32Array<ArrayBuffer>;
   slots: Int32Array<ArrayBuffer>;
+  /** Per offset o1, the candidate row of a forward jump from o1: [within-op, between-polls]. */
+  gaps: Int32Array<ArrayBuffer> | null;
 }
 
 /** Writer outcome of a value: none known, or the completion type of its send. */
@@ -43,7 +45,7 @@ export class KeyState {
   /** The first ok poll that read the value (op index), -1 if none. */
   okReader = new Float64Array(64).fill(-1);
   okReaderProc = new Float64Array(64).fill(-1);
-  /** Any poll (of any outcome) that read it, -1 if none. */
+  /** The first poll that read it without completing ok (fail/info), -1 if none. */
   anyReader = new Float64Array(64).fill(-1);
 
   // Filled by finish(): the occupied offsets in order, their (first) values and ops.
@@ -65,9 +67,20 @@ export class KeyState {
   /** Largest realtime lag seen on this key (ns). */
   maxLag = 0;
 
-  /** Forward jumps seen by polls, (o1, o2) → candidate row: within one op, and between polls. */
-  readonly intGaps = new NumMap(16);
-  readonly pollGaps = new NumMap(16);
+  /**
+   * The candidate row of the last forward jump from offset o1 seen by polls (t = 0 within one
+   * op, 1 between polls), -1 if none; o1 must be in the log. Stored beside the log: no hashing.
+   */
+  gapAt(o1: number, t: number): number {
+    const c = this.chunks.get(Math.floor(o1 / CHUNK));
+    return c === undefined || c.gaps === null ? -1 : c.gaps[2 * (o1 % CHUNK) + t];
+  }
+  setGapAt(o1: number, t: number, row: number): void {
+    const c = this.chunks.get(Math.floor(o1 / CHUNK));
+    if (c === undefined) return;
+    c.gaps ??= new Int32Array(2 * CHUNK).fill(-1);
+    c.gaps[2 * (o1 % CHUNK) + t] = row;
+  }
 
   constructor(id: number, name: string) {
     this.id = id;
@@ -122,7 +135,7 @@ export class KeyState {
     if (ci !== this.lastChunkIdx || c === null) {
       c = this.chunks.get(ci) ?? null;
       if (c === null) {
-        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Int32Array(CHUNK), slots: new Int32Array(CHUNK) };
+        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Int32Array(CHUNK), slots: new Int32Array(CHUNK), gaps: null };
         this.chunks.set(ci, c);
       }
       this.lastChunk = c;

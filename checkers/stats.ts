@@ -200,13 +200,13 @@ export class StatsCollector {
 
   /** The worst lag of one poll invoked at `lagAt` (ns). */
   lagAt = 0;
-  onLag(process: number, key: number, lagNs: number): void {
+  onLag(process: number, key: number, lagNs: number, processMax: boolean): void {
     const t = this.lagAt;
     const sec = Math.max(0, Math.floor(t / 1e9));
     const cur = this.lagSec[sec];
     if (cur === undefined || lagNs > cur.lag) this.lagSec[sec] = { lag: lagNs, process, key };
     if (lagNs > this.worst.lag || this.worst.process < 0) this.worst = { t, process, key, lag: lagNs };
-    if (lagNs > (this.lagByProcess.get(process) ?? -1)) this.lagByProcess.set(process, lagNs);
+    if (processMax) this.lagByProcess.set(process, lagNs);
   }
 
   finish(keyNames: string[], keyMaxLag: (k: number) => number): Stats & Record<string, unknown> {

@@ -197,9 +197,16 @@ while true; do
 done
 `;
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (as Kafka's Uuid prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (as Kafka's Uuid prints).
+ * Like Kafka's Uuid.randomUuid, never one starting with "-": the storage tool's argument parser
+ * would read it as an option ("argument --cluster-id/-t: expected one argument").
+ */
 export function newClusterId(random: () => number = Math.random): string {
-  const bytes = Buffer.alloc(16);
-  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256);
-  return bytes.toString("base64url");
+  for (;;) {
+    const bytes = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256);
+    const id = bytes.toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }

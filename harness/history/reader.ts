@@ -6,6 +6,7 @@
 // validation as in-memory ops, which names the first bad line by number.
 
 import { open, stat } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { KcError } from "../errors.ts";
 import type { Op } from "./op.ts";
@@ -865,7 +866,9 @@ export interface ReadOptions {
   chunkBytes?: number;
   /**
    * Decode in a worker thread while the caller's onOp runs on this one. Default: for files of
-   * 48 MB or more (below that, starting the worker costs more than the overlap saves).
+   * 48 MB or more (below that, starting the worker costs more than the overlap saves), when
+   * this machine has a core to spare (1-minute load average below cores - 0.5; on a busy
+   * machine the hand-off between threads costs more than it overlaps).
    */
   worker?: boolean;
 }
@@ -886,7 +889,8 @@ export async function readHistoryFile(
   let useWorker = opts.worker;
   if (useWorker === undefined) {
     try {
-      useWorker = (await stat(path)).size >= WORKER_MIN_BYTES;
+      const cores = availableParallelism();
+      useWorker = (await stat(path)).size >= WORKER_MIN_BYTES && cores >= 2 && loadavg()[0] < cores - 0.5;
     } catch {
       useWorker = false;
     }
@@ -1046,6 +1050,8 @@ interface Batch {
   error?: { code: string; message: string; hint?: string };
 }
 
+type Recycled = Pick<Batch, "ops" | "kind" | "mop" | "key" | "offset" | "value">;
+
 class BatchBuilder {
   b!: Batch;
   /** The ParsedOp the scanner fills: its entry arrays are this batch's. */
@@ -1054,18 +1060,21 @@ class BatchBuilder {
     this.p = p;
     this.reset();
   }
+  /** Buffers of batches the main thread is done with, to reuse. */
+  readonly free: Recycled[] = [];
   reset(): void {
     const ec = BATCH_OPS * 4;
     const p = this.p;
-    p.kind = new Uint8Array(ec);
-    p.mop = new Int32Array(ec);
-    p.key = new Int32Array(ec);
-    p.offset = new Float64Array(ec);
-    p.value = new Float64Array(ec);
+    const r = this.free.pop();
+    p.kind = r ? r.kind : new Uint8Array(ec);
+    p.mop = r ? r.mop : new Int32Array(ec);
+    p.key = r ? r.key : new Int32Array(ec);
+    p.offset = r ? r.offset : new Float64Array(ec);
+    p.value = r ? r.value : new Float64Array(ec);
     p.base = 0;
     this.b = {
       n: 0,
-      ops: new Float64Array(BATCH_OPS * OPW),
+      ops: r ? r.ops : new Float64Array(BATCH_OPS * OPW),
       ne: 0,
       kind: p.kind,
       mop: p.mop,
@@ -1122,9 +1131,11 @@ function transferList(b: Batch): ArrayBuffer[] {
 
 async function workerMain(path: string, opts: ReadOptions): Promise<void> {
   const port = parentPort!;
+  const builder = new BatchBuilder(new ParsedOp());
   let credits = CREDITS;
   let wake: (() => void) | null = null;
-  port.on("message", () => {
+  port.on("message", (m: Recycled | 1) => {
+    if (m !== 1 && m.ops.length === BATCH_OPS * OPW) builder.free.push(m);
     credits++;
     if (wake) {
       const w = wake;
@@ -1134,7 +1145,6 @@ async function workerMain(path: string, opts: ReadOptions): Promise<void> {
   });
   const keys = new KeyTable();
   let knownKeys = 0;
-  const builder = new BatchBuilder(new ParsedOp());
   const pending: Batch[] = [];
   let sent = 0;
   const send = (b: Batch) => {
@@ -1212,7 +1222,12 @@ function readViaWorker(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void
         const o = b.ops;
         for (let j = 0; j < b.n; j++) {
           const at = j * OPW;
-          p.reset();
+          // Every field the batch carries is set below; only the rare ones need clearing.
+          if (p.keyIds.length > 0) p.keyIds.length = 0;
+          if (p.rebalanceKeys !== null) p.rebalanceKeys = null;
+          if (p.error !== undefined) p.error = undefined;
+          if (p.otherValue !== undefined) p.otherValue = undefined;
+          if (p.fName !== "") p.fName = "";
           p.line = o[at + O_LINE];
           p.index = o[at + O_INDEX];
           p.time = o[at + O_TIME];
@@ -1244,7 +1259,11 @@ function readViaWorker(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void
         }
         if (b.error) finish(new KcError(b.error.code, b.error.message, { hint: b.error.hint }));
         else if (b.done) finish(null, b.done);
-        else w.postMessage(1);
+        else {
+          // Hand the buffers back for the next batch (p no longer looks at them).
+          const back: Recycled = { ops: b.ops, kind: b.kind, mop: b.mop, key: b.key, offset: b.offset, value: b.value };
+          w.postMessage(back, transferList(b));
+        }
       } catch (e) {
         finish(e);
       }

@@ -38,8 +38,13 @@ describe("topology", () => {
     expect(p["unclean.leader.election.enable"]).toBe("true");
   });
 
-  it("makes KRaft cluster ids Kafka accepts (22 base64url chars)", () => {
+  it("makes KRaft cluster ids Kafka accepts (22 base64url chars, never a leading -)", () => {
     expect(newClusterId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // A random source whose first draw makes a leading "-" (0xf8 >> 2 = 62): it is redrawn.
+    let calls = 0;
+    const id = newClusterId(() => (calls++ === 0 ? 0xf8 / 256 : 0.5));
+    expect(calls).toBeGreaterThan(16);
+    expect(id.startsWith("-")).toBe(false);
   });
 
   it("turns a drop list into iptables rules that replace the old ones", () => {

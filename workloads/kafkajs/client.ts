@@ -8,7 +8,10 @@ import { parseKey, type Key, type Mop, type OffsetValue } from "../../harness/hi
 import type { Client, ClientFactory, Completion, Invocation } from "../types.ts";
 import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
+import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer, type Polled } from "./polling-consumer.ts";
+
+applyKafkajsPatches();
 
 export interface KafkajsSettings {
   bootstrap: string[];
