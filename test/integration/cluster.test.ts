@@ -44,6 +44,12 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     return { led: ps.filter((p) => p.leader === id), inIsr: ps.filter((p) => p.isr.includes(id)), all: ps };
   };
 
+  const backInEveryIsr = (broker: string, what = `${broker} back in every ISR`) =>
+    eventually(async () => {
+      const { inIsr, all } = await partitionOf(broker);
+      return inIsr.length === all.length;
+    }, what, 120_000);
+
   it("round-trips a message through Toxiproxy, advertised on 127.0.0.1", async () => {
     expect(cluster.bootstrap.every((b) => b.startsWith("127.0.0.1:"))).toBe(true);
     const p = await producer();
@@ -84,10 +90,7 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     await cluster.kill(broker);
     await eventually(async () => (await partitionOf(broker)).inIsr.length === 0, `${broker} out of every ISR`, 90_000);
     await cluster.start(broker);
-    await eventually(async () => {
-      const { inIsr, all } = await partitionOf(broker);
-      return inIsr.length === all.length;
-    }, `${broker} back in every ISR`, 120_000);
+    await backInEveryIsr(broker);
   });
 
   it("pause freezes a broker (it leaves the ISR) and resume brings it back", async () => {
@@ -98,10 +101,7 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     } finally {
       await cluster.resume(broker);
     }
-    await eventually(async () => {
-      const { inIsr, all } = await partitionOf(broker);
-      return inIsr.length === all.length;
-    }, `${broker} back in every ISR`, 120_000);
+    await backInEveryIsr(broker);
   });
 
   it("a partitioned broker loses its leaderships and ISR membership, stays cut off across a kill, and returns after heal", async () => {
@@ -124,10 +124,7 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     expect(await cluster.rules(broker)).toEqual([]);
     // It may have given up starting while cut off (exit code 1); bring up whatever is down.
     await cluster.startAll();
-    await eventually(async () => {
-      const { inIsr, all } = await partitionOf(broker);
-      return inIsr.length === all.length;
-    }, `${broker} back in every ISR after heal`, 120_000);
+    await backInEveryIsr(broker, `${broker} back in every ISR after heal`);
   });
 
   it("knows the active controller", async () => {

@@ -67,28 +67,25 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await eventually(async () => (await state(viewer)).isr.length === 3, "full ISR after heal", 120_000);
   });
 
-  it("kill: the killed broker drops out of the ISR and returns after restart", async () => {
-    const { fam, runner: r } = runner("kill", 3);
+  /** Starts a process fault on one broker, sees it leave the ISR, stops it, sees it return. */
+  const leavesIsrAndReturns = async (name: "kill" | "pause", seed: number, affected: () => Set<string>) => {
+    const { fam, runner: r } = runner(name, seed);
     await r.start(fam, "one");
-    const killed = [...cluster.down];
-    expect(killed).toHaveLength(1);
-    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== killed[0])!;
-    await eventually(async () => !(await state(viewer)).isr.includes(idOf(killed[0])), `${killed[0]} out of the ISR`, 90_000);
+    const nodes = [...affected()];
+    expect(nodes).toHaveLength(1);
+    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== nodes[0])!;
+    await eventually(async () => !(await state(viewer)).isr.includes(idOf(nodes[0])), `${nodes[0]} out of the ISR`, 90_000);
     await r.stop(fam);
-    expect(cluster.down.size).toBe(0);
-    await eventually(async () => (await state(viewer)).isr.includes(idOf(killed[0])), `${killed[0]} back in the ISR`, 120_000);
+    expect(affected().size).toBe(0);
+    await eventually(async () => (await state(viewer)).isr.includes(idOf(nodes[0])), `${nodes[0]} back in the ISR`, 120_000);
+  };
+
+  it("kill: the killed broker drops out of the ISR and returns after restart", async () => {
+    await leavesIsrAndReturns("kill", 3, () => cluster.down);
   });
 
   it("pause: the paused broker is frozen and drops out of the ISR; resume brings it back", async () => {
-    const { fam, runner: r } = runner("pause", 5);
-    await r.start(fam, "one");
-    const paused = [...cluster.paused];
-    expect(paused).toHaveLength(1);
-    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== paused[0])!;
-    await eventually(async () => !(await state(viewer)).isr.includes(idOf(paused[0])), `${paused[0]} out of the ISR`, 90_000);
-    await r.stop(fam);
-    expect(cluster.paused.size).toBe(0);
-    await eventually(async () => (await state(viewer)).isr.includes(idOf(paused[0])), `${paused[0]} back in the ISR`, 120_000);
+    await leavesIsrAndReturns("pause", 5, () => cluster.paused);
   });
 
   it("link: a latency toxic raises produce latency, and stopping it removes every toxic", async () => {
