@@ -15,7 +15,7 @@ import { createWorkload } from "../workloads/index.ts";
 import { Cluster } from "./cluster/cluster.ts";
 import { assertDockerRunning, removeLeftovers } from "./cluster/docker.ts";
 import type { TestConfig } from "./config.ts";
-import { EXIT_HARNESS_ERROR } from "./errors.ts";
+import { KcError } from "./errors.ts";
 import type { Op } from "./history/op.ts";
 import { HistoryWriter } from "./history/writer.ts";
 import { ensureImages } from "./images.ts";
@@ -29,7 +29,6 @@ export interface RunOutcome {
   runDir: string;
   results?: Results;
   exitCode: number;
-  interrupted: boolean;
 }
 
 /** Creates store/<name>/<timestamp>/ and points store/latest at it. */
@@ -55,6 +54,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   logger.info(`run directory ${runDir}; seed ${config.seed}`);
   let cluster: Cluster | undefined;
   let history: HistoryWriter | undefined;
+  let progress: Progress | undefined;
   try {
     await assertDockerRunning();
     const leftovers = await removeLeftovers();
@@ -68,7 +68,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // Cluster up, topics created with full ISR.
     logger.info(`starting ${config.kafka.mode} cluster, Kafka ${config.kafka.version}, ${config.cluster.brokers} brokers`);
     cluster = await Cluster.start({ runId, runDir, images, options: { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster } });
-    if (hardStop.aborted) throw new Error("interrupted");
+    if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     const workload = createWorkload(config, cluster.bootstrap);
     await cluster.createTopics(workload.topics);
 
@@ -84,7 +84,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },
       rng.fork("schedule"),
     );
-    const progress = new Progress(history, () => [...nemesis.current.values()]);
+    progress = new Progress(history, () => [...nemesis.current.values()]);
 
     // Main phase: workload and faults side by side.
     progress.phase("main", config.timeLimitSeconds);
@@ -131,8 +131,9 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     await updateStoreIndex(path.resolve(config.store));
     const exitCode = results.valid === true ? 0 : results.valid === false ? 1 : 2;
     logger.info(verdictLine(results, runDir));
-    return { runDir, results, exitCode, interrupted: signal.aborted };
+    return { runDir, results, exitCode };
   } catch (err) {
+    progress?.stop();
     history?.close();
     logger.error(`run failed: ${(err as Error).message}`);
     throw err;
@@ -165,5 +166,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
   });
 }
-
-export { EXIT_HARNESS_ERROR };
