@@ -59,6 +59,12 @@ export class NemesisRunner {
       const nodes = await this.env.cluster.startAll();
       return { what: nodes.length ? "started nodes that were down" : "every node was running", nodes };
     });
+    // Verify from the cluster itself that nothing is left: rules, toxics, paused or down nodes.
+    await this.record("check-healed", {}, async () => {
+      const leaks = await this.env.cluster.leaks();
+      if (leaks.length) component("nemesis").error(`faults left after healing: ${leaks.join("; ")}`);
+      return { what: leaks.length ? `faults left: ${leaks.join("; ")}` : "no fault left", leaks };
+    });
   }
 
   private async record(f: string, intent: Record<string, unknown>, act: () => Promise<Record<string, unknown>>): Promise<void> {

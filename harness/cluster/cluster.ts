@@ -49,6 +49,7 @@ export interface FaultCapabilities {
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
   startAll(): Promise<string[]>;
+  leaks(): Promise<string[]>;
 }
 
 export class Cluster implements FaultCapabilities, AsyncDisposable {
@@ -281,6 +282,32 @@ export class Cluster implements FaultCapabilities, AsyncDisposable {
   async rules(node: string): Promise<string[]> {
     const n = this.node(node);
     return this.netfilter.rules({ name: node, pid: n.pid, containerId: n.container.id });
+  }
+
+  /**
+   * Faults still in force, read from the cluster itself (not from our bookkeeping): iptables
+   * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
+   * whose JVM is down. Empty after a complete heal.
+   */
+  async leaks(): Promise<string[]> {
+    const found: string[] = [];
+    await Promise.all(
+      [...this.live.values()].map(async (n) => {
+        const info = await n.container.inspect();
+        if (info.State.Paused) found.push(`${n.spec.name} is paused`);
+        else {
+          const rules = await this.rules(n.spec.name);
+          if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
+          const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && echo down || echo up"]);
+          if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
+        }
+      }),
+    );
+    for (const [proxy, st] of Object.entries(await this.links.state())) {
+      if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
+      if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
+    }
+    return found.sort();
   }
 
   // --- who leads ------------------------------------------------------------------------

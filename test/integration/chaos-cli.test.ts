@@ -40,6 +40,9 @@ describe("npm run chaos", () => {
     expect(nem.some((o) => o.f === "start-partition")).toBe(true);
     // The last partition op is a stop: every fault healed before final reads.
     expect(nem.filter((o) => o.f.endsWith("partition")).at(-1).f).toBe("stop-partition");
+    // ... and the cluster itself confirmed it: no rule, toxic, paused or down node left.
+    expect(nem.at(-1).f).toBe("check-healed");
+    expect(nem.at(-1).value.leaks).toEqual([]);
     expect(ops.some((o) => o.f === "send" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => o.f === "poll" && o.type === "ok")).toBe(true);
     const results = JSON.parse(fs.readFileSync(path.join(dir, "results.json"), "utf8"));
@@ -68,6 +71,8 @@ describe("npm run chaos", () => {
     const ops = readHistory(dir);
     const pauses = ops.filter((o) => o.process === "nemesis" && (o.f === "pause" || o.f === "resume"));
     if (pauses.length) expect(pauses.at(-1).f).toBe("resume");
+    const healed = ops.filter((o) => o.process === "nemesis" && o.f === "check-healed").at(-1);
+    expect(healed.value.leaks).toEqual([]);
     expect(fs.existsSync(path.join(dir, "results.json"))).toBe(true);
     const runs = await labelledRuns();
     expect(runs.filter((r) => r.gone)).toEqual([]);

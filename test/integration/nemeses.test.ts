@@ -64,6 +64,7 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     }, "a new leader on the majority side", 90_000);
     await r.stop(fam);
     for (const n of cluster.nodes) expect(await cluster.rules(n.name)).toEqual([]);
+    expect(await cluster.leaks()).toEqual([]);
     await eventually(async () => (await state(viewer)).isr.length === 3, "full ISR after heal", 120_000);
   });
 
@@ -77,6 +78,7 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await eventually(async () => !(await state(viewer)).isr.includes(idOf(nodes[0])), `${nodes[0]} out of the ISR`, 90_000);
     await r.stop(fam);
     expect(affected().size).toBe(0);
+    expect(await cluster.leaks()).toEqual([]);
     await eventually(async () => (await state(viewer)).isr.includes(idOf(nodes[0])), `${nodes[0]} back in the ISR`, 120_000);
   };
 
@@ -122,7 +124,10 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(down.length).toBeGreaterThan(0);
     await r.start(fam, "latency");
     expect(Object.values(await cluster.links.state()).some((s) => s.toxics.length > 0)).toBe(true);
+    // The leak check sees what is in force.
+    expect((await cluster.leaks()).join("\n")).toMatch(/proxy broker-\d (is disabled|has toxics)/);
     await r.stop(fam);
     expect(Object.values(await cluster.links.state()).every((s) => s.enabled && !s.toxics.length)).toBe(true);
+    expect(await cluster.leaks()).toEqual([]);
   });
 });
