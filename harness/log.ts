@@ -16,12 +16,16 @@ const consoleStream = () =>
     messageFormat: "{if component}[{component}] {end}{msg}",
   });
 
-let root: Logger = pino({ level: process.env.KC_LOG_LEVEL ?? "info" }, consoleStream());
+const consoleOnly = (): Logger => pino({ level: process.env.KC_LOG_LEVEL ?? "info" }, consoleStream());
+let root: Logger = consoleOnly();
 
 /** The process-wide logger; `attachRunLog` adds the run's harness.log to it. */
 export const log = (): Logger => root;
 
-/** From now on, also write every log line (at debug level and up) as JSON into `file`. */
+/**
+ * From now on, also write every log line (at debug level and up) as JSON into `file`, until
+ * the returned function is called (the next run of a `--repeat` gets its own file).
+ */
 export function attachRunLog(file: string): () => void {
   const dest = fs.createWriteStream(file, { flags: "a" });
   root = pino(
@@ -31,7 +35,10 @@ export function attachRunLog(file: string): () => void {
       { level: "debug", stream: dest },
     ]),
   );
-  return () => dest.end();
+  return () => {
+    root = consoleOnly();
+    dest.end();
+  };
 }
 
 /** A child logger for one part of the harness, e.g. `component("cluster")`. */
