@@ -1,6 +1,8 @@
 // Link faults on clients' connections through Toxiproxy: latency with jitter, bandwidth limit,
 // timeout (black hole), reset_peer, slicer, slow_close, and the proxy taken down. One random
-// broker's link, or every broker's (a third of the time). Stop removes every toxic.
+// broker's link, or every broker's (a third of the time); toxics go on both directions, or on
+// responses only (the request reaches the broker, its answer is lost: what makes a retrying
+// producer write twice), or on requests only. Stop removes every toxic.
 import type { LinkFault } from "../harness/cluster/links.ts";
 import { brokers } from "./targets.ts";
 import type { FaultFamily } from "./types.ts";
@@ -27,17 +29,19 @@ export function linkFamily(): FaultFamily {
     async start(env, target, rng) {
       const bs = brokers(env);
       const nodes = rng.next() < 1 / 3 ? bs : [rng.pick(bs)];
+      const direction = rng.pick(["both", "responses", "requests"] as const);
+      const streams = { both: ["downstream", "upstream"], responses: ["downstream"], requests: ["upstream"] }[direction] as ("downstream" | "upstream")[];
       inForce = true;
       for (const b of nodes) {
         if (target === "down") await env.cluster.links.setEnabled(b, false);
         else {
           const fault = LINK_FAULTS[target as keyof typeof LINK_FAULTS];
           if (!fault) throw new Error(`unknown link fault ${target}`);
-          await env.cluster.links.addToxic(b, { ...fault, stream: "downstream" });
-          await env.cluster.links.addToxic(b, { ...fault, stream: "upstream" });
+          for (const stream of streams) await env.cluster.links.addToxic(b, { ...fault, stream });
         }
       }
-      return { target, what: target === "down" ? "client link down" : `${target} toxic on client links`, nodes, attributes: target === "down" ? undefined : LINK_FAULTS[target as keyof typeof LINK_FAULTS].attributes };
+      if (target === "down") return { target, what: "client link down", nodes };
+      return { target, what: `${target} toxic on client ${direction === "both" ? "links" : direction}`, nodes, direction, attributes: LINK_FAULTS[target as keyof typeof LINK_FAULTS].attributes };
     },
     async stop(env) {
       await env.cluster.links.reset();
