@@ -5,7 +5,7 @@ import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "./images.ts";
 import type { ClusterOptions, Mode } from "./cluster/topology.ts";
 
 export type Acks = "all" | "1" | "0";
-export type ClientName = "kafkajs";
+export type ClientName = "kafkajs" | "confluent";
 export type WorkloadName = "queue" | "txn";
 
 export interface ProducerSettings {
@@ -129,7 +129,7 @@ export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link"] as 
 
 export const FLAGS: Record<string, Flag> = {
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
-  client: { help: "Kafka client library", choices: ["kafkajs"], set: (c, v) => (c.client = v as ClientName) },
+  client: { help: "Kafka client library", choices: ["kafkajs", "confluent"], set: (c, v) => (c.client = v as ClientName) },
   concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
   rate: { help: "target ops/s over all processes (0: unlimited)", set: (c, v) => (c.rate = num("rate", 0)(v)) },
   "time-limit": { help: "seconds of the main phase", set: (c, v) => (c.timeLimitSeconds = num("time-limit", 1)(v)) },

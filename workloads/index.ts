@@ -10,14 +10,16 @@
 // sends across keys (some aborted on purpose), read_committed polls, and poll-then-send
 // transactions that commit the consumer's offsets inside the transaction. Both: assign or
 // subscribe consumers that re-assign/re-subscribe now and then, and client crashes.
-// Keys are topic-partitions, "<prefix><i>/<p>" (./keys.ts). See README.md.
+// Keys are topic-partitions, "<prefix><i>/<p>" (./keys.ts). Clients: kafkajs, or confluent
+// (@confluentinc/kafka-javascript, librdkafka), chosen by config.client. See README.md.
 import type { TopicSpec } from "../harness/cluster/admin.ts";
-import type { TestConfig } from "../harness/config.ts";
+import type { ClientName, TestConfig } from "../harness/config.ts";
 import { KafkaGenerator, type OpGenerator } from "../harness/generator.ts";
 import type { Key, Op } from "../harness/history/op.ts";
 import type { HistorySink } from "../harness/interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
 import { keySpace } from "./keys.ts";
+import type { ConfluentSettings } from "./confluent/client.ts";
 import { kafkajsClients } from "./kafkajs/client.ts";
 import { GROUP_TIMING } from "./kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "./types.ts";
@@ -52,7 +54,7 @@ export function createWorkload(config: TestConfig, bootstrap: string[], opts: Wo
   const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);
   // Final readers assign (never subscribe) and never write.
-  const readers = kafkajsClients({ ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
+  const readers = clientsOf(config.client, { ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
   return {
     name: txn ? "txn" : "queue",
     topics: space.topics,
@@ -66,9 +68,24 @@ export function createWorkload(config: TestConfig, bootstrap: string[], opts: Wo
         subscribeVia: config.consumer.mode,
         txn,
       }),
-    clients: kafkajsClients(settings),
+    clients: clientsOf(config.client, settings),
     opTimeoutMs,
     finalReads: (history, ops, o) => finalReads({ history, ops, clients: readers, deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs }),
+  };
+}
+
+/**
+ * The client factory of a Kafka client library. The confluent adapter (a native module) is loaded
+ * on first use, so that a missing or broken native build affects only `--client confluent`.
+ */
+function clientsOf(client: ClientName, settings: ConfluentSettings): ClientFactory {
+  if (client === "kafkajs") return kafkajsClients(settings);
+  let factory: Promise<ClientFactory> | undefined;
+  return {
+    open: async (process) => {
+      factory ??= import("./confluent/client.ts").then((m) => m.confluentClients(settings));
+      return (await factory).open(process);
+    },
   };
 }
 
