@@ -11,7 +11,7 @@ import path from "node:path";
 import { checkHistoryFile } from "../checkers/index.ts";
 import type { Results } from "../checkers/results.ts";
 import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../nemeses/index.ts";
-import { createWorkload } from "../workloads/index.ts";
+import { assertClientAvailable, createWorkload } from "../workloads/index.ts";
 import { Cluster } from "./cluster/cluster.ts";
 import { assertDockerRunning, removeLeftovers } from "./cluster/docker.ts";
 import type { TestConfig } from "./config.ts";
@@ -57,6 +57,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   let progress: Progress | undefined;
   try {
     await assertDockerRunning();
+    await assertClientAvailable(config.client);
     const leftovers = await removeLeftovers();
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
 

@@ -20,6 +20,7 @@ import type { HistorySink } from "../harness/interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
 import { keySpace } from "./keys.ts";
 import type { ConfluentSettings } from "./confluent/client.ts";
+import { KcError } from "../harness/errors.ts";
 import { kafkajsClients } from "./kafkajs/client.ts";
 import { GROUP_TIMING } from "./kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "./types.ts";
@@ -72,6 +73,22 @@ export function createWorkload(config: TestConfig, bootstrap: string[], opts: Wo
     opTimeoutMs,
     finalReads: (history, ops, o) => finalReads({ history, ops, clients: readers, deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs }),
   };
+}
+
+/**
+ * Fails fast, before a cluster is started, when the chosen client library cannot be loaded
+ * (`@confluentinc/kafka-javascript` is an optional dependency with a native build).
+ */
+export async function assertClientAvailable(client: ClientName): Promise<void> {
+  if (client === "kafkajs") return;
+  try {
+    await import("./confluent/native.ts");
+  } catch (err) {
+    throw new KcError("KC_CLIENT_MISSING", `--client confluent needs @confluentinc/kafka-javascript, which is not installed or does not load (${(err as Error).message.split("\n")[0]})`, {
+      hint: "install Debian's zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev, then `CKJS_LINKING=dynamic npm ci` (as .ci/run does), or use --client kafkajs",
+      cause: err,
+    });
+  }
 }
 
 /**
