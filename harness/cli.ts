@@ -38,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
   return (await cmd.load())(rest);
 }
 
+let code: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  code = await main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof KcError) {
     // (runTest has already put it into the run's harness.log)
@@ -47,5 +48,8 @@ try {
   } else {
     console.error(err);
   }
-  process.exitCode = EXIT_HARNESS_ERROR;
+  code = EXIT_HARNESS_ERROR;
 }
+// Exit explicitly: a Kafka client can leave timers behind (kafkajs' leaked fetchers, see
+// workloads/kafkajs/patches.ts) that would keep the process alive after the work is done.
+process.exit(code);
