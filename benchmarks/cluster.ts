@@ -1,6 +1,7 @@
 // `npm run bench:cluster [-- --cold] [-- --rounds N]`: image build time (cold: our images
 // removed and an empty jar/binary cache; cached: everything present) and the time from start
 // to a ready cluster (brokers registered, a topic with full ISR) for each mode.
+import "../harness/warnings.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -5,6 +5,7 @@
 // ratio, measured in one run on one cluster. Rate unlimited; an unmeasured warm-up first (it
 // pays for __consumer_offsets and JIT warm-up); rounds alternate the order (recorded first, then
 // unrecorded first) to cancel drift; each phase uses fresh topics.
+import "../harness/warnings.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -1,16 +1,11 @@
 #!/usr/bin/env node
 // kafka-chaos command line: `run` (npm run chaos), `check`, `report`, `images`, `clean`.
 // Every command returns an exit code; harness errors print their code, context and a hint.
+import "./warnings.ts";
 import { KcError, EXIT_HARNESS_ERROR } from "./errors.ts";
 
 type Command = (argv: string[]) => Promise<number>;
 
-// kafkajs 2.2.4 arms timers with negative durations on Node >= 22 (harmless: Node clamps them
-// to 1 ms); keep that one warning off the terminal, print every other one as usual.
-process.removeAllListeners("warning");
-process.on("warning", (w) => {
-  if (w.name !== "TimeoutNegativeWarning") console.error(`${w.name}: ${w.message}`);
-});
 
 const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
   run: { help: "run a test: cluster up, workload + faults, check, report, cluster down", load: async () => (await import("./commands/run.ts")).runCommand },
