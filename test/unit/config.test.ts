@@ -1,6 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
-import { resolveRunArgs, detectionTable } from "../../harness/commands/run.ts";
+import { readMatrix, resolveRunArgs, detectionTable } from "../../harness/commands/run.ts";
 import { KcError } from "../../harness/errors.ts";
 
 const errorOf = (fn: () => unknown): KcError => {
@@ -74,5 +77,31 @@ describe("run flags", () => {
     expect(t).toContain("runs: 4; invalid 2 (50%), unknown 1, valid 1");
     expect(t).toMatch(/lost-write\s+2\/4 \(50%\)/);
     expect(t).toMatch(/unseen\s+1\/4 \(25%\)/);
+  });
+});
+
+describe("--matrix", () => {
+  const file = (text: string) => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kc-matrix-")), "m.json");
+    fs.writeFileSync(p, text);
+    return p;
+  };
+
+  it("reads flag lists and keeps the other flags for every entry", () => {
+    const m = readMatrix(["--time-limit", "20", "--matrix", file('{"runs": [["--preset", "safe"], ["--nemesis", "kill"]]}')]);
+    expect(m?.entries).toEqual([["--preset", "safe"], ["--nemesis", "kill"]]);
+    expect(m?.rest).toEqual(["--time-limit", "20"]);
+    expect(readMatrix(["--nemesis", "kill"])).toBeUndefined();
+  });
+
+  it("the shipped matrix is valid", () => {
+    const m = readMatrix(["--matrix", "matrix/known-bugs.json"])!;
+    for (const e of m.entries) expect(resolveRunArgs(e)).not.toBe("help");
+  });
+
+  it("says what is wrong with a bad matrix file", () => {
+    expect(errorOf(() => readMatrix(["--matrix", file("{nope")])).code).toBe("KC_BAD_MATRIX");
+    expect(errorOf(() => readMatrix(["--matrix", file('{"runs": [1]}')])).message).toContain('"runs" must be a list of flag lists');
+    expect(errorOf(() => readMatrix(["--matrix"])).message).toContain("--matrix needs a file");
   });
 });
