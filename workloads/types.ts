@@ -40,3 +40,16 @@ export interface WorkloadContext {
 
 /** The history so far, as the interpreter sees it (for final reads: highest acked offsets). */
 export type HistoryView = readonly Op[];
+
+/** When an error in a client's error table is definite (the op can be recorded as `fail`). */
+export type Definite =
+  /** The broker (or the client, before sending) rejects this record the same way on every attempt: no attempt can have written it. */
+  | "always"
+  /** Rejected before the append, but only proven for the attempt that saw it: definite only when the client made exactly one attempt (`retries` 0, not idempotent). */
+  | "single-attempt";
+
+/** One row of a client's error table (workloads/kafkajs/errors.ts, workloads/confluent/errors.ts). */
+export interface ErrorRule {
+  definite: Definite;
+  why: string;
+}

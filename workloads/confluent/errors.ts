@@ -8,17 +8,9 @@
 // was possibly persisted, but the binding does not pass that on: only the error code is known.
 // No native code is loaded here (errors.test.ts checks the codes against the library).
 
-/** When an error listed here is definite. */
-export type Definite =
-  /** The broker (or librdkafka, before sending) rejects this record the same way on every attempt. */
-  | "always"
-  /** Rejected before the append, but only proven for the attempt that saw it: definite only when librdkafka made at most one attempt (`retries` 0, not idempotent). */
-  | "single-attempt";
+import type { ErrorRule } from "../types.ts";
 
-export interface ErrorRule {
-  definite: Definite;
-  why: string;
-}
+export type { Definite, ErrorRule } from "../types.ts";
 
 /** librdkafka error codes named in the tables (librdkafka 2.15.1, `CODES.ERRORS`). */
 export const RD_CODES = {

@@ -3,17 +3,9 @@
 // is `info`: calling a write failed when it may have happened would make the checkers blame
 // Kafka for a lost write that never was, or miss one that was.
 
-/** When an error listed here is definite. */
-export type Definite =
-  /** The broker rejects this record the same way on every attempt: no attempt can have written it. */
-  | "always"
-  /** Rejected before the append, but only proven for the attempt that saw it: definite only when the client made exactly one attempt. */
-  | "single-attempt";
+import type { ErrorRule } from "../types.ts";
 
-export interface ErrorRule {
-  definite: Definite;
-  why: string;
-}
+export type { Definite, ErrorRule } from "../types.ts";
 
 /** Errors (kafkajs protocol `type`, or kafkajs error `name`) that can make a send `fail`. */
 export const DEFINITE_SEND_ERRORS: Readonly<Record<string, ErrorRule>> = {
