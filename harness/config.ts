@@ -125,7 +125,7 @@ export function badFlag(name: string, value: string, expected: string): KcError 
   return new KcError("KC_BAD_FLAG", `--${name} ${JSON.stringify(value)} is not valid: expected ${expected}`, { hint: "see `npm run chaos -- --help`" });
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },

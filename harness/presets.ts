@@ -21,9 +21,10 @@ export const PRESETS: Record<string, Preset> = {
     flags: [
       "--broker-config", "unclean.leader.election.enable=true",
       "--broker-config", "min.insync.replicas=1",
-      "--acks", "all", "--no-idempotent",
-      "--nemesis", "partition,kill", "--nemesis-targets", "leader,one", "--nemesis-interval", "8",
-      "--time-limit", "60", "--rate", "200", "--concurrency", "6",
+      "--broker-config", "replica.lag.time.max.ms=3000",
+      "--acks", "all", "--no-idempotent", "--retries", "0", "--request-timeout", "1000",
+      "--nemesis", "lone-leader", "--nemesis-interval", "8",
+      "--time-limit", "60", "--rate", "200", "--concurrency", "10",
     ],
   },
   "retry-duplicates": {

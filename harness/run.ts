@@ -72,6 +72,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     const workload = createWorkload(config, cluster.bootstrap);
     await cluster.createTopics(workload.topics);
+    const admin = cluster.admin;
 
     // Clients, nemesis and history.
     history = new HistoryWriter(path.join(runDir, "history.jsonl"));
@@ -79,7 +80,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     history.onAppend((op) => ops.push(op));
     const rng = new Rng(config.seed);
     const families = buildFamilies(config.nemesis.faults, config.nemesis.targets);
-    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => activeKeys(ops) };
+    const faultsDone = new AbortController();
+    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => activeKeys(ops), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },
@@ -90,7 +92,6 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // Main phase: workload and faults side by side.
     progress.phase("main", config.timeLimitSeconds);
     const mainStart = Date.now();
-    const faultsDone = new AbortController();
     const stopFaults = () => faultsDone.abort();
     signal.addEventListener("abort", stopFaults, { once: true });
     try {
@@ -119,7 +120,11 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     }
     if (!hardStop.aborted) {
       progress.phase("final reads", config.finalTimeLimitSeconds);
-      await workload.finalReads(history, ops, { deadlineMs: Date.now() + config.finalTimeLimitSeconds * 1000, signal: hardStop });
+      await workload.finalReads(history, ops, {
+        deadlineMs: Date.now() + config.finalTimeLimitSeconds * 1000,
+        signal: hardStop,
+        logEnds: (keys) => admin.endOffsets(keys),
+      });
     }
     progress.stop();
     history.close();

@@ -2,6 +2,7 @@
 // module and one entry here.
 import { KcError } from "../harness/errors.ts";
 import { linkFamily } from "./link.ts";
+import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
 import { killFamily, pauseFamily } from "./process.ts";
 import type { FaultFamily } from "./types.ts";
@@ -11,6 +12,7 @@ export const FAMILIES: Record<string, () => FaultFamily> = {
   kill: killFamily,
   pause: pauseFamily,
   link: linkFamily,
+  "lone-leader": () => loneLeaderFamily(),
 };
 
 /** Builds the families named by `--nemesis`, narrowing their targets to `--nemesis-targets`. */

@@ -9,6 +9,8 @@ export interface NemesisEnv {
   mode: "zookeeper" | "kraft";
   /** Keys the workload uses now (to find partition leaders). */
   keys(): Key[];
+  /** Aborted when the main phase ends: a staged fault stops waiting for its next stage. */
+  stopping?: AbortSignal;
 }
 
 export interface FaultFamily {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Op } from "../harness/history/op.ts";
-import { FinalReadGenerator, finalReadTargets } from "./final-reads.ts";
+import { capTargets, FinalReadGenerator, finalReadTargets } from "./final-reads.ts";
 
 let index = 0;
 const op = (o: Partial<Op>): Op => ({ index: index++, time: 0, process: 0, type: "ok", f: "send", value: [], ...o }) as Op;
@@ -39,5 +39,14 @@ describe("FinalReadGenerator", () => {
 
   it("has nothing to do without targets", () => {
     expect(new FinalReadGenerator(new Map()).next({ process: 0, worker: 0, time: 0 })).toBeUndefined();
+  });
+});
+
+describe("capTargets", () => {
+  it("stops at a log that ends below an acknowledged offset, drops empty logs, and leaves the rest", () => {
+    const t = new Map([["a/0", 124], ["b/0", 9], ["c/0", 3], ["d/0", 5]]);
+    const capped = capTargets(t, new Map([["a/0", 120], ["b/0", 10], ["c/0", 0]]));
+    expect(capped).toEqual([{ key: "a/0", target: 124, logEnd: 120 }, { key: "c/0", target: 3, logEnd: 0 }]);
+    expect(Object.fromEntries(t)).toEqual({ "a/0": 119, "b/0": 9, "d/0": 5 });
   });
 });

@@ -3,6 +3,10 @@
 // offset the history proves is in the log, or until the time cap. They are ordinary processes
 // (numbered above every process of the main phase) and their ops are ordinary history ops:
 // `assign` with `"seek-to-beginning": true`, then `poll`s.
+//
+// A log can end below an offset that was acknowledged: an unclean election truncated it. The
+// readers then stop at the log's end (its high watermark, asked once before reading) instead of
+// waiting out the time cap for offsets that no longer exist; the checkers report the loss.
 import type { Key, Op, OffsetValue } from "../harness/history/op.ts";
 import { isClientProcess } from "../harness/history/op.ts";
 import type { GenContext, OpGenerator } from "../harness/generator.ts";
@@ -29,6 +33,23 @@ export function finalReadTargets(ops: readonly Op[]): Map<Key, number> {
     }
   }
   return t;
+}
+
+/**
+ * Caps each target at the last offset of its key's log (`logEnds`: the next offset to be written,
+ * i.e. the high watermark). Keys whose log is empty have nothing to read and are dropped. Returns
+ * the capped keys with their acknowledged target and log end.
+ */
+export function capTargets(targets: Map<Key, number>, logEnds: ReadonlyMap<Key, number>): { key: Key; target: number; logEnd: number }[] {
+  const capped: { key: Key; target: number; logEnd: number }[] = [];
+  for (const [key, target] of targets) {
+    const end = logEnds.get(key);
+    if (end === undefined || end - 1 >= target) continue;
+    capped.push({ key, target, logEnd: end });
+    if (end <= 0) targets.delete(key);
+    else targets.set(key, end - 1);
+  }
+  return capped;
 }
 
 /**
@@ -75,6 +96,8 @@ export interface FinalReadOptions {
   opTimeoutMs: number;
   /** Concurrent readers, each reading every key (default 1). */
   readers?: number;
+  /** Each key's log end (high watermark), to stop at a log that ends below an acknowledged offset. */
+  logEnds?: (keys: Key[]) => Promise<Map<Key, number>>;
 }
 
 export interface FinalReadSummary {
@@ -86,12 +109,22 @@ export interface FinalReadSummary {
 
 export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary> {
   const logger = component("final-reads");
-  const targets = finalReadTargets(o.ops);
-  const gen = new FinalReadGenerator(targets);
   const start = Date.now();
-  if (targets.size) {
+  const targets = finalReadTargets(o.ops);
+  const reading = new Map(targets);
+  if (o.logEnds && targets.size) {
+    const ends = await o.logEnds([...targets.keys()]).catch((err: Error) => {
+      logger.warn(`could not read the log ends (${err.message}); reading up to the acknowledged offsets`);
+      return new Map<Key, number>();
+    });
+    const capped = capTargets(reading, ends);
+    if (capped.length)
+      logger.warn(`logs end below acknowledged offsets (truncated?): ${capped.map((c) => `${c.key} ends at ${c.logEnd}, acknowledged ${c.target}`).join("; ")}; reading to the end`);
+  }
+  const gen = new FinalReadGenerator(reading);
+  if (reading.size) {
     const firstProcess = o.ops.reduce((m, op) => (isClientProcess(op) ? Math.max(m, op.process + 1) : m), 0);
-    logger.info(`final reads: ${targets.size} keys, up to offsets ${[...targets].map(([k, v]) => `${k}@${v}`).join(" ")}`);
+    logger.info(`final reads: ${reading.size} keys, up to offsets ${[...reading].map(([k, v]) => `${k}@${v}`).join(" ")}`);
     await runPhase({
       generator: gen,
       clients: o.clients,

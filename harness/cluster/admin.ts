@@ -1,6 +1,7 @@
 // Cluster metadata and topic administration through kafkajs' admin client (via the proxies).
 import { Kafka, logLevel, type Admin as KafkaAdmin } from "kafkajs";
 import { KcError } from "../errors.ts";
+import { parseKey, type Key } from "../history/op.ts";
 import { component } from "../log.ts";
 
 export interface TopicSpec {
@@ -79,6 +80,18 @@ export class Admin {
     } finally {
       await a.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * Each key's log end: the next offset to be written, as ListOffsets "latest" gives it
+   * (read_committed, so the last stable offset; the high watermark when no transaction is open).
+   */
+  async endOffsets(keys: Key[]): Promise<Map<Key, number>> {
+    const ends = new Map<Key, number>();
+    for (const topic of new Set(keys.map((k) => parseKey(k).topic))) {
+      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.offset));
+    }
+    return new Map(keys.filter((k) => ends.has(k)).map((k) => [k, ends.get(k)!]));
   }
 
   async partition(topic: string, partition: number): Promise<PartitionState | undefined> {

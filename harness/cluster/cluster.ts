@@ -12,7 +12,7 @@ import { parseKey, type Key } from "../history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "./admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
 import { Links } from "./links.ts";
-import { Netfilter, type Grudge } from "./netfilter.ts";
+import { grudgeEntry, Netfilter, type Grudge } from "./netfilter.ts";
 import { isBroker, isController, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions, type NodeSpec } from "./topology.ts";
 
 export interface ClusterStartOptions {
@@ -48,6 +48,9 @@ export interface FaultCapabilities {
   readonly links: Links;
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
+  /** Partition states of a topic as one broker sees them. */
+  partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
+  nodeOfBrokerId(id: number): string | undefined;
   startAll(): Promise<string[]>;
   leaks(): Promise<string[]>;
 }
@@ -260,10 +263,15 @@ export class Cluster implements FaultCapabilities, AsyncDisposable {
 
   /** Replaces the partition in force by `grudge` (node → nodes it drops traffic from). */
   async partition(grudge: Grudge): Promise<void> {
-    for (const [node, peers] of Object.entries(grudge)) for (const p of [node, ...peers]) this.node(p);
+    const ipOf = (entry: string) => {
+      const { peer, port } = grudgeEntry(entry);
+      if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
+      return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
+    };
+    for (const [node, peers] of Object.entries(grudge)) [node, ...peers].forEach(ipOf);
     await Promise.all(
       [...this.live.values()].map((n) => {
-        const from = (grudge[n.spec.name] ?? []).map((p) => this.node(p).ip);
+        const from = (grudge[n.spec.name] ?? []).map(ipOf);
         const before = (this.grudge[n.spec.name] ?? []).length;
         return from.length || before ? this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, from) : undefined;
       }),

@@ -8,8 +8,18 @@ import { run, commandExists } from "../proc.ts";
 import { KcError } from "../errors.ts";
 import { docker, runLabels } from "./docker.ts";
 
-/** node → nodes it drops traffic from. Nodes not present drop nothing. */
+/**
+ * node → nodes it drops traffic from. An entry `peer:port` drops only TCP traffic from that peer
+ * to this node's local port (the connections the peer opens to it; the node's own connections
+ * to the peer are untouched). Nodes not present drop nothing.
+ */
 export type Grudge = Record<string, string[]>;
+
+/** Splits a grudge entry into the peer and the optional local port. */
+export function grudgeEntry(entry: string): { peer: string; port?: number } {
+  const i = entry.lastIndexOf(":");
+  return i < 0 ? { peer: entry } : { peer: entry.slice(0, i), port: Number(entry.slice(i + 1)) };
+}
 
 export interface NetTarget {
   name: string;
@@ -18,10 +28,13 @@ export interface NetTarget {
   containerId: string;
 }
 
-/** The iptables commands that make a node drop traffic from the given peer IPs. */
+/** The iptables commands that make a node drop traffic from the given peer IPs (`ip` or `ip:port`). */
 export function iptablesScript(dropFrom: string[]): string {
   const lines = ["iptables -w -F INPUT"];
-  for (const ip of dropFrom) lines.push(`iptables -w -A INPUT -s ${ip} -j DROP`);
+  for (const e of dropFrom) {
+    const { peer, port } = grudgeEntry(e);
+    lines.push(port === undefined ? `iptables -w -A INPUT -s ${peer} -j DROP` : `iptables -w -A INPUT -s ${peer} -p tcp --dport ${port} -j DROP`);
+  }
   return lines.join(" && ");
 }
 

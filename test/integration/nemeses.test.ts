@@ -11,6 +11,7 @@ import { HistoryWriter } from "../../harness/history/writer.ts";
 import { ensureImages } from "../../harness/images.ts";
 import { Rng } from "../../harness/rng.ts";
 import { buildFamilies, NemesisRunner, type NemesisEnv } from "../../nemeses/index.ts";
+import { loneLeaderFamily } from "../../nemeses/lone-leader.ts";
 import { eventually } from "./support.ts";
 
 const TOPIC = "nem";
@@ -130,4 +131,79 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(Object.values(await cluster.links.state()).every((s) => s.enabled && !s.toxics.length)).toBe(true);
     expect(await cluster.leaks()).toEqual([]);
   });
+
+  /**
+   * lone-leader on a topic of its own (keys() → that topic), with acks=all writes going on in the
+   * background (an ISR shrinks only while the leader gets writes its followers lack). Returns what
+   * the start reported, the writes acknowledged, and the log read back after stop.
+   */
+  const loneLeaderRound = async (topic: string, unclean: boolean) => {
+    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3, config: { "unclean.leader.election.enable": String(unclean), "min.insync.replicas": "1" } }]);
+    const key = `${topic}/0`;
+    const fam = loneLeaderFamily({ shrinkTimeoutMs: 45_000, aloneMs: 3_000, electTimeoutMs: 20_000, pollMs: 500 });
+    const envK = { ...env, keys: () => [key] };
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 2_000, retry: { retries: 0 } });
+    const p = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await p.connect();
+    const acked = new Map<string, number>(); // value → offset
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const value = String(i);
+        try {
+          const [res] = await p.send({ topic, acks: -1, messages: [{ partition: 0, value }] });
+          acked.set(value, Number(res.baseOffset));
+        } catch {
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      }
+    })();
+    const done = await fam.start(envK, "leader", new Rng(1));
+    await fam.stop(envK);
+    writing = false;
+    await writer;
+    await p.disconnect();
+    expect(await cluster.leaks()).toEqual([]);
+    // Read the whole log back once every replica is in sync again.
+    const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== (done.nodes as string[])[0])!;
+    await eventually(async () => (await cluster.partitionsVia(viewer, topic))[0]?.isr.length === 3, "full ISR after the leader's return", 120_000);
+    const logged = new Map<string, number>();
+    // The first group of a fresh cluster waits for __consumer_offsets to be created: retry long.
+    const c = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30, maxRetryTime: 2_000 } }).consumer({ groupId: `lone-${topic}` });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    const admin = kafka.admin();
+    await admin.connect();
+    const end = Number((await admin.fetchTopicOffsets(topic))[0].high);
+    await admin.disconnect();
+    await c.run({ eachMessage: async ({ message }) => void logged.set(String(message.value), Number(message.offset)) });
+    await eventually(
+      async () => {
+        const max = Math.max(-1, ...logged.values());
+        if (end > 0 && max < end - 1) throw new Error(`read ${logged.size} records, up to offset ${max}`);
+        return true;
+      },
+      `the log read back to offset ${end - 1}`,
+      60_000,
+    );
+    await c.disconnect();
+    const lost = [...acked].filter(([v, o]) => logged.get(v) !== o);
+    return { done, acked, lost };
+  };
+
+  it("lone-leader with unclean election: a stale follower is elected and acknowledged writes are lost", async () => {
+    const { done, acked, lost } = await loneLeaderRound("unclean", true);
+    expect(done.alone).toEqual(["unclean/0"]);
+    expect(Object.keys(done.elected as object)).toEqual(["unclean/0"]);
+    expect(acked.size).toBeGreaterThan(0);
+    expect(lost.length).toBeGreaterThan(0);
+  }, 240_000);
+
+  it("lone-leader without unclean election: the partition waits for its leader, and nothing acknowledged is lost", async () => {
+    const { done, acked, lost } = await loneLeaderRound("clean", false);
+    expect(done.alone).toEqual(["clean/0"]);
+    expect(done.elected).toEqual({});
+    expect(acked.size).toBeGreaterThan(0);
+    expect(lost).toEqual([]);
+  }, 240_000);
 });

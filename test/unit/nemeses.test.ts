@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { Rng } from "../../harness/rng.ts";
 import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minorityThird } from "../../nemeses/grudges.ts";
 import { planSchedule } from "../../nemeses/schedule.ts";
-import { buildFamilies } from "../../nemeses/index.ts";
+import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
+import { loneLeaderFamily } from "../../nemeses/lone-leader.ts";
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 /** Can a reach b directly (b does not drop a, a does not drop b)? */
@@ -91,5 +92,74 @@ describe("schedule", () => {
   it("narrows targets, and rejects targets a family does not have", () => {
     expect(buildFamilies(["kill"], ["leader"])[0].targets).toEqual(["leader"]);
     expect(() => buildFamilies(["link"], ["leader"])).toThrow(/names no target of the link nemesis/);
+  });
+});
+
+describe("lone-leader stages (fake cluster)", () => {
+  const KEY = "t0/0";
+  const ids: Record<string, number> = { "broker-1": 1, "broker-2": 2, "broker-3": 3 };
+  const fast = { shrinkTimeoutMs: 200, aloneMs: 1, electTimeoutMs: 200, pollMs: 1 };
+
+  /** A cluster model: broker-1 leads t0/0; the cut shrinks its ISR after two polls, the kill moves the leadership. */
+  const fakeEnv = (o: { shrinks?: boolean; elects?: boolean; stopping?: AbortSignal } = {}) => {
+    const calls: string[] = [];
+    let polls = 0;
+    let leader = 1;
+    let isr = [1, 2, 3];
+    const cluster = {
+      nodes: Object.keys(ids).map((name) => ({ name, id: ids[name], roles: ["broker"] })),
+      leader: async () => Object.keys(ids).find((n) => ids[n] === leader),
+      nodeOfBrokerId: (id: number) => Object.keys(ids).find((n) => ids[n] === id),
+      partitionsVia: async (via: string) => {
+        calls.push(`view ${via}`);
+        if (calls.some((c) => c.startsWith("partition")) && o.shrinks !== false && ++polls >= 2) isr = [leader];
+        return [{ partition: 0, leader, replicas: [1, 2, 3], isr }];
+      },
+      partition: async (g: Record<string, string[]>) => void calls.push(`partition ${JSON.stringify(g)}`),
+      heal: async () => void calls.push("heal"),
+      kill: async (n: string) => {
+        calls.push(`kill ${n}`);
+        if (o.elects !== false) leader = 2;
+      },
+      start: async (n: string) => (calls.push(`start ${n}`), true),
+    };
+    const env = { cluster: cluster as unknown as NemesisEnv["cluster"], mode: "zookeeper" as const, keys: () => [KEY], stopping: o.stopping };
+    return { env, calls };
+  };
+
+  it("cuts the followers' inter-broker connections, waits for the ISR to shrink, kills the leader, waits for a new leader; stop heals and restarts", async () => {
+    const { env, calls } = fakeEnv();
+    const fam = loneLeaderFamily(fast);
+    const done = await fam.start(env, "leader", new Rng(1));
+    expect(calls[0]).toBe(`partition {"broker-1":["broker-2:9091","broker-3:9091"]}`);
+    expect(calls.filter((c) => c.startsWith("view")).every((c) => c !== "view broker-1")).toBe(true);
+    expect(calls).toContain("kill broker-1");
+    expect(done).toMatchObject({ nodes: ["broker-1"], alone: [KEY], elected: { [KEY]: "broker-2" } });
+    expect(fam.active()).toBe(true);
+    expect(await fam.stop(env)).toMatchObject({ nodes: ["broker-1"] });
+    expect(calls.slice(-2)).toEqual(["heal", "start broker-1"]);
+    expect(fam.active()).toBe(false);
+  });
+
+  it("does not kill a leader whose ISR never shrank, and says so", async () => {
+    const { env, calls } = fakeEnv({ shrinks: false });
+    const fam = loneLeaderFamily(fast);
+    const done = await fam.start(env, "leader", new Rng(1));
+    expect(calls.some((c) => c.startsWith("kill"))).toBe(false);
+    expect(String(done.what)).toMatch(/no ISR shrank/);
+    await fam.stop(env);
+    expect(calls.at(-1)).toBe("heal");
+  });
+
+  it("reports no new leader when none is elected (unclean election off), and stops waiting when the main phase ends", async () => {
+    const a = fakeEnv({ elects: false });
+    expect(String((await loneLeaderFamily(fast).start(a.env, "leader", new Rng(1))).what)).toMatch(/no new leader within/);
+    const ended = new AbortController();
+    ended.abort();
+    const b = fakeEnv({ shrinks: false, stopping: ended.signal });
+    const t0 = Date.now();
+    const done = await loneLeaderFamily({ ...fast, shrinkTimeoutMs: 60_000 }).start(b.env, "leader", new Rng(1));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(String(done.what)).toMatch(/main phase ended/);
   });
 });

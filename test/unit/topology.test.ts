@@ -50,5 +50,6 @@ describe("topology", () => {
   it("turns a drop list into iptables rules that replace the old ones", () => {
     expect(iptablesScript([])).toBe("iptables -w -F INPUT");
     expect(iptablesScript(["10.0.0.2"])).toBe("iptables -w -F INPUT && iptables -w -A INPUT -s 10.0.0.2 -j DROP");
+    expect(iptablesScript(["10.0.0.2:9091"])).toBe("iptables -w -F INPUT && iptables -w -A INPUT -s 10.0.0.2 -p tcp --dport 9091 -j DROP");
   });
 });
