@@ -1,6 +1,6 @@
 // The contract between the run lifecycle (harness/run.ts), the interpreter and the workloads.
 import type { TestConfig } from "../harness/config.ts";
-import type { Op } from "../harness/history/op.ts";
+import type { Key, Op } from "../harness/history/op.ts";
 
 /** What a process is about to do: becomes the `invoke` op. */
 export interface Invocation {
@@ -30,6 +30,27 @@ export interface Client {
 export interface ClientFactory {
   /** Opens a client for a process; `bootstrap` is the list of 127.0.0.1 proxy addresses. */
   open(process: number): Promise<Client>;
+}
+
+/**
+ * Rebalances a subscribe-mode consumer went through since the last poll. Each adapter records
+ * the keys it was given; the next poll carries them as `rebalance-log`, which tells the checkers
+ * that this process's position on those keys may have moved.
+ */
+export class RebalanceLog {
+  private entries: { keys: Key[] }[] = [];
+
+  add(keys: Key[]): void {
+    this.entries.push({ keys });
+  }
+
+  /** The completion fields for the next poll (none when nothing happened), and a fresh log. */
+  take(): { "rebalance-log"?: { keys: Key[] }[] } {
+    if (!this.entries.length) return {};
+    const log = this.entries;
+    this.entries = [];
+    return { "rebalance-log": log };
+  }
 }
 
 /** Live context shared by a run's workload pieces. */

@@ -6,7 +6,7 @@ import type { DeliveryReport, LibrdKafkaError, Producer } from "@confluentinc/ka
 import type { ConsumerSettings, ProducerSettings } from "../../harness/config.ts";
 import { parseKey, type Key, type Mop } from "../../harness/history/op.ts";
 import { component } from "../../harness/log.ts";
-import type { Client, ClientFactory, Completion, Invocation } from "../types.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type Polled } from "./consumer.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
@@ -63,7 +63,7 @@ export class ConfluentClient implements Client {
   private consumer: RdConsumer | undefined;
   /** Set when a rewind after an abort failed: the consumer is past records no op consumed. */
   private positionLost: string | undefined;
-  private rebalanceLog: { keys: Key[] }[] = [];
+  private readonly rebalanceLog = new RebalanceLog();
   private readonly pending = new Map<number, Report>();
   private nextOpaque = 1;
   private closed = false;
@@ -222,7 +222,7 @@ export class ConfluentClient implements Client {
         if (m[0] === "poll") {
           polled = await this.requireConsumer().poll();
           done.push(["poll", polled.records]);
-          Object.assign(extra, this.takeRebalanceLog());
+          Object.assign(extra, this.rebalanceLog.take());
         } else done.push(await this.produce(producer, m as SendMop));
       }
       if (polled?.next.size) {
@@ -296,13 +296,6 @@ export class ConfluentClient implements Client {
     return this.consumer;
   }
 
-  private takeRebalanceLog(): Record<string, unknown> {
-    if (!this.rebalanceLog.length) return {};
-    const log = this.rebalanceLog;
-    this.rebalanceLog = [];
-    return { "rebalance-log": log };
-  }
-
   /**
    * A poll that took no records changed nothing, so its errors are `fail` — except a consumer
    * with a fatal error, or one whose position is lost: this process must end (`info`) and the
@@ -318,7 +311,7 @@ export class ConfluentClient implements Client {
     } catch (e) {
       return { type: consumer.fatal ? "info" : "fail", value: inv.value, error: `consumer: ${describeRdError(e)}` };
     }
-    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.takeRebalanceLog() };
+    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.rebalanceLog.take() };
     if (consumer.commitError) {
       c["commit-error"] = consumer.commitError;
       consumer.commitError = undefined;
@@ -358,7 +351,7 @@ export class ConfluentClient implements Client {
           readCommitted: c.isolation === "read_committed",
           autoCommit: c.autoCommit,
           pollMs: c.pollMs,
-          onAssign: mode === "subscribe" ? (assigned) => this.rebalanceLog.push({ keys: assigned }) : undefined,
+          onAssign: mode === "subscribe" ? (assigned) => this.rebalanceLog.add(assigned) : undefined,
         });
         this.positionLost = undefined;
         await consumer.start(mode === "subscribe" ? topicsOf(keys) : []);

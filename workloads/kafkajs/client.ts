@@ -5,7 +5,7 @@ import { Kafka, logLevel, Partitioners, type Producer, type RecordMetadata, type
 import type { Acks, ConsumerSettings, ProducerSettings } from "../../harness/config.ts";
 import { kafkajsLogCreator } from "../../harness/cluster/admin.ts";
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../harness/history/op.ts";
-import type { Client, ClientFactory, Completion, Invocation } from "../types.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation } from "../types.ts";
 import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
@@ -41,7 +41,7 @@ export class KafkajsClient implements Client {
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
   private consumer: PollingConsumer | undefined;
-  private rebalanceLog: { keys: Key[] }[] = [];
+  private readonly rebalanceLog = new RebalanceLog();
   private closed = false;
 
   constructor(s: KafkajsSettings, process: number) {
@@ -156,7 +156,7 @@ export class KafkajsClient implements Client {
         if (m[0] === "poll") {
           polled = await this.requireConsumer().poll();
           done.push(["poll", polled.records]);
-          Object.assign(extra, this.takeRebalanceLog());
+          Object.assign(extra, this.rebalanceLog.take());
         } else done.push(await this.produce(tx, m as SendMop, -1));
       }
       if (polled?.next.size) {
@@ -193,13 +193,6 @@ export class KafkajsClient implements Client {
     return this.consumer;
   }
 
-  private takeRebalanceLog(): Record<string, unknown> {
-    if (!this.rebalanceLog.length) return {};
-    const log = this.rebalanceLog;
-    this.rebalanceLog = [];
-    return { "rebalance-log": log };
-  }
-
   /**
    * A poll that took no records changed nothing, so its errors are `fail` — except a crashed
    * consumer: it is gone, and this process must end (`info`) so that the next one starts over
@@ -214,7 +207,7 @@ export class KafkajsClient implements Client {
     } catch (e) {
       return { type: consumer.crashed ? "info" : "fail", value: inv.value, error: `consumer: ${describeKafkaError(e)}` };
     }
-    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.takeRebalanceLog() };
+    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.rebalanceLog.take() };
     // Records once taken are consumed: whatever the commit does, the read happened.
     if (consumer.mode === "subscribe" && !this.s.consumer.autoCommit) {
       try {
@@ -251,7 +244,7 @@ export class KafkajsClient implements Client {
           readCommitted: c.isolation === "read_committed",
           autoCommit: c.autoCommit,
           pollMs: c.pollMs,
-          onJoin: mode === "subscribe" ? (assigned) => this.rebalanceLog.push({ keys: assigned }) : undefined,
+          onJoin: mode === "subscribe" ? (assigned) => this.rebalanceLog.add(assigned) : undefined,
         });
         await consumer.start();
       }
