@@ -47,6 +47,8 @@ export interface TestConfig {
     topics: number;
     partitions: number;
     replicationFactor: number;
+    /** Topic-level config of the test topics (`--topic-config`), e.g. unclean.leader.election.enable. */
+    topicConfig: Record<string, string>;
     /** Keys in use at once; older keys retire as new ones come in. */
     activeKeys: number;
     /** Sends per key before it retires. */
@@ -82,7 +84,7 @@ export function defaultConfig(): TestConfig {
     client: "kafkajs",
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
-    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, activeKeys: 4, sendsPerKey: 150 },
+    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150 },
     concurrency: 4,
     rate: 100,
     timeLimitSeconds: 60,
@@ -125,6 +127,13 @@ export function badFlag(name: string, value: string, expected: string): KcError 
   return new KcError("KC_BAD_FLAG", `--${name} ${JSON.stringify(value)} is not valid: expected ${expected}`, { hint: "see `npm run chaos -- --help`" });
 }
 
+/** Splits a repeatable `key=value` flag value. */
+function keyValue(flag: string, v: string): [string, string] {
+  const eq = v.indexOf("=");
+  if (eq <= 0) throw badFlag(flag, v, "key=value, e.g. min.insync.replicas=1");
+  return [v.slice(0, eq), v.slice(eq + 1)];
+}
+
 export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader"] as const;
 
 export const FLAGS: Record<string, Flag> = {
@@ -146,9 +155,16 @@ export const FLAGS: Record<string, Flag> = {
     help: "broker config override key=value (repeatable)",
     repeatable: true,
     set: (c, v) => {
-      const eq = v.indexOf("=");
-      if (eq <= 0) throw badFlag("broker-config", v, "key=value, e.g. min.insync.replicas=1");
-      c.cluster.brokerConfig[v.slice(0, eq)] = v.slice(eq + 1);
+      const [k, val] = keyValue("broker-config", v);
+      c.cluster.brokerConfig[k] = val;
+    },
+  },
+  "topic-config": {
+    help: "config of the test topics key=value (repeatable); in KRaft mode the way to reach the controllers, e.g. unclean.leader.election.enable=true",
+    repeatable: true,
+    set: (c, v) => {
+      const [k, val] = keyValue("topic-config", v);
+      c.workload.topicConfig[k] = val;
     },
   },
   "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
@@ -220,7 +236,7 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
       }
     }
     if (flag.choices && !flag.choices.includes(value)) throw badFlag(name, value, `one of ${flag.choices.join(", ")}`);
-    if (seen.has(name) && !flag.repeatable) throw new KcError("KC_BAD_FLAG", `--${name} given twice`, { hint: "give each flag once (only --broker-config repeats)" });
+    if (seen.has(name) && !flag.repeatable) throw new KcError("KC_BAD_FLAG", `--${name} given twice`, { hint: "give each flag once (only --broker-config and --topic-config repeat)" });
     seen.add(name);
     flag.set(c, value);
   }

@@ -19,7 +19,10 @@ export const PRESETS: Record<string, Preset> = {
     description: "unclean.leader.election.enable=true with min.insync.replicas=1: a stale replica becomes leader and truncates acknowledged writes",
     expect: "anomalies",
     flags: [
+      // Broker and topic level alike: in KRaft mode the controllers, which elect leaders, do
+      // not get --broker-config, but they honour the topic's own setting.
       "--broker-config", "unclean.leader.election.enable=true",
+      "--topic-config", "unclean.leader.election.enable=true",
       "--broker-config", "min.insync.replicas=1",
       "--broker-config", "replica.lag.time.max.ms=3000",
       "--acks", "all", "--no-idempotent", "--retries", "0", "--request-timeout", "1000",

@@ -54,7 +54,7 @@ export interface WorkloadOptions {
 export function createWorkload(config: TestConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
   const w = config.workload;
   const txn = w.name === "txn" || w.txn;
-  const space = keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix });
+  const space = keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix, config: w.topicConfig });
   const tag = opts.tag ?? `${config.seed}-${Date.now().toString(36)}`;
   const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);

@@ -18,6 +18,8 @@ export interface KeySpaceOptions {
   replicationFactor: number;
   /** Topic names are `<prefix><i>`; default `t`. */
   prefix?: string;
+  /** Topic-level config of every topic. */
+  config?: Record<string, string>;
 }
 
 export function keySpace(o: KeySpaceOptions): KeySpace {
@@ -28,7 +30,7 @@ export function keySpace(o: KeySpaceOptions): KeySpace {
   const partitions = Array.from({ length: o.partitions }, (_, p) => p);
   return {
     keys,
-    topics: names.map((name) => ({ name, partitions: o.partitions, replicationFactor: o.replicationFactor })),
+    topics: names.map((name) => ({ name, partitions: o.partitions, replicationFactor: o.replicationFactor, ...(o.config && Object.keys(o.config).length ? { config: { ...o.config } } : {}) })),
     partitionsOf: new Map(names.map((n) => [n, partitions])),
   };
 }
