@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { readMatrix, resolveRunArgs, detectionTable } from "../../harness/commands/run.ts";
 import { KcError } from "../../harness/errors.ts";
+import { createWorkload } from "../../workloads/index.ts";
 
 const errorOf = (fn: () => unknown): KcError => {
   try {
@@ -24,6 +25,16 @@ describe("run flags", () => {
     expect(config.consumer.autoCommit).toBe(false);
     expect(config.nemesis.faults).toEqual(["partition", "kill"]);
     expect(config.cluster.brokerConfig).toEqual({ a: "1", b: "x=y" });
+  });
+
+  it("puts --topic-config on every test topic, and rejects a value without key=", () => {
+    const { config } = parseRunFlags(["--topic-config", "unclean.leader.election.enable=true", "--topic-config", "min.insync.replicas=1"]);
+    expect(config.workload.topicConfig).toEqual({ "unclean.leader.election.enable": "true", "min.insync.replicas": "1" });
+    const topics = createWorkload(config, ["127.0.0.1:1"]).topics;
+    expect(topics.length).toBe(config.workload.topics);
+    for (const t of topics) expect(t.config).toEqual(config.workload.topicConfig);
+    expect(createWorkload(defaultConfig(), ["127.0.0.1:1"]).topics.every((t) => t.config === undefined)).toBe(true);
+    expect(errorOf(() => parseRunFlags(["--topic-config", "=true"])).message).toContain("key=value");
   });
 
   it("rejects a bad choice with the valid ones listed", () => {
