@@ -14,6 +14,7 @@ describe("plot", () => {
     expect(faultFamily("start")).toBe("kill");
     expect(faultFamily("pause")).toBe("pause");
     expect(faultFamily("start-latency")).toBe("link");
+    expect(faultFamily("start-lone-leader")).toBe("partition");
   });
 
   it("draws series and fault windows, says when there is no data, and thins long series", () => {

@@ -42,7 +42,8 @@ export const PLOT = { width: 1080, height: 240, left: 84, right: 14, top: 10, bo
 /** A fault function's family, which picks its colour: partition, kill, pause or link. */
 export function faultFamily(f: string): "partition" | "kill" | "pause" | "link" | "other" {
   const s = f.toLowerCase();
-  if (/partition|isolat|split|bridge|heal/.test(s)) return "partition";
+  // lone-leader starts as a cut (then kills the leader it cut off): drawn as a partition.
+  if (/partition|isolat|split|bridge|heal|lone-leader/.test(s)) return "partition";
   if (/kill|crash|restart|revive|^start$|stop-node|start-node|broker/.test(s)) return "kill";
   if (/pause|resume|freeze|hammer/.test(s)) return "pause";
   if (/toxi|latency|slow|link|bandwidth|loss|delay|reset|timeout|clock/.test(s)) return "link";
