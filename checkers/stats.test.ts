@@ -16,6 +16,10 @@ describe("fault windows", () => {
     expect(classifyNemesisF("resume").action).toBe("close");
     expect(classifyNemesisF("heal-partition").action).toBe("close");
     expect(classifyNemesisF("debug-topic-partitions").action).toBe("other");
+    expect(classifyNemesisF("start-all").action).toBe("other");
+    expect(classifyNemesisF("check-healed").action).toBe("other");
+    expect(classifyNemesisF("start-lone-leader").action).toBe("open");
+    expect(classifyNemesisF("stop-lone-leader").action).toBe("close");
   });
 
   it("pairs nemesis ops into windows, closes by family, and splits availability", () => {

@@ -6,7 +6,8 @@
 // Fault windows. Nemesis ops come in pairs (the first says what is about to be done, the second
 // what was done; `invoke`+`info` pairs are accepted too); the first op of a pair acts, the second
 // only adds its value (e.g. the nodes affected) to the window. By f:
-//   - opens a window:  f starting with "start-", or with "kill", "pause", "isolate", "partition"
+//   - opens a window:  f starting with "start-" (but not "start-all", the final heal's restart
+//                      of nodes that exited), or with "kill", "pause", "isolate", "partition"
 //   - closes one:      f === "start", or starting with "stop", "heal", "restart", "resume", "recover"
 //   It closes the most recent open window of the same family — same suffix (stop-partition ↔
 //   start-partition), else the classic pairs (resume ↔ pause, start/restart ↔ kill,
@@ -60,6 +61,8 @@ export function classifyNemesisF(f: string): { action: "open" | "close" | "other
   const verb = dash < 0 ? f : f.slice(0, dash);
   const family = dash < 0 ? f : f.slice(dash + 1);
   if (f === "start") return { action: "close", verb, family };
+  // The harness's final heal starts nodes that exited on their own: no fault of its own.
+  if (f === "start-all") return { action: "other", verb, family };
   if (f.startsWith("start-") || OPENERS.some((o) => f.startsWith(o))) return { action: "open", verb, family };
   if (CLOSERS.some((c) => f.startsWith(c))) return { action: "close", verb, family };
   return { action: "other", verb, family };

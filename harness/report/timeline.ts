@@ -58,6 +58,8 @@ interface Effect {
 const THING = /^(nodes?|brokers?|kafka|zookeeper|zk|controllers?|process(es)?|containers?)\b/;
 
 function stateOfFault(x: string): NodeState {
+  // lone-leader cuts its node off, then kills it: its start completes with the node down.
+  if (/lone-leader/.test(x)) return "down";
   if (/partition|isolat|split|bridge|ring|majority|minority/.test(x)) return "cut off";
   if (/kill|crash/.test(x)) return "down";
   if (/pause|freeze/.test(x)) return "paused";
@@ -69,6 +71,7 @@ export function effectOf(f: string): Effect | null {
   const s = f.toLowerCase();
   if (/^(heal-all|stop-all|recover|reset-all|stop-nemesis|heal-everything)$/.test(s)) return { end: ALL_STATES };
   if (/^heal/.test(s)) return { end: ["cut off", "degraded"] };
+  if (s === "start-all") return { end: ["down"] };
   const m = /^(start|stop|begin|end)-(.+)$/.exec(s);
   if (m) {
     const starting = m[1] === "start" || m[1] === "begin";
