@@ -16,7 +16,7 @@ export const PRESETS: Record<string, Preset> = {
     flags: ["--acks", "1", "--no-idempotent", "--retries", "0", "--nemesis", "partition,kill", "--nemesis-targets", "leader", "--nemesis-interval", "8", "--time-limit", "60", "--rate", "200", "--concurrency", "6"],
   },
   "unclean-election": {
-    description: "unclean.leader.election.enable=true with min.insync.replicas=1: a stale replica becomes leader and truncates acknowledged writes",
+    description: "unclean.leader.election.enable=true with min.insync.replicas=1: lone-leader lets a leader acknowledge alone, then kills it; a stale replica becomes leader and truncates acknowledged writes",
     expect: "anomalies",
     flags: [
       // Broker and topic level alike: in KRaft mode the controllers, which elect leaders, do
