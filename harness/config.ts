@@ -127,11 +127,17 @@ export function badFlag(name: string, value: string, expected: string): KcError 
   return new KcError("KC_BAD_FLAG", `--${name} ${JSON.stringify(value)} is not valid: expected ${expected}`, { hint: "see `npm run chaos -- --help`" });
 }
 
-/** Splits a repeatable `key=value` flag value. */
-function keyValue(flag: string, v: string): [string, string] {
-  const eq = v.indexOf("=");
-  if (eq <= 0) throw badFlag(flag, v, "key=value, e.g. min.insync.replicas=1");
-  return [v.slice(0, eq), v.slice(eq + 1)];
+/** A repeatable `key=value` flag that fills the map `into` picks from the config. */
+function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Record<string, string>) {
+  return {
+    help,
+    repeatable: true,
+    set: (c: TestConfig, v: string) => {
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw badFlag(name, v, "key=value, e.g. min.insync.replicas=1");
+      into(c)[v.slice(0, eq)] = v.slice(eq + 1);
+    },
+  };
 }
 
 export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader"] as const;
@@ -151,22 +157,12 @@ export const FLAGS: Record<string, Flag> = {
   zookeepers: { help: "ZooKeeper nodes (zookeeper mode)", choices: ["1", "3"], set: (c, v) => (c.cluster.zookeepers = Number(v)) },
   controllers: { help: "dedicated KRaft controllers", set: (c, v) => (c.cluster.controllers = int("controllers", 1, 5)(v)) },
   combined: { help: "KRaft: every broker is also a controller", boolean: true, set: (c, v) => (c.cluster.combined = bool("combined")(v)) },
-  "broker-config": {
-    help: "broker config override key=value (repeatable)",
-    repeatable: true,
-    set: (c, v) => {
-      const [k, val] = keyValue("broker-config", v);
-      c.cluster.brokerConfig[k] = val;
-    },
-  },
-  "topic-config": {
-    help: "config of the test topics key=value (repeatable); in KRaft mode the way to reach the controllers, e.g. unclean.leader.election.enable=true",
-    repeatable: true,
-    set: (c, v) => {
-      const [k, val] = keyValue("topic-config", v);
-      c.workload.topicConfig[k] = val;
-    },
-  },
+  "broker-config": keyValueFlag("broker-config", "broker config override key=value (repeatable)", (c) => c.cluster.brokerConfig),
+  "topic-config": keyValueFlag(
+    "topic-config",
+    "config of the test topics key=value (repeatable); in KRaft mode the way to reach the controllers, e.g. unclean.leader.election.enable=true",
+    (c) => c.workload.topicConfig,
+  ),
   "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
   "kafka-image": { help: "use this image for Kafka/ZooKeeper (e.g. apache/kafka:3.9.1)", set: (c, v) => (c.images.kafka = v) },
   "toxiproxy-image": { help: "use this Toxiproxy image", set: (c, v) => (c.images.toxiproxy = v) },
