@@ -15,8 +15,9 @@
 // a stop that comes early cannot undo the fault before it has done its work. Stop heals and
 // restarts the leader.
 import type { PartitionState } from "../harness/cluster/admin.ts";
-import { parseKey, type Key } from "../harness/history/op.ts";
+import { formatKey, type Key } from "../harness/history/op.ts";
 import { PORTS } from "../harness/cluster/topology.ts";
+import { byTopic } from "../workloads/keys.ts";
 import { brokers, leaderOfRandomKey } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
@@ -37,17 +38,9 @@ export const DEFAULT_TIMING: LoneLeaderTiming = { shrinkTimeoutMs: 30_000, alone
 /** Partition states of `keys` as `via` sees them; keys whose topic cannot be read are left out. */
 async function statesVia(env: NemesisEnv, via: string, keys: Key[]): Promise<Map<Key, PartitionState>> {
   const out = new Map<Key, PartitionState>();
-  const byTopic = new Map<string, Key[]>();
-  for (const k of keys) {
-    const t = parseKey(k).topic;
-    byTopic.set(t, [...(byTopic.get(t) ?? []), k]);
-  }
-  for (const [topic, ks] of byTopic) {
+  for (const { topic, partitions } of byTopic(keys)) {
     const parts = await env.cluster.partitionsVia(via, topic).catch(() => [] as PartitionState[]);
-    for (const k of ks) {
-      const p = parts.find((x) => x.partition === parseKey(k).partition);
-      if (p) out.set(k, p);
-    }
+    for (const p of parts) if (partitions.includes(p.partition)) out.set(formatKey(topic, p.partition), p);
   }
   return out;
 }

@@ -75,13 +75,11 @@ export function createWorkload(config: TestConfig, bootstrap: string[], opts: Wo
       }),
     clients: clientsOf(config.client, settings),
     opTimeoutMs,
-    finalReads: (history, ops, o) => finalReads({
-        history, ops, clients: readers, deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs,
-        // Log ends come from ListOffsets, which answers the last stable offset: below the high
-        // watermark while a transaction is open, which read_committed readers would wait out. So
-        // transactional runs read up to the acknowledged offsets, as before.
-        logEnds: txn ? undefined : o.logEnds,
-      }),
+    // Log ends come from ListOffsets, which answers the last stable offset: below the high
+    // watermark while a transaction is open, which read_committed readers would wait out. So
+    // transactional runs read up to the acknowledged offsets.
+    finalReads: (history, ops, o) =>
+      finalReads({ history, ops, clients: readers, deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs, logEnds: txn ? undefined : o.logEnds }),
   };
 }
 

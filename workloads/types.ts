@@ -1,6 +1,6 @@
 // The contract between the run lifecycle (harness/run.ts), the interpreter and the workloads.
 import type { TestConfig } from "../harness/config.ts";
-import type { Key, Op } from "../harness/history/op.ts";
+import type { Key, OffsetValue, Op } from "../harness/history/op.ts";
 
 /** What a process is about to do: becomes the `invoke` op. */
 export interface Invocation {
@@ -31,6 +31,16 @@ export interface ClientFactory {
   /** Opens a client for a process; `bootstrap` is the list of 127.0.0.1 proxy addresses. */
   open(process: number): Promise<Client>;
 }
+
+/** What one poll of a client's consumer read (both adapters' consumers return it). */
+export interface Polled {
+  records: Record<Key, OffsetValue[]>;
+  /** Per key: the first offset read (where to rewind to) and the position after the last. */
+  from: Map<Key, number>;
+  next: Map<Key, number>;
+}
+
+export const emptyPolled = (): Polled => ({ records: {}, from: new Map(), next: new Map() });
 
 /**
  * Rebalances a subscribe-mode consumer went through since the last poll. Each adapter records

@@ -6,9 +6,9 @@ import type { DeliveryReport, LibrdKafkaError, Producer } from "@confluentinc/ka
 import type { ConsumerSettings, ProducerSettings } from "../../harness/config.ts";
 import { parseKey, type Key, type Mop } from "../../harness/history/op.ts";
 import { component } from "../../harness/log.ts";
-import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation } from "../types.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
-import { RdConsumer, type Polled } from "./consumer.ts";
+import { RdConsumer } from "./consumer.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
 import { rdkafka } from "./native.ts";
 

@@ -7,9 +7,10 @@
 // until its time is up. So no libuv worker thread is held for the length of a poll (they are
 // shared by every client of the process), and the position advances only as polls consume.
 import type { KafkaConsumer, LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
-import { formatKey, parseKey, type Key, type OffsetValue } from "../../harness/history/op.ts";
+import { formatKey, parseKey, type Key } from "../../harness/history/op.ts";
 import { component } from "../../harness/log.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
+import { emptyPolled, type Polled } from "../types.ts";
 import { describeRdError, RD_CODES } from "./errors.ts";
 import { rdkafka } from "./native.ts";
 
@@ -33,16 +34,6 @@ export interface RdConsumerOptions {
   /** Subscribe mode: called with the keys assigned to this member at every rebalance. */
   onAssign?: (keys: Key[]) => void;
 }
-
-/** What one poll read. */
-export interface Polled {
-  records: Record<Key, OffsetValue[]>;
-  /** Per key: the first offset read (where to rewind to) and the position after the last. */
-  from: Map<Key, number>;
-  next: Map<Key, number>;
-}
-
-const emptyPolled = (): Polled => ({ records: {}, from: new Map(), next: new Map() });
 
 export class RdConsumer {
   readonly groupId: string;

@@ -5,11 +5,11 @@ import { Kafka, logLevel, Partitioners, type Producer, type RecordMetadata, type
 import type { Acks, ConsumerSettings, ProducerSettings } from "../../harness/config.ts";
 import { kafkajsLogCreator } from "../../harness/cluster/admin.ts";
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../harness/history/op.ts";
-import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation } from "../types.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
-import { PollingConsumer, type Polled } from "./polling-consumer.ts";
+import { PollingConsumer } from "./polling-consumer.ts";
 
 applyKafkajsPatches();
 

@@ -8,9 +8,10 @@
 // owns every partition of its topics; partitions outside the assignment are paused, and any batch
 // of theirs that still arrives is dropped unread. seek-to-beginning is kafkajs' seek to 0.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
-import { formatKey, parseKey, type Key, type OffsetValue } from "../../harness/history/op.ts";
+import { formatKey, parseKey, type Key } from "../../harness/history/op.ts";
 import { component } from "../../harness/log.ts";
 import { byTopic } from "../keys.ts";
+import { emptyPolled, type Polled } from "../types.ts";
 
 /** Consumer group timing: faster failure detection than kafkajs' defaults, for short tests. */
 export const GROUP_TIMING = { sessionTimeout: 10_000, rebalanceTimeout: 15_000, heartbeatInterval: 1000 } as const;
@@ -30,14 +31,6 @@ export interface PollingConsumerOptions {
   pollMs: number;
   /** Called with the keys assigned to this member after every group join. */
   onJoin?: (keys: Key[]) => void;
-}
-
-/** What one poll read. */
-export interface Polled {
-  records: Record<Key, OffsetValue[]>;
-  /** Per key: the first offset read (where to rewind to) and the position after the last. */
-  from: Map<Key, number>;
-  next: Map<Key, number>;
 }
 
 interface Offer {
@@ -200,7 +193,7 @@ export class PollingConsumer {
   /** One poll: waits up to `ms` for records; returns what it took (records it took are consumed). */
   async poll(ms: number = this.o.pollMs): Promise<Polled> {
     if (this.crashed) throw this.crashed;
-    const out: Polled = { records: {}, from: new Map(), next: new Map() };
+    const out = emptyPolled();
     let offer = await this.nextOffer(ms);
     while (offer) {
       this.take(offer, out);
