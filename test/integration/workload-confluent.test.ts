@@ -2,25 +2,11 @@
 // librdkafka) against one real ZooKeeper-mode cluster (Kafka 3.9.1, three brokers): the history,
 // read back from history.jsonl, has ok sends and polls, its final reads saw every acknowledged
 // value, and the checkers (as `check <history>` runs them, mode inferred) find it valid.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkHistoryFile } from "../../checkers/index.ts";
-import type { Cluster } from "../../harness/cluster/cluster.ts";
-import type { TestConfig } from "../../harness/config.ts";
-import { startTestCluster } from "./support.ts";
-import { runWorkload, tally, workloadConfig } from "./workload-support.ts";
+import { tally, useWorkloadCluster, workloadConfig } from "./workload-support.ts";
 
-let cluster: Cluster;
-let runDir: string;
-
-beforeAll(async () => {
-  ({ cluster, runDir } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1" }));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-const run = (config: TestConfig, prefix: string, seconds: number) => runWorkload(cluster, runDir, config, prefix, seconds);
+const run = useWorkloadCluster();
 const confluent = (seed: number, o: { txn?: boolean; subscribe?: boolean } = {}) => workloadConfig("confluent", seed, o);
 
 /** The checkers' verdict on the history file, the way `node harness/cli.ts check <history>` reaches it. */

@@ -1,15 +1,16 @@
-// What the workload integration tests of both clients share: a fault-free run of a workload on a
-// test cluster (main phase, then final reads, history read back from disk) and a small inline
-// tally of the history that does not go through the checkers.
+// What the workload integration tests of both clients share: a test cluster per file, a
+// fault-free run of a workload on it (main phase, then final reads, history read back from disk)
+// and a small inline tally of the history that does not go through the checkers.
 import fs from "node:fs";
 import path from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Cluster } from "../../harness/cluster/cluster.ts";
 import { defaultConfig, type ClientName, type TestConfig } from "../../harness/config.ts";
 import type { Op, OffsetValue } from "../../harness/history/op.ts";
 import { HistoryWriter } from "../../harness/history/writer.ts";
 import { runPhase } from "../../harness/interpreter.ts";
 import { createWorkload } from "../../workloads/index.ts";
+import { startTestCluster } from "./support.ts";
 
 /** A test config for `client`: queue/assign by default, txn and subscribe on request. */
 export function workloadConfig(client: ClientName, seed: number, o: { txn?: boolean; subscribe?: boolean } = {}): TestConfig {
@@ -34,8 +35,24 @@ export interface WorkloadRun {
   unreached: number;
 }
 
+/**
+ * Starts a ZooKeeper-mode Kafka 3.9.1 cluster for the calling test file (removed after its last
+ * test) and returns a runner of workloads on it.
+ */
+export function useWorkloadCluster(): (config: TestConfig, prefix: string, seconds: number) => Promise<WorkloadRun> {
+  let cluster: Cluster | undefined;
+  let runDir = "";
+  beforeAll(async () => {
+    ({ cluster, runDir } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1" }));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return (config, prefix, seconds) => runWorkload(cluster!, runDir, config, prefix, seconds);
+}
+
 /** Main phase of `seconds` on its own topics (`prefix`), then final reads; the history as written to disk. */
-export async function runWorkload(cluster: Cluster, runDir: string, config: TestConfig, prefix: string, seconds: number): Promise<WorkloadRun> {
+async function runWorkload(cluster: Cluster, runDir: string, config: TestConfig, prefix: string, seconds: number): Promise<WorkloadRun> {
   const w = createWorkload(config, cluster.bootstrap, { topicPrefix: prefix, tag: prefix });
   await cluster.createTopics(w.topics);
   const file = path.join(runDir, `${prefix}-history.jsonl`);

@@ -1,24 +1,10 @@
 // Fault-free runs of each workload against one real ZooKeeper-mode cluster (Kafka 3.9.1, three
 // brokers): the history, read back from history.jsonl, has ok sends and polls, is well formed,
 // and its final reads saw every acknowledged value.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Cluster } from "../../harness/cluster/cluster.ts";
-import type { TestConfig } from "../../harness/config.ts";
-import { startTestCluster } from "./support.ts";
-import { runWorkload, tally, workloadConfig } from "./workload-support.ts";
+import { describe, expect, it } from "vitest";
+import { tally, useWorkloadCluster, workloadConfig } from "./workload-support.ts";
 
-let cluster: Cluster;
-let runDir: string;
-
-beforeAll(async () => {
-  ({ cluster, runDir } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1" }));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-const run = (config: TestConfig, prefix: string, seconds: number) => runWorkload(cluster, runDir, config, prefix, seconds);
+const run = useWorkloadCluster();
 
 /**
  * Aborted values read by read_committed polls are a real kafkajs 2.2.4 bug, not a harness one
