@@ -45,8 +45,10 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     const fams = buildFamilies([name]);
     return { fam: fams[0], runner: new NemesisRunner(env, fams, history, new Rng(seed)) };
   };
+  /** Partition 0 of `topic` as broker `viewer` sees it. */
+  const state0 = async (viewer: string, topic: string) => (await cluster.partitionsVia(viewer, topic))[0];
   /** Partition state of KEY as broker `viewer` sees it. */
-  const state = async (viewer: string) => (await cluster.partitionsVia(viewer, TOPIC))[0];
+  const state = (viewer: string) => state0(viewer, TOPIC);
   const idOf = (node: string) => cluster.nodes.find((n) => n.name === node)!.id;
   const nemesisOps = () => fs.readFileSync(history.path, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((o) => o.process === "nemesis");
 
@@ -139,6 +141,9 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
    */
   const loneLeaderRound = async (topic: string, unclean: boolean) => {
     await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3, config: { "unclean.leader.election.enable": String(unclean), "min.insync.replicas": "1" } }]);
+    // createTopics saw the full ISR through one broker; the nemesis may ask another, whose
+    // metadata cache can lag behind for a moment ("does not host this topic-partition").
+    for (const b of ["broker-1", "broker-2", "broker-3"]) await eventually(async () => (await state0(b, topic))?.isr.length === 3, `${topic} in ${b}'s metadata`, 30_000);
     const key = `${topic}/0`;
     const fam = loneLeaderFamily({ shrinkTimeoutMs: 45_000, aloneMs: 3_000, electTimeoutMs: 20_000, pollMs: 500 });
     const envK = { ...env, keys: () => [key] };
@@ -166,7 +171,7 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(await cluster.leaks()).toEqual([]);
     // Read the whole log back once every replica is in sync again.
     const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== (done.nodes as string[])[0])!;
-    await eventually(async () => (await cluster.partitionsVia(viewer, topic))[0]?.isr.length === 3, "full ISR after the leader's return", 120_000);
+    await eventually(async () => (await state0(viewer, topic))?.isr.length === 3, "full ISR after the leader's return", 120_000);
     const logged = new Map<string, number>();
     // The first group of a fresh cluster waits for __consumer_offsets to be created: retry long.
     const c = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30, maxRetryTime: 2_000 } }).consumer({ groupId: `lone-${topic}` });
