@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{harness,workloads,nemeses,checkers}/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: ["{core,checkers,products,clients,deployments,workloads,nemeses,harness,report,cli}/**/*.test.ts", "test/unit/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },

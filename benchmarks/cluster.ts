@@ -1,15 +1,16 @@
 // `npm run bench:cluster [-- --cold] [-- --rounds N]`: image build time (cold: our images
 // removed and an empty jar/binary cache; cached: everything present) and the time from start
 // to a ready cluster (brokers registered, a topic with full ISR) for each mode.
-import "../harness/warnings.ts";
+import { quietNegativeTimeoutWarnings } from "../core/warnings.ts";
+quietNegativeTimeoutWarnings();
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Cluster } from "../harness/cluster/cluster.ts";
+import { Cluster } from "../deployments/docker/cluster.ts";
 import { defaultConfig } from "../harness/config.ts";
-import { baseTag, ensureImages, kafkaTag, KAFKA_VERSIONS, toxiproxyTag } from "../harness/images.ts";
-import { run } from "../harness/proc.ts";
+import { baseTag, ensureImages, kafkaTag, KAFKA_VERSIONS, toxiproxyTag } from "../deployments/docker/images.ts";
+import { run } from "../core/proc.ts";
 
 const { values } = parseArgs({ options: { cold: { type: "boolean" }, rounds: { type: "string", default: "2" } } });
 const rounds = Number(values.rounds);

@@ -5,17 +5,18 @@
 // ratio, measured in one run on one cluster. Rate unlimited; an unmeasured warm-up first (it
 // pays for __consumer_offsets and JIT warm-up); rounds alternate the order (recorded first, then
 // unrecorded first) to cancel drift; each phase uses fresh topics.
-import "../harness/warnings.ts";
+import { quietNegativeTimeoutWarnings } from "../core/warnings.ts";
+quietNegativeTimeoutWarnings();
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Cluster } from "../harness/cluster/cluster.ts";
+import { Cluster } from "../deployments/docker/cluster.ts";
 import { defaultConfig, type WorkloadName } from "../harness/config.ts";
-import type { Op } from "../harness/history/op.ts";
-import { HistoryWriter, type NewOp } from "../harness/history/writer.ts";
-import { ensureImages } from "../harness/images.ts";
-import { runPhase, type HistorySink, type PhaseSummary } from "../harness/interpreter.ts";
+import type { Op } from "../core/history/op.ts";
+import { HistoryWriter, type NewOp } from "../core/history/writer.ts";
+import { ensureImages } from "../deployments/docker/images.ts";
+import { runPhase, type HistorySink, type PhaseSummary } from "../workloads/interpreter.ts";
 import { createWorkload } from "../workloads/index.ts";
 
 const { values } = parseArgs({

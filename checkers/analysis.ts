@@ -21,7 +21,7 @@ import {
   T_INFO,
   T_INVOKE,
   T_OK,
-} from "../harness/history/reader.ts";
+} from "../core/history/reader.ts";
 import { F64List, growF64, growI32, I32List, RowTable } from "./columns.ts";
 import { KeyState, W_FAIL, W_INFO, W_NONE, W_OK } from "./key-state.ts";
 import { StatsCollector } from "./stats.ts";

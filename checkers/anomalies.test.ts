@@ -2,7 +2,7 @@
 // Jepsen's kafka_test.clj cases, with keys x/y and integer values.
 
 import { describe, expect, it } from "vitest";
-import type { Op } from "../harness/history/op.ts";
+import type { Op } from "../core/history/op.ts";
 import { checkOps } from "./index.ts";
 import type { Mode } from "./modes.ts";
 import type { Results } from "./results.ts";

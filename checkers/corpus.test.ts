@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { checkCommand } from "../harness/commands/check.ts";
+import { checkCommand } from "../cli/commands/check.ts";
 import { checkHistoryFile } from "./index.ts";
 
 const DIR = join(import.meta.dirname, "..", "test", "fixtures", "histories");

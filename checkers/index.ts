@@ -5,9 +5,9 @@
 
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { KcError } from "../harness/errors.ts";
-import type { Op } from "../harness/history/op.ts";
-import { KeyTable, readHistoryFile, readOps, type ReadOptions } from "../harness/history/reader.ts";
+import { KcError } from "../core/errors.ts";
+import type { Op } from "../core/history/op.ts";
+import { KeyTable, readHistoryFile, readOps, type ReadOptions } from "../core/history/reader.ts";
 import { Analysis } from "./analysis.ts";
 import { Cases } from "./cases.ts";
 import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeFromTestJson, type Mode } from "./modes.ts";

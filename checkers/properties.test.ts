@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Op } from "../harness/history/op.ts";
+import type { Op } from "../core/history/op.ts";
 import { checkOps } from "./index.ts";
 import type { Mode } from "./modes.ts";
 import { injectAbortedRead, injectDuplicate, injectLost, injectReorder, type Injected } from "./testing/inject.ts";

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KcError } from "../harness/errors.ts";
-import type { Op } from "../harness/history/op.ts";
-import { KeyTable, type ParsedOp, readHistoryFile, type ReadOptions } from "../harness/history/reader.ts";
+import { KcError } from "../core/errors.ts";
+import type { Op } from "../core/history/op.ts";
+import { KeyTable, type ParsedOp, readHistoryFile, type ReadOptions } from "../core/history/reader.ts";
 import { checkHistoryFile, checkOps } from "./index.ts";
 import { seededChoose, simulate } from "./testing/model.ts";
 

@@ -15,7 +15,7 @@
 //   history ends close at its last op.
 // An op counts as "in a fault" when a window was open at its invocation.
 
-import { F_OTHER, T_FAIL, T_INFO, T_OK, type ParsedOp } from "../harness/history/reader.ts";
+import { F_OTHER, T_FAIL, T_INFO, T_OK, type ParsedOp } from "../core/history/reader.ts";
 import type { LatencyPoint, Stats } from "./results.ts";
 
 const BUCKETS_PER_OCTAVE = 64;

@@ -18,5 +18,5 @@ export function decideVerdict({ badTypes, unknownReasons, okPolls }: VerdictInpu
   return { valid: true, bad };
 }
 
-/** Exit code of `check` for a verdict (design.md): 0 valid, 1 invalid, 2 unknown. */
-export const exitCodeForVerdict = (v: Verdict): number => (v === true ? 0 : v === false ? 1 : 2);
+/** Exit code of `check` for a verdict: see core/exit-codes.ts. */
+export { exitCodeForVerdict } from "../core/exit-codes.ts";

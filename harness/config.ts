@@ -1,29 +1,16 @@
 // The test description: one serializable value, resolved from CLI flags and presets, saved as
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
-import { KcError } from "./errors.ts";
-import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "./images.ts";
-import type { ClusterOptions, Mode } from "./cluster/topology.ts";
+import { KcError } from "../core/errors.ts";
+import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
+import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "../products/kafka/versions.ts";
+import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
+import { DEPLOYMENTS } from "../deployments/index.ts";
 
-export type Acks = "all" | "1" | "0";
-export type ClientName = "kafkajs" | "confluent";
-export type WorkloadName = "queue" | "txn";
+const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS);
 
-export interface ProducerSettings {
-  acks: Acks;
-  idempotent: boolean;
-  retries: number;
-  maxInFlight: number;
-  requestTimeoutMs: number;
-}
-
-export interface ConsumerSettings {
-  isolation: "read_committed" | "read_uncommitted";
-  /** `subscribe`: consumer groups with rebalances; `assign`: each process picks its keys. */
-  mode: "subscribe" | "assign";
-  autoCommit: boolean;
-  /** How long one poll op waits for records. */
-  pollMs: number;
-}
+export type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
+export type { WorkloadName } from "../workloads/index.ts";
+import type { WorkloadName } from "../workloads/index.ts";
 
 export interface TestConfig {
   name: string;
@@ -32,6 +19,8 @@ export interface TestConfig {
   command: string;
   startedAt: string;
   preset?: string;
+  /** Where the nodes run (deployments/): today "docker". */
+  deployment: string;
   kafka: { version: string; mode: Mode };
   /** The cluster's shape; mode and version live in `kafka`. */
   cluster: Omit<ClusterOptions, "mode" | "kafkaVersion">;
@@ -78,6 +67,7 @@ export function defaultConfig(): TestConfig {
     seed: 0,
     command: "",
     startedAt: "",
+    deployment: "docker",
     kafka: { version: DEFAULT_KAFKA_VERSION, mode: "zookeeper" },
     cluster: { brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" },
     images: {},
@@ -143,6 +133,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
 export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader"] as const;
 
 export const FLAGS: Record<string, Flag> = {
+  deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
   client: { help: "Kafka client library", choices: ["kafkajs", "confluent"], set: (c, v) => (c.client = v as ClientName) },
   concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
@@ -266,7 +257,7 @@ export function helpText(): string {
 function defaultValueOf(flag: string): string | undefined {
   const c = defaultConfig();
   const map: Record<string, unknown> = {
-    workload: c.workload.name, client: c.client, concurrency: c.concurrency, rate: c.rate, "time-limit": c.timeLimitSeconds,
+    deployment: c.deployment, workload: c.workload.name, client: c.client, concurrency: c.concurrency, rate: c.rate, "time-limit": c.timeLimitSeconds,
     "recovery-time": c.recoverySeconds, "final-time-limit": c.finalTimeLimitSeconds, "kafka-version": c.kafka.version, mode: c.kafka.mode,
     brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
     idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,

@@ -1,7 +1,7 @@
 // Progress while a test runs: on a TTY one status line redrawn every second (phase, elapsed and
 // remaining time, ops/s, ok/fail/info, faults in force); elsewhere a plain log line every 10 s.
-import type { HistoryWriter } from "./history/writer.ts";
-import { component } from "./log.ts";
+import type { HistoryWriter } from "../core/history/writer.ts";
+import { component } from "../core/log.ts";
 
 export interface Counters {
   ok: number;

@@ -1,4 +1,4 @@
-// The lifecycle of one test, top to bottom (../shared/design.md):
+// The lifecycle of one test, top to bottom (docs/design.md):
 //
 //   config ─▶ cluster up ─▶ clients + nemesis set up ─▶ main phase (workload ∥ faults)
 //          ─▶ heal all faults ─▶ recovery wait ─▶ final reads ─▶ history closed
@@ -6,24 +6,35 @@
 //
 // Interruption (SIGINT/SIGTERM) aborts the current phase; faults are still healed, the history
 // is closed and checked, and the cluster is removed. A second signal skips to teardown.
+//
+// The seams: the deployment (where nodes run, deployments/), the broker product (what runs on
+// them, products/), the client and workload (clients/, workloads/), the nemesis families
+// (nemeses/), the checkers. The report is drawn by the layer above (report/), passed in as a hook.
 import fs from "node:fs";
 import path from "node:path";
 import { checkHistoryFile } from "../checkers/index.ts";
 import type { Results } from "../checkers/results.ts";
+import { assertClientAvailable } from "../clients/index.ts";
+import { KcError } from "../core/errors.ts";
+import { exitCodeForVerdict } from "../core/exit-codes.ts";
+import type { Key, Op } from "../core/history/op.ts";
+import { readOpsFile } from "../core/history/ops-file.ts";
+import { HistoryWriter } from "../core/history/writer.ts";
+import { attachRunLog, component } from "../core/log.ts";
+import { Rng } from "../core/rng.ts";
+import { DEPLOYMENTS, type Deployment, type StartedCluster } from "../deployments/index.ts";
 import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../nemeses/index.ts";
-import { assertClientAvailable, createWorkload } from "../workloads/index.ts";
-import { Cluster } from "./cluster/cluster.ts";
-import { assertDockerRunning, removeLeftovers } from "./cluster/docker.ts";
+import { apacheKafka } from "../products/kafka/index.ts";
+import { createWorkload } from "../workloads/index.ts";
+import { runPhase } from "../workloads/interpreter.ts";
 import type { TestConfig } from "./config.ts";
-import { KcError } from "./errors.ts";
-import type { Op } from "./history/op.ts";
-import { HistoryWriter } from "./history/writer.ts";
-import { ensureImages } from "./images.ts";
-import { runPhase } from "./interpreter.ts";
-import { attachRunLog, component } from "./log.ts";
 import { Progress } from "./progress.ts";
-import { updateStoreIndex, writeRunArtifacts } from "./report/index.ts";
-import { Rng } from "./rng.ts";
+
+/** What the caller adds to a run: today, the report (report/ sits above this layer). */
+export interface RunHooks {
+  /** Writes report.html (and the CI summaries) into the run directory and the store's index. */
+  report?: (runDir: string, store: string) => Promise<void>;
+}
 
 export interface RunOutcome {
   runDir: string;
@@ -44,7 +55,17 @@ export function createRunDir(config: TestConfig): string {
 
 const writeJson = (file: string, v: unknown) => fs.writeFileSync(file, JSON.stringify(v, null, 2) + "\n");
 
-export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal): Promise<RunOutcome> {
+/** The deployment a test description names, with a clear error for an unknown one. */
+export function deploymentOf(config: TestConfig): Deployment {
+  const d = DEPLOYMENTS[config.deployment ?? "docker"];
+  if (!d) throw new KcError("KC_BAD_FLAG", `unknown deployment ${JSON.stringify(config.deployment)}`, { hint: `use one of ${Object.keys(DEPLOYMENTS).join(", ")}` });
+  return d;
+}
+
+export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const deployment = deploymentOf(config);
+  // Refuse faults the deployment cannot do before anything starts.
+  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities);
   const runDir = createRunDir(config);
   const testFile = path.join(runDir, "test.json");
   writeJson(testFile, config);
@@ -52,36 +73,36 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   const logger = component("run");
   const runId = `${config.name}-${path.basename(runDir)}`.replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
   logger.info(`run directory ${runDir}; seed ${config.seed}`);
-  let cluster: Cluster | undefined;
+  let cluster: StartedCluster | undefined;
   let history: HistoryWriter | undefined;
   let progress: Progress | undefined;
   try {
-    await assertDockerRunning();
+    const leftovers = await deployment.preflight();
     await assertClientAvailable(config.client);
-    const leftovers = await removeLeftovers();
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
 
     // Images, then the test description with the images it really used.
-    const images = await ensureImages({ kafkaVersion: config.kafka.version, kafkaImage: config.images.kafka, toxiproxyImage: config.images.toxiproxy });
-    config.images = { kafka: images.kafka, toxiproxy: images.toxiproxy };
+    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images });
+    config.images = { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
 
     // Cluster up, topics created with full ISR.
-    logger.info(`starting ${config.kafka.mode} cluster, Kafka ${config.kafka.version}, ${config.cluster.brokers} brokers`);
-    cluster = await Cluster.start({ runId, runDir, images, options: { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster } });
+    const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
+    const product = apacheKafka(options);
+    logger.info(`starting ${product.description} on ${deployment.name}, ${config.cluster.brokers} brokers`);
+    cluster = await deployment.start({ runId, runDir, options, product, artifacts });
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     const workload = createWorkload(config, cluster.bootstrap);
     await cluster.createTopics(workload.topics);
-    const admin = cluster.admin;
+    const started = cluster;
 
     // Clients, nemesis and history.
     history = new HistoryWriter(path.join(runDir, "history.jsonl"));
-    const ops: Op[] = [];
-    history.onAppend((op) => ops.push(op));
+    const recent = new RecentKeys(16);
+    history.onAppend((op) => recent.see(op));
     const rng = new Rng(config.seed);
-    const families = buildFamilies(config.nemesis.faults, config.nemesis.targets);
     const faultsDone = new AbortController();
-    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => activeKeys(ops), stopping: faultsDone.signal };
+    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => recent.keys(), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },
@@ -120,10 +141,12 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     }
     if (!hardStop.aborted) {
       progress.phase("final reads", config.finalTimeLimitSeconds);
-      await workload.finalReads(history, ops, {
+      // Final read targets come from the history file itself, through the one reader.
+      history.flush();
+      await workload.finalReads(history, readOpsFile(history.path), {
         deadlineMs: Date.now() + config.finalTimeLimitSeconds * 1000,
         signal: hardStop,
-        logEnds: (keys) => admin.endOffsets(keys),
+        logEnds: (keys) => started.endOffsets(keys),
       });
     }
     progress.stop();
@@ -133,9 +156,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     logger.info(`checking ${history.count} ops`);
     const results = await checkHistoryFile(history.path, { mode: { subscribe: config.workload.subscribe, transactional: config.workload.txn } });
     writeJson(path.join(runDir, "results.json"), results);
-    await writeRunArtifacts(runDir);
-    await updateStoreIndex(path.resolve(config.store));
-    const exitCode = results.valid === true ? 0 : results.valid === false ? 1 : 2;
+    if (hooks.report) await hooks.report(runDir, path.resolve(config.store));
+    const exitCode = exitCodeForVerdict(results.valid);
     logger.info(verdictLine(results, runDir));
     return { runDir, results, exitCode };
   } catch (err) {
@@ -156,14 +178,29 @@ export function verdictLine(r: Results, runDir: string): string {
   return `${v}${bad ? `: ${bad}` : ""}${why}. Report: ${path.join(runDir, "report.html")}`;
 }
 
-/** Keys of the most recent sends (for leader targeting). */
-function activeKeys(ops: readonly Op[]): string[] {
-  const keys = new Set<string>();
-  for (let i = ops.length - 1; i >= 0 && keys.size < 16 && i > ops.length - 2000; i--) {
-    const op = ops[i];
-    if (op.type === "invoke" && Array.isArray(op.value)) for (const m of op.value as unknown[][]) if (m[0] === "send") keys.add(String(m[1]));
+/**
+ * Keys of the most recent sends, newest first (for leader targeting): the main phase keeps these,
+ * not the ops, so its memory does not grow with the history.
+ */
+export class RecentKeys {
+  private readonly order = new Map<Key, true>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
   }
-  return [...keys];
+  see(op: Op): void {
+    if (op.type !== "invoke" || !Array.isArray(op.value)) return;
+    for (const m of op.value as unknown[][]) {
+      if (m[0] !== "send") continue;
+      const k = String(m[1]);
+      this.order.delete(k);
+      this.order.set(k, true);
+      if (this.order.size > this.max) this.order.delete(this.order.keys().next().value as Key);
+    }
+  }
+  keys(): Key[] {
+    return [...this.order.keys()].reverse();
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

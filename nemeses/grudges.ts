@@ -1,7 +1,7 @@
 // Pure grudge builders (Jepsen's partition shapes). A grudge maps each node to the nodes it
 // drops traffic from; `complete` turns connected components into a grudge.
-import type { Rng } from "../harness/rng.ts";
-import type { Grudge } from "../harness/cluster/netfilter.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Grudge } from "../core/faults.ts";
 
 /** Nodes in different components cannot talk; nodes in one component can. */
 export function complete(components: string[][]): Grudge {

@@ -3,7 +3,8 @@
 // broker's link, or every broker's (a third of the time); toxics go on both directions, or on
 // responses only (the request reaches the broker, its answer is lost: what makes a retrying
 // producer write twice), or on requests only. Stop removes every toxic.
-import type { LinkFault } from "../harness/cluster/links.ts";
+import type { LinkFault } from "../core/faults.ts";
+import type { LinkControl } from "./capabilities.ts";
 import { brokers } from "./targets.ts";
 import type { FaultFamily } from "./types.ts";
 
@@ -18,11 +19,12 @@ export const LINK_FAULTS: Record<Exclude<(typeof LINK_TARGETS)[number], "down">,
   slow_close: { type: "slow_close", attributes: { delay: 5000 } },
 };
 
-export function linkFamily(): FaultFamily {
+export function linkFamily(): FaultFamily<LinkControl> {
   let inForce = false;
   return {
     name: "link",
     targets: LINK_TARGETS,
+    needs: ["links"],
     startF: "start-link",
     stopF: "stop-link",
     active: () => inForce,

@@ -14,10 +14,11 @@
 // One start runs every stage and waits for each to happen (ISR shrink, then a new leader), so
 // a stop that comes early cannot undo the fault before it has done its work. Stop heals and
 // restarts the leader.
-import type { PartitionState } from "../harness/cluster/admin.ts";
-import { formatKey, type Key } from "../harness/history/op.ts";
-import { PORTS } from "../harness/cluster/topology.ts";
-import { byTopic } from "../workloads/keys.ts";
+import type { PartitionState } from "../clients/kafkajs/admin.ts";
+import type { Leadership, NetworkControl, ProcessControl } from "./capabilities.ts";
+import { formatKey, type Key } from "../core/history/op.ts";
+import { PORTS } from "../products/kafka/topology.ts";
+import { byTopic } from "../clients/keys.ts";
 import { brokers, leaderOfRandomKey } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
@@ -36,7 +37,7 @@ export interface LoneLeaderTiming {
 export const DEFAULT_TIMING: LoneLeaderTiming = { shrinkTimeoutMs: 30_000, aloneMs: 5_000, electTimeoutMs: 30_000, pollMs: 500 };
 
 /** Partition states of `keys` as `via` sees them; keys whose topic cannot be read are left out. */
-async function statesVia(env: NemesisEnv, via: string, keys: Key[]): Promise<Map<Key, PartitionState>> {
+async function statesVia(env: NemesisEnv<Leadership>, via: string, keys: Key[]): Promise<Map<Key, PartitionState>> {
   const out = new Map<Key, PartitionState>();
   for (const { topic, partitions } of byTopic(keys)) {
     const parts = await env.cluster.partitionsVia(via, topic).catch(() => [] as PartitionState[]);
@@ -46,7 +47,7 @@ async function statesVia(env: NemesisEnv, via: string, keys: Key[]): Promise<Map
 }
 
 /** The states as the first of `vias` that answers sees them. */
-async function statesViaAny(env: NemesisEnv, vias: string[], keys: Key[]): Promise<Map<Key, PartitionState>> {
+async function statesViaAny(env: NemesisEnv<Leadership>, vias: string[], keys: Key[]): Promise<Map<Key, PartitionState>> {
   for (const via of vias) {
     const states = await statesVia(env, via, keys);
     if (states.size) return states;
@@ -65,19 +66,20 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
-export function loneLeaderFamily(timing: LoneLeaderTiming = DEFAULT_TIMING): FaultFamily {
+export function loneLeaderFamily(timing: LoneLeaderTiming = DEFAULT_TIMING): FaultFamily<NetworkControl & ProcessControl & Leadership> {
   let victim: string | undefined;
   let cut = false;
   return {
     name: "lone-leader",
     targets: LONE_LEADER_TARGETS,
+    needs: ["network", "process", "leadership"],
     startF: "start-lone-leader",
     stopF: "stop-lone-leader",
     active: () => cut || victim !== undefined,
     async start(env, target, rng) {
       const { key, node: leader } = await leaderOfRandomKey(env, rng);
       const others = brokers(env).filter((b) => b !== leader);
-      await env.cluster.partition({ [leader]: others.map((b) => `${b}:${PORTS.internal}`) });
+      await env.cluster.partition({ [leader]: others.map((b) => `${b}:${PORTS.internal}`) }, "lone-leader");
       cut = true;
       const t0 = Date.now();
       const why = `${leader}, leader of ${key}`;
@@ -102,7 +104,7 @@ export function loneLeaderFamily(timing: LoneLeaderTiming = DEFAULT_TIMING): Fau
 
       // Stage 2: it acknowledges alone for a while, then dies.
       await new Promise((r) => setTimeout(r, timing.aloneMs));
-      await env.cluster.kill(leader);
+      await env.cluster.kill(leader, "lone-leader");
       victim = leader;
 
       // Stage 3: wait for someone else to lead those keys (unclean election), seen from the rest.
@@ -126,9 +128,9 @@ export function loneLeaderFamily(timing: LoneLeaderTiming = DEFAULT_TIMING): Fau
     },
     async stop(env) {
       const nodes = victim ? [victim] : [];
-      if (cut) await env.cluster.heal();
+      if (cut) await env.cluster.heal("lone-leader");
       cut = false;
-      if (victim) await env.cluster.start(victim);
+      if (victim) await env.cluster.start(victim, {}, "lone-leader");
       victim = undefined;
       return { what: nodes.length ? "healed and restarted the lone leader" : "healed", nodes };
     },

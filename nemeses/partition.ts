@@ -1,15 +1,16 @@
 // Network partitions (iptables in each node's namespace): isolate one node, random halves,
 // minority third, majorities ring, bridge, isolate a partition leader or the controller, and
 // cut brokers off from ZooKeeper/the KRaft controllers only. Stop heals every rule.
-import type { Rng } from "../harness/rng.ts";
-import type { Grudge } from "../harness/cluster/netfilter.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Grudge } from "../core/faults.ts";
+import type { Leadership, NetworkControl } from "./capabilities.ts";
 import { between, bridge, cuts, halves, isolate, majoritiesRing, minorityThird } from "./grudges.ts";
 import { allNodes, brokers, leaderOfRandomKey, quorum } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export const PARTITION_TARGETS = ["one", "halves", "minority-third", "majorities-ring", "bridge", "leader", "controller", "quorum"] as const;
 
-async function grudgeFor(env: NemesisEnv, target: string, rng: Rng): Promise<{ grudge: Grudge; why: string }> {
+async function grudgeFor(env: NemesisEnv<Leadership>, target: string, rng: Rng): Promise<{ grudge: Grudge; why: string }> {
   const all = allNodes(env);
   switch (target) {
     case "one": {
@@ -43,25 +44,26 @@ async function grudgeFor(env: NemesisEnv, target: string, rng: Rng): Promise<{ g
   }
 }
 
-export function partitionFamily(): FaultFamily {
+export function partitionFamily(): FaultFamily<NetworkControl & Leadership> {
   let inForce = false;
   return {
     name: "partition",
     targets: PARTITION_TARGETS,
+    needs: ["network", "leadership"],
     startF: "start-partition",
     stopF: "stop-partition",
     active: () => inForce,
     async start(env, target, rng) {
       const { grudge, why } = await grudgeFor(env, target, rng);
-      await env.cluster.partition(grudge);
+      await env.cluster.partition(grudge, "partition");
       inForce = true;
       const cut = [...new Set(cuts(grudge).map(([x]) => x))].sort();
       return { target, what: why, grudge, nodes: cut };
     },
     async stop(env) {
-      await env.cluster.heal();
+      await env.cluster.heal("partition");
       inForce = false;
-      return { what: "healed every partition" };
+      return { what: "healed this family's partitions" };
     },
   };
 }

@@ -2,19 +2,22 @@
 // (SIGSTOP-like cgroup freeze, resume on stop). Same targets: one, minority, majority, all,
 // a partition leader, the controller, a minority of the ZooKeeper/KRaft quorum.
 import { NODE_TARGETS, resolveNodes } from "./targets.ts";
+import type { Capability, Leadership, PauseControl, ProcessControl } from "./capabilities.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
-function processFamily(o: {
+function processFamily<C>(o: {
   name: string;
+  needs: Capability[];
   startF: string;
   stopF: string;
-  doStart: (env: NemesisEnv, node: string) => Promise<void>;
-  doStop: (env: NemesisEnv, node: string) => Promise<void>;
-}): FaultFamily {
+  doStart: (env: NemesisEnv<C & Leadership>, node: string) => Promise<void>;
+  doStop: (env: NemesisEnv<C & Leadership>, node: string) => Promise<void>;
+}): FaultFamily<C & Leadership> {
   const affected = new Set<string>();
   return {
     name: o.name,
     targets: NODE_TARGETS,
+    needs: [...o.needs, "leadership"],
     startF: o.startF,
     stopF: o.stopF,
     active: () => affected.size > 0,
@@ -42,17 +45,19 @@ function processFamily(o: {
 }
 
 export const killFamily = () =>
-  processFamily({
+  processFamily<ProcessControl>({
     name: "kill",
+    needs: ["process"],
     startF: "kill",
     stopF: "restart",
-    doStart: (env, n) => env.cluster.kill(n),
-    doStop: async (env, n) => void (await env.cluster.start(n)),
+    doStart: (env, n) => env.cluster.kill(n, "kill"),
+    doStop: async (env, n) => void (await env.cluster.start(n, {}, "kill")),
   });
 
 export const pauseFamily = () =>
-  processFamily({
+  processFamily<PauseControl>({
     name: "pause",
+    needs: ["pause"],
     startF: "pause",
     stopF: "resume",
     doStart: (env, n) => env.cluster.pause(n),

@@ -1,21 +1,21 @@
 // Executes a fault schedule against the cluster during the main phase, recording each action
 // as a pair of `info` ops of process "nemesis" (what is about to be done, then what was done),
 // and heals every fault at the end — also when the run is interrupted.
-import type { HistoryWriter } from "../harness/history/writer.ts";
-import { component } from "../harness/log.ts";
-import type { Rng } from "../harness/rng.ts";
+import type { HistoryWriter } from "../core/history/writer.ts";
+import { component } from "../core/log.ts";
+import type { Rng } from "../core/rng.ts";
 import type { PlannedAction } from "./schedule.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export class NemesisRunner {
   private readonly env: NemesisEnv;
-  private readonly families: Map<string, FaultFamily>;
+  private readonly families: Map<string, FaultFamily<any>>;
   private readonly history: HistoryWriter;
   private readonly rng: Rng;
   /** Descriptions of the faults in force now (for the progress line). */
   readonly current = new Map<string, string>();
 
-  constructor(env: NemesisEnv, families: FaultFamily[], history: HistoryWriter, rng: Rng) {
+  constructor(env: NemesisEnv, families: FaultFamily<any>[], history: HistoryWriter, rng: Rng) {
     this.env = env;
     this.families = new Map(families.map((f) => [f.name, f]));
     this.history = history;
@@ -34,7 +34,7 @@ export class NemesisRunner {
     }
   }
 
-  async start(fam: FaultFamily, target: string): Promise<void> {
+  async start(fam: FaultFamily<any>, target: string): Promise<void> {
     await this.record(fam.startF, { target }, async () => {
       const done = await fam.start(this.env, target, this.rng);
       this.current.set(fam.name, `${fam.name}: ${String(done.what ?? target)}${Array.isArray(done.nodes) ? ` (${done.nodes.join(", ")})` : ""}`);
@@ -42,7 +42,7 @@ export class NemesisRunner {
     });
   }
 
-  async stop(fam: FaultFamily): Promise<void> {
+  async stop(fam: FaultFamily<any>): Promise<void> {
     await this.record(fam.stopF, {}, async () => {
       const done = await fam.stop(this.env);
       this.current.delete(fam.name);

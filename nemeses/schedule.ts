@@ -1,7 +1,7 @@
 // The fault schedule as a pure plan: after a fault-free window, every `interval` seconds on
 // average (seeded stagger between 0.5x and 1.5x), one family is picked: started on a random
 // target when idle, stopped when active. The runner heals everything at the end regardless.
-import type { Rng } from "../harness/rng.ts";
+import type { Rng } from "../core/rng.ts";
 
 export interface PlannedAction {
   /** Seconds since the main phase started. */

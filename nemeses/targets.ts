@@ -1,13 +1,14 @@
 // Which nodes a target spec names, resolved against the live cluster with the nemesis's rng.
-import { KcError } from "../harness/errors.ts";
-import type { Rng } from "../harness/rng.ts";
+import { KcError } from "../core/errors.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Leadership } from "./capabilities.ts";
 import type { NemesisEnv } from "./types.ts";
 
-export const brokers = (env: NemesisEnv) => env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
+export const brokers = (env: NemesisEnv<unknown>) => env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
 /** ZooKeeper nodes, or KRaft controllers (dedicated or combined). */
-export const quorum = (env: NemesisEnv) =>
+export const quorum = (env: NemesisEnv<unknown>) =>
   env.cluster.nodes.filter((n) => n.roles.includes("zookeeper") || n.roles.includes("controller")).map((n) => n.name);
-export const allNodes = (env: NemesisEnv) => env.cluster.nodes.map((n) => n.name);
+export const allNodes = (env: NemesisEnv<unknown>) => env.cluster.nodes.map((n) => n.name);
 
 export const minority = (n: number) => Math.max(1, Math.floor((n - 1) / 2));
 export const majority = (n: number) => Math.floor(n / 2) + 1;
@@ -15,7 +16,7 @@ export const majority = (n: number) => Math.floor(n / 2) + 1;
 /** Node-set targets shared by kill and pause. */
 export const NODE_TARGETS = ["one", "minority", "majority", "all", "leader", "controller", "quorum"] as const;
 
-export async function leaderOfRandomKey(env: NemesisEnv, rng: Rng): Promise<{ key: string; node: string }> {
+export async function leaderOfRandomKey(env: NemesisEnv<Leadership>, rng: Rng): Promise<{ key: string; node: string }> {
   const keys = env.keys();
   if (!keys.length) throw new KcError("KC_NEMESIS_NO_TARGET", "no keys in use yet to find a leader of");
   const key = rng.pick(keys);
@@ -24,7 +25,7 @@ export async function leaderOfRandomKey(env: NemesisEnv, rng: Rng): Promise<{ ke
   return { key, node };
 }
 
-export async function resolveNodes(env: NemesisEnv, target: string, rng: Rng): Promise<{ nodes: string[]; why: string }> {
+export async function resolveNodes(env: NemesisEnv<Leadership>, target: string, rng: Rng): Promise<{ nodes: string[]; why: string }> {
   const bs = brokers(env);
   switch (target) {
     case "one":

@@ -1,11 +1,11 @@
 // The nemesis contract: a fault family starts a fault on chosen targets and stops (heals) it.
-// Families reach the cluster only through its capabilities (harness/cluster/cluster.ts).
-import type { FaultCapabilities } from "../harness/cluster/cluster.ts";
-import type { Key } from "../harness/history/op.ts";
-import type { Rng } from "../harness/rng.ts";
+// Families reach the cluster only through the capabilities they name (./capabilities.ts).
+import type { Key } from "../core/history/op.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Capability, ClusterNodes, FullCapabilities } from "./capabilities.ts";
 
-export interface NemesisEnv {
-  cluster: FaultCapabilities;
+export interface NemesisEnv<C = FullCapabilities> {
+  cluster: C & ClusterNodes;
   mode: "zookeeper" | "kraft";
   /** Keys the workload uses now (to find partition leaders). */
   keys(): Key[];
@@ -13,18 +13,20 @@ export interface NemesisEnv {
   stopping?: AbortSignal;
 }
 
-export interface FaultFamily {
+export interface FaultFamily<C = FullCapabilities> {
   /** The `--nemesis` name: partition, kill, pause, link. */
   readonly name: string;
   /** Target specs this family understands; the schedule picks one per start. */
   readonly targets: readonly string[];
+  /** The capabilities it uses; a deployment that lacks one is refused at config time. */
+  readonly needs: readonly Capability[];
   /** History `f` of the start and stop ops, e.g. "kill" / "restart". */
   readonly startF: string;
   readonly stopF: string;
   /** Is a fault of this family in force? */
   active(): boolean;
   /** Starts a fault; returns what was done to which nodes (the value of the completing op). */
-  start(env: NemesisEnv, target: string, rng: Rng): Promise<Record<string, unknown>>;
-  /** Undoes everything this family did. Idempotent. */
-  stop(env: NemesisEnv): Promise<Record<string, unknown>>;
+  start(env: NemesisEnv<C>, target: string, rng: Rng): Promise<Record<string, unknown>>;
+  /** Undoes everything this family did (and nothing another family did). Idempotent. */
+  stop(env: NemesisEnv<C>): Promise<Record<string, unknown>>;
 }

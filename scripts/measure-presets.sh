@@ -8,7 +8,7 @@ presets=("$@"); [ ${#presets[@]} -gt 0 ] || presets=(retry-duplicates unclean-el
 store=${KC_MEASURE_STORE:-store/measure}
 for p in "${presets[@]}"; do
   echo "=== $p: $runs runs, --time-limit $limit ($(date +%T))"
-  node harness/cli.ts run --preset "$p" --repeat "$runs" --seed 1 --time-limit "$limit" --store "$store" 2>&1 \
+  node cli/main.ts run --preset "$p" --repeat "$runs" --seed 1 --time-limit "$limit" --store "$store" 2>&1 \
     | grep -E "^(VALID|INVALID|UNKNOWN)|^runs:|^anomaly type|^[a-zA-Z0-9-]+ +[0-9]+/[0-9]+ "
 done
 echo "=== done ($(date +%T))"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Op } from "../harness/history/op.ts";
+import type { Op } from "../core/history/op.ts";
 import { capTargets, FinalReadGenerator, finalReadTargets } from "./final-reads.ts";
 
 let index = 0;

@@ -7,19 +7,19 @@
 // A log can end below an offset that was acknowledged: an unclean election truncated it. The
 // readers then stop at the log's end (its high watermark, asked once before reading) instead of
 // waiting out the time cap for offsets that no longer exist; the checkers report the loss.
-import type { Key, Op, OffsetValue } from "../harness/history/op.ts";
-import { isClientProcess } from "../harness/history/op.ts";
-import type { GenContext, OpGenerator } from "../harness/generator.ts";
-import { runPhase, type HistorySink } from "../harness/interpreter.ts";
-import { component } from "../harness/log.ts";
-import type { ClientFactory, Invocation } from "./types.ts";
+import type { Key, Op, OffsetValue } from "../core/history/op.ts";
+import { isClientProcess } from "../core/history/op.ts";
+import type { GenContext, OpGenerator } from "./generator.ts";
+import { runPhase, type HistorySink } from "./interpreter.ts";
+import { component } from "../core/log.ts";
+import type { ClientFactory, Invocation } from "../clients/types.ts";
 
 /**
  * Per key, the highest offset an `ok` op proves is in the log: offsets acknowledged to sends and
  * offsets returned by polls. `fail` ops are left out (an aborted transaction's records are never
  * visible to read_committed readers), and `info` ops prove nothing.
  */
-export function finalReadTargets(ops: readonly Op[]): Map<Key, number> {
+export function finalReadTargets(ops: Iterable<Op>): Map<Key, number> {
   const t = new Map<Key, number>();
   const see = (k: Key, o: number) => {
     if (Number.isFinite(o) && o > (t.get(k) ?? -1)) t.set(k, o);
@@ -87,8 +87,8 @@ export class FinalReadGenerator implements OpGenerator {
 
 export interface FinalReadOptions {
   history: HistorySink;
-  /** Every op of the test so far. */
-  ops: readonly Op[];
+  /** Every op of the test so far (read once, in order: e.g. streamed from history.jsonl). */
+  ops: Iterable<Op>;
   clients: ClientFactory;
   /** Absolute deadline (Date.now() milliseconds): no op starts after it. */
   deadlineMs: number;
@@ -110,7 +110,16 @@ export interface FinalReadSummary {
 export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary> {
   const logger = component("final-reads");
   const start = Date.now();
-  const targets = finalReadTargets(o.ops);
+  // One pass: the targets, and the first process number above every process so far.
+  let firstProcess = 0;
+  const targets = finalReadTargets(
+    (function* (ops) {
+      for (const op of ops) {
+        if (isClientProcess(op)) firstProcess = Math.max(firstProcess, op.process + 1);
+        yield op;
+      }
+    })(o.ops),
+  );
   const reading = new Map(targets);
   if (o.logEnds && targets.size) {
     const ends = await o.logEnds([...targets.keys()]).catch((err: Error) => {
@@ -123,7 +132,6 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
   }
   const gen = new FinalReadGenerator(reading);
   if (reading.size) {
-    const firstProcess = o.ops.reduce((m, op) => (isClientProcess(op) ? Math.max(m, op.process + 1) : m), 0);
     logger.info(`final reads: ${reading.size} keys, up to offsets ${[...reading].map(([k, v]) => `${k}@${v}`).join(" ")}`);
     await runPhase({
       generator: gen,

@@ -12,18 +12,16 @@
 // subscribe consumers that re-assign/re-subscribe now and then, and client crashes.
 // Keys are topic-partitions, "<prefix><i>/<p>" (./keys.ts). Clients: kafkajs, or confluent
 // (@confluentinc/kafka-javascript, librdkafka), chosen by config.client. See README.md.
-import type { TopicSpec } from "../harness/cluster/admin.ts";
-import type { ClientName, TestConfig } from "../harness/config.ts";
-import { KafkaGenerator, type OpGenerator } from "../harness/generator.ts";
-import type { Key, Op } from "../harness/history/op.ts";
-import type { HistorySink } from "../harness/interpreter.ts";
+import type { TopicSpec } from "../clients/kafkajs/admin.ts";
+import type { ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
+import { KafkaGenerator, type OpGenerator } from "./generator.ts";
+import type { Key, Op } from "../core/history/op.ts";
+import type { HistorySink } from "./interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
-import { keySpace } from "./keys.ts";
-import type { ConfluentSettings } from "./confluent/client.ts";
-import { KcError } from "../harness/errors.ts";
-import { kafkajsClients } from "./kafkajs/client.ts";
-import { GROUP_TIMING } from "./kafkajs/polling-consumer.ts";
-import type { ClientFactory } from "./types.ts";
+import { keySpace } from "../clients/keys.ts";
+import { clientsOf } from "../clients/index.ts";
+import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
+import type { ClientFactory } from "../clients/types.ts";
 
 export interface Workload {
   name: "queue" | "txn";
@@ -39,9 +37,33 @@ export interface Workload {
   /** Final reads: records `assign` (seek-to-beginning) and `poll` ops into `history`. */
   finalReads(
     history: HistorySink,
-    ops: readonly Op[],
+    ops: Iterable<Op>,
     opts: { deadlineMs: number; signal?: AbortSignal; logEnds?: (keys: Key[]) => Promise<Map<Key, number>> },
   ): Promise<FinalReadSummary>;
+}
+
+export type WorkloadName = "queue" | "txn";
+
+/** The part of the test description (harness/config.ts) a workload reads. */
+export interface WorkloadConfig {
+  seed: number;
+  client: ClientName;
+  producer: ProducerSettings;
+  consumer: ConsumerSettings;
+  concurrency: number;
+  workload: {
+    name: WorkloadName;
+    /** Transactional (also set by --workload txn). */
+    txn: boolean;
+    topics: number;
+    partitions: number;
+    replicationFactor: number;
+    topicConfig: Record<string, string>;
+    /** Keys in use at once; older keys retire as new ones come in. */
+    activeKeys: number;
+    /** Sends per key before it retires. */
+    sendsPerKey: number;
+  };
 }
 
 export interface WorkloadOptions {
@@ -51,7 +73,7 @@ export interface WorkloadOptions {
   tag?: string;
 }
 
-export function createWorkload(config: TestConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
+export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
   const w = config.workload;
   const txn = w.name === "txn" || w.txn;
   const space = keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix, config: w.topicConfig });
@@ -83,36 +105,4 @@ export function createWorkload(config: TestConfig, bootstrap: string[], opts: Wo
   };
 }
 
-/**
- * Fails fast, before a cluster is started, when the chosen client library cannot be loaded
- * (`@confluentinc/kafka-javascript` is an optional dependency with a native build).
- */
-export async function assertClientAvailable(client: ClientName): Promise<void> {
-  if (client === "kafkajs") return;
-  try {
-    await import("./confluent/native.ts");
-  } catch (err) {
-    throw new KcError("KC_CLIENT_MISSING", `--client confluent needs @confluentinc/kafka-javascript, which is not installed or does not load (${(err as Error).message.split("\n")[0]})`, {
-      hint: "install Debian's zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev, then `CKJS_LINKING=dynamic npm ci` (as .ci/run does), or use --client kafkajs",
-      cause: err,
-    });
-  }
-}
-
-/**
- * The client factory of a Kafka client library. The confluent adapter (a native module) is loaded
- * on first use, so that a missing or broken native build affects only `--client confluent`.
- */
-function clientsOf(client: ClientName, settings: ConfluentSettings): ClientFactory {
-  if (client === "kafkajs") return kafkajsClients(settings);
-  let factory: Promise<ClientFactory> | undefined;
-  return {
-    open: async (process) => {
-      factory ??= import("./confluent/client.ts").then((m) => m.confluentClients(settings));
-      return (await factory).open(process);
-    },
-  };
-}
-
 export type { FinalReadSummary } from "./final-reads.ts";
-export type { Client, ClientFactory, Completion, Invocation } from "./types.ts";

@@ -27,7 +27,7 @@
 //    every node of a cycle lies inside the time span of one of its backward edges. Only nodes
 //    inside such spans are searched; a history without backward edges has no cycles at all.
 
-import { T_OK } from "../../harness/history/reader.ts";
+import { T_OK } from "../../core/history/reader.ts";
 import type { Analysis } from "../analysis.ts";
 import type { Cases } from "../cases.ts";
 import type { Anomaly } from "../results.ts";

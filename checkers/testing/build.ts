@@ -1,7 +1,7 @@
 // Helpers for writing small histories by hand in tests: rows of [process, type, f, value, extras]
 // become ops with dense indices and times 1 ms apart.
 
-import type { Op, OpType } from "../../harness/history/op.ts";
+import type { Op, OpType } from "../../core/history/op.ts";
 
 export type Row = [process: number | "nemesis", type: OpType, f: string, value: unknown, extras?: Record<string, unknown>];
 

@@ -2,7 +2,7 @@
 // returns the altered ops and what must be found, or null when the history offers no place
 // for that fault. Indices are renumbered after insertions.
 
-import type { Op } from "../../harness/history/op.ts";
+import type { Op } from "../../core/history/op.ts";
 
 type Pair = [number, number];
 type Reads = Record<string, Pair[]>;

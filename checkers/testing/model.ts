@@ -8,7 +8,7 @@
 // outcome may or may not have taken effect, and ends the process (the worker continues as a
 // new process). After the main phase every key is read to its end by fresh consumers.
 
-import type { Op } from "../../harness/history/op.ts";
+import type { Op } from "../../core/history/op.ts";
 
 export interface ModelOptions {
   keys: number;

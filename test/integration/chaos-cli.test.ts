@@ -5,9 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { labelledRuns } from "../../harness/cluster/docker.ts";
+import { labelledRuns } from "../../deployments/docker/docker.ts";
 
-const CLI = path.resolve("harness/cli.ts");
+const CLI = path.resolve("cli/main.ts");
 
 function chaos(args: string[], opts: { interruptAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

@@ -2,8 +2,8 @@
 // has its effect on the cluster and is undone by its heal.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import type { Cluster } from "../../harness/cluster/cluster.ts";
-import { labelledRuns } from "../../harness/cluster/docker.ts";
+import type { Cluster } from "../../deployments/docker/cluster.ts";
+import { labelledRuns } from "../../deployments/docker/docker.ts";
 import { eventually, startTestCluster } from "./support.ts";
 
 const TOPIC = "it";

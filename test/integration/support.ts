@@ -2,10 +2,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Cluster } from "../../harness/cluster/cluster.ts";
+import { Cluster } from "../../deployments/docker/cluster.ts";
 import { defaultConfig } from "../../harness/config.ts";
-import { ensureImages } from "../../harness/images.ts";
-import type { Mode } from "../../harness/cluster/topology.ts";
+import { ensureImages } from "../../deployments/docker/images.ts";
+import type { Mode } from "../../products/kafka/topology.ts";
 
 export interface TestClusterOptions {
   mode: Mode;

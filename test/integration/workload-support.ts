@@ -4,11 +4,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import type { Cluster } from "../../harness/cluster/cluster.ts";
+import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { defaultConfig, type ClientName, type TestConfig } from "../../harness/config.ts";
-import type { Op, OffsetValue } from "../../harness/history/op.ts";
-import { HistoryWriter } from "../../harness/history/writer.ts";
-import { runPhase } from "../../harness/interpreter.ts";
+import type { Op, OffsetValue } from "../../core/history/op.ts";
+import { HistoryWriter } from "../../core/history/writer.ts";
+import { runPhase } from "../../workloads/interpreter.ts";
 import { createWorkload } from "../../workloads/index.ts";
 import { startTestCluster } from "./support.ts";
 

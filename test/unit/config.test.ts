@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
-import { readMatrix, resolveRunArgs, detectionTable } from "../../harness/commands/run.ts";
-import { KcError } from "../../harness/errors.ts";
+import { readMatrix, resolveRunArgs, detectionTable } from "../../cli/commands/run.ts";
+import { KcError } from "../../core/errors.ts";
 import { createWorkload } from "../../workloads/index.ts";
 
 const errorOf = (fn: () => unknown): KcError => {

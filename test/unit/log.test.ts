@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { attachRunLog, component, log } from "../../harness/log.ts";
+import { attachRunLog, component, log } from "../../core/log.ts";
 
 describe("run log", () => {
   it("writes JSON lines into each run's file and survives a second run (--repeat)", async () => {

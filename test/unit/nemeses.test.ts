@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Rng } from "../../harness/rng.ts";
+import { Rng } from "../../core/rng.ts";
 import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minorityThird } from "../../nemeses/grudges.ts";
 import { planSchedule } from "../../nemeses/schedule.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";

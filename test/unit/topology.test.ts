@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { newClusterId, nodeFiles, nodesOf, serverProperties, zooCfg, type ClusterOptions } from "../../harness/cluster/topology.ts";
-import { iptablesScript } from "../../harness/cluster/netfilter.ts";
+import { newClusterId, nodeFiles, nodesOf, serverProperties, zooCfg, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { iptablesScript } from "../../deployments/docker/netfilter.ts";
 
 const base: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
 const props = (text: string) => Object.fromEntries(text.trim().split("\n").map((l) => l.split(/=(.*)/s, 2)));

@@ -1,0 +1,385 @@
+// The confluent adapter: one client process = one librdkafka producer (made on the first send;
+// @confluentinc/kafka-javascript's native API, not its KafkaJS layer) and one librdkafka consumer
+// (made by the first assign/subscribe, ./consumer.ts). Sends complete from delivery reports, so
+// an ok send knows its offset; failed ones are classified with ./errors.ts.
+import type { DeliveryReport, LibrdKafkaError, Producer } from "@confluentinc/kafka-javascript";
+import type { ConsumerSettings, ProducerSettings } from "../settings.ts";
+import { parseKey, type Key, type Mop } from "../../core/history/op.ts";
+import { component } from "../../core/log.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { topicsOf, type KeySpace } from "../keys.ts";
+import { RdConsumer } from "./consumer.ts";
+import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
+import { rdkafka } from "./native.ts";
+
+export interface ConfluentSettings {
+  bootstrap: string[];
+  producer: ProducerSettings;
+  consumer: ConsumerSettings;
+  /** Sends go through transactions (txn workload). */
+  txn: boolean;
+  keySpace: KeySpace;
+  /** Makes group ids and transactional ids unique to a run. */
+  tag: string;
+  /** Worker slots: a process's transactional.id belongs to its slot (process mod concurrency). */
+  concurrency: number;
+}
+
+/** Producer timeouts derived from the config's request timeout (ms). */
+export function producerTimeouts(requestTimeoutMs: number): { socket: number; message: number; transaction: number } {
+  // The broker's own produce timeout (request.timeout.ms) should normally answer first.
+  const socket = requestTimeoutMs + 2000;
+  // The whole budget of a message, retries included: room for about two attempts that time out.
+  const message = Math.max(2 * requestTimeoutMs, socket);
+  // librdkafka wants message.timeout.ms <= transaction.timeout.ms >= socket.timeout.ms - 100.
+  return { socket, message, transaction: Math.max(15_000, message, socket) };
+}
+
+/** Opens confluent (librdkafka) clients for processes. */
+export function confluentClients(s: ConfluentSettings): ClientFactory {
+  return { open: async (process) => new ConfluentClient(s, process) };
+}
+
+type SendMop = ["send", Key, number];
+type Report = (err: LibrdKafkaError | null, report: DeliveryReport) => void;
+
+/** Calls a callback-style librdkafka method as a promise. */
+const call = (f: (cb: (err: LibrdKafkaError | null | undefined) => void) => void): Promise<void> =>
+  new Promise((resolve, reject) => f((err) => (err ? reject(err) : resolve())));
+
+/** Resolves when `p` settles or after `ms`, whichever is first. */
+async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+export class ConfluentClient implements Client {
+  readonly process: number;
+  private readonly s: ConfluentSettings;
+  private readonly timeouts: ReturnType<typeof producerTimeouts>;
+  private producer: Producer | undefined;
+  private producing: Promise<Producer> | undefined;
+  private consumer: RdConsumer | undefined;
+  /** Set when a rewind after an abort failed: the consumer is past records no op consumed. */
+  private positionLost: string | undefined;
+  private readonly rebalanceLog = new RebalanceLog();
+  private readonly pending = new Map<number, Report>();
+  private nextOpaque = 1;
+  private closed = false;
+  private readonly log = component("confluent");
+
+  constructor(s: ConfluentSettings, process: number) {
+    this.s = s;
+    this.process = process;
+    this.timeouts = producerTimeouts(s.producer.requestTimeoutMs);
+  }
+
+  async invoke(inv: Invocation): Promise<Completion> {
+    if (this.closed) throw new Error("client is closed");
+    switch (inv.f) {
+      case "send":
+      case "txn":
+        return this.s.txn ? this.transaction(inv) : this.send(inv);
+      case "poll":
+        return this.poll(inv);
+      case "assign":
+      case "subscribe":
+        return this.resubscribe(inv);
+      case "crash":
+        await this.close();
+        return { type: "info", value: inv.value, error: "crash" };
+      default:
+        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
+    }
+  }
+
+  // --- producing ------------------------------------------------------------------------------
+
+  /** librdkafka makes at most one attempt per message. */
+  private get singleAttempt(): boolean {
+    return !this.s.txn && !this.s.producer.idempotent && this.s.producer.retries === 0;
+  }
+
+  private ensureProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.producing ??= this.makeProducer().finally(() => (this.producing = undefined));
+    return this.producing;
+  }
+
+  private async makeProducer(): Promise<Producer> {
+    const p = this.s.producer;
+    const idempotent = this.s.txn || p.idempotent;
+    const t = this.timeouts;
+    const conf: Record<string, unknown> = {
+      "bootstrap.servers": this.s.bootstrap.join(","),
+      "client.id": `kc-${this.s.tag}-p${this.process}`,
+      acks: this.s.txn || p.acks === "all" ? -1 : Number(p.acks),
+      "enable.idempotence": idempotent,
+      // librdkafka refuses an idempotent producer without retries.
+      retries: idempotent ? Math.max(1, p.retries) : p.retries,
+      "max.in.flight.requests.per.connection": this.s.txn ? 1 : p.maxInFlight,
+      "request.timeout.ms": p.requestTimeoutMs,
+      "socket.timeout.ms": t.socket,
+      "message.timeout.ms": t.message,
+      "socket.connection.setup.timeout.ms": 3000,
+      dr_cb: true,
+    };
+    if (this.s.txn) {
+      // One per worker slot: a new process fences its predecessor's zombie transactions.
+      conf["transactional.id"] = `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}`;
+      conf["transaction.timeout.ms"] = t.transaction;
+    }
+    const producer = new rdkafka.Producer(conf as ConstructorParameters<typeof rdkafka.Producer>[0], {});
+    producer.on("delivery-report", (err, report) => this.delivered(err, report));
+    producer.on("event.error", (err) => this.log.debug({ process: this.process, err: describeRdError(err) }, "producer error"));
+    try {
+      await call((cb) => producer.connect({ timeout: 10_000 }, cb));
+    } catch (e) {
+      await this.disconnect(producer);
+      throw new NotSent(`producer could not connect: ${describeRdError(e)}`, { cause: e });
+    }
+    producer.setPollInBackground(true);
+    if (this.s.txn) {
+      try {
+        await call((cb) => producer.initTransactions(t.transaction, cb));
+      } catch (e) {
+        await this.disconnect(producer);
+        throw e;
+      }
+    }
+    if (this.closed) {
+      await this.disconnect(producer);
+      throw new Error("client closed while its producer was starting");
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private delivered(err: LibrdKafkaError | null, report: DeliveryReport): void {
+    const id = report?.opaque as number;
+    const settle = this.pending.get(id);
+    this.pending.delete(id);
+    settle?.(err, report);
+  }
+
+  /** Produces one record and waits for its delivery report. */
+  private produce(producer: Producer, [, key, value]: SendMop): Promise<Mop> {
+    const { topic, partition } = parseKey(key);
+    const id = this.nextOpaque++;
+    return new Promise<Mop>((resolve, reject) => {
+      this.pending.set(id, (err, report) => {
+        if (err) reject(err);
+        else resolve(report.offset >= 0 ? ["send", key, [report.offset, value]] : ["send", key, value]);
+      });
+      try {
+        producer.produce(topic, partition, Buffer.from(String(value)), null, null, id);
+      } catch (e) {
+        this.pending.delete(id);
+        reject(new NotSent(`produce refused the record: ${describeRdError(e)}`, { cause: e }));
+      }
+    });
+  }
+
+  /** queue: each send micro-op is one record; the op waits for its delivery report. */
+  private async send(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as SendMop[];
+    const done: Mop[] = [];
+    try {
+      const producer = await this.ensureProducer();
+      for (const m of mops) done.push(await this.produce(producer, m));
+      return { type: "ok", value: done };
+    } catch (e) {
+      const c = classifySendError(e, { singleAttempt: this.singleAttempt });
+      // After an acknowledged send, a later failure cannot make the op definite.
+      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
+    }
+  }
+
+  /**
+   * txn: begin; the micro-ops in order (a poll takes from the consumer, a send waits for its
+   * delivery report); the polled positions committed to the consumer's group inside the
+   * transaction (sendOffsetsToTransaction); then commit, or abort when the invocation says
+   * `abort`. A transaction aborted successfully is `fail`: read_committed consumers never see it.
+   */
+  private async transaction(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as Mop[];
+    const done: Mop[] = [];
+    const valueNow = () => [...done, ...mops.slice(done.length)];
+    let producer: Producer;
+    try {
+      producer = await this.ensureProducer();
+      await call((cb) => producer.beginTransaction(cb));
+    } catch (e) {
+      this.dropFatalProducer(e);
+      // Nothing was sent: the transaction never began.
+      return { type: "fail", value: mops, error: `begin: ${describeRdError(e)}` };
+    }
+    let polled: Polled | undefined;
+    const extra: Record<string, unknown> = {};
+    try {
+      for (const m of mops) {
+        if (m[0] === "poll") {
+          polled = await this.requireConsumer().poll();
+          done.push(["poll", polled.records]);
+          Object.assign(extra, this.rebalanceLog.take());
+        } else done.push(await this.produce(producer, m as SendMop));
+      }
+      if (polled?.next.size) {
+        const consumer = this.requireConsumer();
+        const offsets = [...polled.next].map(([key, offset]) => ({ ...parseKey(key), offset }));
+        await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer.consumer, this.timeouts.transaction, cb));
+      }
+    } catch (e) {
+      return { ...(await this.abort(producer, polled, `aborted after ${describeRdError(e)}`, valueNow())), ...extra };
+    }
+    if (inv.abort === true) return { ...(await this.abort(producer, polled, "aborted-on-purpose", valueNow())), ...extra };
+    return { ...(await this.commit(producer, polled, done)), ...extra };
+  }
+
+  /**
+   * commitTransaction. Retriable errors: commit again (librdkafka's contract) while time is left.
+   * An abortable error (the commit never reached the coordinator, e.g. a delivery failed): abort,
+   * and a successful abort makes the transaction `fail`. Anything else is `info`.
+   */
+  private async commit(producer: Producer, polled: Polled | undefined, done: Mop[]): Promise<Completion> {
+    const deadline = performance.now() + this.timeouts.transaction;
+    while (true) {
+      try {
+        await call((cb) => producer.commitTransaction(this.timeouts.transaction, cb));
+        return { type: "ok", value: done };
+      } catch (e) {
+        const err = e as RdErrorLike;
+        if (err.isTxnRequiresAbort) return this.abort(producer, polled, `commit: ${describeRdError(e)}`, done);
+        if (err.isRetriable && !err.isFatal && performance.now() < deadline) continue;
+        this.dropFatalProducer(e);
+        return { type: "info", value: done, error: `commit: ${describeRdError(e)}` };
+      }
+    }
+  }
+
+  private async abort(producer: Producer, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion> {
+    try {
+      await call((cb) => producer.abortTransaction(this.timeouts.transaction, cb));
+    } catch (e) {
+      this.dropFatalProducer(e);
+      return { type: "info", value, error: `${why}; abort failed: ${describeRdError(e)}` };
+    }
+    // The aborted transaction's reads did not happen either: rewind, so the next poll reads them.
+    const consumer = this.consumer;
+    if (polled?.from.size && consumer) {
+      try {
+        await consumer.seek(polled.from);
+      } catch (e) {
+        // In subscribe mode the partition may have moved: its new owner starts at the committed
+        // offsets, which the aborted transaction did not change. In assign mode this process's
+        // position is now past records nobody consumed: its next poll ends it.
+        if (consumer.mode === "assign") this.positionLost = `rewind after abort failed: ${describeRdError(e)}`;
+        this.log.debug({ process: this.process, err: describeRdError(e) }, "rewind after abort failed");
+      }
+    }
+    return { type: "fail", value, error: why };
+  }
+
+  /** A producer with a fatal error is unusable: the next op makes a new one (which fences it). */
+  private dropFatalProducer(err: unknown): void {
+    if (!(err as RdErrorLike | undefined)?.isFatal || !this.producer) return;
+    const p = this.producer;
+    this.producer = undefined;
+    void this.disconnect(p);
+  }
+
+  // --- consuming ------------------------------------------------------------------------------
+
+  private requireConsumer(): RdConsumer {
+    if (!this.consumer) throw new NotSent("no consumer: this process has had no successful assign or subscribe");
+    return this.consumer;
+  }
+
+  /**
+   * A poll that took no records changed nothing, so its errors are `fail` — except a consumer
+   * with a fatal error, or one whose position is lost: this process must end (`info`) and the
+   * next one starts over with a fresh consumer.
+   */
+  private async poll(inv: Invocation): Promise<Completion> {
+    const consumer = this.consumer;
+    if (!consumer) return { type: "fail", value: inv.value, error: "NotSent: poll before any assign or subscribe" };
+    if (this.positionLost) return { type: "info", value: inv.value, error: this.positionLost };
+    let polled: Polled;
+    try {
+      polled = await consumer.poll();
+    } catch (e) {
+      return { type: consumer.fatal ? "info" : "fail", value: inv.value, error: `consumer: ${describeRdError(e)}` };
+    }
+    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.rebalanceLog.take() };
+    if (consumer.commitError) {
+      c["commit-error"] = consumer.commitError;
+      consumer.commitError = undefined;
+    }
+    // Records once taken are consumed: whatever the commit does, the read happened.
+    if (consumer.mode === "subscribe" && !this.s.consumer.autoCommit) {
+      try {
+        consumer.commit(polled.next);
+      } catch (e) {
+        c["commit-error"] = describeRdError(e);
+      }
+    }
+    return c;
+  }
+
+  /**
+   * assign: one consumer per process, outside any group's management, re-assigned with explicit
+   * start offsets (kept keys resume where they were). subscribe: a new member of the shared group,
+   * subscribed to the keys' topics. Errors are `info`: the consumer's state is then unknown, and
+   * a new process starts clean.
+   */
+  private async resubscribe(inv: Invocation): Promise<Completion> {
+    const keys = inv.value as Key[];
+    const mode = inv.f as "assign" | "subscribe";
+    try {
+      let consumer = this.consumer;
+      if (mode === "subscribe" || !consumer || consumer.mode !== "assign" || consumer.fatal || this.positionLost) {
+        this.consumer = undefined;
+        await consumer?.close();
+        const c = this.s.consumer;
+        // Held before it starts, so that close() stops a start that hangs.
+        this.consumer = consumer = new RdConsumer({
+          bootstrap: this.s.bootstrap,
+          clientId: `kc-${this.s.tag}-p${this.process}`,
+          groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,
+          mode,
+          readCommitted: c.isolation === "read_committed",
+          autoCommit: c.autoCommit,
+          pollMs: c.pollMs,
+          onAssign: mode === "subscribe" ? (assigned) => this.rebalanceLog.add(assigned) : undefined,
+        });
+        this.positionLost = undefined;
+        await consumer.start(mode === "subscribe" ? topicsOf(keys) : []);
+      }
+      if (mode === "assign") consumer.assign(keys, inv["seek-to-beginning"] === true);
+      return { type: "ok", value: keys };
+    } catch (e) {
+      const c = this.consumer;
+      this.consumer = undefined;
+      void c?.close();
+      return { type: "info", value: keys, error: describeRdError(e) };
+    }
+  }
+
+  // --- teardown -------------------------------------------------------------------------------
+
+  /** Tears a producer down without flushing (a crash, or a process that ended). */
+  private async disconnect(p: Producer): Promise<void> {
+    if (!p.isConnected()) return;
+    await atMost(call((cb) => p.disconnect(0, cb)), 10_000);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const gone = new Error("client closed with the record outstanding");
+    for (const settle of this.pending.values()) settle(gone as unknown as LibrdKafkaError, {} as DeliveryReport);
+    this.pending.clear();
+    await Promise.allSettled([this.consumer?.close(), this.producer && this.disconnect(this.producer)]);
+  }
+}

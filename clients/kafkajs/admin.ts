@@ -1,0 +1,133 @@
+// Cluster metadata and topic administration through kafkajs' admin client (via the proxies).
+import { Kafka, logLevel, type Admin as KafkaAdmin } from "kafkajs";
+import { KcError } from "../../core/errors.ts";
+import { parseKey, type Key } from "../../core/history/op.ts";
+import { component } from "../../core/log.ts";
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  config?: Record<string, string>;
+}
+
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** Routes kafkajs' own log lines into the harness log at debug level. */
+export const kafkajsLogCreator = () => {
+  const logger = component("kafkajs");
+  return ({ namespace, log }: { namespace: string; log: { message: string } & Record<string, unknown> }) => {
+    const { message, ...rest } = log;
+    logger.debug({ namespace, ...rest }, message);
+  };
+};
+
+export class Admin {
+  private readonly admin: KafkaAdmin;
+
+  constructor(bootstrap: string[]) {
+    const kafka = new Kafka({
+      clientId: "kafka-chaos-admin",
+      brokers: bootstrap,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogCreator,
+    });
+    this.admin = kafka.admin();
+  }
+
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+
+  async brokerIds(): Promise<number[]> {
+    const c = await this.admin.describeCluster();
+    return c.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+  }
+
+  async controllerId(): Promise<number | undefined> {
+    const c = await this.admin.describeCluster();
+    return c.controller ?? undefined;
+  }
+
+  async partitions(topic: string): Promise<PartitionState[]> {
+    const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const t = md.topics.find((x) => x.name === topic);
+    return (t?.partitions ?? []).map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }));
+  }
+
+  /**
+   * Partition states as one broker sees them (its metadata cache), through a fresh client whose
+   * only connection is that broker. A partitioned broker's view can be stale; tests and nemeses
+   * that need the cluster's view ask a broker on the majority side.
+   */
+  static async partitionsVia(address: string, topic: string): Promise<PartitionState[]> {
+    const a = new Admin([address]);
+    await a.connect();
+    try {
+      return await a.partitions(topic);
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Each key's log end: the next offset to be written, as ListOffsets "latest" gives it
+   * (read_committed, so the last stable offset; the high watermark when no transaction is open).
+   */
+  async endOffsets(keys: Key[]): Promise<Map<Key, number>> {
+    const ends = new Map<Key, number>();
+    for (const topic of new Set(keys.map((k) => parseKey(k).topic))) {
+      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.offset));
+    }
+    return new Map(keys.filter((k) => ends.has(k)).map((k) => [k, ends.get(k)!]));
+  }
+
+  async partition(topic: string, partition: number): Promise<PartitionState | undefined> {
+    return (await this.partitions(topic)).find((p) => p.partition === partition);
+  }
+
+  /** Creates topics (existing ones are kept) and waits until every partition has its full ISR. */
+  async createTopics(topics: TopicSpec[], timeoutMs: number): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length) {
+      await this.admin.createTopics({
+        waitForLeaders: false, // kafkajs can reject unhandled while waiting; we wait for full ISR below
+        timeout: timeoutMs,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    const deadline = Date.now() + timeoutMs;
+    let lagging: string[] = [];
+    while (Date.now() < deadline) {
+      lagging = [];
+      for (const t of topics) {
+        const ps = await this.partitions(t.name).catch(() => []);
+        if (ps.length < t.partitions) lagging.push(`${t.name} (metadata)`);
+        for (const p of ps) if (p.leader < 0 || p.isr.length < p.replicas.length) lagging.push(`${t.name}/${p.partition}`);
+      }
+      if (!lagging.length) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new KcError("KC_TOPICS_NOT_READY", `topics without a leader or full ISR after ${timeoutMs / 1000} s: ${lagging.slice(0, 10).join(", ")}`, {
+      hint: "check the brokers' logs in nodes/<broker>/container.log",
+    });
+  }
+}

@@ -1,0 +1,274 @@
+// The kafkajs adapter: one client process = one kafkajs instance with a producer (made on the
+// first send) and a polling consumer (made by the first assign/subscribe). It turns invocations
+// into Kafka calls and Kafka results into completions, classifying errors with ./errors.ts.
+import { Kafka, logLevel, Partitioners, type Producer, type RecordMetadata, type Transaction } from "kafkajs";
+import type { Acks, ConsumerSettings, ProducerSettings } from "../settings.ts";
+import { kafkajsLogCreator } from "./admin.ts";
+import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
+import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
+import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
+import { applyKafkajsPatches } from "./patches.ts";
+import { PollingConsumer } from "./polling-consumer.ts";
+
+applyKafkajsPatches();
+
+export interface KafkajsSettings {
+  bootstrap: string[];
+  producer: ProducerSettings;
+  consumer: ConsumerSettings;
+  /** Sends go through transactions (txn workload). */
+  txn: boolean;
+  keySpace: KeySpace;
+  /** Makes group ids and transactional ids unique to a run. */
+  tag: string;
+  /** Worker slots: a process's transactional.id belongs to its slot (process mod concurrency). */
+  concurrency: number;
+}
+
+export const ACKS: Record<Acks, -1 | 0 | 1> = { all: -1, "1": 1, "0": 0 };
+
+/** Opens kafkajs clients for processes. */
+export function kafkajsClients(s: KafkajsSettings): ClientFactory {
+  return { open: async (process) => new KafkajsClient(s, process) };
+}
+
+type SendMop = ["send", Key, number];
+
+export class KafkajsClient implements Client {
+  readonly process: number;
+  private readonly s: KafkajsSettings;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private consumer: PollingConsumer | undefined;
+  private readonly rebalanceLog = new RebalanceLog();
+  private closed = false;
+
+  constructor(s: KafkajsSettings, process: number) {
+    this.s = s;
+    this.process = process;
+    this.kafka = new Kafka({
+      clientId: `kc-${s.tag}-p${process}`,
+      brokers: s.bootstrap,
+      connectionTimeout: 3000,
+      // The broker's own produce timeout (below) should normally answer first.
+      requestTimeout: s.producer.requestTimeoutMs + 2000,
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogCreator,
+    });
+  }
+
+  async invoke(inv: Invocation): Promise<Completion> {
+    if (this.closed) throw new Error("client is closed");
+    switch (inv.f) {
+      case "send":
+      case "txn":
+        return this.s.txn ? this.transaction(inv) : this.send(inv);
+      case "poll":
+        return this.poll(inv);
+      case "assign":
+      case "subscribe":
+        return this.resubscribe(inv);
+      case "crash":
+        await this.close();
+        return { type: "info", value: inv.value, error: "crash" };
+      default:
+        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
+    }
+  }
+
+  // --- producing ------------------------------------------------------------------------------
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const p = this.s.producer;
+    const idempotent = this.s.txn || p.idempotent;
+    const producer = this.kafka.producer({
+      idempotent,
+      // kafkajs refuses an idempotent producer without retries.
+      // 100 ms first backoff, like the Java client's retry.backoff.ms (kafkajs: 300 ms), so that a
+      // transaction right after a commit does not wait long on CONCURRENT_TRANSACTIONS.
+      retry: { retries: idempotent ? Math.max(1, p.retries) : p.retries, initialRetryTime: 100 },
+      maxInFlightRequests: this.s.txn ? 1 : p.maxInFlight,
+      transactionalId: this.s.txn ? `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}` : undefined,
+      transactionTimeout: 15_000,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await producer.connect();
+    } catch (e) {
+      await producer.disconnect().catch(() => undefined);
+      throw new AdapterPrecondition(`producer could not connect: ${describeKafkaError(e)}`);
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private async produce(sender: Producer | Transaction, [, key, value]: SendMop, acks: -1 | 0 | 1): Promise<Mop> {
+    const { topic, partition } = parseKey(key);
+    const r: RecordMetadata[] = await sender.send({
+      topic,
+      acks,
+      timeout: this.s.producer.requestTimeoutMs,
+      messages: [{ partition, value: String(value) }],
+    });
+    const offset = Number(r[0]?.baseOffset ?? -1);
+    return offset >= 0 ? ["send", key, [offset, value] as OffsetValue] : ["send", key, value];
+  }
+
+  /** queue: each send micro-op is one produce request to its partition. */
+  private async send(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as SendMop[];
+    const done: Mop[] = [];
+    try {
+      const producer = await this.ensureProducer();
+      for (const m of mops) done.push(await this.produce(producer, m, ACKS[this.s.producer.acks]));
+      return { type: "ok", value: done };
+    } catch (e) {
+      const c = classifySendError(e);
+      // After an acknowledged send, a later failure cannot make the op definite.
+      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
+    }
+  }
+
+  /**
+   * txn: begin; the micro-ops in order (a poll takes from the consumer); the polled positions
+   * committed to the consumer's group inside the transaction (sendOffsets); then commit, or abort
+   * when the invocation says `abort`. A transaction we aborted ourselves, successfully, is `fail`:
+   * read_committed consumers never see it. A commit that throws leaves the outcome unknown.
+   */
+  private async transaction(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as Mop[];
+    const done: Mop[] = [];
+    const valueNow = () => [...done, ...mops.slice(done.length)];
+    let tx: Transaction;
+    try {
+      tx = await (await this.ensureProducer()).transaction();
+    } catch (e) {
+      // Nothing was sent: the transaction never began.
+      return { type: "fail", value: mops, error: `begin: ${describeKafkaError(e)}` };
+    }
+    let polled: Polled | undefined;
+    const extra: Record<string, unknown> = {};
+    try {
+      for (const m of mops) {
+        if (m[0] === "poll") {
+          polled = await this.requireConsumer().poll();
+          done.push(["poll", polled.records]);
+          Object.assign(extra, this.rebalanceLog.take());
+        } else done.push(await this.produce(tx, m as SendMop, -1));
+      }
+      if (polled?.next.size) {
+        const consumer = this.requireConsumer();
+        await tx.sendOffsets({ consumerGroupId: consumer.groupId, topics: offsetsByTopic(polled.next) });
+      }
+    } catch (e) {
+      return { ...(await this.abort(tx, polled, `aborted after ${describeKafkaError(e)}`, valueNow())), ...extra };
+    }
+    if (inv.abort === true) return { ...(await this.abort(tx, polled, "aborted-on-purpose", valueNow())), ...extra };
+    try {
+      await tx.commit();
+      return { type: "ok", value: done, ...extra };
+    } catch (e) {
+      return { type: "info", value: done, error: `commit: ${describeKafkaError(e)}`, ...extra };
+    }
+  }
+
+  private async abort(tx: Transaction, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion> {
+    try {
+      await tx.abort();
+    } catch (e) {
+      return { type: "info", value, error: `${why}; abort failed: ${describeKafkaError(e)}` };
+    }
+    // The aborted transaction's reads did not happen either: rewind, so the next poll reads them.
+    if (polled?.from.size) this.consumer?.seek(polled.from);
+    return { type: "fail", value, error: why };
+  }
+
+  // --- consuming ------------------------------------------------------------------------------
+
+  private requireConsumer(): PollingConsumer {
+    if (!this.consumer) throw new AdapterPrecondition("no consumer: this process has had no successful assign or subscribe");
+    return this.consumer;
+  }
+
+  /**
+   * A poll that took no records changed nothing, so its errors are `fail` — except a crashed
+   * consumer: it is gone, and this process must end (`info`) so that the next one starts over
+   * with a fresh consumer instead of one whose position restarted behind the checker's back.
+   */
+  private async poll(inv: Invocation): Promise<Completion> {
+    const consumer = this.consumer;
+    if (!consumer) return { type: "fail", value: inv.value, error: "AdapterPrecondition: poll before any assign or subscribe" };
+    let polled: Polled;
+    try {
+      polled = await consumer.poll();
+    } catch (e) {
+      return { type: consumer.crashed ? "info" : "fail", value: inv.value, error: `consumer: ${describeKafkaError(e)}` };
+    }
+    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.rebalanceLog.take() };
+    // Records once taken are consumed: whatever the commit does, the read happened.
+    if (consumer.mode === "subscribe" && !this.s.consumer.autoCommit) {
+      try {
+        await consumer.commit(polled.next);
+      } catch (e) {
+        c["commit-error"] = describeKafkaError(e);
+      }
+    }
+    return c;
+  }
+
+  /**
+   * assign: keep one consumer in a group of its own and change which partitions it consumes.
+   * subscribe: replace the consumer with a new member of the shared group, subscribed to the
+   * keys' topics (kafkajs cannot change a running consumer's subscription).
+   * Errors are `info`: the consumer's state is then unknown, and a new process starts clean.
+   */
+  private async resubscribe(inv: Invocation): Promise<Completion> {
+    const keys = inv.value as Key[];
+    const mode = inv.f as "assign" | "subscribe";
+    try {
+      let consumer = this.consumer;
+      // A crashed consumer is replaced here too: after an assign, any position is legitimate.
+      if (mode === "subscribe" || !consumer || consumer.mode !== "assign" || consumer.crashed) {
+        await consumer?.close();
+        const c = this.s.consumer;
+        // Held before it starts, so that close() stops a start that hangs.
+        this.consumer = consumer = new PollingConsumer({
+          kafka: this.kafka,
+          groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,
+          mode,
+          topics: mode === "assign" ? this.s.keySpace.topics.map((t) => t.name) : topicsOf(keys),
+          partitionsOf: this.s.keySpace.partitionsOf,
+          readCommitted: c.isolation === "read_committed",
+          autoCommit: c.autoCommit,
+          pollMs: c.pollMs,
+          onJoin: mode === "subscribe" ? (assigned) => this.rebalanceLog.add(assigned) : undefined,
+        });
+        await consumer.start();
+      }
+      if (mode === "assign") {
+        consumer.assign(keys);
+        if (inv["seek-to-beginning"] === true) consumer.seek(new Map(keys.map((k) => [k, 0])));
+      }
+      return { type: "ok", value: keys };
+    } catch (e) {
+      this.consumer = undefined;
+      return { type: "info", value: keys, error: describeKafkaError(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.consumer?.close(), this.producer?.disconnect()]);
+  }
+}
+
+function offsetsByTopic(next: Map<Key, number>): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  return byTopic(next.keys()).map(({ topic, partitions }) => ({
+    topic,
+    partitions: partitions.map((partition) => ({ partition, offset: String(next.get(`${topic}/${partition}`)) })),
+  }));
+}

@@ -1,0 +1,43 @@
+// The history as Op objects, streamed from history.jsonl: the reader the report and the final
+// reads use (the checkers use ./reader.ts, which decodes the same lines into flat columns and
+// validates them). Lenient by design: a crashed harness can leave a torn last line, which is
+// counted in `bad` and skipped, so a report can still be drawn from what was written.
+import { closeSync, openSync, readSync } from "node:fs";
+import type { Op } from "./op.ts";
+
+/** Lines of a file, read in chunks so histories larger than a string can still be read. */
+export function* readLines(path: string): Generator<string> {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let rest = "";
+    const decoder = new TextDecoder("utf-8");
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = rest + decoder.decode(buf.subarray(0, n), { stream: true });
+      const lines = text.split("\n");
+      rest = lines.pop() ?? "";
+      yield* lines;
+    }
+    rest += decoder.decode();
+    if (rest) yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Ops of a history.jsonl; torn or malformed lines are counted in `bad.count` and skipped. */
+export function* readOpsFile(path: string, bad: { count: number } = { count: 0 }): Generator<Op> {
+  for (const line of readLines(path)) {
+    if (!line.trim()) continue;
+    try {
+      const op = JSON.parse(line) as Op;
+      if (op && typeof op === "object" && typeof op.index === "number") yield op;
+      else bad.count++;
+    } catch {
+      bad.count++;
+    }
+  }
+}
+

@@ -1,0 +1,75 @@
+// The deployment seam: where the nodes of a cluster under test run, how they are started,
+// stopped, reached and cleaned up. A deployment knows nothing of Kafka beyond what its broker
+// product (../products/) tells it. Today: local Docker (./docker/). Kubernetes and remote hosts
+// plug in here; each lists the powers it offers (`capabilities`, see nemeses/capabilities.ts),
+// and the run refuses, before anything starts, a nemesis that needs a power it lacks.
+import type { Capability, Grudge, LinkFault } from "../core/faults.ts";
+import type { Key } from "../core/history/op.ts";
+import type { PartitionState, TopicSpec } from "../clients/kafkajs/admin.ts";
+import type { ClusterOptions } from "../products/kafka/topology.ts";
+import type { BrokerProduct, NodeSpec } from "../products/product.ts";
+
+/** Images (or other artifacts) a run uses, as recorded in test.json. */
+export interface Artifacts {
+  kafka: string;
+  toxiproxy: string;
+  [other: string]: string;
+}
+
+export interface DeploymentStartOptions {
+  /** Labels every resource of the run; leftovers are found by it. */
+  runId: string;
+  /** The run directory: node logs and generated configs go to nodes/<node>/. */
+  runDir: string;
+  options: ClusterOptions;
+  product: BrokerProduct;
+  /** Seconds a node may take to become ready. */
+  readyTimeoutSeconds?: number;
+}
+
+/** A running cluster: addresses for clients, topic set-up, the fault powers, teardown. */
+export interface StartedCluster extends AsyncDisposable {
+  readonly runId: string;
+  readonly product: BrokerProduct;
+  readonly nodes: readonly NodeSpec[];
+  /** Addresses clients bootstrap from (each broker's proxy). */
+  readonly bootstrap: string[];
+  /** Powers nemeses may use (nemeses/capabilities.ts); the methods below serve them. */
+  readonly capabilities: readonly Capability[];
+  createTopics(topics: TopicSpec[], timeoutMs?: number): Promise<void>;
+  /** Log end offsets of keys, from the cluster (final reads stop at a truncated log's end). */
+  endOffsets(keys: Key[]): Promise<Map<Key, number>>;
+  /** Last log lines of a node (for error messages). */
+  tail(node: string, n?: number): string[];
+
+  kill(node: string, owner?: string): Promise<void>;
+  start(node: string, opts?: { waitMs?: number }, owner?: string): Promise<boolean>;
+  startAll(): Promise<string[]>;
+  pause(node: string): Promise<void>;
+  resume(node: string): Promise<void>;
+  partition(grudge: Grudge, owner?: string): Promise<void>;
+  heal(owner?: string): Promise<void>;
+  readonly links: { addToxic(broker: string, fault: LinkFault): Promise<string>; setEnabled(broker: string, enabled: boolean): Promise<void>; reset(): Promise<void> };
+  leader(key: Key): Promise<string | undefined>;
+  controller(): Promise<string | undefined>;
+  partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
+  nodeOfBrokerId(id: number): string | undefined;
+  /** Faults still in force, read from the cluster itself. */
+  leaks(): Promise<string[]>;
+  /** Removes every resource of the run. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Deployment {
+  /** The `--deployment` name. */
+  readonly name: string;
+  readonly description: string;
+  /** Powers its clusters offer to nemeses. */
+  readonly capabilities: readonly Capability[];
+  /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
+  preflight(): Promise<string[]>;
+  /** Builds or finds what the nodes run (images), given the version and any images asked for. */
+  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string } }): Promise<Artifacts>;
+  /** Starts a cluster and waits until it is ready; on failure removes what it created. */
+  start(o: DeploymentStartOptions & { artifacts: Artifacts }): Promise<StartedCluster>;
+}

@@ -1,0 +1,437 @@
+// The local Docker deployment: a broker product's nodes (../../products/) as containers on a
+// network of the run's own, each broker's client listener reachable only through its own
+// Toxiproxy proxy on 127.0.0.1. It offers every power nemeses ask for (nemeses/capabilities.ts):
+// kill/start, pause/resume, partition/heal, link faults, leader of a key, the active controller.
+import fs from "node:fs";
+import path from "node:path";
+import type Docker from "dockerode";
+import { KcError } from "../../core/errors.ts";
+import { component } from "../../core/log.ts";
+import type { StartedCluster } from "../deployment.ts";
+import type { ImageSet } from "./images.ts";
+import { parseKey, type Key } from "../../core/history/op.ts";
+import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
+import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
+import { Links } from "./links.ts";
+import { grudgeEntry, mergeGrudges, type Grudge } from "../../core/faults.ts";
+import { Netfilter } from "./netfilter.ts";
+import { apacheKafka } from "../../products/kafka/index.ts";
+import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
+import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+
+export interface ClusterStartOptions {
+  runId: string;
+  /** The run directory; node logs and configs go to nodes/<node>/. */
+  runDir: string;
+  options: ClusterOptions;
+  /** What runs on the nodes; default Apache Kafka as `options` says. */
+  product?: BrokerProduct;
+  images: ImageSet;
+  /** Seconds a node may take to become ready. */
+  readyTimeoutSeconds?: number;
+}
+
+interface LiveNode {
+  spec: NodeSpec;
+  container: Docker.Container;
+  log: LogFollower;
+  ip: string;
+  pid: number;
+}
+
+
+export class Cluster implements StartedCluster {
+  readonly runId: string;
+  readonly options: ClusterOptions;
+  readonly product: BrokerProduct;
+  readonly nodes: NodeSpec[];
+  readonly network: string;
+  readonly links: Links;
+  readonly admin: Admin;
+  /** 127.0.0.1:<port> of each broker's proxy, in broker order. */
+  readonly bootstrap: string[];
+  /** Every power nemeses may ask for (nemeses/capabilities.ts). */
+  readonly capabilities = ["process", "pause", "network", "links", "leadership"] as const;
+  readonly down = new Set<string>();
+  readonly paused = new Set<string>();
+  /** Who holds each down node down (fault families); it starts again when the last lets go. */
+  private readonly downBy = new Map<string, Set<string>>();
+  /** Each owner's grudge; the rules in force are their union (`grudge`). */
+  private readonly grudges = new Map<string, Grudge>();
+  grudge: Grudge = {};
+
+  private readonly live = new Map<string, LiveNode>();
+  private readonly netfilter: Netfilter;
+  private readonly toxiproxy: { container: Docker.Container; log: LogFollower };
+  private stopped = false;
+
+  private constructor(init: {
+    runId: string;
+    options: ClusterOptions;
+    product: BrokerProduct;
+    network: string;
+    links: Links;
+    bootstrap: string[];
+    netfilter: Netfilter;
+    toxiproxy: { container: Docker.Container; log: LogFollower };
+  }) {
+    this.runId = init.runId;
+    this.options = init.options;
+    this.product = init.product;
+    this.nodes = init.product.nodes();
+    this.network = init.network;
+    this.links = init.links;
+    this.bootstrap = init.bootstrap;
+    this.netfilter = init.netfilter;
+    this.toxiproxy = init.toxiproxy;
+    this.admin = new Admin(init.bootstrap);
+  }
+
+  /** Launches the whole cluster and waits until it is ready; on failure everything is removed. */
+  static async start(o: ClusterStartOptions): Promise<Cluster> {
+    const logger = component("cluster");
+    validate(o.options);
+    await assertDockerRunning();
+    const network = `kc-${o.runId}`;
+    const timeoutMs = (o.readyTimeoutSeconds ?? 180) * 1000;
+    const product = o.product ?? apacheKafka(o.options);
+    const nodes = product.nodes();
+    const brokers = nodes.filter(isBroker);
+    let cluster: Cluster | undefined;
+    try {
+      await createNetwork(network, o.runId);
+      // Toxiproxy first: brokers must advertise the host ports Docker publishes for it.
+      const toxiLog = nodeLog(o.runDir, "toxiproxy");
+      const toxi = await createContainer({
+        name: `${network}-toxiproxy`,
+        image: o.images.toxiproxy,
+        runId: o.runId,
+        network,
+        alias: "toxiproxy",
+        publish: [TOXI_API_PORT, ...brokers.map((b) => TOXI_BASE_PORT + b.id)],
+        labels: { role: "toxiproxy", node: "toxiproxy" },
+      });
+      await toxi.start();
+      await toxiLog.follow(toxi);
+      const apiPort = await publishedPort(toxi, TOXI_API_PORT);
+      const links = new Links(`http://127.0.0.1:${apiPort}`);
+      await waitUntil(() => links.version().then(() => true, () => false), 30_000, "Toxiproxy API", toxiLog);
+      const bootstrap: string[] = [];
+      for (const b of brokers) {
+        await links.createProxy(b.name, TOXI_BASE_PORT + b.id, `${b.name}:${product.clientPort}`);
+        bootstrap.push(`127.0.0.1:${await publishedPort(toxi, TOXI_BASE_PORT + b.id)}`);
+      }
+      cluster = new Cluster({
+        runId: o.runId,
+        options: o.options,
+        product,
+        network,
+        links,
+        bootstrap,
+        netfilter: new Netfilter(o.images.net, o.runId),
+        toxiproxy: { container: toxi, log: toxiLog },
+      });
+      const clusterId = product.newClusterId();
+      for (const wave of product.startWaves()) {
+        await Promise.all(
+          wave.map((n) => {
+            const port = isBroker(n) ? Number(bootstrap[brokers.indexOf(n)].split(":")[1]) : undefined;
+            return cluster!.launch(o, n, clusterId, port);
+          }),
+        );
+        await Promise.all(wave.map((n) => cluster!.waitStarted(n.name, timeoutMs, 0)));
+      }
+      await cluster.admin.connect();
+      await waitUntil(async () => (await cluster!.admin.brokerIds().catch(() => [])).length === brokers.length, timeoutMs, `all ${brokers.length} brokers registered`, toxiLog);
+      logger.info(`cluster ready: ${product.description}, ${nodes.map((n) => n.name).join(" ")}; clients via ${bootstrap.join(",")}`);
+      return cluster;
+    } catch (err) {
+      if (cluster) await cluster.stop().catch(() => undefined);
+      else await removeLabelled(o.runId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async launch(o: ClusterStartOptions, n: NodeSpec, clusterId: string, clientPort?: number): Promise<void> {
+    const dir = path.join(o.runDir, "nodes", n.name);
+    const conf = path.join(dir, "conf");
+    fs.mkdirSync(conf, { recursive: true });
+    for (const [file, text] of Object.entries(this.product.files(n, { clusterId, clientPort }))) fs.writeFileSync(path.join(conf, file), text);
+    const container = await createContainer({
+      name: `${this.network}-${n.name}`,
+      image: o.images.kafka,
+      runId: o.runId,
+      network: this.network,
+      alias: n.name,
+      cmd: this.product.command,
+      binds: [`${path.resolve(conf)}:${this.product.configDir}:ro`],
+      labels: { role: n.roles.join("+"), node: n.name },
+    });
+    const log = nodeLog(o.runDir, n.name);
+    await container.start();
+    await log.follow(container);
+    const info = await container.inspect();
+    this.live.set(n.name, { spec: n, container, log, ip: await containerIp(container, this.network), pid: info.State.Pid });
+  }
+
+  /** Waits for a node's "started" log line after `since`; fails with its last log lines. */
+  async waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
+    const n = this.node(node);
+    try {
+      await n.log.waitFor(this.product.ready, timeoutMs, this.product.exited, since);
+    } catch (err) {
+      throw new KcError("KC_NODE_NOT_READY", `${node} did not become ready: ${(err as Error).message}`, {
+        details: `last log lines of ${node}:\n${n.log.tail(25).map((l) => `  | ${l}`).join("\n")}`,
+        hint: `the whole log is in nodes/${node}/container.log of the run directory`,
+      });
+    }
+  }
+
+  private node(name: string): LiveNode {
+    const n = this.live.get(name);
+    if (!n) throw new KcError("KC_UNKNOWN_NODE", `no node named ${name}`, { hint: `nodes are ${[...this.live.keys()].join(", ")}` });
+    return n;
+  }
+
+  /** Last log lines of a node (for error messages and tests). */
+  tail(node: string, n = 30): string[] {
+    return this.node(node).log.tail(n);
+  }
+
+  // --- process faults -------------------------------------------------------------------
+
+  /**
+   * SIGKILLs the node's JVM; the container (its data, network namespace and rules) stays. The
+   * node stays down until every owner that killed it has started it again (or startAll).
+   */
+  async kill(node: string, owner = "default"): Promise<void> {
+    const n = this.node(node);
+    let by = this.downBy.get(node);
+    if (!by) this.downBy.set(node, (by = new Set()));
+    by.add(owner);
+    if (this.paused.has(node)) await this.resume(node);
+    const mark = n.log.mark();
+    const r = await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -9 $p; true"]);
+    if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
+    this.down.add(node);
+    await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
+  }
+
+  /**
+   * Starts the node's JVM again and waits for its "started" line (unless `waitMs` is 0).
+   * A no-op when it runs, or while another owner still holds it down; returns whether it started it.
+   */
+  async start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
+    const n = this.node(node);
+    const by = this.downBy.get(node);
+    if (by) {
+      by.delete(owner);
+      if (by.size) return false;
+      this.downBy.delete(node);
+    }
+    const mark = n.log.mark();
+    const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
+    this.down.delete(node);
+    const started = r.output.includes("started");
+    if (started && opts.waitMs !== 0) await this.waitStarted(node, opts.waitMs ?? 120_000, mark);
+    return started;
+  }
+
+  /**
+   * Starts every node whose JVM is not running — killed by a nemesis, or exited on its own
+   * (e.g. a broker that gave up reaching ZooKeeper while partitioned). Returns those started.
+   */
+  async startAll(): Promise<string[]> {
+    this.downBy.clear();
+    const started: string[] = [];
+    await Promise.all(
+      [...this.live.keys()].map(async (name) => {
+        await this.resume(name);
+        if (await this.start(name)) started.push(name);
+      }),
+    );
+    return started.sort();
+  }
+
+  /** Freezes every process of the node (cgroup freezer). */
+  async pause(node: string): Promise<void> {
+    if (this.paused.has(node)) return;
+    await this.node(node).container.pause();
+    this.paused.add(node);
+  }
+
+  async resume(node: string): Promise<void> {
+    if (!this.paused.has(node)) return;
+    await this.node(node).container.unpause();
+    this.paused.delete(node);
+  }
+
+  // --- network faults -------------------------------------------------------------------
+
+  /**
+   * Sets `owner`'s grudge (node → nodes it drops traffic from), replacing that owner's earlier
+   * one; the rules in force become the union of every owner's grudge.
+   */
+  async partition(grudge: Grudge, owner = "default"): Promise<void> {
+    const ipOf = (entry: string) => {
+      const { peer, port } = grudgeEntry(entry);
+      if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
+      return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
+    };
+    for (const [node, peers] of Object.entries(grudge)) [node, ...peers].forEach(ipOf);
+    this.grudges.set(owner, grudge);
+    await this.applyGrudges(ipOf);
+  }
+
+  /** Heals `owner`'s grudge (the others stay in force), or every grudge when no owner is given. */
+  async heal(owner?: string): Promise<void> {
+    if (owner === undefined) {
+      this.grudges.clear();
+      await Promise.all(
+        [...this.live.values()].map((n) => this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, [])),
+      );
+      this.grudge = {};
+      return;
+    }
+    this.grudges.delete(owner);
+    await this.applyGrudges((entry) => {
+      const { peer, port } = grudgeEntry(entry);
+      return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
+    });
+  }
+
+  /** Applies the union of every owner's grudge, touching only nodes whose rules change. */
+  private async applyGrudges(ipOf: (entry: string) => string): Promise<void> {
+    const merged = mergeGrudges(this.grudges.values());
+    await Promise.all(
+      [...this.live.values()].map((n) => {
+        const now = merged[n.spec.name] ?? [];
+        const before = this.grudge[n.spec.name] ?? [];
+        if (now.length === before.length && now.every((e, i) => e === before[i])) return undefined;
+        return this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, now.map(ipOf));
+      }),
+    );
+    this.grudge = merged;
+  }
+
+  /** The DROP rules in force in a node's namespace. */
+  async rules(node: string): Promise<string[]> {
+    const n = this.node(node);
+    return this.netfilter.rules({ name: node, pid: n.pid, containerId: n.container.id });
+  }
+
+  /**
+   * Faults still in force, read from the cluster itself (not from our bookkeeping): iptables
+   * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
+   * whose JVM is down. Empty after a complete heal.
+   */
+  async leaks(): Promise<string[]> {
+    const found: string[] = [];
+    await Promise.all(
+      [...this.live.values()].map(async (n) => {
+        const info = await n.container.inspect();
+        if (info.State.Paused) found.push(`${n.spec.name} is paused`);
+        else {
+          const rules = await this.rules(n.spec.name);
+          if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
+          const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && echo down || echo up"]);
+          if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
+        }
+      }),
+    );
+    for (const [proxy, st] of Object.entries(await this.links.state())) {
+      if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
+      if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
+    }
+    return found.sort();
+  }
+
+  // --- who leads ------------------------------------------------------------------------
+
+  nodeOfBrokerId(id: number): string | undefined {
+    return this.nodes.find((n) => isBroker(n) && n.id === id)?.name;
+  }
+
+  /** The broker leading a key's partition, as the cluster's metadata says now. */
+  async leader(key: Key): Promise<string | undefined> {
+    const { topic, partition } = parseKey(key);
+    const p = await this.admin.partition(topic, partition);
+    return p && p.leader >= 0 ? this.nodeOfBrokerId(p.leader) : undefined;
+  }
+
+  /** The active controller: a broker in ZooKeeper mode, the KRaft quorum leader otherwise. */
+  async controller(): Promise<string | undefined> {
+    const quorumStatus = this.product.quorumStatusCommand;
+    if (!quorumStatus) {
+      const id = await this.admin.controllerId();
+      return id === undefined ? undefined : this.nodeOfBrokerId(id);
+    }
+    const from = [...this.live.values()].find((n) => isController(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name));
+    if (!from) return undefined;
+    const r = await exec(from.container, ["sh", "-c", quorumStatus(from.spec)]);
+    const m = /LeaderId:\s*(\d+)/.exec(r.output);
+    if (!m) return undefined;
+    return this.nodes.find((n) => isController(n) && n.id === Number(m[1]))?.name;
+  }
+
+  /** Partition states of a topic as one broker sees them (see Admin.partitionsVia). */
+  async partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
+    const i = this.nodes.filter(isBroker).findIndex((n) => n.name === broker);
+    if (i < 0) throw new KcError("KC_UNKNOWN_NODE", `no broker named ${broker}`);
+    return Admin.partitionsVia(this.bootstrap[i], topic);
+  }
+
+  async createTopics(topics: TopicSpec[], timeoutMs = 120_000): Promise<void> {
+    await this.admin.createTopics(topics, timeoutMs);
+  }
+
+  /** Log end offsets of keys, as the cluster answers ListOffsets now. */
+  endOffsets(keys: Key[]): Promise<Map<Key, number>> {
+    return this.admin.endOffsets(keys);
+  }
+
+  // --- teardown -------------------------------------------------------------------------
+
+  /** Removes every container and the network of this run. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.admin.disconnect().catch(() => undefined);
+    for (const n of this.live.values()) n.log.close();
+    this.toxiproxy.log.close();
+    await removeLabelled(this.runId);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+function nodeLog(runDir: string, node: string): LogFollower {
+  const dir = path.join(runDir, "nodes", node);
+  fs.mkdirSync(dir, { recursive: true });
+  return new LogFollower(path.join(dir, "container.log"));
+}
+
+function validate(o: ClusterOptions): void {
+  const bad = (msg: string, hint: string) => new KcError("KC_BAD_CLUSTER", msg, { hint });
+  if (o.brokers < 1) throw bad(`--brokers must be at least 1 (got ${o.brokers})`, "use --brokers 3");
+  if (o.mode === "zookeeper") {
+    if (!o.kafkaVersion.startsWith("3.")) throw bad(`Kafka ${o.kafkaVersion} has no ZooKeeper mode`, "use --mode kraft, or --kafka-version 3.9.1");
+    if (o.zookeepers !== 1 && o.zookeepers !== 3) throw bad(`--zookeepers must be 1 or 3 (got ${o.zookeepers})`, "use --zookeepers 3");
+  } else if (!o.combined && o.controllers < 1) {
+    throw bad(`--controllers must be at least 1 (got ${o.controllers})`, "use --controllers 3, or --combined");
+  }
+}
+
+/** Polls `ready` until true; throws a KcError naming `what` when time runs out. */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string, log?: LogFollower): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new KcError("KC_NOT_READY", `timed out after ${timeoutMs / 1000} s waiting for ${what}`, {
+    details: log ? log.tail(15).map((l) => `  | ${l}`).join("\n") : undefined,
+  });
+}

@@ -1,0 +1,266 @@
+// The one place that talks to the Docker engine (dockerode). Every container and network created
+// here carries the project label and the run's label; cleanup only ever removes labelled things.
+import fs from "node:fs";
+import os from "node:os";
+import { PassThrough } from "node:stream";
+import Docker from "dockerode";
+import { KcError } from "../../core/errors.ts";
+import { LABEL } from "./images.ts";
+
+export const RUN_LABEL = `${LABEL}.run`;
+/** `<hostname>:<pid>` of the harness process that owns a run, to tell live runs from leftovers. */
+export const OWNER_LABEL = `${LABEL}.owner`;
+const OWNER = `${os.hostname()}:${process.pid}`;
+
+let client: Docker | undefined;
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** Fails with an actionable error when no engine answers. */
+export async function assertDockerRunning(): Promise<void> {
+  try {
+    await docker().ping();
+  } catch (err) {
+    throw new KcError("KC_DOCKER_UNAVAILABLE", `no Docker engine answers (${(err as Error).message})`, {
+      hint: "start Docker (e.g. `bash scripts/install-docker.sh` on Debian, or Docker Desktop), or set DOCKER_HOST",
+      cause: err,
+    });
+  }
+}
+
+export const runLabels = (runId: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  [LABEL]: "1",
+  [RUN_LABEL]: runId,
+  [OWNER_LABEL]: OWNER,
+  ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${LABEL}.${k}`, v])),
+});
+
+export async function createNetwork(name: string, runId: string): Promise<Docker.Network> {
+  return docker().createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: runLabels(runId) });
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  runId: string;
+  network: string;
+  /** DNS name of the container on the run's network. */
+  alias: string;
+  cmd?: string[];
+  env?: Record<string, string>;
+  /** container port → published on 127.0.0.1 at a random host port. */
+  publish?: number[];
+  binds?: string[];
+  capAdd?: string[];
+  labels?: Record<string, string>;
+}
+
+export async function createContainer(spec: ContainerSpec): Promise<Docker.Container> {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of spec.publish ?? []) {
+    exposed[`${p}/tcp`] = {};
+    bindings[`${p}/tcp`] = [{ HostIp: "127.0.0.1", HostPort: "" }];
+  }
+  try {
+    return await docker().createContainer({
+      name: spec.name,
+      Hostname: spec.alias,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Labels: runLabels(spec.runId, spec.labels),
+      ExposedPorts: exposed,
+      HostConfig: {
+        NetworkMode: spec.network,
+        PortBindings: bindings,
+        Binds: spec.binds,
+        CapAdd: spec.capAdd,
+        Init: false,
+      },
+      NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: [spec.alias] } } },
+    });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/No such image/i.test(msg)) {
+      throw new KcError("KC_IMAGE_MISSING", `image ${spec.image} is not present`, { hint: "run `npm run images`, or check --kafka-image/--toxiproxy-image", cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Host port (on 127.0.0.1) that Docker published for a container port. */
+export async function publishedPort(container: Docker.Container, port: number): Promise<number> {
+  const info = await container.inspect();
+  const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
+  if (!binding) throw new KcError("KC_PORT_NOT_PUBLISHED", `container ${info.Name} has no published port for ${port}`);
+  return Number(binding.HostPort);
+}
+
+export async function containerIp(container: Docker.Container, network: string): Promise<string> {
+  const info = await container.inspect();
+  return info.NetworkSettings.Networks[network]?.IPAddress ?? "";
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+/** Runs a command inside a running container and returns its exit code and output. */
+export async function exec(container: Docker.Container, cmd: string[]): Promise<ExecResult> {
+  const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  let output = "";
+  out.on("data", (c: Buffer) => (output += c.toString("utf8")));
+  docker().modem.demuxStream(stream, out, out);
+  await new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", reject);
+  });
+  const info = await e.inspect();
+  return { exitCode: info.ExitCode ?? -1, output };
+}
+
+/**
+ * Follows a container's stdout/stderr into a file, keeping the last lines in memory for error
+ * messages and notifying line watchers (readiness waits). Ends when the container is removed.
+ */
+export class LogFollower {
+  readonly lines: string[] = [];
+  /** Lines seen since following began (the buffer keeps only the last `keep`). */
+  count = 0;
+  private readonly watchers = new Set<(line: string) => void>();
+  private partial = "";
+  private readonly keep: number;
+  private file: fs.WriteStream;
+  private stream?: NodeJS.ReadableStream;
+
+  constructor(file: string, keep = 400) {
+    this.file = fs.createWriteStream(file, { flags: "a" });
+    this.keep = keep;
+  }
+
+  async follow(container: Docker.Container): Promise<void> {
+    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+    this.stream = stream;
+    const sink = new PassThrough();
+    sink.on("data", (chunk: Buffer) => this.onData(chunk));
+    docker().modem.demuxStream(stream, sink, sink);
+    stream.on("error", () => undefined);
+  }
+
+  private onData(chunk: Buffer) {
+    this.file.write(chunk);
+    this.partial += chunk.toString("utf8");
+    let nl: number;
+    while ((nl = this.partial.indexOf("\n")) >= 0) {
+      const line = this.partial.slice(0, nl);
+      this.partial = this.partial.slice(nl + 1);
+      this.lines.push(line);
+      this.count++;
+      if (this.lines.length > this.keep) this.lines.shift();
+      for (const w of this.watchers) w(line);
+    }
+  }
+
+  /** Last n lines, for error messages. */
+  tail(n = 30): string[] {
+    return this.lines.slice(-n);
+  }
+
+  /** A position in the log, for `waitFor(..., since)`. */
+  mark(): number {
+    return this.count;
+  }
+
+  /** Resolves with the first line after `since` (default: now) matching `re`; rejects on `failOn`. */
+  waitFor(re: RegExp, timeoutMs: number, failOn?: RegExp, since = this.count): Promise<string> {
+    const buffered = this.lines.slice(Math.max(0, this.lines.length - (this.count - since)));
+    for (const line of buffered) {
+      if (re.test(line)) return Promise.resolve(line);
+      if (failOn?.test(line)) return Promise.reject(new Error(`process failed: ${line}`));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.watchers.delete(watch);
+        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${re}`));
+      }, timeoutMs);
+      const watch = (line: string) => {
+        if (re.test(line)) {
+          clearTimeout(timer);
+          this.watchers.delete(watch);
+          resolve(line);
+        } else if (failOn?.test(line)) {
+          clearTimeout(timer);
+          this.watchers.delete(watch);
+          reject(new Error(`process failed: ${line}`));
+        }
+      };
+      this.watchers.add(watch);
+    });
+  }
+
+  close(): void {
+    (this.stream as unknown as { destroy?: () => void })?.destroy?.();
+    this.file.end();
+  }
+}
+
+/**
+ * Removes containers and networks that carry the project label (and, when given, this run's
+ * label). Nothing without the label is touched. Returns what was removed.
+ */
+export async function removeLabelled(runId?: string): Promise<{ containers: number; networks: number }> {
+  const filter = { label: [runId ? `${RUN_LABEL}=${runId}` : `${LABEL}=1`] };
+  const d = docker();
+  const containers = await d.listContainers({ all: true, filters: filter });
+  await Promise.all(
+    containers.map(async (c) => {
+      const ct = d.getContainer(c.Id);
+      if (c.State === "paused") await ct.unpause().catch(() => undefined);
+      await ct.remove({ force: true, v: true }).catch(() => undefined);
+    }),
+  );
+  const networks = await d.listNetworks({ filters: filter });
+  await Promise.all(networks.map((n) => d.getNetwork(n.Id).remove().catch(() => undefined)));
+  const volumes = await d.listVolumes({ filters: filter });
+  await Promise.all((volumes.Volumes ?? []).map((v) => d.getVolume(v.Name).remove().catch(() => undefined)));
+  return { containers: containers.length, networks: networks.length };
+}
+
+/** Is the harness process that labelled a resource gone (so the resource is a leftover)? */
+export function ownerIsGone(owner: string | undefined): boolean {
+  if (!owner) return true;
+  const [host, pid] = owner.split(":");
+  if (host !== os.hostname()) return false; // another machine's engine user: never ours to judge
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Runs with labelled resources still here, with whether their owner process is gone. */
+export async function labelledRuns(): Promise<{ run: string; gone: boolean }[]> {
+  const cs = await docker().listContainers({ all: true, filters: { label: [`${LABEL}=1`] } });
+  const ns = await docker().listNetworks({ filters: { label: [`${LABEL}=1`] } });
+  const runs = new Map<string, boolean>();
+  for (const r of [...cs.map((c) => c.Labels), ...ns.map((n) => n.Labels ?? {})]) {
+    const run = r[RUN_LABEL];
+    if (run) runs.set(run, (runs.get(run) ?? true) && ownerIsGone(r[OWNER_LABEL]));
+  }
+  return [...runs].map(([run, gone]) => ({ run, gone }));
+}
+
+/** Removes what crashed runs left behind (runs whose harness process is gone); returns their ids. */
+export async function removeLeftovers(): Promise<string[]> {
+  const gone = (await labelledRuns()).filter((r) => r.gone).map((r) => r.run);
+  for (const run of gone) await removeLabelled(run);
+  return gone;
+}

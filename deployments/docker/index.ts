@@ -1,0 +1,31 @@
+// Local Docker as a deployment: images built here (or given), nodes as labelled containers on a
+// network of the run's own, Toxiproxy in front of the brokers, partitions with iptables.
+import type { Deployment } from "../deployment.ts";
+import { Cluster } from "./cluster.ts";
+import { assertDockerRunning, removeLeftovers } from "./docker.ts";
+import { ensureImages } from "./images.ts";
+
+export const dockerDeployment: Deployment = {
+  name: "docker",
+  description: "containers on this machine's Docker engine, clients through Toxiproxy on 127.0.0.1",
+  capabilities: ["process", "pause", "network", "links", "leadership"],
+  async preflight() {
+    await assertDockerRunning();
+    return removeLeftovers();
+  },
+  async prepare(o) {
+    const images = await ensureImages({ kafkaVersion: o.kafkaVersion, kafkaImage: o.images.kafka, toxiproxyImage: o.images.toxiproxy });
+    return { kafka: images.kafka, toxiproxy: images.toxiproxy, net: images.net };
+  },
+  start: (o) =>
+    Cluster.start({
+      runId: o.runId,
+      runDir: o.runDir,
+      options: o.options,
+      product: o.product,
+      images: { kafka: o.artifacts.kafka, toxiproxy: o.artifacts.toxiproxy, net: o.artifacts.net ?? o.artifacts.kafka },
+      readyTimeoutSeconds: o.readyTimeoutSeconds,
+    }),
+};
+
+export { Cluster, type ClusterStartOptions } from "./cluster.ts";

@@ -1,0 +1,68 @@
+// Client links through Toxiproxy: one proxy per broker, published on 127.0.0.1. Link faults
+// (toxics, proxy down) are applied here; `reset()` removes every toxic and re-enables proxies.
+import { Toxiproxy, type Proxy, type ICreateToxicBody } from "toxiproxy-node-client";
+import type { LinkFault } from "../../core/faults.ts";
+
+export type { LinkFault, ToxicType } from "../../core/faults.ts";
+
+export class Links {
+  private readonly api: Toxiproxy;
+  private readonly proxies = new Map<string, Proxy>();
+  private counter = 0;
+
+  private readonly apiUrl: string;
+
+  constructor(apiUrl: string) {
+    this.apiUrl = apiUrl;
+    this.api = new Toxiproxy(apiUrl);
+  }
+
+  async version(): Promise<string> {
+    return this.api.getVersion();
+  }
+
+  async createProxy(broker: string, listenPort: number, upstream: string): Promise<void> {
+    const proxy = await this.api.createProxy({ name: broker, listen: `0.0.0.0:${listenPort}`, upstream });
+    this.proxies.set(broker, proxy);
+  }
+
+  private proxy(broker: string): Proxy {
+    const p = this.proxies.get(broker);
+    if (!p) throw new Error(`no Toxiproxy proxy for ${broker}`);
+    return p;
+  }
+
+  /** Takes the broker's client link down (connections refused/closed) or brings it back. */
+  async setEnabled(broker: string, enabled: boolean): Promise<void> {
+    const p = this.proxy(broker);
+    const updated = await p.update({ enabled, listen: p.listen, upstream: p.upstream });
+    this.proxies.set(broker, updated);
+  }
+
+  async addToxic(broker: string, fault: LinkFault): Promise<string> {
+    const name = `${fault.type}-${++this.counter}`;
+    const body = {
+      name,
+      type: fault.type,
+      stream: fault.stream ?? "downstream",
+      toxicity: fault.toxicity ?? 1,
+      attributes: fault.attributes,
+    } as unknown as ICreateToxicBody<unknown>;
+    await this.proxy(broker).addToxic(body);
+    return name;
+  }
+
+  /** Every proxy: enabled, no toxics. */
+  async reset(): Promise<void> {
+    await this.api.reset();
+    for (const name of this.proxies.keys()) this.proxies.set(name, await this.api.get(name));
+  }
+
+  /** What is in force now (for leak checks): broker → {enabled, toxics}. Read from the REST API
+   *  itself, since the client's Proxy objects do not carry their toxics. */
+  async state(): Promise<Record<string, { enabled: boolean; toxics: string[] }>> {
+    const res = await fetch(`${this.apiUrl}/proxies`);
+    const all = (await res.json()) as Record<string, { enabled: boolean; toxics: { name: string }[] }>;
+    return Object.fromEntries(Object.entries(all).map(([name, p]) => [name, { enabled: p.enabled, toxics: p.toxics.map((t) => t.name) }]));
+  }
+}

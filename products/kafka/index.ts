@@ -1,0 +1,35 @@
+// Apache Kafka as the broker product: ZooKeeper ensemble + brokers, or KRaft controllers +
+// brokers (dedicated or combined), every node run by the supervisor script from generated config.
+import type { BrokerProduct, NodeSpec } from "../product.ts";
+import { isBroker, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, type ClusterOptions } from "./topology.ts";
+
+export const STARTED = /(KafkaServer id=\d+\] started|Kafka Server started|LEADING - LEADER ELECTION TOOK|FOLLOWING - LEADER ELECTION TOOK|binding to port)/;
+export const EXITED = /kafka-chaos: process exited/;
+
+export function apacheKafka(o: ClusterOptions): BrokerProduct {
+  return {
+    description: `Apache Kafka ${o.kafkaVersion} (${o.mode})`,
+    mode: o.mode,
+    nodes: () => nodesOf(o),
+    // ZooKeeper ensemble before brokers; KRaft controllers and brokers together.
+    startWaves: () => {
+      const nodes = nodesOf(o);
+      return o.mode === "zookeeper" ? [nodes.filter(isZookeeper), nodes.filter(isBroker)] : [nodes];
+    },
+    files: (node: NodeSpec, ctx) => nodeFiles(o, node, ctx.clusterId, ctx.clientPort),
+    configDir: "/etc/kc",
+    command: ["sh", "/etc/kc/supervise.sh"],
+    ready: STARTED,
+    exited: EXITED,
+    clientPort: PORTS.client,
+    newClusterId: () => newClusterId(),
+    quorumStatusCommand:
+      o.mode === "kraft"
+        ? (c: NodeSpec) =>
+            `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-controller ${c.name}:${PORTS.controller} describe --status 2>&1`
+        : undefined,
+  };
+}
+
+export { KAFKA_VERSIONS, DEFAULT_KAFKA_VERSION } from "./versions.ts";
+export { PORTS, type ClusterOptions, type Mode } from "./topology.ts";

@@ -1,0 +1,51 @@
+// The broker-product seam: what runs on the nodes of a cluster under test, independent of where
+// the nodes run (deployments/). A product says which nodes a cluster has, the files each node
+// runs with, the command that starts them, how their logs say "ready" and "exited", and in which
+// waves they start. Today: Apache Kafka at a version, in ZooKeeper or KRaft mode (./kafka/).
+
+export type Role = "zookeeper" | "controller" | "broker";
+
+export interface NodeSpec {
+  /** Name on the run network and in the history/report: zk-1, controller-1, broker-1. */
+  name: string;
+  roles: Role[];
+  /** broker.id / node.id / myid. */
+  id: number;
+}
+
+export interface NodeContext {
+  /** The cluster's id (KRaft storage format). */
+  clusterId: string;
+  /** The host port clients reach this broker through (its proxy), for advertised listeners. */
+  clientPort?: number;
+}
+
+export interface BrokerProduct {
+  /** Human-readable, e.g. "Apache Kafka 3.9.1 (zookeeper)". */
+  readonly description: string;
+  /** "zookeeper" or "kraft": where the cluster's metadata lives. */
+  readonly mode: "zookeeper" | "kraft";
+  /** Every node of the cluster, in start order. */
+  nodes(): NodeSpec[];
+  /** Nodes grouped into waves: each wave must be ready before the next starts. */
+  startWaves(): NodeSpec[][];
+  /** Files the node's container gets (mounted read-only at `configDir`). */
+  files(node: NodeSpec, ctx: NodeContext): Record<string, string>;
+  /** Where the files go inside a node. */
+  readonly configDir: string;
+  /** PID 1 of a node's container: keeps the container alive across process kills. */
+  readonly command: string[];
+  /** A node's log says it is ready. */
+  readonly ready: RegExp;
+  /** A node's log says its process exited (readiness waits fail fast on it). */
+  readonly exited: RegExp;
+  /** The port clients (through their proxies) reach a broker on. */
+  readonly clientPort: number;
+  /** A fresh cluster id. */
+  newClusterId(): string;
+  /**
+   * A shell command, run on a controller node, that prints the active KRaft controller as
+   * `LeaderId: <id>` (undefined where the controller is found through the client protocol).
+   */
+  quorumStatusCommand?(controller: NodeSpec): string;
+}

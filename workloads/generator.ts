@@ -1,0 +1,191 @@
+// Generators: what each client process does next, decided by one seeded PRNG and nothing else.
+// A generator is a plain object asked `next({process, worker, time})` by the interpreter; it holds
+// no timers and does no I/O, so a unit test can simulate a whole run with a fake clock and no
+// cluster. The same seed and the same sequence of calls give the same ops: each worker slot draws
+// from its own stream (./rng.ts), so what a worker does next does not depend on how the workers
+// interleave; only the keys' values are shared, handed out in call order.
+//
+//   KeyLifecycle    active keys; a key retires after `sendsPerKey` sends and a new one comes in;
+//                   values are unique, increasing integers per key
+//   KafkaGenerator  the queue/txn op mix over a KeyLifecycle (Jepsen's kafka workload shape)
+//   RateLimiter     the global rate limit as a pure function of time
+import type { Key, Op } from "../core/history/op.ts";
+import { Rng } from "../core/rng.ts";
+import type { Invocation } from "../clients/types.ts";
+
+// --- the generator contract ---------------------------------------------------------------
+
+export interface GenContext {
+  /** The process asking (a new number after every `info`: worker + k × concurrency). */
+  process: number;
+  /** The worker slot, 0 … concurrency-1; stable across the processes it runs. */
+  worker: number;
+  /** Nanoseconds since the test started (history time). */
+  time: number;
+}
+
+export interface OpGenerator {
+  /** The next op for this process, or undefined when the generator has nothing more for it. */
+  next(ctx: GenContext): Invocation | undefined;
+  /** Told every completion as it is recorded (optional: generators that react to results). */
+  update?(op: Op): void;
+}
+
+// --- keys -----------------------------------------------------------------------------------
+
+/**
+ * The keys in use. `activeKeys` of them are active at once; each send goes to an active key and,
+ * after `sendsPerKey` sends, that key retires and the next unused key of the key space takes its
+ * place. When the key space runs out, retired keys come back in the same order; their values go
+ * on from where they stopped, so values stay unique and increasing per key.
+ */
+export class KeyLifecycle {
+  readonly keys: readonly Key[];
+  readonly sendsPerKey: number;
+  private readonly slots: Key[];
+  private readonly sendsThisLife = new Map<Key, number>();
+  private readonly lastValue = new Map<Key, number>();
+  private cursor: number;
+  /** Keys in the order they retired (for tests and logs). */
+  readonly retired: Key[] = [];
+
+  constructor(keys: readonly Key[], activeKeys: number, sendsPerKey: number) {
+    if (!keys.length) throw new Error("no keys");
+    this.keys = keys;
+    this.sendsPerKey = Math.max(1, sendsPerKey);
+    const n = Math.max(1, Math.min(activeKeys, keys.length));
+    this.slots = keys.slice(0, n);
+    this.cursor = n;
+  }
+
+  /** The active keys, in slot order. */
+  active(): readonly Key[] {
+    return this.slots;
+  }
+
+  /** The next value for a send to an active key `key`; retires the key when it is used up. */
+  nextValue(key: Key): number {
+    const v = (this.lastValue.get(key) ?? 0) + 1;
+    this.lastValue.set(key, v);
+    const sends = (this.sendsThisLife.get(key) ?? 0) + 1;
+    this.sendsThisLife.set(key, sends);
+    if (sends >= this.sendsPerKey) this.retire(key);
+    return v;
+  }
+
+  private retire(key: Key): void {
+    const slot = this.slots.indexOf(key);
+    if (slot < 0) return;
+    this.retired.push(key);
+    this.sendsThisLife.delete(key);
+    // The next key of the cycle that is not active right now (the retiring one is allowed).
+    for (let i = 0; i < this.keys.length; i++) {
+      const k = this.keys[this.cursor++ % this.keys.length];
+      if (k === key || !this.slots.includes(k)) {
+        this.slots[slot] = k;
+        return;
+      }
+    }
+  }
+}
+
+// --- the Kafka op mix -----------------------------------------------------------------------
+
+export interface KafkaGeneratorOptions {
+  seed: number;
+  keys: readonly Key[];
+  activeKeys: number;
+  sendsPerKey: number;
+  /** How consumers get their partitions: `assign` ops or `subscribe` ops. */
+  subscribeVia: "assign" | "subscribe";
+  /** txn workload: multi-send transactions (some aborted on purpose) and poll-then-send txns. */
+  txn: boolean;
+  /** Probability that an op is a re-assign/re-subscribe (Jepsen's sub-p). Default 1/64. */
+  resubscribeP?: number;
+  /** Probability that an op is a client crash. Default 1/1000. */
+  crashP?: number;
+  /** txn: probability that a transaction is aborted on purpose. Default 0.1. */
+  abortP?: number;
+  /** txn: most sends in one transaction. Default 4. */
+  maxTxnSends?: number;
+}
+
+/**
+ * Jepsen's Kafka workload shape. Every new process starts with an assign/subscribe of all
+ * active keys; afterwards each op is, by the worker's own random stream:
+ *   crash (crashP) | assign/subscribe of a random subset of active keys (resubscribeP) |
+ *   queue: send of one value, or poll, half and half
+ *   txn:   poll | send of 1…maxTxnSends values across keys in one transaction |
+ *          poll then 1…maxTxnSends-1 sends in one transaction (f "txn"), a third each;
+ *          transactions carry `abort: true` with probability abortP.
+ */
+export class KafkaGenerator implements OpGenerator {
+  readonly lifecycle: KeyLifecycle;
+  private readonly o: Required<KafkaGeneratorOptions>;
+  private readonly root: Rng;
+  private readonly rngs = new Map<number, Rng>();
+  private readonly started = new Set<number>();
+
+  constructor(o: KafkaGeneratorOptions) {
+    this.o = { resubscribeP: 1 / 64, crashP: 1 / 1000, abortP: 0.1, maxTxnSends: 4, ...o };
+    this.root = new Rng(o.seed).fork("workload");
+    this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
+  }
+
+  private rng(worker: number): Rng {
+    let r = this.rngs.get(worker);
+    if (!r) this.rngs.set(worker, (r = this.root.fork(`worker-${worker}`)));
+    return r;
+  }
+
+  next({ process, worker }: GenContext): Invocation {
+    const rng = this.rng(worker);
+    const active = this.lifecycle.active();
+    if (!this.started.has(process)) {
+      this.started.add(process);
+      return { f: this.o.subscribeVia, value: [...active] };
+    }
+    const r = rng.next();
+    if (r < this.o.crashP) return { f: "crash", value: null };
+    if (r < this.o.crashP + this.o.resubscribeP) {
+      let keys = active.filter(() => rng.next() < 0.75);
+      if (!keys.length) keys = [rng.pick(active)];
+      return { f: this.o.subscribeVia, value: keys };
+    }
+    const send = (): ["send", Key, number] => {
+      const k = rng.pick(this.lifecycle.active());
+      return ["send", k, this.lifecycle.nextValue(k)];
+    };
+    if (!this.o.txn) return rng.next() < 0.5 ? { f: "send", value: [send()] } : { f: "poll", value: [["poll"]] };
+    const kind = rng.int(3);
+    if (kind === 0) return { f: "poll", value: [["poll"]] };
+    const abort = rng.next() < this.o.abortP;
+    const sends = (most: number) => Array.from({ length: 1 + rng.int(Math.max(1, most)) }, send);
+    const inv: Invocation = kind === 1 ? { f: "send", value: sends(this.o.maxTxnSends) } : { f: "txn", value: [["poll"], ...sends(this.o.maxTxnSends - 1)] };
+    if (abort) inv.abort = true;
+    return inv;
+  }
+}
+
+// --- time -----------------------------------------------------------------------------------
+
+/**
+ * A global rate limit as a pure function of time: op slots are `1000/rate` ms apart, and a slot
+ * missed because every process was busy is not made up later (no bursts). rate 0: no limit.
+ */
+export class RateLimiter {
+  private readonly intervalMs: number;
+  private nextSlot = -Infinity;
+
+  constructor(ratePerSecond: number) {
+    this.intervalMs = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
+  }
+
+  /** Reserves the next slot for an op asked for at `nowMs`; returns when it may start. */
+  reserve(nowMs: number): number {
+    if (!this.intervalMs) return nowMs;
+    const slot = Math.max(nowMs, this.nextSlot);
+    this.nextSlot = slot + this.intervalMs;
+    return slot;
+  }
+}
