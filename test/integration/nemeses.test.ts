@@ -71,6 +71,44 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await eventually(async () => (await state(viewer)).isr.length === 3, "full ISR after heal", 120_000);
   });
 
+  it("partition + lone-leader together: each family's rules are kept and healed apart", async () => {
+    const fams = buildFamilies(["partition", "lone-leader"]);
+    // No writes here, so the lone leader's ISR never shrinks: its start cuts the followers off
+    // and, after a short wait, reports that; the cut stays in force until its own stop.
+    const lone = loneLeaderFamily({ shrinkTimeoutMs: 1_000, aloneMs: 1, electTimeoutMs: 1_000, pollMs: 200 });
+    const part = fams[0];
+    const r = new NemesisRunner(env, [part, lone], history, new Rng(21));
+    await r.start(lone, "leader");
+    const leader = Object.entries(cluster.grudge).find(([, peers]) => peers.every((p) => p.endsWith(":9091")))?.[0];
+    expect(leader).toBeDefined();
+    const loneRules = await cluster.rules(leader!);
+    expect(loneRules.length).toBe(2);
+    expect(loneRules.every((l) => l.includes("--dport 9091"))).toBe(true);
+
+    await r.start(part, "one");
+    const partitioned = cluster.nodes.filter((n) => (cluster.grudge[n.name] ?? []).some((p) => !p.includes(":"))).map((n) => n.name);
+    expect(partitioned.length).toBeGreaterThan(0);
+    // The partition healed alone: the lone leader's cut is still in force, nothing else is.
+    await r.stop(part);
+    expect(await cluster.rules(leader!)).toEqual(loneRules);
+    for (const n of cluster.nodes) if (n.name !== leader) expect(await cluster.rules(n.name)).toEqual([]);
+    expect(lone.active()).toBe(true);
+    await r.stop(lone);
+    for (const n of cluster.nodes) expect(await cluster.rules(n.name)).toEqual([]);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("kill holds: a broker killed by two families starts again only when both let go", async () => {
+    const b = "broker-3";
+    await cluster.kill(b, "kill");
+    await cluster.kill(b, "lone-leader");
+    expect(await cluster.start(b, { waitMs: 0 }, "kill")).toBe(false);
+    expect((await cluster.leaks()).join("\n")).toContain(`${b} is down`);
+    expect(await cluster.start(b, {}, "lone-leader")).toBe(true);
+    expect(await cluster.leaks()).toEqual([]);
+    await eventually(async () => (await state("broker-1")).isr.includes(idOf(b)), `${b} back in the ISR`, 120_000);
+  });
+
   /** Starts a process fault on one broker, sees it leave the ISR, stops it, sees it return. */
   const leavesIsrAndReturns = async (name: "kill" | "pause", seed: number, affected: () => Set<string>) => {
     const { fam, runner: r } = runner(name, seed);

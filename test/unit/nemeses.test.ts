@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { mergeGrudges } from "../../core/faults.ts";
 import { Rng } from "../../core/rng.ts";
 import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minorityThird } from "../../nemeses/grudges.ts";
 import { planSchedule } from "../../nemeses/schedule.ts";
@@ -161,5 +162,25 @@ describe("lone-leader stages (fake cluster)", () => {
     const done = await loneLeaderFamily({ ...fast, shrinkTimeoutMs: 60_000 }).start(b.env, "leader", new Rng(1));
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(String(done.what)).toMatch(/main phase ended/);
+  });
+});
+
+describe("composed families: grudges merge", () => {
+  it("mergeGrudges takes the union per node, keeps port-scoped entries apart, drops empty nodes", () => {
+    const part = { "broker-1": ["broker-2", "broker-3"], "broker-2": ["broker-1"], "broker-3": ["broker-1"] };
+    const lone = { "broker-1": ["broker-2:9091", "broker-3:9091"], "broker-2": [] };
+    expect(mergeGrudges([part, lone])).toEqual({
+      "broker-1": ["broker-2", "broker-3", "broker-2:9091", "broker-3:9091"],
+      "broker-2": ["broker-1"],
+      "broker-3": ["broker-1"],
+    });
+    expect(mergeGrudges([lone])).toEqual({ "broker-1": ["broker-2:9091", "broker-3:9091"] });
+    expect(mergeGrudges([])).toEqual({});
+  });
+
+  it("every family names the capabilities it needs, and a deployment without them is refused with the reason", () => {
+    for (const fam of buildFamilies(["partition", "kill", "pause", "link", "lone-leader"])) expect(fam.needs.length).toBeGreaterThan(0);
+    expect(() => buildFamilies(["pause", "link"], [], ["process", "network", "leadership"])).toThrow(/the pause nemesis needs "pause".*the link nemesis needs "links"/);
+    expect(buildFamilies(["partition", "lone-leader"], [], ["process", "network", "leadership"]).map((f) => f.name)).toEqual(["partition", "lone-leader"]);
   });
 });
