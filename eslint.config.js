@@ -30,6 +30,8 @@ export default tseslint.config(
   { ignores: ["node_modules/**", "store/**", "docker/**/build/**", ".cache/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain-JavaScript entry points run on Node.
+  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   {
     plugins: { kc: { rules: { layers } } },
     rules: {

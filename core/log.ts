@@ -17,10 +17,11 @@ const consoleStream = () =>
   });
 
 const consoleOnly = (): Logger => pino({ level: process.env.KC_LOG_LEVEL ?? "info" }, consoleStream());
-let root: Logger = consoleOnly();
+// Made on first use, so that importing the library opens no stream.
+let root: Logger | undefined;
 
 /** The process-wide logger; `attachRunLog` adds the run's harness.log to it. */
-export const log = (): Logger => root;
+export const log = (): Logger => (root ??= consoleOnly());
 
 /**
  * From now on, also write every log line (at debug level and up) as JSON into `file`, until
@@ -42,4 +43,4 @@ export function attachRunLog(file: string): () => void {
 }
 
 /** A child logger for one part of the harness, e.g. `component("cluster")`. */
-export const component = (name: string): Logger => root.child({ component: name });
+export const component = (name: string): Logger => log().child({ component: name });

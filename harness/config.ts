@@ -246,6 +246,9 @@ export function validateConfig(c: TestConfig): void {
   }
 }
 
+/** The default test name: the workload and the fault families, e.g. "queue-partition". */
+export const defaultName = (c: TestConfig): string => (c.preset ?? [c.workload.name, ...(c.nemesis.faults.length ? c.nemesis.faults : ["none"])].join("-"));
+
 export function helpText(): string {
   const rows = Object.entries(FLAGS).map(([k, f]) => {
     const d = defaultValueOf(k);

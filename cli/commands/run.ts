@@ -3,7 +3,7 @@
 // 2 unknown / 3 harness error. SIGINT/SIGTERM: heal, check what was recorded, tear down; a
 // second signal skips straight to teardown.
 import fs from "node:fs";
-import { defaultConfig, helpText, parseRunFlags, validateConfig, type TestConfig } from "../../harness/config.ts";
+import { defaultConfig, defaultName, helpText, parseRunFlags, validateConfig, type TestConfig } from "../../harness/config.ts";
 import { KcError } from "../../core/errors.ts";
 import { EXIT_CODES_HELP, EXIT_HARNESS_ERROR, worstExitCode } from "../../core/exit-codes.ts";
 import { log } from "../../core/log.ts";
@@ -57,7 +57,7 @@ export function resolveRunArgs(argv: string[]): Parsed | "help" {
   const withPreset = preset ? parseRunFlags(PRESETS[preset].flags, base).config : base;
   const { config, seedGiven, nameGiven } = parseRunFlags(rest, withPreset);
   if (preset) config.preset = preset;
-  if (!nameGiven) config.name = preset ?? [config.workload.name, ...(config.nemesis.faults.length ? config.nemesis.faults : ["none"])].join("-");
+  if (!nameGiven) config.name = defaultName(config);
   validateConfig(config);
   config.command = ["npm run chaos --", ...argv].join(" ");
   return { config, repeat, seedGiven };

@@ -11,7 +11,6 @@ import { AdapterPrecondition, classifySendError, describeKafkaError } from "./er
 import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer } from "./polling-consumer.ts";
 
-applyKafkajsPatches();
 
 export interface KafkajsSettings {
   bootstrap: string[];
@@ -30,6 +29,8 @@ export const ACKS: Record<Acks, -1 | 0 | 1> = { all: -1, "1": 1, "0": 0 };
 
 /** Opens kafkajs clients for processes. */
 export function kafkajsClients(s: KafkajsSettings): ClientFactory {
+  // Process-wide, so applied when a test first uses kafkajs clients, never at import.
+  applyKafkajsPatches();
   return { open: async (process) => new KafkajsClient(s, process) };
 }
 

@@ -1,5 +1,5 @@
 // Runtime workarounds for kafkajs 2.2.4 bugs that the harness trips over under faults. Each is
-// small, targeted at one method, and applied once when the adapter loads.
+// small, targeted at one method, and applied once, when the first kafkajs client factory is made.
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
