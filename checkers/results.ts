@@ -1,4 +1,4 @@
-// The shape of results.json (../shared/design.md): what the checkers found, the verdict, stats.
+// The shape of results.json (docs/design.md): what the checkers found, the verdict, stats.
 
 /** `true` valid, `false` anomalies that count, `"unknown"`: the history cannot support a verdict. */
 export type Verdict = true | false | "unknown";

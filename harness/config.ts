@@ -10,7 +10,7 @@ const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS);
 
 export type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
 export type { WorkloadName } from "../workloads/index.ts";
-import type { WorkloadName } from "../workloads/index.ts";
+import type { WorkloadConfig, WorkloadName } from "../workloads/index.ts";
 
 export interface TestConfig {
   name: string;
@@ -28,21 +28,8 @@ export interface TestConfig {
   client: ClientName;
   producer: ProducerSettings;
   consumer: ConsumerSettings;
-  workload: {
-    name: WorkloadName;
-    /** Read by the checkers to decide the mode (design.md). */
-    subscribe: boolean;
-    txn: boolean;
-    topics: number;
-    partitions: number;
-    replicationFactor: number;
-    /** Topic-level config of the test topics (`--topic-config`), e.g. unclean.leader.election.enable. */
-    topicConfig: Record<string, string>;
-    /** Keys in use at once; older keys retire as new ones come in. */
-    activeKeys: number;
-    /** Sends per key before it retires. */
-    sendsPerKey: number;
-  };
+  /** What the clients do (workloads/index.ts), and `subscribe`, read by the checkers to decide the mode (design.md). */
+  workload: WorkloadConfig["workload"] & { subscribe: boolean };
   concurrency: number;
   /** Target ops/s over all processes (0: as fast as they go). */
   rate: number;

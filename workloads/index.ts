@@ -58,6 +58,7 @@ export interface WorkloadConfig {
     topics: number;
     partitions: number;
     replicationFactor: number;
+    /** Topic-level config of the test topics (`--topic-config`), e.g. unclean.leader.election.enable. */
     topicConfig: Record<string, string>;
     /** Keys in use at once; older keys retire as new ones come in. */
     activeKeys: number;

@@ -1,4 +1,4 @@
-// The history format of ../shared/design.md as TypeScript types: the contract between the
+// The history format of docs/design.md as TypeScript types: the contract between the
 // workloads that write histories, the checkers that read them and the report that shows them.
 
 /** `"invoke"` starts an op; `ok` happened, `fail` definitely did not, `info` unknown. */

@@ -1,4 +1,4 @@
-// Streaming, validating reader of history.jsonl (../shared/design.md). It never holds the file
+// Streaming, validating reader of history.jsonl (docs/design.md). It never holds the file
 // as a string: it reads chunks into a Buffer and decodes each line into one reused ParsedOp —
 // flat typed arrays of micro-op entries, keys interned to small ints — so checking a 10M-op
 // history keeps no Op objects. Lines go through a scanner specialised to the format; anything

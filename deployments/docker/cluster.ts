@@ -135,7 +135,7 @@ export class Cluster implements StartedCluster {
       for (const wave of product.startWaves()) {
         await Promise.all(
           wave.map((n) => {
-            const port = isBroker(n) ? Number(bootstrap[brokers.indexOf(n)].split(":")[1]) : undefined;
+            const port = isBroker(n) ? Number(bootstrap[brokers.findIndex((b) => b.name === n.name)].split(":")[1]) : undefined;
             return cluster!.launch(o, n, clusterId, port);
           }),
         );
