@@ -10,7 +10,7 @@ export const CAPABILITIES: Record<Capability, string> = {
   pause: "freeze and thaw a node's processes (pause/resume)",
   network: "drop traffic between nodes (grudges: partition/heal)",
   links: "fault the links clients use through per-broker proxies (toxics)",
-  leadership: "find partition leaders, the active controller, partition states per broker",
+  leadership: "find partition leaders, the active controller, group and transaction coordinators, partition states per broker",
 };
 
 /**

@@ -52,6 +52,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly links: { addToxic(broker: string, fault: LinkFault): Promise<string>; setEnabled(broker: string, enabled: boolean): Promise<void>; reset(): Promise<void> };
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
+  groupCoordinator(groupId: string): Promise<string | undefined>;
+  transactionCoordinator(transactionalId: string): Promise<string | undefined>;
   partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
   nodeOfBrokerId(id: number): string | undefined;
   /** Faults still in force, read from the cluster itself. */

@@ -2,7 +2,7 @@
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
 import { KcError } from "../core/errors.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
-import { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "../products/kafka/versions.ts";
+import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TESTED_VERSIONS } from "../products/kafka/versions.ts";
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
 import { DEPLOYMENTS } from "../deployments/index.ts";
 
@@ -129,7 +129,13 @@ export const FLAGS: Record<string, Flag> = {
   "recovery-time": { help: "seconds to wait after healing before final reads", set: (c, v) => (c.recoverySeconds = num("recovery-time", 0)(v)) },
   "final-time-limit": { help: "cap in seconds on the final reads", set: (c, v) => (c.finalTimeLimitSeconds = num("final-time-limit", 1)(v)) },
   seed: { help: "seed of every random choice (default: random, printed)", set: (c, v) => (c.seed = int("seed", 0)(v)) },
-  "kafka-version": { help: "Kafka version", choices: KAFKA_VERSIONS, set: (c, v) => (c.kafka.version = v) },
+  "kafka-version": {
+    help: `Apache Kafka release X.Y.Z, ${KAFKA_LINES[0].line} to 4.x, image built on demand; tested: ${TESTED_VERSIONS.map((t) => `${t.version} (${t.modes.join("+")}, ${t.date})`).join(", ")}`,
+    set: (c, v) => {
+      kafkaLine(v);
+      c.kafka.version = v;
+    },
+  },
   mode: { help: "cluster metadata mode", choices: ["zookeeper", "kraft"], set: (c, v) => (c.kafka.mode = v as Mode) },
   brokers: { help: "number of brokers", set: (c, v) => (c.cluster.brokers = int("brokers", 1, 9)(v)) },
   zookeepers: { help: "ZooKeeper nodes (zookeeper mode)", choices: ["1", "3"], set: (c, v) => (c.cluster.zookeepers = Number(v)) },
@@ -219,9 +225,8 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
-  if (c.kafka.mode === "zookeeper" && !c.kafka.version.startsWith("3.")) {
-    throw new KcError("KC_BAD_FLAG", `Kafka ${c.kafka.version} has no ZooKeeper mode`, { hint: "add --mode kraft, or use --kafka-version 3.9.1" });
-  }
+  // Known release line, and a mode it offers (or a KcError that says why and what works).
+  if (!c.images.kafka) assertModeSupported(c.kafka.version, c.kafka.mode);
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
   }

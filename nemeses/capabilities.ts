@@ -55,6 +55,9 @@ export interface LinkControl {
 export interface Leadership {
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;
+  /** The broker coordinating a consumer group, and a transactional id (FindCoordinator). */
+  groupCoordinator(groupId: string): Promise<string | undefined>;
+  transactionCoordinator(transactionalId: string): Promise<string | undefined>;
   /** Partition states of a topic as one broker sees them. */
   partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
   nodeOfBrokerId(id: number): string | undefined;

@@ -11,6 +11,7 @@ import type { StartedCluster } from "../deployment.ts";
 import type { ImageSet } from "./images.ts";
 import { parseKey, type Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
+import { findCoordinatorAny } from "../../clients/wire/find-coordinator.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
 import { Links } from "./links.ts";
 import { grudgeEntry, mergeGrudges, type Grudge } from "../../core/faults.ts";
@@ -374,6 +375,16 @@ export class Cluster implements StartedCluster {
     return this.nodes.find((n) => isController(n) && n.id === Number(m[1]))?.name;
   }
 
+  /** The broker coordinating a consumer group (FindCoordinator, asked through the proxies). */
+  async groupCoordinator(groupId: string): Promise<string | undefined> {
+    return this.nodeOfBrokerId((await findCoordinatorAny(this.bootstrap, groupId, "group")).nodeId);
+  }
+
+  /** The broker coordinating a transactional id (its transaction coordinator). */
+  async transactionCoordinator(transactionalId: string): Promise<string | undefined> {
+    return this.nodeOfBrokerId((await findCoordinatorAny(this.bootstrap, transactionalId, "transaction")).nodeId);
+  }
+
   /** Partition states of a topic as one broker sees them (see Admin.partitionsVia). */
   async partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
     const i = this.nodes.filter(isBroker).findIndex((n) => n.name === broker);
@@ -417,7 +428,6 @@ function validate(o: ClusterOptions): void {
   const bad = (msg: string, hint: string) => new KcError("KC_BAD_CLUSTER", msg, { hint });
   if (o.brokers < 1) throw bad(`--brokers must be at least 1 (got ${o.brokers})`, "use --brokers 3");
   if (o.mode === "zookeeper") {
-    if (!o.kafkaVersion.startsWith("3.")) throw bad(`Kafka ${o.kafkaVersion} has no ZooKeeper mode`, "use --mode kraft, or --kafka-version 3.9.1");
     if (o.zookeepers !== 1 && o.zookeepers !== 3) throw bad(`--zookeepers must be 1 or 3 (got ${o.zookeepers})`, "use --zookeepers 3");
   } else if (!o.combined && o.controllers < 1) {
     throw bad(`--controllers must be at least 1 (got ${o.controllers})`, "use --controllers 3, or --combined");

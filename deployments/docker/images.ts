@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import { commandExists, run, runOk } from "../../core/proc.ts";
-import { KAFKA_VERSIONS } from "../../products/kafka/versions.ts";
+import { kafkaLine, type KafkaLine } from "../../products/kafka/versions.ts";
 
 export { DEFAULT_KAFKA_VERSION, KAFKA_VERSIONS } from "../../products/kafka/versions.ts";
 
@@ -59,11 +59,8 @@ export interface EnsureOptions {
 
 /** Returns the images for a test, building the missing ones with progress in the log. */
 export async function ensureImages(opts: EnsureOptions): Promise<ImageSet> {
-  if (!(KAFKA_VERSIONS as readonly string[]).includes(opts.kafkaVersion) && !opts.kafkaImage) {
-    throw new KcError("KC_BAD_KAFKA_VERSION", `no recipe for Kafka ${opts.kafkaVersion}`, {
-      hint: `use one of ${KAFKA_VERSIONS.join(", ")}, or bring your own image with --kafka-image`,
-    });
-  }
+  // Any release the product knows how to run (a KcError says why not, and what works).
+  if (!opts.kafkaImage) kafkaLine(opts.kafkaVersion);
   const base = await ensureBase(opts.force);
   const kafka = opts.kafkaImage ?? (await ensureKafka(opts.kafkaVersion, base, opts.force));
   const toxiproxy = opts.toxiproxyImage ?? (await ensureToxiproxy(opts.force));
@@ -119,18 +116,32 @@ async function ensureBase(force?: boolean): Promise<string> {
   return tag;
 }
 
-/** Extra Maven dependencies per major version: the logging binding Kafka leaves out. */
-function extraDeps(version: string, libs: string[]): string {
-  const dep = (g: string, a: string, v: string) => `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
-  if (version.startsWith("3.")) return dep("org.slf4j", "slf4j-reload4j", "1.7.36");
-  const core = libs.find((f) => /^log4j-core-(.+)\.jar$/.test(f));
-  const v = core ? core.replace(/^log4j-core-(.+)\.jar$/, "$1") : "2.24.3";
-  return dep("org.apache.logging.log4j", "log4j-slf4j-impl", v);
+const dep = (g: string, a: string, v: string) => `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
+
+/**
+ * Extra Maven dependencies for a line: the logging binding Kafka leaves out (none when one is
+ * already on the classpath, as in 2.x), and ZooKeeper client jars in place of broken ones.
+ */
+export function extraDeps(line: KafkaLine, libs: string[]): string {
+  const out: string[] = [];
+  const hasBinding = libs.some((f) => /^(slf4j-log4j12|slf4j-reload4j|log4j-slf4j2?-impl)-/.test(f));
+  if (line.log4j2) {
+    const core = libs.find((f) => /^log4j-core-(.+)\.jar$/.test(f));
+    const v = core ? core.replace(/^log4j-core-(.+)\.jar$/, "$1") : "2.24.3";
+    if (!hasBinding) out.push(dep("org.apache.logging.log4j", "log4j-slf4j-impl", v));
+  } else if (!hasBinding) out.push(dep("org.slf4j", "slf4j-reload4j", "1.7.36"));
+  if (line.zookeeperJars) out.push(dep("org.apache.zookeeper", "zookeeper", line.zookeeperJars.version));
+  return out.join("\n");
 }
+
+/** Exclusions on the broker artifact: the ZooKeeper client a line replaces. */
+const exclusions = (line: KafkaLine) =>
+  line.zookeeperJars ? "<exclusions><exclusion><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId></exclusion></exclusions>" : "";
 
 /** Resolves Kafka's runtime classpath from Maven Central into the cache (once per version). */
 export async function resolveKafkaJars(version: string): Promise<string> {
   const logger = component("images");
+  const line = kafkaLine(version);
   const dir = path.join(cacheDir(), "kafka", `${version}-${RECIPE}`);
   const libs = path.join(dir, "libs");
   if (fs.existsSync(path.join(dir, ".complete"))) return dir;
@@ -143,7 +154,10 @@ export async function resolveKafkaJars(version: string): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const template = fs.readFileSync(path.join(dockerDir, "kafka", "pom.xml.tmpl"), "utf8");
   const resolve = async (extra: string) => {
-    fs.writeFileSync(path.join(dir, "pom.xml"), template.replaceAll("@KAFKA_VERSION@", version).replaceAll("@EXTRA_DEPS@", extra));
+    fs.writeFileSync(
+      path.join(dir, "pom.xml"),
+      template.replaceAll("@KAFKA_VERSION@", version).replaceAll("@SCALA@", line.scala).replaceAll("@EXCLUSIONS@", exclusions(line)).replaceAll("@EXTRA_DEPS@", extra),
+    );
     await runOk("KC_MAVEN_FAILED", "mvn", ["-q", "-B", "-f", path.join(dir, "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${libs}`, "-DincludeScope=runtime"], {
       what: `resolving Kafka ${version} from Maven Central`,
       onLine: (line) => logger.debug(line),
@@ -152,7 +166,12 @@ export async function resolveKafkaJars(version: string): Promise<string> {
   };
   logger.info(`resolving Kafka ${version} jars from Maven Central`);
   await resolve("");
-  await resolve(extraDeps(version, fs.readdirSync(libs)));
+  const extra = extraDeps(line, fs.readdirSync(libs));
+  if (extra) {
+    // Resolve again with them: a replaced jar must not linger from the first pass.
+    fs.rmSync(libs, { recursive: true, force: true });
+    await resolve(extra);
+  }
   fs.writeFileSync(path.join(dir, ".complete"), new Date().toISOString());
   logger.info(`Kafka ${version}: ${fs.readdirSync(libs).length} jars`);
   return dir;

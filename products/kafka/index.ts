@@ -2,11 +2,23 @@
 // brokers (dedicated or combined), every node run by the supervisor script from generated config.
 import type { BrokerProduct, NodeSpec } from "../product.ts";
 import { isBroker, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, type ClusterOptions } from "./topology.ts";
+import { assertModeSupported, kafkaLine } from "./versions.ts";
 
 export const STARTED = /(KafkaServer id=\d+\] started|Kafka Server started|LEADING - LEADER ELECTION TOOK|FOLLOWING - LEADER ELECTION TOOK|binding to port)/;
 export const EXITED = /kafka-chaos: process exited/;
 
+/** The shell command that prints the KRaft quorum's status (`LeaderId: N`), as this version asks it. */
+function quorumStatus(o: ClusterOptions, controller: NodeSpec): string {
+  const q = kafkaLine(o.kafkaVersion).quorumCommand ?? { mainClass: "org.apache.kafka.tools.MetadataQuorumCommand", via: "controller" };
+  const bootstrap =
+    q.via === "controller"
+      ? `--bootstrap-controller ${controller.name}:${PORTS.controller}`
+      : `--bootstrap-server ${nodesOf(o).filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",")}`;
+  return `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' ${q.mainClass} ${bootstrap} describe --status 2>&1`;
+}
+
 export function apacheKafka(o: ClusterOptions): BrokerProduct {
+  assertModeSupported(o.kafkaVersion, o.mode);
   return {
     description: `Apache Kafka ${o.kafkaVersion} (${o.mode})`,
     mode: o.mode,
@@ -23,13 +35,9 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
     exited: EXITED,
     clientPort: PORTS.client,
     newClusterId: () => newClusterId(),
-    quorumStatusCommand:
-      o.mode === "kraft"
-        ? (c: NodeSpec) =>
-            `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-controller ${c.name}:${PORTS.controller} describe --status 2>&1`
-        : undefined,
+    quorumStatusCommand: o.mode === "kraft" ? (c: NodeSpec) => quorumStatus(o, c) : undefined,
   };
 }
 
-export { KAFKA_VERSIONS, DEFAULT_KAFKA_VERSION } from "./versions.ts";
+export { KAFKA_LINES, KAFKA_VERSIONS, DEFAULT_KAFKA_VERSION, TESTED_VERSIONS, assertModeSupported, kafkaLine, type KafkaLine } from "./versions.ts";
 export { PORTS, type ClusterOptions, type Mode } from "./topology.ts";

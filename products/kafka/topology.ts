@@ -3,6 +3,7 @@
 
 export type Mode = "zookeeper" | "kraft";
 import type { NodeSpec } from "../product.ts";
+import { kafkaLine } from "./versions.ts";
 
 export type { NodeSpec, Role } from "../product.ts";
 
@@ -138,7 +139,7 @@ logger.request.name = kafka.request.logger
 logger.request.level = WARN
 `;
 
-export const usesLog4j2 = (kafkaVersion: string) => !kafkaVersion.startsWith("3.");
+export const usesLog4j2 = (kafkaVersion: string) => kafkaLine(kafkaVersion).log4j2;
 
 /** Files for one node, written into nodes/<node>/conf and mounted at /etc/kc. */
 export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, clientPort?: number): Record<string, string> {

@@ -98,6 +98,25 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(await cluster.leaks()).toEqual([]);
   });
 
+  it("finds the group and transaction coordinators: the leaders of the internal topics' partitions Kafka hashes them to", async () => {
+    // Kafka: Utils.abs(id.hashCode) % 50 (offsets.topic.num.partitions, transaction.state.log.num.partitions).
+    const javaHash = (s: string) => [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) | 0, 0);
+    const partitionOf = (id: string) => {
+      const h = javaHash(id);
+      return (h === -2147483648 ? 0 : Math.abs(h)) % 50;
+    };
+    for (const [id, find, topic] of [
+      ["kc-coordinator-group", (x: string) => cluster.groupCoordinator(x), "__consumer_offsets"],
+      ["kc-coordinator-txn", (x: string) => cluster.transactionCoordinator(x), "__transaction_state"],
+    ] as const) {
+      const node = await find(id);
+      expect(["broker-1", "broker-2", "broker-3"]).toContain(node);
+      const leader = async () => (await cluster.partitionsVia("broker-1", topic)).find((p) => p.partition === partitionOf(id))?.leader;
+      await eventually(async () => (await leader()) !== undefined, `${topic} in broker-1's metadata`, 30_000);
+      expect(cluster.nodeOfBrokerId((await leader())!)).toBe(await find(id));
+    }
+  });
+
   it("kill holds: a broker killed by two families starts again only when both let go", async () => {
     const b = "broker-3";
     await cluster.kill(b, "kill");
