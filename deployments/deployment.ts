@@ -3,11 +3,12 @@
 // product (../products/) tells it. Today: local Docker (./docker/). Kubernetes and remote hosts
 // plug in here; each lists the powers it offers (`capabilities`, see nemeses/capabilities.ts),
 // and the run refuses, before anything starts, a nemesis that needs a power it lacks.
-import type { Capability, Grudge, LinkFault } from "../core/faults.ts";
+import type { FullCapabilities } from "../core/cluster.ts";
+import type { Capability } from "../core/faults.ts";
 import type { Key } from "../core/history/op.ts";
-import type { PartitionState, TopicSpec } from "../clients/kafkajs/admin.ts";
+import type { TopicSpec } from "../clients/kafkajs/admin.ts";
 import type { ClusterOptions } from "../products/kafka/topology.ts";
-import type { BrokerProduct, NodeSpec } from "../products/product.ts";
+import type { BrokerProduct } from "../products/product.ts";
 
 /** Images (or other artifacts) a run uses, as recorded in test.json. */
 export interface Artifacts {
@@ -28,36 +29,17 @@ export interface DeploymentStartOptions {
 }
 
 /** A running cluster: addresses for clients, topic set-up, the fault powers, teardown. */
-export interface StartedCluster extends AsyncDisposable {
+export interface StartedCluster extends FullCapabilities, AsyncDisposable {
   readonly runId: string;
   readonly product: BrokerProduct;
-  readonly nodes: readonly NodeSpec[];
   /** Addresses clients bootstrap from (each broker's proxy). */
   readonly bootstrap: string[];
-  /** Powers nemeses may use (nemeses/capabilities.ts); the methods below serve them. */
-  readonly capabilities: readonly Capability[];
   createTopics(topics: TopicSpec[], timeoutMs?: number): Promise<void>;
   /** Log end offsets of keys, from the cluster (final reads stop at a truncated log's end). */
   endOffsets(keys: Key[]): Promise<Map<Key, number>>;
   /** Last log lines of a node (for error messages). */
   tail(node: string, n?: number): string[];
 
-  kill(node: string, owner?: string): Promise<void>;
-  start(node: string, opts?: { waitMs?: number }, owner?: string): Promise<boolean>;
-  startAll(): Promise<string[]>;
-  pause(node: string): Promise<void>;
-  resume(node: string): Promise<void>;
-  partition(grudge: Grudge, owner?: string): Promise<void>;
-  heal(owner?: string): Promise<void>;
-  readonly links: { addToxic(broker: string, fault: LinkFault): Promise<string>; setEnabled(broker: string, enabled: boolean): Promise<void>; reset(): Promise<void> };
-  leader(key: Key): Promise<string | undefined>;
-  controller(): Promise<string | undefined>;
-  groupCoordinator(groupId: string): Promise<string | undefined>;
-  transactionCoordinator(transactionalId: string): Promise<string | undefined>;
-  partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
-  nodeOfBrokerId(id: number): string | undefined;
-  /** Faults still in force, read from the cluster itself. */
-  leaks(): Promise<string[]>;
   /** Removes every resource of the run. Idempotent. */
   stop(): Promise<void>;
 }

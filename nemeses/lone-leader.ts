@@ -14,7 +14,7 @@
 // One start runs every stage and waits for each to happen (ISR shrink, then a new leader), so
 // a stop that comes early cannot undo the fault before it has done its work. Stop heals and
 // restarts the leader.
-import type { PartitionState } from "../clients/kafkajs/admin.ts";
+import type { PartitionState } from "../core/cluster.ts";
 import type { Leadership, NetworkControl, ProcessControl } from "./capabilities.ts";
 import { formatKey, type Key } from "../core/history/op.ts";
 import { PORTS } from "../products/kafka/topology.ts";

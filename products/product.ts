@@ -3,15 +3,9 @@
 // runs with, the command that starts them, how their logs say "ready" and "exited", and in which
 // waves they start. Today: Apache Kafka at a version, in ZooKeeper or KRaft mode (./kafka/).
 
-export type Role = "zookeeper" | "controller" | "broker";
+import type { NodeSpec } from "../core/cluster.ts";
 
-export interface NodeSpec {
-  /** Name on the run network and in the history/report: zk-1, controller-1, broker-1. */
-  name: string;
-  roles: Role[];
-  /** broker.id / node.id / myid. */
-  id: number;
-}
+export type { NodeSpec, Role } from "../core/cluster.ts";
 
 export interface NodeContext {
   /** The cluster's id (KRaft storage format). */

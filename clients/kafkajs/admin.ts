@@ -11,12 +11,8 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
-export interface PartitionState {
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
+export type { PartitionState } from "../../core/cluster.ts";
+import type { PartitionState } from "../../core/cluster.ts";
 
 /** Routes kafkajs' own log lines into the harness log at debug level. */
 export const kafkajsLogCreator = () => {

@@ -1,0 +1,87 @@
+// The vocabulary of a cluster under test that every layer above shares: its nodes, the state of
+// a partition, and the powers (capabilities) a deployment offers to nemeses, split as Jepsen's
+// Kill / Pause / Primary protocols are. Deployments implement these; nemeses ask for them
+// (nemeses/capabilities.ts); neither imports the other. Types only, plus one pure helper.
+import { CAPABILITIES, type Capability, type Grudge, type LinkFault } from "./faults.ts";
+import type { Key } from "./history/op.ts";
+
+export type Role = "zookeeper" | "controller" | "broker";
+
+export interface NodeSpec {
+  /** Name on the run network and in the history/report: zk-1, controller-1, broker-1. */
+  name: string;
+  roles: Role[];
+  /** broker.id / node.id / myid. */
+  id: number;
+}
+
+/** One partition as a broker's metadata describes it. */
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** Every cluster: which nodes it has, which powers it offers, and what is left after healing. */
+export interface ClusterNodes {
+  readonly nodes: readonly NodeSpec[];
+  readonly capabilities: readonly Capability[];
+  /** Starts every node whose process is down (however it got there); returns those started. */
+  startAll(): Promise<string[]>;
+  /** Faults still in force, read from the cluster itself; empty after a complete heal. */
+  leaks(): Promise<string[]>;
+}
+
+/**
+ * Kill and start. Each hold has an owner (a fault family): a node killed by two families starts
+ * again only when both have let go, so one family cannot undo the other.
+ */
+export interface ProcessControl {
+  kill(node: string, owner?: string): Promise<void>;
+  /** Releases `owner`'s hold; starts the node when no hold is left. Returns whether it started it. */
+  start(node: string, opts?: { waitMs?: number }, owner?: string): Promise<boolean>;
+}
+
+export interface PauseControl {
+  pause(node: string): Promise<void>;
+  resume(node: string): Promise<void>;
+}
+
+/**
+ * Grudges, owned by a family: the rules in force are the union of every owner's grudge, and
+ * healing one owner's grudge leaves the others' in force. `heal()` with no owner heals all.
+ */
+export interface NetworkControl {
+  partition(grudge: Grudge, owner?: string): Promise<void>;
+  heal(owner?: string): Promise<void>;
+}
+
+export interface LinkControl {
+  readonly links: {
+    addToxic(broker: string, fault: LinkFault): Promise<string>;
+    setEnabled(broker: string, enabled: boolean): Promise<void>;
+    reset(): Promise<void>;
+  };
+}
+
+export interface Leadership {
+  leader(key: Key): Promise<string | undefined>;
+  controller(): Promise<string | undefined>;
+  /** The broker coordinating a consumer group, and a transactional id (FindCoordinator). */
+  groupCoordinator(groupId: string): Promise<string | undefined>;
+  transactionCoordinator(transactionalId: string): Promise<string | undefined>;
+  /** Partition states of a topic as one broker sees them. */
+  partitionsVia(broker: string, topic: string): Promise<PartitionState[]>;
+  nodeOfBrokerId(id: number): string | undefined;
+}
+
+/** A cluster with every power (local Docker offers them all). */
+export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership;
+
+/** The families that need a power the cluster lacks, with a message that says what to do. */
+export function missingCapabilities(families: readonly { name: string; needs: readonly Capability[] }[], offered: readonly Capability[]): string[] {
+  return families.flatMap((f) =>
+    f.needs.filter((c) => !offered.includes(c)).map((c) => `the ${f.name} nemesis needs "${c}" (${CAPABILITIES[c]}), which this deployment does not offer`),
+  );
+}
