@@ -32,6 +32,11 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
       options: { ...defaultConfig().cluster, mode: "zookeeper", kafkaVersion: "3.9.1" },
     });
     await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "message.timestamp.type": "LogAppendTime" } }]);
+    // createTopics saw the full ISR through one broker; the first test asks others (leader
+    // lookups go to any broker), whose metadata cache can lag for a moment: wait for all of them.
+    for (const b of ["broker-1", "broker-2", "broker-3"]) {
+      await eventually(async () => ((await cluster.partitionsVia(b, TOPIC).catch(() => []))[0]?.isr.length ?? 0) === 3, `${TOPIC} in ${b}'s metadata`, 30_000);
+    }
     history = new HistoryWriter(path.join(dir, "history.jsonl"));
     env = { cluster, mode: "zookeeper", keys: () => [KEY] };
   });
