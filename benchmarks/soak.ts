@@ -23,7 +23,7 @@ const timer = setInterval(() => {
   const m = process.memoryUsage();
   const minute = Math.round((Date.now() - t0) / 60_000);
   samples.push({ minute, rss: m.rss, heap: m.heapUsed });
-  console.log(`minute ${String(minute).padStart(3)}  rss ${mb(m.rss).padStart(5)} MB  heap ${mb(m.heapUsed).padStart(5)} MB`);
+  console.log(`minute ${String(minute).padStart(3)}  rss ${mb(m.rss).padStart(5)} MB  heap ${mb(m.heapUsed).padStart(5)} MB  external ${mb(m.external).padStart(5)} MB  array buffers ${mb(m.arrayBuffers).padStart(5)} MB`);
 }, 60_000);
 const r = await runTest(
   {
