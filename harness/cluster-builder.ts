@@ -8,11 +8,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { KcError } from "../core/errors.ts";
-import { DEPLOYMENTS, type StartedCluster } from "../deployments/index.ts";
+import { deploymentNamed, type StartedCluster } from "../deployments/index.ts";
 import { apacheKafka } from "../products/kafka/index.ts";
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
 import { defaultConfig } from "./config.ts";
+import { runIdOf } from "./run.ts";
 
 export type StartedKafkaCluster = StartedCluster & {
   /** Where node logs (nodes/<node>/container.log) and generated configs are. */
@@ -81,13 +81,12 @@ export class KafkaCluster {
 
   /** Builds or finds the images, starts every node and waits until the cluster is ready. */
   async start(): Promise<StartedKafkaCluster> {
-    const deployment = DEPLOYMENTS[this.deployment];
-    if (!deployment) throw new KcError("KC_BAD_SPEC", `unknown deployment ${JSON.stringify(this.deployment)}`, { hint: `use one of ${Object.keys(DEPLOYMENTS).join(", ")}` });
+    const deployment = deploymentNamed(this.deployment);
     await deployment.preflight();
     const artifacts = await deployment.prepare({ kafkaVersion: this.options.kafkaVersion, images: this.images });
     const runDir = this.runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "kafka-chaos-cluster-"));
     fs.mkdirSync(path.join(runDir, "nodes"), { recursive: true });
-    const runId = `lib-${path.basename(runDir)}-${Date.now().toString(36)}`.replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
+    const runId = runIdOf("lib", path.basename(runDir), Date.now().toString(36));
     const options = structuredClone(this.options);
     const cluster = await deployment.start({ runId, runDir, options, product: apacheKafka(options), artifacts, readyTimeoutSeconds: this.readyTimeoutSeconds });
     return Object.assign(cluster, { runDir });

@@ -4,6 +4,7 @@ import { KcError } from "../core/errors.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
 import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TESTED_VERSIONS } from "../products/kafka/versions.ts";
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
+import { CLIENT_NAMES } from "../clients/index.ts";
 import { DEPLOYMENTS } from "../deployments/index.ts";
 
 const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS);
@@ -122,7 +123,7 @@ export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lo
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
-  client: { help: "Kafka client library", choices: ["kafkajs", "confluent"], set: (c, v) => (c.client = v as ClientName) },
+  client: { help: "Kafka client library", choices: CLIENT_NAMES, set: (c, v) => (c.client = v as ClientName) },
   concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
   rate: { help: "target ops/s over all processes (0: unlimited)", set: (c, v) => (c.rate = num("rate", 0)(v)) },
   "time-limit": { help: "seconds of the main phase", set: (c, v) => (c.timeLimitSeconds = num("time-limit", 1)(v)) },

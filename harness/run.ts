@@ -22,7 +22,7 @@ import { readOpsFile } from "../core/history/ops-file.ts";
 import { HistoryWriter } from "../core/history/writer.ts";
 import { attachRunLog, component } from "../core/log.ts";
 import { Rng } from "../core/rng.ts";
-import { DEPLOYMENTS, type Deployment, type StartedCluster } from "../deployments/index.ts";
+import { deploymentNamed, type StartedCluster } from "../deployments/index.ts";
 import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../nemeses/index.ts";
 import { apacheKafka } from "../products/kafka/index.ts";
 import { createWorkload } from "../workloads/index.ts";
@@ -55,15 +55,11 @@ export function createRunDir(config: TestConfig): string {
 
 const writeJson = (file: string, v: unknown) => fs.writeFileSync(file, JSON.stringify(v, null, 2) + "\n");
 
-/** The deployment a test description names, with a clear error for an unknown one. */
-export function deploymentOf(config: TestConfig): Deployment {
-  const d = DEPLOYMENTS[config.deployment ?? "docker"];
-  if (!d) throw new KcError("KC_BAD_FLAG", `unknown deployment ${JSON.stringify(config.deployment)}`, { hint: `use one of ${Object.keys(DEPLOYMENTS).join(", ")}` });
-  return d;
-}
+/** A run id from a test name and run directory: labels and Docker names accept only these characters. */
+export const runIdOf = (...parts: string[]): string => parts.join("-").replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
 
 export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const deployment = deploymentOf(config);
+  const deployment = deploymentNamed(config.deployment);
   // Refuse faults the deployment cannot do before anything starts.
   const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities);
   const runDir = createRunDir(config);
@@ -71,7 +67,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   writeJson(testFile, config);
   const detach = attachRunLog(path.join(runDir, "harness.log"));
   const logger = component("run");
-  const runId = `${config.name}-${path.basename(runDir)}`.replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
+  const runId = runIdOf(config.name, path.basename(runDir));
   logger.info(`run directory ${runDir}; seed ${config.seed}`);
   let cluster: StartedCluster | undefined;
   let history: HistoryWriter | undefined;

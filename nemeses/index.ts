@@ -24,11 +24,7 @@ export const FAMILIES: Record<string, () => AnyFamily> = {
  * With `offered`, the capabilities of the deployment, refuses families it cannot serve.
  */
 export function buildFamilies(names: string[], targets: string[] = [], offered?: readonly Capability[]): AnyFamily[] {
-  if (offered) {
-    const missing = missingCapabilities(names.filter((n) => FAMILIES[n]).map((n) => FAMILIES[n]()), offered);
-    if (missing.length) throw new KcError("KC_CAPABILITY_MISSING", missing.join("; "), { hint: "drop those faults from --nemesis, or use a deployment that offers them (--deployment docker offers every one)" });
-  }
-  return names.map((name) => {
+  const families = names.map((name) => {
     const make = FAMILIES[name];
     if (!make) throw new KcError("KC_BAD_FLAG", `unknown nemesis ${JSON.stringify(name)}`, { hint: `use any of ${Object.keys(FAMILIES).join(", ")}, or none` });
     const fam = make();
@@ -37,8 +33,11 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
     if (!narrowed.length) {
       throw new KcError("KC_BAD_FLAG", `--nemesis-targets ${targets.join(",")} names no target of the ${name} nemesis`, { hint: `its targets are ${fam.targets.join(", ")}` });
     }
-    return { ...fam, targets: narrowed, needs: fam.needs, active: fam.active, start: fam.start, stop: fam.stop };
+    return { ...fam, targets: narrowed, active: fam.active, start: fam.start, stop: fam.stop };
   });
+  const missing = offered ? missingCapabilities(families, offered) : [];
+  if (missing.length) throw new KcError("KC_CAPABILITY_MISSING", missing.join("; "), { hint: "drop those faults from --nemesis, or use a deployment that offers them (--deployment docker offers every one)" });
+  return families;
 }
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";

@@ -96,7 +96,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       log().info(`matrix entry ${k + 1} of ${matrix.entries.length}: ${e.join(" ")}`);
       codes.push(await runOne([...e, ...matrix.rest]));
     }
-    return worst(codes);
+    return worstExitCode(codes);
   }
   return runOne(argv);
 }
@@ -141,11 +141,9 @@ async function runOne(argv: string[]): Promise<number> {
   process.off("SIGTERM", sigterm);
   if (!outcomes.length) return EXIT_HARNESS_ERROR;
   if (repeat > 1) console.log(detectionTable(outcomes));
-  return worst(outcomes.map((o) => o.exitCode));
+  return worstExitCode(outcomes.map((o) => o.exitCode));
 }
 
-/** The worst outcome decides: harness error > unknown > invalid > valid. */
-const worst = worstExitCode;
 
 /** Detection rate per anomaly type over repeated runs. */
 export function detectionTable(outcomes: { seed: number; exitCode: number; types: string[] }[]): string {

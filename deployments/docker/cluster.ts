@@ -14,7 +14,7 @@ import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkaj
 import { findCoordinatorAny } from "../../clients/wire/find-coordinator.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
 import { Links } from "./links.ts";
-import { grudgeEntry, mergeGrudges, type Grudge } from "../../core/faults.ts";
+import { grudgeEntry, mergeGrudges, type Capability, type Grudge } from "../../core/faults.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
@@ -41,6 +41,9 @@ interface LiveNode {
 }
 
 
+/** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership"];
+
 export class Cluster implements StartedCluster {
   readonly runId: string;
   readonly options: ClusterOptions;
@@ -51,11 +54,9 @@ export class Cluster implements StartedCluster {
   readonly admin: Admin;
   /** 127.0.0.1:<port> of each broker's proxy, in broker order. */
   readonly bootstrap: string[];
-  /** Every power nemeses may ask for (nemeses/capabilities.ts). */
-  readonly capabilities = ["process", "pause", "network", "links", "leadership"] as const;
-  readonly down = new Set<string>();
+  readonly capabilities = DOCKER_CAPABILITIES;
   readonly paused = new Set<string>();
-  /** Who holds each down node down (fault families); it starts again when the last lets go. */
+  /** Who holds each killed node down (fault families); it starts again when the last lets go. */
   private readonly downBy = new Map<string, Set<string>>();
   /** Each owner's grudge; the rules in force are their union (`grudge`). */
   private readonly grudges = new Map<string, Grudge>();
@@ -201,20 +202,24 @@ export class Cluster implements StartedCluster {
 
   // --- process faults -------------------------------------------------------------------
 
+  /** Nodes killed and not yet started again: a copy, derived from the holds. */
+  get down(): Set<string> {
+    return new Set(this.downBy.keys());
+  }
+
   /**
    * SIGKILLs the node's JVM; the container (its data, network namespace and rules) stays. The
    * node stays down until every owner that killed it has started it again (or startAll).
    */
   async kill(node: string, owner = "default"): Promise<void> {
     const n = this.node(node);
-    let by = this.downBy.get(node);
-    if (!by) this.downBy.set(node, (by = new Set()));
-    by.add(owner);
     if (this.paused.has(node)) await this.resume(node);
     const mark = n.log.mark();
     const r = await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -9 $p; true"]);
     if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
-    this.down.add(node);
+    let by = this.downBy.get(node);
+    if (!by) this.downBy.set(node, (by = new Set()));
+    by.add(owner);
     await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
   }
 
@@ -232,7 +237,6 @@ export class Cluster implements StartedCluster {
     }
     const mark = n.log.mark();
     const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
-    this.down.delete(node);
     const started = r.output.includes("started");
     if (started && opts.waitMs !== 0) await this.waitStarted(node, opts.waitMs ?? 120_000, mark);
     return started;
@@ -274,14 +278,16 @@ export class Cluster implements StartedCluster {
    * one; the rules in force become the union of every owner's grudge.
    */
   async partition(grudge: Grudge, owner = "default"): Promise<void> {
-    const ipOf = (entry: string) => {
-      const { peer, port } = grudgeEntry(entry);
-      if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
-      return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
-    };
-    for (const [node, peers] of Object.entries(grudge)) [node, ...peers].forEach(ipOf);
+    for (const [node, peers] of Object.entries(grudge)) [node, ...peers].forEach((e) => this.ipOf(e));
     this.grudges.set(owner, grudge);
-    await this.applyGrudges(ipOf);
+    await this.applyGrudges();
+  }
+
+  /** The address a grudge entry names (`peer` or `peer:port`); throws on an unknown peer or a bad port. */
+  private ipOf(entry: string): string {
+    const { peer, port } = grudgeEntry(entry);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
+    return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
   }
 
   /** Heals `owner`'s grudge (the others stay in force), or every grudge when no owner is given. */
@@ -295,21 +301,18 @@ export class Cluster implements StartedCluster {
       return;
     }
     this.grudges.delete(owner);
-    await this.applyGrudges((entry) => {
-      const { peer, port } = grudgeEntry(entry);
-      return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
-    });
+    await this.applyGrudges();
   }
 
   /** Applies the union of every owner's grudge, touching only nodes whose rules change. */
-  private async applyGrudges(ipOf: (entry: string) => string): Promise<void> {
+  private async applyGrudges(): Promise<void> {
     const merged = mergeGrudges(this.grudges.values());
     await Promise.all(
       [...this.live.values()].map((n) => {
         const now = merged[n.spec.name] ?? [];
         const before = this.grudge[n.spec.name] ?? [];
         if (now.length === before.length && now.every((e, i) => e === before[i])) return undefined;
-        return this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, now.map(ipOf));
+        return this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, now.map((e) => this.ipOf(e)));
       }),
     );
     this.grudge = merged;

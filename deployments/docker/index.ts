@@ -1,14 +1,14 @@
 // Local Docker as a deployment: images built here (or given), nodes as labelled containers on a
 // network of the run's own, Toxiproxy in front of the brokers, partitions with iptables.
 import type { Deployment } from "../deployment.ts";
-import { Cluster } from "./cluster.ts";
+import { Cluster, DOCKER_CAPABILITIES } from "./cluster.ts";
 import { assertDockerRunning, removeLeftovers } from "./docker.ts";
 import { ensureImages } from "./images.ts";
 
 export const dockerDeployment: Deployment = {
   name: "docker",
   description: "containers on this machine's Docker engine, clients through Toxiproxy on 127.0.0.1",
-  capabilities: ["process", "pause", "network", "links", "leadership"],
+  capabilities: DOCKER_CAPABILITIES,
   async preflight() {
     await assertDockerRunning();
     return removeLeftovers();
