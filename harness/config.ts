@@ -4,7 +4,7 @@ import { KcError } from "../core/errors.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
 import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TESTED_VERSIONS } from "../products/kafka/versions.ts";
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
-import { CLIENT_NAMES } from "../clients/index.ts";
+import { CLIENT_NAMES, CLIENT_PACKAGES, parseClientSpec } from "../clients/index.ts";
 import { DEPLOYMENTS } from "../deployments/index.ts";
 
 const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS);
@@ -27,6 +27,8 @@ export interface TestConfig {
   cluster: Omit<ClusterOptions, "mode" | "kafkaVersion">;
   images: { kafka?: string; toxiproxy?: string };
   client: ClientName;
+  /** The client library's release: given as --client NAME@VERSION, else the bundled one (recorded once loaded). */
+  clientVersion?: string;
   producer: ProducerSettings;
   consumer: ConsumerSettings;
   /** What the clients do (workloads/index.ts), and `subscribe`, read by the checkers to decide the mode (design.md). */
@@ -46,6 +48,8 @@ export interface TestConfig {
     targets: string[];
   };
   store: string;
+  /** Set on each run of a differential run (`--clients`): one seeded plan through several clients in a row. */
+  differential?: { id: string; clients: string[] };
 }
 
 /** The defaults: a 60 s queue test against 3 ZooKeeper nodes + 3 brokers, no faults. */
@@ -60,6 +64,7 @@ export function defaultConfig(): TestConfig {
     cluster: { brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" },
     images: {},
     client: "kafkajs",
+    clientVersion: undefined,
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
     workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150 },
@@ -70,6 +75,7 @@ export function defaultConfig(): TestConfig {
     finalTimeLimitSeconds: 60,
     nemesis: { faults: [], intervalSeconds: 15, quietSeconds: 5, targets: [] },
     store: "store",
+    differential: undefined,
   };
 }
 
@@ -123,7 +129,14 @@ export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lo
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
-  client: { help: "Kafka client library", choices: CLIENT_NAMES, set: (c, v) => (c.client = v as ClientName) },
+  client: {
+    help: `Kafka client library, NAME or NAME@VERSION (${CLIENT_NAMES.map((n) => `${n} from ${CLIENT_PACKAGES[n].floor}`).join(", ")}; other versions are installed on demand into the cache)`,
+    set: (c, v) => {
+      const spec = parseClientSpec(v, CLIENT_NAMES);
+      c.client = spec.name;
+      c.clientVersion = spec.version;
+    },
+  },
   concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
   rate: { help: "target ops/s over all processes (0: unlimited)", set: (c, v) => (c.rate = num("rate", 0)(v)) },
   "time-limit": { help: "seconds of the main phase", set: (c, v) => (c.timeLimitSeconds = num("time-limit", 1)(v)) },
@@ -226,6 +239,8 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
+  // A client name the registry knows, and a release format and floor its adapter supports.
+  parseClientSpec(c.clientVersion ? `${c.client}@${c.clientVersion}` : c.client, CLIENT_NAMES);
   // Known release line, and a mode it offers (or a KcError that says why and what works).
   if (!c.images.kafka) assertModeSupported(c.kafka.version, c.kafka.mode);
   if (c.workload.replicationFactor > c.cluster.brokers) {

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { checkHistoryFile } from "../checkers/index.ts";
 import type { Results } from "../checkers/results.ts";
-import { assertClientAvailable } from "../clients/index.ts";
+import { loadClientLibrary } from "../clients/index.ts";
 import { KcError } from "../core/errors.ts";
 import { exitCodeForVerdict } from "../core/exit-codes.ts";
 import type { Key, Op } from "../core/history/op.ts";
@@ -74,10 +74,12 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   let progress: Progress | undefined;
   try {
     const leftovers = await deployment.preflight();
-    await assertClientAvailable(config.client);
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
 
-    // Images, then the test description with the images it really used.
+    // The client library (installed on demand), images, then the test description with the
+    // client version and the images it really used.
+    const library = await loadClientLibrary({ name: config.client, version: config.clientVersion });
+    config.clientVersion = library.version;
     const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images });
     config.images = { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
@@ -88,7 +90,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     logger.info(`starting ${product.description} on ${deployment.name}, ${config.cluster.brokers} brokers`);
     cluster = await deployment.start({ runId, runDir, options, product, artifacts });
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
-    const workload = createWorkload(config, cluster.bootstrap);
+    const workload = createWorkload(config, cluster.bootstrap, { library });
     await cluster.createTopics(workload.topics);
     const started = cluster;
 

@@ -33,6 +33,8 @@ export interface TestInfo {
   cluster: Json;
   /** Node names listed in the cluster description, when it lists them. */
   nodes: string[];
+  /** A differential run (`--clients`): the group's id and its clients, in run order. */
+  differential?: { id: string; clients: string[] };
   /** The whole file, for the "full test description" block. */
   raw: Json;
 }
@@ -41,7 +43,9 @@ export function readTestInfo(raw: unknown): TestInfo {
   const t = asRecord(raw);
   const kafka = asRecord(t.kafka);
   const cluster = asRecord(t.cluster);
-  const client = isRecord(t.client) ? asString(t.client.name) : asString(t.client);
+  const clientName = isRecord(t.client) ? asString(t.client.name) : asString(t.client);
+  const clientVersion = asString(t.clientVersion);
+  const client = clientName && clientVersion ? `${clientName} ${clientVersion}` : clientName;
   const nodes = [...strings(cluster.nodes), ...asArray(cluster.nodes).map((n) => asString(asRecord(n).name)).filter((n): n is string => !!n)];
   return {
     name: asString(t.name) ?? "unnamed test",
@@ -52,6 +56,7 @@ export function readTestInfo(raw: unknown): TestInfo {
     kafkaMode: asString(kafka.mode),
     images: asRecord(t.images),
     client,
+    differential: isRecord(t.differential) && asString(t.differential.id) ? { id: asString(t.differential.id) as string, clients: strings(t.differential.clients) } : undefined,
     producer: asRecord(t.producer),
     consumer: asRecord(t.consumer),
     workload: asRecord(t.workload),

@@ -20,6 +20,12 @@ export interface RunSummary {
   badTypes: { type: string; count: number }[];
   durationSeconds?: number;
   hasReport: boolean;
+  /** The client and its version, e.g. "kafkajs 2.2.4". */
+  client?: string;
+  /** Set for the runs of one `--clients` differential run: they share the id and the seed. */
+  differential?: string;
+  /** What the clients did, for the side-by-side comparison of a differential run. */
+  ops?: { sendOk: number; sendInfo: number; sendFail: number; pollOk: number; okPerSecond?: number; sendP50?: number; sendP99?: number };
 }
 
 const time = (r: RunSummary) => {
@@ -45,7 +51,35 @@ code { font: 12px ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywh
 .v.valid { background: #daf0df; color: #1f6e33; } .v.invalid { background: #f9d9d5; color: #8d2318; }
 .v.unknown { background: #faecc8; color: #7a5212; } .v.incomplete { background: #e6e9ed; color: #45515c; }
 .muted { color: #5f6b76; } a { color: #1f5fae; }
+section.diff { margin: 0 0 22px; } section.diff td code { white-space: nowrap; } section.diff h2 { font-size: 16px; margin: 0 0 6px; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 `;
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits));
+
+/**
+ * One `--clients` differential run: the same seeded plan through each client in a row, side by
+ * side (verdict, anomalies, what the sends and polls did, throughput and send latency).
+ */
+function renderDifferential(id: string, runs: RunSummary[]) {
+  const inOrder = [...runs].sort((a, b) => -(time(b) - time(a)) || a.dir.localeCompare(b.dir));
+  const seeds = [...new Set(inOrder.map((r) => r.seed))].join(", ");
+  const rows = inOrder.map(
+    (r) => html`<tr data-verdict="${r.verdict}"><td><code>${r.client ?? "?"}</code></td><td><span class="v ${r.verdict}">${r.verdict.toUpperCase()}</span></td>
+<td>${r.badTypes.length ? join(r.badTypes.map((b) => html`<code>${b.type}</code> ×${b.count}`), ", ") : html`<span class="muted">–</span>`}</td>
+<td class="n">${fmt(r.ops?.sendOk)}</td><td class="n">${fmt(r.ops?.sendInfo)}</td><td class="n">${fmt(r.ops?.sendFail)}</td><td class="n">${fmt(r.ops?.pollOk)}</td>
+<td class="n">${fmt(r.ops?.okPerSecond, 1)}</td><td class="n">${fmt(r.ops?.sendP50, 1)}</td><td class="n">${fmt(r.ops?.sendP99, 0)}</td>
+<td><a href="${r.href}">${r.hasReport ? "report" : "files"}</a></td></tr>`,
+  );
+  return html`<section class="diff" data-differential="${id}"><h2>Differential run ${id}: ${inOrder.length} clients, seed ${seeds}</h2>
+<table><thead><tr><th>client</th><th>verdict</th><th>anomalies that count</th><th>sends ok</th><th>sends info</th><th>sends fail</th><th>polls ok</th><th>ok ops/s</th><th>send p50 ms</th><th>send p99 ms</th><th></th></tr></thead>
+<tbody>${rows}</tbody></table></section>`;
+}
+
+function differentials(runs: RunSummary[]) {
+  const groups = new Map<string, RunSummary[]>();
+  for (const r of runs) if (r.differential) groups.set(r.differential, [...(groups.get(r.differential) ?? []), r]);
+  return join([...groups].map(([id, rs]) => renderDifferential(id, rs)), "");
+}
 
 export function renderIndex(runs: RunSummary[], opts: { title?: string; generatedAt?: string } = {}): string {
   const sorted = sortRunsNewestFirst(runs);
@@ -66,7 +100,7 @@ export function renderIndex(runs: RunSummary[], opts: { title?: string; generate
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title><style>${raw(INDEX_CSS)}</style></head>
 <body><header><h1>${title}</h1><p>${sorted.length} runs · ${counts.valid} valid · ${counts.invalid} invalid · ${counts.unknown} unknown${counts.incomplete ? ` · ${counts.incomplete} incomplete` : ""}${opts.generatedAt ? ` · updated ${dateTime(opts.generatedAt)}` : ""}</p></header>
-<main>${sorted.length
+<main>${differentials(sorted)}${sorted.length
     ? html`<table><thead><tr><th>verdict</th><th>test</th><th>started</th><th>command</th><th>anomalies that count</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
     : html`<p class="muted">No runs in the store yet. Start one with <code>npm run chaos</code>.</p>`}</main></body></html>
 `.html;

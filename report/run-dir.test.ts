@@ -59,6 +59,29 @@ describe("run directories", () => {
     expect(storeOf(join(store, "latest"))).toBe(store);
     expect(storeOf(older())).toBe(store);
   });
+
+  it("compares the runs of a differential run side by side, in run order", () => {
+    const s = join(mkdtempSync(join(tmpdir(), "kc-store-")), "store");
+    const diff = { id: "20251124T120000", clients: ["kafkajs@1.16.0", "kafkajs"] };
+    for (const [i, [fixture, version]] of [["invalid", "1.16.0"], ["valid", "2.2.4"]].entries()) {
+      const dir = join(s, "txn-kill", `20251124T12000${i}Z`);
+      cpSync(join(FIXTURES, fixture), dir, { recursive: true });
+      const test = JSON.parse(readFileSync(join(dir, "test.json"), "utf8"));
+      writeFileSync(join(dir, "test.json"), JSON.stringify({ ...test, client: "kafkajs", clientVersion: version, startedAt: `2025-11-24T12:00:0${i}Z`, differential: diff }));
+    }
+    const index = readFileSync(updateStoreIndex(s), "utf8");
+    const section = index.match(/<section class="diff"[\s\S]*?<\/section>/)?.[0] ?? "";
+    expect(section).toContain("Differential run 20251124T120000: 2 clients");
+    const rows = [...section.matchAll(/<tr data-verdict="(\w+)"><td><code>([^<]+)<\/code>/g)].map((m) => [m[2], m[1]]);
+    expect(rows).toEqual([
+      ["kafkajs 1.16.0", "invalid"],
+      ["kafkajs 2.2.4", "valid"],
+    ]);
+    // The op figures come from each run's results.json.
+    const sendsOk = JSON.parse(readFileSync(join(FIXTURES, "valid", "results.json"), "utf8")).stats.counts.send.ok;
+    expect(section).toContain(`<td class="n">${sendsOk}</td>`);
+    rmSync(join(s, ".."), { recursive: true, force: true });
+  });
 });
 
 describe("reportCommand", () => {

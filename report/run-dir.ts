@@ -103,11 +103,13 @@ export function summarizeRun(storeDir: string, runDir: string): RunSummary {
   let verdict: RunSummary["verdict"] = "incomplete";
   let badTypes: RunSummary["badTypes"] = [];
   let durationSeconds: number | undefined;
+  let ops: RunSummary["ops"];
   if (raw !== undefined) {
     const r = readResults(raw);
     verdict = verdictWord(r.valid);
     badTypes = byDesignOrder(r["bad-anomaly-types"]).map((type) => ({ type, count: anomalyCount(r, type) }));
     durationSeconds = asNumber(r.stats.durationSeconds) || undefined;
+    ops = opFigures(r.stats);
   }
   return {
     href,
@@ -120,6 +122,24 @@ export function summarizeRun(storeDir: string, runDir: string): RunSummary {
     badTypes,
     durationSeconds,
     hasReport,
+    client: test.client,
+    differential: test.differential?.id,
+    ops,
+  };
+}
+
+/** The figures a differential comparison shows: sends are `send` ops (queue) or `txn` ops (txn). */
+function opFigures(stats: ResultsView["stats"]): RunSummary["ops"] {
+  const sendF = stats.counts.txn && !stats.counts.send ? "txn" : "send";
+  const send = stats.counts[sendF] ?? { ok: 0, info: 0, fail: 0 };
+  return {
+    sendOk: send.ok,
+    sendInfo: send.info,
+    sendFail: send.fail,
+    pollOk: stats.counts.poll?.ok ?? 0,
+    okPerSecond: stats.throughput.ok,
+    sendP50: stats.latency[sendF]?.p50,
+    sendP99: stats.latency[sendF]?.p99,
   };
 }
 

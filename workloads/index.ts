@@ -19,7 +19,7 @@ import type { Key, Op } from "../core/history/op.ts";
 import type { HistorySink } from "./interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
 import { keySpace } from "../clients/keys.ts";
-import { clientsOf } from "../clients/index.ts";
+import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.ts";
 import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "../clients/types.ts";
 
@@ -72,6 +72,8 @@ export interface WorkloadOptions {
   topicPrefix?: string;
   /** Makes consumer group ids and transactional ids unique to this run; default from the clock. */
   tag?: string;
+  /** The loaded client library (clients/library.ts); default: the bundled release of config.client. */
+  library?: ClientLibrary;
 }
 
 export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
@@ -81,8 +83,9 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
   const tag = opts.tag ?? `${config.seed}-${Date.now().toString(36)}`;
   const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);
+  const library = opts.library ?? bundledLibrary(config.client);
   // Final readers assign (never subscribe) and never write.
-  const readers = clientsOf(config.client, { ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
+  const readers = clientsOf(library, { ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
   return {
     name: txn ? "txn" : "queue",
     topics: space.topics,
@@ -96,7 +99,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         subscribeVia: config.consumer.mode,
         txn,
       }),
-    clients: clientsOf(config.client, settings),
+    clients: clientsOf(library, settings),
     opTimeoutMs,
     // Log ends come from ListOffsets, which answers the last stable offset: below the high
     // watermark while a transaction is open, which read_committed readers would wait out. So

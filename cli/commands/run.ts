@@ -3,9 +3,10 @@
 // 2 unknown / 3 harness error. SIGINT/SIGTERM: heal, check what was recorded, tear down; a
 // second signal skips straight to teardown.
 import fs from "node:fs";
+import path from "node:path";
 import { defaultConfig, defaultName, helpText, parseRunFlags, validateConfig, type TestConfig } from "../../harness/config.ts";
 import { KcError } from "../../core/errors.ts";
-import { EXIT_CODES_HELP, EXIT_HARNESS_ERROR, worstExitCode } from "../../core/exit-codes.ts";
+import { EXIT, EXIT_CODES_HELP, EXIT_HARNESS_ERROR, worstExitCode } from "../../core/exit-codes.ts";
 import { log } from "../../core/log.ts";
 import { PRESETS } from "../../harness/presets.ts";
 import { runTest, verdictLine } from "../../harness/run.ts";
@@ -20,6 +21,8 @@ function usage(): string {
     `  --${"preset".padEnd(20)} apply a named preset before the other flags`,
     `  --${"repeat".padEnd(20)} run N tests with seeds seed, seed+1, ... and print detection rates`,
     `  --${"matrix".padEnd(20)} run every entry of a JSON file {"runs": [[flags...], ...]} in a row`,
+    `  --${"clients".padEnd(20)} differential: run one seeded plan through each client in a row, e.g. kafkajs@2.2.4,kafkajs@1.16.0,confluent;`,
+    `  ${"".padEnd(22)} the store's index.html compares them side by side`,
     "",
     "presets:",
     ...Object.entries(PRESETS).map(([k, p]) => `  ${k.padEnd(20)} ${p.description}\n  ${"".padEnd(20)} = ${p.flags.join(" ")}`),
@@ -86,7 +89,48 @@ export function readMatrix(argv: string[]): { entries: string[][]; rest: string[
   return { entries: runs as string[][], rest };
 }
 
+/**
+ * `--clients A,B,...`: a differential run. Each client gets the same flags and the same seed (one
+ * is drawn when none is given), so the same plan of ops and faults meets each in turn.
+ */
+export function readClients(argv: string[]): { clients: string[]; rest: string[] } | undefined {
+  const i = argv.findIndex((a) => a === "--clients" || a.startsWith("--clients="));
+  if (i < 0) return undefined;
+  const inline = argv[i].includes("=");
+  const list = inline ? argv[i].slice("--clients=".length) : argv[i + 1];
+  const rest = argv.filter((_, j) => j !== i && (inline || j !== i + 1));
+  const clients = (list ?? "").split(",").map((c) => c.trim()).filter(Boolean);
+  if (clients.length < 2) throw new KcError("KC_BAD_FLAG", `--clients needs at least two clients, comma separated (got ${JSON.stringify(list ?? "")})`, { hint: "e.g. --clients kafkajs@2.2.4,kafkajs@1.16.0" });
+  if (rest.some((a) => a === "--client" || a.startsWith("--client="))) throw new KcError("KC_BAD_FLAG", "--clients and --client cannot be combined", { hint: "list every client in --clients" });
+  if (rest.some((a) => a === "--matrix" || a.startsWith("--matrix="))) throw new KcError("KC_BAD_FLAG", "--clients and --matrix cannot be combined", { hint: "put --client NAME into each matrix entry instead" });
+  return { clients, rest };
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
+  const differential = readClients(argv);
+  if (differential) {
+    const { clients, rest } = differential;
+    // Validate every client before running any; one seed for all.
+    const parsed = clients.map((c) => resolveRunArgs([...rest, "--client", c]));
+    if (parsed.some((p) => p === "help")) return runOne(["--help"]);
+    const seedArgs = (parsed[0] as Parsed).seedGiven ? [] : ["--seed", String(Math.floor(Math.random() * 2 ** 31))];
+    const tag = { id: new Date().toISOString().replace(/[:.]/g, "").replace(/Z$/, ""), clients };
+    const codes: number[] = [];
+    for (const [k, c] of clients.entries()) {
+      log().info(`differential run ${tag.id}: client ${k + 1} of ${clients.length}, ${c}`);
+      try {
+        codes.push(await runOne([...rest, ...seedArgs, "--client", c], tag));
+      } catch (err) {
+        // One client that cannot run (e.g. a release that does not install) does not stop the others.
+        if (!(err instanceof KcError)) throw err;
+        console.error(`\n${c}: ${err.describe()}`);
+        codes.push(EXIT_HARNESS_ERROR);
+      }
+    }
+    const word = (code: number) => Object.entries(EXIT).find(([, v]) => v === code)?.[0] ?? String(code);
+    console.log(`differential run ${tag.id}: ${clients.map((c, k) => `${c} ${word(codes[k])}`).join(", ")}; side by side in ${path.resolve((parsed[0] as Parsed).config.store, "index.html")}`);
+    return worstExitCode(codes);
+  }
   const matrix = readMatrix(argv);
   if (matrix) {
     // Validate every entry before running any, so a typo does not surface an hour in.
@@ -101,13 +145,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   return runOne(argv);
 }
 
-async function runOne(argv: string[]): Promise<number> {
+async function runOne(argv: string[], differential?: TestConfig["differential"]): Promise<number> {
   const parsed = resolveRunArgs(argv);
   if (parsed === "help") {
     console.log(usage());
     return 0;
   }
   const { config, repeat, seedGiven } = parsed;
+  if (differential) config.differential = differential;
   if (!seedGiven) config.seed = Math.floor(Math.random() * 2 ** 31);
 
   // First signal: stop the workload, heal, check. Second: skip to teardown.

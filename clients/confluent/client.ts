@@ -8,9 +8,9 @@ import { parseKey, type Key, type Mop } from "../../core/history/op.ts";
 import { component } from "../../core/log.ts";
 import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
-import { RdConsumer } from "./consumer.ts";
+import { RdConsumer, type RdKafka } from "./consumer.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
-import { rdkafka } from "./native.ts";
+import { registerCodeNames } from "./errors.ts";
 
 export interface ConfluentSettings {
   bootstrap: string[];
@@ -36,8 +36,9 @@ export function producerTimeouts(requestTimeoutMs: number): { socket: number; me
 }
 
 /** Opens confluent (librdkafka) clients for processes. */
-export function confluentClients(s: ConfluentSettings): ClientFactory {
-  return { open: async (process) => new ConfluentClient(s, process) };
+export function confluentClients(s: ConfluentSettings, rdkafka: RdKafka): ClientFactory {
+  registerCodeNames(rdkafka.CODES.ERRORS as unknown as Record<string, number>);
+  return { open: async (process) => new ConfluentClient(s, process, rdkafka) };
 }
 
 type SendMop = ["send", Key, number];
@@ -54,6 +55,8 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+export type { RdKafka } from "./consumer.ts";
+
 export class ConfluentClient implements Client {
   readonly process: number;
   private readonly s: ConfluentSettings;
@@ -69,9 +72,12 @@ export class ConfluentClient implements Client {
   private closed = false;
   private readonly log = component("confluent");
 
-  constructor(s: ConfluentSettings, process: number) {
+  private readonly rdkafka: RdKafka;
+
+  constructor(s: ConfluentSettings, process: number, rdkafka: RdKafka) {
     this.s = s;
     this.process = process;
+    this.rdkafka = rdkafka;
     this.timeouts = producerTimeouts(s.producer.requestTimeoutMs);
   }
 
@@ -130,7 +136,7 @@ export class ConfluentClient implements Client {
       conf["transactional.id"] = `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}`;
       conf["transaction.timeout.ms"] = t.transaction;
     }
-    const producer = new rdkafka.Producer(conf as ConstructorParameters<typeof rdkafka.Producer>[0], {});
+    const producer = new this.rdkafka.Producer(conf as ConstructorParameters<RdKafka["Producer"]>[0], {});
     producer.on("delivery-report", (err, report) => this.delivered(err, report));
     producer.on("event.error", (err) => this.log.debug({ process: this.process, err: describeRdError(err) }, "producer error"));
     try {
@@ -344,6 +350,7 @@ export class ConfluentClient implements Client {
         const c = this.s.consumer;
         // Held before it starts, so that close() stops a start that hangs.
         this.consumer = consumer = new RdConsumer({
+          rdkafka: this.rdkafka,
           bootstrap: this.s.bootstrap,
           clientId: `kc-${this.s.tag}-p${this.process}`,
           groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,

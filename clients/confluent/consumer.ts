@@ -12,7 +12,6 @@ import { component } from "../../core/log.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
 import { emptyPolled, type Polled } from "../types.ts";
 import { describeRdError, RD_CODES } from "./errors.ts";
-import { rdkafka } from "./native.ts";
 
 /** librdkafka's logical offset "the beginning of the partition". */
 const OFFSET_BEGINNING = -2;
@@ -23,7 +22,11 @@ const RETRY_MS = 50;
 /** Most time close() waits for librdkafka to leave the group and tear down. */
 const CLOSE_MS = 10_000;
 
+/** The exports of a @confluentinc/kafka-javascript release (bundled, or from the cache: ../library.ts). */
+export type RdKafka = typeof import("@confluentinc/kafka-javascript");
+
 export interface RdConsumerOptions {
+  rdkafka: RdKafka;
   bootstrap: string[];
   clientId: string;
   groupId: string;
@@ -76,7 +79,7 @@ export class RdConsumer {
       conf.rebalance_cb = (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment);
       conf.offset_commit_cb = true;
     }
-    this.consumer = new rdkafka.KafkaConsumer(conf as ConstructorParameters<typeof rdkafka.KafkaConsumer>[0], {});
+    this.consumer = new o.rdkafka.KafkaConsumer(conf as ConstructorParameters<RdKafka["KafkaConsumer"]>[0], {});
     this.consumer.on("event.error", (err) => {
       if (err.isFatal) this.fatal ??= err;
       this.log.debug({ group: o.groupId, err: describeRdError(err) }, "consumer error");

@@ -2,8 +2,12 @@
 // LibrdKafkaError a delivery report or a throwing produce() carries).
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { rdkafka } from "./native.ts";
-import { classifySendError, codeName, DEFINITE_SEND_ERRORS, describeRdError, INDEFINITE_SEND_ERRORS, NotSent, RD_CODES, type RdCodeName } from "./errors.ts";
+import { bundledLibrary } from "../library.ts";
+import { classifySendError, codeName, DEFINITE_SEND_ERRORS, describeRdError, INDEFINITE_SEND_ERRORS, NotSent, RD_CODES, registerCodeNames, type RdCodeName } from "./errors.ts";
+import type { RdKafka } from "./consumer.ts";
+
+const rdkafka = bundledLibrary("confluent").module as RdKafka;
+registerCodeNames(rdkafka.CODES.ERRORS as unknown as Record<string, number>);
 
 const require = createRequire(import.meta.url);
 const LibrdKafkaError = require("@confluentinc/kafka-javascript/lib/error.js") as { create(e: number | object): Error & { code: number } };
@@ -18,7 +22,7 @@ describe("the librdkafka send-error table", () => {
     const codes = rdkafka.CODES.ERRORS as unknown as Record<string, number>;
     for (const [name, code] of Object.entries(RD_CODES)) expect(codes[name], name).toBe(code);
     expect(codeName(-192)).toBe("ERR__MSG_TIMED_OUT");
-    // Names beyond the table come from the library (native.ts registers them).
+    // Names beyond the table come from the library (the adapter registers them when it opens clients).
     expect(codeName(codes.ERR_COORDINATOR_NOT_AVAILABLE)).toBe("ERR_COORDINATOR_NOT_AVAILABLE");
   });
 

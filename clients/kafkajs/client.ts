@@ -1,7 +1,7 @@
 // The kafkajs adapter: one client process = one kafkajs instance with a producer (made on the
 // first send) and a polling consumer (made by the first assign/subscribe). It turns invocations
 // into Kafka calls and Kafka results into completions, classifying errors with ./errors.ts.
-import { Kafka, logLevel, Partitioners, type Producer, type RecordMetadata, type Transaction } from "kafkajs";
+import type { Kafka, Producer, RecordMetadata, Transaction } from "kafkajs";
 import type { Acks, ConsumerSettings, ProducerSettings } from "../settings.ts";
 import { kafkajsLogCreator } from "./admin.ts";
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
@@ -27,12 +27,29 @@ export interface KafkajsSettings {
 
 export const ACKS: Record<Acks, -1 | 0 | 1> = { all: -1, "1": 1, "0": 0 };
 
-/** Opens kafkajs clients for processes. */
-export function kafkajsClients(s: KafkajsSettings): ClientFactory {
-  // Process-wide, so applied when a test first uses kafkajs clients, never at import.
-  applyKafkajsPatches();
-  return { open: async (process) => new KafkajsClient(s, process) };
+/** The exports of a kafkajs release (the bundled one or one from the cache, ../library.ts). */
+export type KafkajsModule = typeof import("kafkajs");
+
+export interface KafkajsLibrary {
+  module: KafkajsModule;
+  version: string;
+  /** The package directory (its patches are applied there). */
+  dir: string;
 }
+
+/**
+ * Opens kafkajs clients for processes, on any release from 1.5.0 (library.ts). What differs
+ * between releases: 1.x subscribes to one topic per call; 2.x has per-broker fetchers (patched);
+ * `isStale` and `restartOnFailure` came in 1.9 and 1.16 (older releases restart a crashed consumer
+ * themselves, which assign mode survives by seeking back to its own positions after every join).
+ */
+export function kafkajsClients(s: KafkajsSettings, lib: KafkajsLibrary): ClientFactory {
+  // Process-wide, so applied when a test first uses kafkajs clients, never at import.
+  applyKafkajsPatches(lib);
+  return { open: async (process) => new KafkajsClient(s, process, lib) };
+}
+
+const majorOf = (version: string) => Number(version.split(".")[0]);
 
 type SendMop = ["send", Key, number];
 
@@ -40,14 +57,17 @@ export class KafkajsClient implements Client {
   readonly process: number;
   private readonly s: KafkajsSettings;
   private readonly kafka: Kafka;
+  private readonly lib: KafkajsLibrary;
   private producer: Producer | undefined;
   private consumer: PollingConsumer | undefined;
   private readonly rebalanceLog = new RebalanceLog();
   private closed = false;
 
-  constructor(s: KafkajsSettings, process: number) {
+  constructor(s: KafkajsSettings, process: number, lib: KafkajsLibrary) {
     this.s = s;
     this.process = process;
+    this.lib = lib;
+    const { Kafka, logLevel } = lib.module;
     this.kafka = new Kafka({
       clientId: `kc-${s.tag}-p${process}`,
       brokers: s.bootstrap,
@@ -94,7 +114,8 @@ export class KafkajsClient implements Client {
       transactionalId: this.s.txn ? `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}` : undefined,
       transactionTimeout: 15_000,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Every record names its partition; set only so that 2.x does not warn about its default.
+      createPartitioner: this.lib.module.Partitioners?.DefaultPartitioner,
     });
     try {
       await producer.connect();
@@ -246,6 +267,7 @@ export class KafkajsClient implements Client {
           autoCommit: c.autoCommit,
           pollMs: c.pollMs,
           onJoin: mode === "subscribe" ? (assigned) => this.rebalanceLog.add(assigned) : undefined,
+          subscribeEachTopic: majorOf(this.lib.version) < 2,
         });
         await consumer.start();
       }

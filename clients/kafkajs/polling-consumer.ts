@@ -31,6 +31,8 @@ export interface PollingConsumerOptions {
   pollMs: number;
   /** Called with the keys assigned to this member after every group join. */
   onJoin?: (keys: Key[]) => void;
+  /** kafkajs 1.x: `subscribe` takes one topic per call (2.x takes a list). */
+  subscribeEachTopic?: boolean;
 }
 
 interface Offer {
@@ -108,7 +110,8 @@ export class PollingConsumer {
     const o = this.o;
     try {
       await this.consumer.connect();
-      await this.consumer.subscribe({ topics: o.topics, fromBeginning: true });
+      if (o.subscribeEachTopic) for (const topic of o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+      else await this.consumer.subscribe({ topics: o.topics, fromBeginning: true });
       const running = this.consumer.run({
         autoCommit: o.autoCommit,
         eachBatchAutoResolve: false,
@@ -134,12 +137,12 @@ export class PollingConsumer {
   private eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
     const key = formatKey(batch.topic, batch.partition);
-    if (this.closed || this.crashed || isStale() || !this.wants(key) || !batch.messages.length) return Promise.resolve();
+    if (this.closed || this.crashed || isStale?.() || !this.wants(key) || !batch.messages.length) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       // Keep the group membership alive while the batch waits for a poll.
       const timer = setInterval(() => {
         if (offer.done) return;
-        if (this.closed || !isRunning() || isStale()) return offer.settle(false);
+        if (this.closed || !isRunning() || isStale?.()) return offer.settle(false);
         heartbeat().catch((e) => {
           if (offer.done) return;
           finish();

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir } from "../../core/cache.ts";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import { commandExists, run, runOk } from "../../core/proc.ts";
@@ -37,7 +38,6 @@ export interface ImageSet {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const dockerDir = path.resolve(here, "../../docker");
-export const cacheDir = () => process.env.KC_CACHE ?? path.join(os.homedir(), ".cache", "kafka-chaos");
 
 export const baseTag = () => `kafka-chaos/base:bookworm-${RECIPE}`;
 export const kafkaTag = (version: string) => `kafka-chaos/kafka:${version}-${RECIPE}`;

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
-import { readMatrix, resolveRunArgs, detectionTable } from "../../cli/commands/run.ts";
+import { readClients, readMatrix, resolveRunArgs, detectionTable } from "../../cli/commands/run.ts";
 import { KcError } from "../../core/errors.ts";
 import { createWorkload } from "../../workloads/index.ts";
 
@@ -114,5 +114,21 @@ describe("--matrix", () => {
     expect(errorOf(() => readMatrix(["--matrix", file("{nope")])).code).toBe("KC_BAD_MATRIX");
     expect(errorOf(() => readMatrix(["--matrix", file('{"runs": [1]}')])).message).toContain('"runs" must be a list of flag lists');
     expect(errorOf(() => readMatrix(["--matrix"])).message).toContain("--matrix needs a file");
+  });
+
+  it("--clients: a differential run keeps the other flags for every client and refuses what cannot combine", () => {
+    const d = readClients(["--time-limit", "20", "--clients", "kafkajs@1.16.0,kafkajs"]);
+    expect(d).toEqual({ clients: ["kafkajs@1.16.0", "kafkajs"], rest: ["--time-limit", "20"] });
+    expect(readClients(["--clients=kafkajs,confluent"])?.clients).toEqual(["kafkajs", "confluent"]);
+    expect(readClients(["--nemesis", "kill"])).toBeUndefined();
+    expect(errorOf(() => readClients(["--clients", "kafkajs"])).message).toContain("at least two clients");
+    expect(errorOf(() => readClients(["--clients", "kafkajs,confluent", "--client", "kafkajs"])).message).toContain("cannot be combined");
+  });
+
+  it("--client NAME@VERSION sets the client and its release", () => {
+    const r = resolveRunArgs(["--client", "kafkajs@1.16.0"]);
+    if (r === "help") throw new Error("help");
+    expect([r.config.client, r.config.clientVersion]).toEqual(["kafkajs", "1.16.0"]);
+    expect(errorOf(() => resolveRunArgs(["--client", "kafkajs@1.0.0"])).code).toBe("KC_CLIENT_VERSION");
   });
 });

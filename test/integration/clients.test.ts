@@ -1,0 +1,98 @@
+// Client versions installed on demand and a differential run: one seeded plan through two kafkajs
+// releases in a row, each recorded in its test.json, compared side by side on the store's index.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { libraryDir, loadClientLibrary } from "../../clients/library.ts";
+
+const CLI = path.resolve("cli/main.ts");
+
+function chaos(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+const runDirs = (store: string) =>
+  fs
+    .readdirSync(store, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((t) => fs.readdirSync(path.join(store, t.name)).map((r) => path.join(store, t.name, r)));
+const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
+
+describe("client versions", () => {
+  it("installs a release into the cache on first use, outside the project's node_modules, and loads it from there", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "kc-cache-"));
+    const before = process.env.KC_CACHE;
+    process.env.KC_CACHE = cache;
+    try {
+      const lib = await loadClientLibrary({ name: "kafkajs", version: "1.12.0" });
+      expect(lib).toMatchObject({ name: "kafkajs", version: "1.12.0", bundled: false });
+      expect(lib.dir).toBe(path.join(cache, "clients", "kafkajs@1.12.0", "node_modules", "kafkajs"));
+      expect(typeof (lib.module as { Kafka: unknown }).Kafka).toBe("function");
+      expect(readJson("node_modules/kafkajs/package.json").version).not.toBe("1.12.0");
+      // The second load finds it in the cache.
+      const again = await loadClientLibrary({ name: "kafkajs", version: "1.12.0" });
+      expect(again.dir).toBe(lib.dir);
+    } finally {
+      if (before === undefined) delete process.env.KC_CACHE;
+      else process.env.KC_CACHE = before;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("runs one seeded plan through kafkajs 1.16.0 and the bundled kafkajs, and compares them on the index", async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-diff-"));
+    const { code, out } = await chaos([
+      "--clients", "kafkajs@1.16.0,kafkajs",
+      "--preset", "safe", "--nemesis", "partition", "--nemesis-interval", "5", "--quiet-time", "3",
+      "--time-limit", "20", "--recovery-time", "3", "--store", store,
+    ]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/differential run \S+: kafkajs@1\.16\.0 valid, kafkajs valid/);
+    // The release came from the cache, not the project's node_modules.
+    expect(fs.existsSync(path.join(libraryDir("kafkajs", "1.16.0"), "node_modules", "kafkajs", "package.json"))).toBe(true);
+    const tests = runDirs(store).map((d) => readJson(path.join(d, "test.json"))).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    expect(tests.map((t) => t.clientVersion)).toEqual(["1.16.0", readJson("node_modules/kafkajs/package.json").version]);
+    expect(new Set(tests.map((t) => t.seed)).size, "one seed for both").toBe(1);
+    expect(new Set(tests.map((t) => t.differential.id)).size).toBe(1);
+    for (const d of runDirs(store)) {
+      const r = readJson(path.join(d, "results.json"));
+      expect(r.valid, d).toBe(true);
+      expect(r.stats.counts.send.ok, `${d}: sends were acknowledged`).toBeGreaterThan(20);
+      expect(r.stats.counts.poll.ok, `${d}: polls read`).toBeGreaterThan(20);
+    }
+    const index = fs.readFileSync(path.join(store, "index.html"), "utf8");
+    expect(index).toMatch(/<section class="diff"[^>]*><h2>Differential run \S+: 2 clients/);
+    expect(index).toContain("<code>kafkajs 1.16.0</code>");
+  }, 600_000);
+
+  it("refuses a release that does not exist, before any cluster starts, listing the releases that would work", async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-nover-"));
+    const { code, out } = await chaos(["--client", "kafkajs@1.99.0", "--time-limit", "5", "--store", store]);
+    expect(code, out).toBe(3);
+    expect(out).toContain("KC_CLIENT_VERSION: kafkajs has no release 1.99.0");
+    expect(out).toMatch(/releases from 1\.5\.0 on: 1\.5\.0, .*1\.16\.0, 2\.0\.0, .*2\.2\.4/);
+    expect(out).not.toContain("cluster ready");
+    expect(fs.existsSync(libraryDir("kafkajs", "1.99.0"))).toBe(false);
+  }, 120_000);
+
+  it("pins kafkajs 1.5.0's read_committed crash on a keyless record beside an aborted transaction (fixed in 1.6.0)", async () => {
+    type Filter = (o: { messages: unknown[]; abortedTransactions: { firstOffset: string; producerId: string }[] }) => unknown[];
+    const filterOf = async (version: string) => {
+      const lib = await loadClientLibrary({ name: "kafkajs", version });
+      return createRequire(path.join(lib.dir, "package.json"))("./src/consumer/filterAbortedMessages.js") as Filter;
+    };
+    // A committed record without a key, fetched together with an aborted transaction of another producer.
+    const fetch = { messages: [{ offset: "5", key: null, batchContext: { producerId: "7", inTransaction: true } }], abortedTransactions: [{ firstOffset: "2", producerId: "3" }] };
+    await expect(filterOf("1.5.0").then((f) => f(fetch))).rejects.toThrow(/Received null/);
+    expect(await filterOf("1.6.0").then((f) => f(fetch))).toHaveLength(1);
+  }, 120_000);
+});
