@@ -10,6 +10,7 @@ import { cacheDir } from "../core/cache.ts";
 import { KcError } from "../core/errors.ts";
 import { component } from "../core/log.ts";
 import { run } from "../core/proc.ts";
+import { javaClientDir, kafkaClientsClasspath } from "./java/jars.ts";
 import type { ClientName } from "./settings.ts";
 
 export interface ClientSpec {
@@ -32,6 +33,8 @@ export interface ClientLibrary {
 }
 
 interface PackageInfo {
+  /** npm packages are installed with npm; the Java client's jars are resolved with Maven. */
+  kind: "npm" | "maven";
   pkg: string;
   /** The oldest version the adapter supports, and why nothing older. */
   floor: string;
@@ -42,18 +45,30 @@ interface PackageInfo {
 
 export const CLIENT_PACKAGES: Readonly<Record<ClientName, PackageInfo>> = {
   kafkajs: {
+    kind: "npm",
     pkg: "kafkajs",
     floor: "1.5.0",
     whyFloor: "kafkajs before 1.5.0 has no transactions, no idempotent producer and no read_committed consumer, which the workloads use",
     native: false,
   },
   confluent: {
+    kind: "npm",
     pkg: "@confluentinc/kafka-javascript",
     floor: "1.0.0",
     whyFloor: "releases before 1.0.0 are previews with a different native API",
     native: true,
   },
+  java: {
+    kind: "maven",
+    pkg: "org.apache.kafka:kafka-clients",
+    floor: "2.5.0",
+    whyFloor: "kafka-clients before 2.5.0 cannot commit a consumer's offsets in a transaction with its group metadata (KIP-447), which the txn workload does",
+    native: false,
+  },
 };
+
+/** The Java client's version when none is given (it is not an npm dependency, so nothing is bundled). */
+export const DEFAULT_JAVA_CLIENT_VERSION = "3.9.1";
 
 const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
@@ -100,6 +115,7 @@ const projectRequire = createRequire(import.meta.url);
 
 /** The version kafka-chaos ships with (its own node_modules), or undefined when not installed. */
 export function bundledVersion(name: ClientName): string | undefined {
+  if (name === "java") return DEFAULT_JAVA_CLIENT_VERSION;
   try {
     return (projectRequire(`${CLIENT_PACKAGES[name].pkg}/package.json`) as { version: string }).version;
   } catch {
@@ -118,6 +134,10 @@ export const libraryDir = (name: ClientName, version: string): string => path.jo
 export async function loadClientLibrary(spec: ClientSpec): Promise<ClientLibrary> {
   const info = CLIENT_PACKAGES[spec.name];
   const bundled = bundledVersion(spec.name);
+  if (info.kind === "maven") {
+    const version = spec.version ?? DEFAULT_JAVA_CLIENT_VERSION;
+    return { name: spec.name, version, bundled: spec.version === undefined, dir: javaClientDir(version), module: { classpath: await kafkaClientsClasspath(version), version } };
+  }
   if (spec.version === undefined || spec.version === bundled) return bundledLibrary(spec.name);
   const dir = libraryDir(spec.name, spec.version);
   const pkgDir = path.join(dir, "node_modules", ...info.pkg.split("/"));
@@ -130,6 +150,13 @@ export async function loadClientLibrary(spec: ClientSpec): Promise<ClientLibrary
 /** The version kafka-chaos ships with, loaded from its own node_modules. */
 export function bundledLibrary(name: ClientName): ClientLibrary {
   const info = CLIENT_PACKAGES[name];
+  if (info.kind === "maven") {
+    const version = DEFAULT_JAVA_CLIENT_VERSION;
+    if (!fs.existsSync(path.join(javaClientDir(version), ".complete"))) {
+      throw new KcError("KC_CLIENT_MISSING", `kafka-clients ${version} is not resolved yet`, { hint: "load it first with loadClientLibrary({ name: \"java\" }) (runTest does), which resolves it from Maven Central" });
+    }
+    return { name, version, bundled: true, dir: javaClientDir(version), module: { classpath: path.join(javaClientDir(version), "libs", "*"), version } };
+  }
   const module = requireOrExplain(projectRequire, { name }, "is not installed or does not load", "install Debian's zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev, then `CKJS_LINKING=dynamic npm ci` (as .ci/run does), or use --client kafkajs");
   const pkgDir = path.dirname(projectRequire.resolve(`${info.pkg}/package.json`));
   return { name, version: bundledVersion(name) ?? "?", bundled: true, dir: pkgDir, module };

@@ -1,7 +1,7 @@
 // Client settings shared by every client adapter: what the test description (harness/config.ts)
 // says about producers and consumers, in the vocabulary of the Kafka client configs.
 export type Acks = "all" | "1" | "0";
-export type ClientName = "kafkajs" | "confluent";
+export type ClientName = "kafkajs" | "confluent" | "java";
 
 export interface ProducerSettings {
   acks: Acks;

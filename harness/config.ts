@@ -34,6 +34,8 @@ export interface TestConfig {
   /** What the clients do (workloads/index.ts), and `subscribe`, read by the checkers to decide the mode (design.md). */
   workload: WorkloadConfig["workload"] & { subscribe: boolean };
   concurrency: number;
+  /** History processes per producer (clients/sharing.ts): K sends in flight on one producer; 1: one each. */
+  processesPerClient: number;
   /** Target ops/s over all processes (0: as fast as they go). */
   rate: number;
   timeLimitSeconds: number;
@@ -69,6 +71,7 @@ export function defaultConfig(): TestConfig {
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
     workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150 },
     concurrency: 4,
+    processesPerClient: 1,
     rate: 100,
     timeLimitSeconds: 60,
     recoverySeconds: 10,
@@ -138,6 +141,10 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   concurrency: { help: "client processes", set: (c, v) => (c.concurrency = int("concurrency", 1, 256)(v)) },
+  "processes-per-client": {
+    help: "history processes sharing one producer (each still one op in flight): K concurrent sends on one client; queue workload",
+    set: (c, v) => (c.processesPerClient = int("processes-per-client", 1, 256)(v)),
+  },
   rate: { help: "target ops/s over all processes (0: unlimited)", set: (c, v) => (c.rate = num("rate", 0)(v)) },
   "time-limit": { help: "seconds of the main phase", set: (c, v) => (c.timeLimitSeconds = num("time-limit", 1)(v)) },
   "recovery-time": { help: "seconds to wait after healing before final reads", set: (c, v) => (c.recoverySeconds = num("recovery-time", 0)(v)) },
@@ -246,6 +253,12 @@ export function validateConfig(c: TestConfig): void {
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
   }
+  if (c.processesPerClient > c.concurrency) {
+    throw new KcError("KC_BAD_FLAG", `--processes-per-client ${c.processesPerClient} exceeds --concurrency ${c.concurrency}`, { hint: `raise --concurrency to a multiple of it, e.g. --concurrency ${c.processesPerClient * 2}` });
+  }
+  if (c.processesPerClient > 1 && (c.workload.txn || c.workload.name === "txn")) {
+    throw new KcError("KC_BAD_FLAG", "--processes-per-client needs the queue workload: a transactional producer runs one transaction at a time, so processes cannot share it", { hint: "use --workload queue, or --processes-per-client 1" });
+  }
   if (c.producer.idempotent && c.producer.retries < 1) {
     throw new KcError("KC_BAD_FLAG", "an idempotent producer needs --retries of at least 1 (kafkajs refuses 0)", { hint: "use --retries 5, or --no-idempotent" });
   }
@@ -268,7 +281,7 @@ export function helpText(): string {
 function defaultValueOf(flag: string): string | undefined {
   const c = defaultConfig();
   const map: Record<string, unknown> = {
-    deployment: c.deployment, workload: c.workload.name, client: c.client, concurrency: c.concurrency, rate: c.rate, "time-limit": c.timeLimitSeconds,
+    deployment: c.deployment, workload: c.workload.name, client: c.client, concurrency: c.concurrency, "processes-per-client": c.processesPerClient, rate: c.rate, "time-limit": c.timeLimitSeconds,
     "recovery-time": c.recoverySeconds, "final-time-limit": c.finalTimeLimitSeconds, "kafka-version": c.kafka.version, mode: c.kafka.mode,
     brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
     idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,

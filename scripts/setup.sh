@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes a bare Debian/Ubuntu machine to one that runs kafka-chaos, idempotently (what is there is
 # kept): Node >= 22 (Node 24 from the npm registry when the machine's is older), the host tools
-# the images need (Maven, mmdebstrap, nsenter), the libraries librdkafka builds against, the Docker
+# the images need (Maven, mmdebstrap, nsenter), a JDK for the Java client, the libraries librdkafka builds against, the Docker
 # engine, and the npm dependencies. Go >= 1.23 must be on the machine (it builds Toxiproxy from
 # its Go module). Prints the bin directory of the Node it set up on its last line.
 # Called by `npm run chaos` when something is missing, and by .ci/run.
@@ -16,9 +16,11 @@ step "Node >= 22"
 NODE_BIN=$(bash scripts/install-node.sh) || fail "could not install Node 24 from the npm registry"
 export PATH="$NODE_BIN:$PATH"
 
-step "host tools (Maven, mmdebstrap, nsenter, librdkafka build libraries)"
+step "host tools (Maven, a JDK, mmdebstrap, nsenter, librdkafka build libraries)"
 need=()
 command -v mvn >/dev/null || need+=(maven)
+# The Java client's sidecar runs as a single-file source program: it needs the JDK's compiler.
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v nsenter >/dev/null || need+=(util-linux)
 # @confluentinc/kafka-javascript builds librdkafka from source here (its prebuilt binary is a

@@ -51,6 +51,8 @@ export interface WorkloadConfig {
   producer: ProducerSettings;
   consumer: ConsumerSettings;
   concurrency: number;
+  /** History processes per producer (clients/sharing.ts); default 1. */
+  processesPerClient?: number;
   workload: {
     name: WorkloadName;
     /** Transactional (also set by --workload txn). */
@@ -81,7 +83,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
   const txn = w.name === "txn" || w.txn;
   const space = keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix, config: w.topicConfig });
   const tag = opts.tag ?? `${config.seed}-${Date.now().toString(36)}`;
-  const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency };
+  const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency, processesPerClient: config.processesPerClient ?? 1 };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);
   const library = opts.library ?? bundledLibrary(config.client);
   // Final readers assign (never subscribe) and never write.

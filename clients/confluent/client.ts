@@ -9,6 +9,7 @@ import { component } from "../../core/log.ts";
 import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type RdKafka } from "./consumer.ts";
+import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
 import { registerCodeNames } from "./errors.ts";
 
@@ -23,6 +24,8 @@ export interface ConfluentSettings {
   tag: string;
   /** Worker slots: a process's transactional.id belongs to its slot (process mod concurrency). */
   concurrency: number;
+  /** Processes per producer (../sharing.ts); 1: each process has its own. Not with `txn`. */
+  processesPerClient?: number;
 }
 
 /** Producer timeouts derived from the config's request timeout (ms). */
@@ -38,7 +41,13 @@ export function producerTimeouts(requestTimeoutMs: number): { socket: number; me
 /** Opens confluent (librdkafka) clients for processes. */
 export function confluentClients(s: ConfluentSettings, rdkafka: RdKafka): ClientFactory {
   registerCodeNames(rdkafka.CODES.ERRORS as unknown as Record<string, number>);
-  return { open: async (process) => new ConfluentClient(s, process, rdkafka) };
+  const producers = new SharedSlots<Producer>(s.concurrency, s.txn ? 1 : (s.processesPerClient ?? 1));
+  return { open: async (process) => new ConfluentClient(s, process, rdkafka, producers) };
+}
+
+/** A record's opaque: its delivery report settles it, whichever process (of a shared producer) sent it. */
+interface Outstanding {
+  settle: Report;
 }
 
 type SendMop = ["send", Key, number];
@@ -61,23 +70,26 @@ export class ConfluentClient implements Client {
   readonly process: number;
   private readonly s: ConfluentSettings;
   private readonly timeouts: ReturnType<typeof producerTimeouts>;
-  private producer: Producer | undefined;
-  private producing: Promise<Producer> | undefined;
+  /** This process's producer: its own, or its group's (--processes-per-client). */
+  private readonly producer: SharedSlot<Producer>;
   private consumer: RdConsumer | undefined;
   /** Set when a rewind after an abort failed: the consumer is past records no op consumed. */
   private positionLost: string | undefined;
   private readonly rebalanceLog = new RebalanceLog();
-  private readonly pending = new Map<number, Report>();
-  private nextOpaque = 1;
+  /** Records this process sent whose delivery report has not come (settled on close). */
+  private readonly pending = new Set<Outstanding>();
   private closed = false;
   private readonly log = component("confluent");
 
   private readonly rdkafka: RdKafka;
 
-  constructor(s: ConfluentSettings, process: number, rdkafka: RdKafka) {
+  constructor(s: ConfluentSettings, process: number, rdkafka: RdKafka, producers: SharedSlots<Producer>) {
     this.s = s;
     this.process = process;
     this.rdkafka = rdkafka;
+    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
+    const clientId = perClient > 1 ? `kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}` : `kc-${s.tag}-p${process}`;
+    this.producer = producers.forProcess(process, () => this.makeProducer(clientId), (p) => this.disconnect(p));
     this.timeouts = producerTimeouts(s.producer.requestTimeoutMs);
   }
 
@@ -93,6 +105,8 @@ export class ConfluentClient implements Client {
       case "subscribe":
         return this.resubscribe(inv);
       case "crash":
+        // The whole client goes, with its producer, even when other processes share it.
+        await this.producer.reset();
         await this.close();
         return { type: "info", value: inv.value, error: "crash" };
       default:
@@ -108,18 +122,16 @@ export class ConfluentClient implements Client {
   }
 
   private ensureProducer(): Promise<Producer> {
-    if (this.producer) return Promise.resolve(this.producer);
-    this.producing ??= this.makeProducer().finally(() => (this.producing = undefined));
-    return this.producing;
+    return this.producer.get();
   }
 
-  private async makeProducer(): Promise<Producer> {
+  private async makeProducer(clientId: string): Promise<Producer> {
     const p = this.s.producer;
     const idempotent = this.s.txn || p.idempotent;
     const t = this.timeouts;
     const conf: Record<string, unknown> = {
       "bootstrap.servers": this.s.bootstrap.join(","),
-      "client.id": `kc-${this.s.tag}-p${this.process}`,
+      "client.id": clientId,
       acks: this.s.txn || p.acks === "all" ? -1 : Number(p.acks),
       "enable.idempotence": idempotent,
       // librdkafka refuses an idempotent producer without retries.
@@ -137,7 +149,7 @@ export class ConfluentClient implements Client {
       conf["transaction.timeout.ms"] = t.transaction;
     }
     const producer = new this.rdkafka.Producer(conf as ConstructorParameters<RdKafka["Producer"]>[0], {});
-    producer.on("delivery-report", (err, report) => this.delivered(err, report));
+    producer.on("delivery-report", (err, report) => (report?.opaque as Outstanding | undefined)?.settle(err, report));
     producer.on("event.error", (err) => this.log.debug({ process: this.process, err: describeRdError(err) }, "producer error"));
     try {
       await call((cb) => producer.connect({ timeout: 10_000 }, cb));
@@ -158,30 +170,25 @@ export class ConfluentClient implements Client {
       await this.disconnect(producer);
       throw new Error("client closed while its producer was starting");
     }
-    this.producer = producer;
     return producer;
-  }
-
-  private delivered(err: LibrdKafkaError | null, report: DeliveryReport): void {
-    const id = report?.opaque as number;
-    const settle = this.pending.get(id);
-    this.pending.delete(id);
-    settle?.(err, report);
   }
 
   /** Produces one record and waits for its delivery report. */
   private produce(producer: Producer, [, key, value]: SendMop): Promise<Mop> {
     const { topic, partition } = parseKey(key);
-    const id = this.nextOpaque++;
     return new Promise<Mop>((resolve, reject) => {
-      this.pending.set(id, (err, report) => {
-        if (err) reject(err);
-        else resolve(report.offset >= 0 ? ["send", key, [report.offset, value]] : ["send", key, value]);
-      });
+      const record: Outstanding = {
+        settle: (err, report) => {
+          if (!this.pending.delete(record)) return; // settled already (the client closed)
+          if (err) reject(err);
+          else resolve(report.offset >= 0 ? ["send", key, [report.offset, value]] : ["send", key, value]);
+        },
+      };
+      this.pending.add(record);
       try {
-        producer.produce(topic, partition, Buffer.from(String(value)), null, null, id);
+        producer.produce(topic, partition, Buffer.from(String(value)), null, null, record);
       } catch (e) {
-        this.pending.delete(id);
+        this.pending.delete(record);
         reject(new NotSent(`produce refused the record: ${describeRdError(e)}`, { cause: e }));
       }
     });
@@ -289,10 +296,7 @@ export class ConfluentClient implements Client {
 
   /** A producer with a fatal error is unusable: the next op makes a new one (which fences it). */
   private dropFatalProducer(err: unknown): void {
-    if (!(err as RdErrorLike | undefined)?.isFatal || !this.producer) return;
-    const p = this.producer;
-    this.producer = undefined;
-    void this.disconnect(p);
+    if ((err as RdErrorLike | undefined)?.isFatal) void this.producer.reset();
   }
 
   // --- consuming ------------------------------------------------------------------------------
@@ -385,8 +389,7 @@ export class ConfluentClient implements Client {
     if (this.closed) return;
     this.closed = true;
     const gone = new Error("client closed with the record outstanding");
-    for (const settle of this.pending.values()) settle(gone as unknown as LibrdKafkaError, {} as DeliveryReport);
-    this.pending.clear();
-    await Promise.allSettled([this.consumer?.close(), this.producer && this.disconnect(this.producer)]);
+    for (const record of [...this.pending]) record.settle(gone as unknown as LibrdKafkaError, {} as DeliveryReport);
+    await Promise.allSettled([this.consumer?.close(), this.producer.leave()]);
   }
 }

@@ -10,6 +10,7 @@ import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer } from "./polling-consumer.ts";
+import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
 
 
 export interface KafkajsSettings {
@@ -23,6 +24,8 @@ export interface KafkajsSettings {
   tag: string;
   /** Worker slots: a process's transactional.id belongs to its slot (process mod concurrency). */
   concurrency: number;
+  /** Processes per producer (../sharing.ts); 1: each process has its own. Not with `txn`. */
+  processesPerClient?: number;
 }
 
 export const ACKS: Record<Acks, -1 | 0 | 1> = { all: -1, "1": 1, "0": 0 };
@@ -46,7 +49,8 @@ export interface KafkajsLibrary {
 export function kafkajsClients(s: KafkajsSettings, lib: KafkajsLibrary): ClientFactory {
   // Process-wide, so applied when a test first uses kafkajs clients, never at import.
   applyKafkajsPatches(lib);
-  return { open: async (process) => new KafkajsClient(s, process, lib) };
+  const producers = new SharedSlots<Producer>(s.concurrency, s.txn ? 1 : (s.processesPerClient ?? 1));
+  return { open: async (process) => new KafkajsClient(s, process, lib, producers) };
 }
 
 const majorOf = (version: string) => Number(version.split(".")[0]);
@@ -58,22 +62,30 @@ export class KafkajsClient implements Client {
   private readonly s: KafkajsSettings;
   private readonly kafka: Kafka;
   private readonly lib: KafkajsLibrary;
-  private producer: Producer | undefined;
+  /** This process's producer: its own, or its group's (--processes-per-client). */
+  private readonly producer: SharedSlot<Producer>;
   private consumer: PollingConsumer | undefined;
   private readonly rebalanceLog = new RebalanceLog();
   private closed = false;
 
-  constructor(s: KafkajsSettings, process: number, lib: KafkajsLibrary) {
+  constructor(s: KafkajsSettings, process: number, lib: KafkajsLibrary, producers: SharedSlots<Producer>) {
     this.s = s;
     this.process = process;
     this.lib = lib;
-    const { Kafka, logLevel } = lib.module;
-    this.kafka = new Kafka({
-      clientId: `kc-${s.tag}-p${process}`,
-      brokers: s.bootstrap,
+    this.kafka = this.newKafka(`kc-${s.tag}-p${process}`);
+    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
+    const producerKafka = perClient > 1 ? () => this.newKafka(`kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}`) : () => this.kafka;
+    this.producer = producers.forProcess(process, () => this.makeProducer(producerKafka()), (p) => p.disconnect());
+  }
+
+  private newKafka(clientId: string): Kafka {
+    const { Kafka, logLevel } = this.lib.module;
+    return new Kafka({
+      clientId,
+      brokers: this.s.bootstrap,
       connectionTimeout: 3000,
       // The broker's own produce timeout (below) should normally answer first.
-      requestTimeout: s.producer.requestTimeoutMs + 2000,
+      requestTimeout: this.s.producer.requestTimeoutMs + 2000,
       logLevel: logLevel.WARN,
       logCreator: kafkajsLogCreator,
     });
@@ -91,6 +103,8 @@ export class KafkajsClient implements Client {
       case "subscribe":
         return this.resubscribe(inv);
       case "crash":
+        // The whole client goes, with its producer, even when other processes share it.
+        await this.producer.reset();
         await this.close();
         return { type: "info", value: inv.value, error: "crash" };
       default:
@@ -100,11 +114,14 @@ export class KafkajsClient implements Client {
 
   // --- producing ------------------------------------------------------------------------------
 
-  private async ensureProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
+  private ensureProducer(): Promise<Producer> {
+    return this.producer.get();
+  }
+
+  private async makeProducer(kafka: Kafka): Promise<Producer> {
     const p = this.s.producer;
     const idempotent = this.s.txn || p.idempotent;
-    const producer = this.kafka.producer({
+    const producer = kafka.producer({
       idempotent,
       // kafkajs refuses an idempotent producer without retries.
       // 100 ms first backoff, like the Java client's retry.backoff.ms (kafkajs: 300 ms), so that a
@@ -123,7 +140,6 @@ export class KafkajsClient implements Client {
       await producer.disconnect().catch(() => undefined);
       throw new AdapterPrecondition(`producer could not connect: ${describeKafkaError(e)}`);
     }
-    this.producer = producer;
     return producer;
   }
 
@@ -285,7 +301,7 @@ export class KafkajsClient implements Client {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.consumer?.close(), this.producer?.disconnect()]);
+    await Promise.allSettled([this.consumer?.close(), this.producer.leave()]);
   }
 }
 

@@ -12,7 +12,7 @@ import type { ImageSet } from "./images.ts";
 import { parseKey, type Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { findCoordinatorAny } from "../../clients/wire/find-coordinator.ts";
-import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled } from "./docker.ts";
+import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
 import { Links } from "./links.ts";
 import { grudgeEntry, mergeGrudges, type Capability, type Grudge } from "../../core/faults.ts";
 import { Netfilter } from "./netfilter.ts";
@@ -198,6 +198,11 @@ export class Cluster implements StartedCluster {
   /** Last log lines of a node (for error messages and tests). */
   tail(node: string, n = 30): string[] {
     return this.node(node).log.tail(n);
+  }
+
+  /** Runs a shell command inside a node's container (diagnostics, admin tools, tests). */
+  shell(node: string, command: string): Promise<ExecResult> {
+    return exec(this.node(node).container, ["sh", "-c", command]);
   }
 
   // --- process faults -------------------------------------------------------------------

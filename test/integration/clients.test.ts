@@ -95,4 +95,21 @@ describe("client versions", () => {
     await expect(filterOf("1.5.0").then((f) => f(fetch))).rejects.toThrow(/Received null/);
     expect(await filterOf("1.6.0").then((f) => f(fetch))).toHaveLength(1);
   }, 120_000);
+
+  it("pins kafkajs 2.0.0-2.0.1's seek that lands on the wrong partition of a topic (fixed in 2.0.2)", async () => {
+    type SeekOffsets = new () => { set(t: string, p: number, o: string): void; pop(t: string, p: number): { offset?: string } | undefined };
+    const seekOffsetsOf = async (version: string) => {
+      const lib = await loadClientLibrary({ name: "kafkajs", version });
+      return createRequire(path.join(lib.dir, "package.json"))("./src/consumer/seekOffsets.js") as SeekOffsets;
+    };
+    // A consumer seeks two partitions of one topic (as one that puts its positions back does).
+    for (const [version, partition0, partition1] of [["2.0.1", "7", undefined], ["2.0.2", "5", "7"]] as const) {
+      const seeks = new (await seekOffsetsOf(version))();
+      seeks.set("t0", 0, "5");
+      seeks.set("t0", 1, "7");
+      // 2.0.1 keys both by JSON.stringify(topic, partition), i.e. by topic alone: partition 0 gets
+      // partition 1's offset, and partition 1 gets an entry with no offset (a TypeError in the fetch loop).
+      expect([seeks.pop("t0", 0)?.offset, seeks.pop("t0", 1)?.offset], version).toEqual([partition0, partition1]);
+    }
+  }, 120_000);
 });

@@ -39,7 +39,7 @@ export interface WorkloadRun {
  * Starts a ZooKeeper-mode Kafka 3.9.1 cluster for the calling test file (removed after its last
  * test) and returns a runner of workloads on it.
  */
-export function useWorkloadCluster(): (config: TestConfig, prefix: string, seconds: number) => Promise<WorkloadRun> {
+export function useWorkloadCluster(): ((config: TestConfig, prefix: string, seconds: number) => Promise<WorkloadRun>) & { cluster: () => Cluster } {
   let cluster: Cluster | undefined;
   let runDir = "";
   beforeAll(async () => {
@@ -48,8 +48,60 @@ export function useWorkloadCluster(): (config: TestConfig, prefix: string, secon
   afterAll(async () => {
     await cluster?.stop();
   });
-  return (config, prefix, seconds) => runWorkload(cluster!, runDir, config, prefix, seconds);
+  const runner = (config: TestConfig, prefix: string, seconds: number) => runWorkload(cluster!, runDir, config, prefix, seconds);
+  return Object.assign(runner, { cluster: () => cluster! });
 }
+
+/**
+ * The producer ids the brokers know for a topic-partition (TransactionsCommand describe-producers,
+ * Kafka 3.0+, asked of the partition's leader): one per idempotent producer that wrote to it.
+ */
+export async function producerIdsOf(cluster: Cluster, topic: string, partition: number): Promise<string[]> {
+  const cmd = `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' org.apache.kafka.tools.TransactionsCommand --bootstrap-server broker-1:9091 describe-producers --topic ${topic} --partition ${partition} 2>&1`;
+  const r = await cluster.shell("broker-1", cmd);
+  if (r.exitCode !== 0) throw new Error(`describe-producers failed: ${r.output}`);
+  // Header "ProducerId ProducerEpoch ...", then one row per producer.
+  const lines = r.output.split("\n");
+  return lines.slice(lines.findIndex((l) => /ProducerId/.test(l)) + 1).map((l) => l.trim().split(/\s+/)[0]).filter((id) => /^\d+$/.test(id));
+}
+
+/**
+ * A queue run of 8 processes sharing 2 idempotent producers (--processes-per-client 4), and what
+ * shows the sharing: every worker slot sent, sends of one group overlapped in time (several in
+ * flight on one producer), and the brokers saw one producer id per group (plus one per crash,
+ * which replaces a group's producer), where 8 unshared processes would show at least 8.
+ */
+export async function sharedProducerRun(run: ReturnType<typeof useWorkloadCluster>, client: ClientName, prefix: string): Promise<void> {
+  const c = workloadConfig(client, 4);
+  Object.assign(c, { concurrency: 8, processesPerClient: 4, rate: 300 });
+  c.producer.idempotent = true;
+  const { ops, unreached } = await run(c, prefix, 20);
+  const r = tally(ops);
+  expect(r.okSends).toBeGreaterThan(100);
+  expect(r.unseen).toEqual([]);
+  expect(unreached).toBe(0);
+  const sends = ops.filter((o) => o.f === "send" && o.type === "ok");
+  expect(new Set(sends.map((o) => Number(o.process) % 8)).size, "every worker slot sent").toBe(8);
+  // Most sends of group 0 (slots 0-3) in flight at once on its producer.
+  const invokes = new Map(ops.filter((o) => o.type === "invoke").map((o) => [o.process, o]));
+  let maxInFlight = 0;
+  const events: [number, number][] = [];
+  for (const op of ops) {
+    if (op.f !== "send" || Number(op.process) % 8 >= 4) continue;
+    if (op.type === "invoke") invokes.set(op.process, op);
+    else events.push([invokes.get(op.process)!.time, 1], [op.time, -1]);
+  }
+  let now = 0;
+  for (const [, d] of events.sort((a, b) => a[0] - b[0] || a[1] - b[1])) maxInFlight = Math.max(maxInFlight, (now += d));
+  expect(maxInFlight, "sends in flight at once on group 0's producer").toBeGreaterThanOrEqual(2);
+  const ids = new Set<string>();
+  for (let t = 0; t < c.workload.topics; t++) for (let p = 0; p < c.workload.partitions; p++) for (const id of await producerIdsOf(run.cluster(), `${prefix}${t}`, p)) ids.add(id);
+  expect(ids.size, "producer ids the brokers saw").toBeGreaterThanOrEqual(1);
+  expect(ids.size, "producer ids the brokers saw").toBeLessThanOrEqual(2 + crashes(ops));
+}
+
+/** Ops that ended a process's producer for its whole group (a crash). */
+export const crashes = (ops: Op[]): number => ops.filter((o) => o.f === "crash" && o.type !== "invoke").length;
 
 /** Main phase of `seconds` on its own topics (`prefix`), then final reads; the history as written to disk. */
 async function runWorkload(cluster: Cluster, runDir: string, config: TestConfig, prefix: string, seconds: number): Promise<WorkloadRun> {

@@ -2,7 +2,7 @@
 // brokers): the history, read back from history.jsonl, has ok sends and polls, is well formed,
 // and its final reads saw every acknowledged value.
 import { describe, expect, it } from "vitest";
-import { tally, useWorkloadCluster, workloadConfig } from "./workload-support.ts";
+import { tally, useWorkloadCluster, workloadConfig, sharedProducerRun } from "./workload-support.ts";
 
 const run = useWorkloadCluster();
 
@@ -49,5 +49,9 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     expect(unreached).toBe(0);
     expect(ops.some((o) => o.f === "subscribe" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => Array.isArray(o["rebalance-log"]))).toBe(true);
+  });
+
+  it("queue with 8 processes sharing 2 idempotent producers (--processes-per-client 4): sends in flight together, one producer id per group", async () => {
+    await sharedProducerRun(run, "kafkajs", "k");
   });
 });

@@ -1,0 +1,328 @@
+// The Java client adapter (`--client java[@version]`): the reference client, the one Jepsen's and
+// Kafka's own system tests use. Each process's producer and consumer live in one sidecar JVM per
+// run (./sidecar.ts, ./Sidecar.java) running the official kafka-clients jar at the chosen
+// version. Sends, transactions (with sendOffsetsToTransaction), real assign/seek and subscribe
+// with a rebalance listener; errors sorted by exception class (./errors.ts).
+import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
+import type { ConfluentSettings } from "../confluent/client.ts";
+import { topicsOf } from "../keys.ts";
+import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
+import { emptyPolled, RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
+import { AdapterPrecondition, classifySendError, describeJavaError } from "./errors.ts";
+import { Sidecar } from "./sidecar.ts";
+
+export interface JavaLibrary {
+  classpath: string;
+  version: string;
+}
+
+type SendMop = ["send", Key, number];
+const tp = (key: Key) => {
+  const { topic, partition } = parseKey(key);
+  return [topic, partition] as const;
+};
+
+/**
+ * Opens Java clients for processes. The sidecar starts with the first client and stops a few
+ * seconds after the last one closed (the next open starts a new one).
+ */
+export function javaClients(s: ConfluentSettings, lib: JavaLibrary): ClientFactory {
+  const producers = new SharedSlots<number>(s.concurrency, s.txn ? 1 : (s.processesPerClient ?? 1));
+  let sidecar: Sidecar | undefined;
+  let open = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const release = () => {
+    if (--open > 0) return;
+    idle = setTimeout(() => {
+      sidecar?.close();
+      sidecar = undefined;
+    }, 5000);
+    idle.unref();
+  };
+  return {
+    open: async (process) => {
+      clearTimeout(idle);
+      sidecar ??= new Sidecar(lib.classpath);
+      open++;
+      try {
+        await sidecar.version;
+      } catch (e) {
+        sidecar = undefined;
+        open--;
+        throw e;
+      }
+      return new JavaClient(s, process, sidecar, producers, release);
+    },
+  };
+}
+
+export class JavaClient implements Client {
+  readonly process: number;
+  private readonly s: ConfluentSettings;
+  private readonly side: Sidecar;
+  private readonly producer: SharedSlot<number>;
+  private consumer: { id: number; mode: "assign" | "subscribe"; groupId: string } | undefined;
+  private readonly rebalanceLog = new RebalanceLog();
+  private readonly onClose: () => void;
+  private closed = false;
+
+  constructor(s: ConfluentSettings, process: number, side: Sidecar, producers: SharedSlots<number>, onClose: () => void) {
+    this.s = s;
+    this.process = process;
+    this.side = side;
+    this.onClose = onClose;
+    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
+    const clientId = perClient > 1 ? `kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}` : `kc-${s.tag}-p${process}`;
+    this.producer = producers.forProcess(process, () => this.makeProducer(clientId), async (p) => void (await side.call("producer.close", { p })));
+  }
+
+  async invoke(inv: Invocation): Promise<Completion> {
+    if (this.closed) throw new Error("client is closed");
+    switch (inv.f) {
+      case "send":
+      case "txn":
+        return this.s.txn ? this.transaction(inv) : this.send(inv);
+      case "poll":
+        return this.poll(inv);
+      case "assign":
+      case "subscribe":
+        return this.resubscribe(inv);
+      case "crash":
+        // The whole client goes, with its producer, even when other processes share it.
+        await this.producer.reset();
+        await this.close();
+        return { type: "info", value: inv.value, error: "crash" };
+      default:
+        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
+    }
+  }
+
+  // --- producing ------------------------------------------------------------------------------
+
+  private get singleAttempt(): boolean {
+    return !this.s.txn && !this.s.producer.idempotent && this.s.producer.retries === 0;
+  }
+
+  private async makeProducer(clientId: string): Promise<number> {
+    const p = this.s.producer;
+    const idempotent = this.s.txn || p.idempotent;
+    const rt = p.requestTimeoutMs;
+    const conf: Record<string, unknown> = {
+      "bootstrap.servers": this.s.bootstrap.join(","),
+      "client.id": clientId,
+      acks: this.s.txn ? "all" : p.acks,
+      "enable.idempotence": idempotent,
+      retries: idempotent ? Math.max(1, p.retries) : p.retries,
+      "max.in.flight.requests.per.connection": this.s.txn ? 1 : p.maxInFlight,
+      "request.timeout.ms": rt,
+      // The whole budget of a record, retries included: room for about two attempts that time out.
+      "delivery.timeout.ms": 2 * rt,
+      "max.block.ms": rt,
+      "linger.ms": 0,
+      "retry.backoff.ms": 100,
+      "reconnect.backoff.max.ms": 1000,
+      "socket.connection.setup.timeout.ms": 3000,
+      "socket.connection.setup.timeout.max.ms": 3000,
+    };
+    if (this.s.txn) {
+      // One per worker slot: a new process fences its predecessor's zombie transactions.
+      conf["transactional.id"] = `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}`;
+      conf["transaction.timeout.ms"] = Math.max(15_000, 2 * rt);
+    }
+    try {
+      const r = await this.side.call("producer.new", { conf, transactional: this.s.txn });
+      return Number(r.p);
+    } catch (e) {
+      throw new AdapterPrecondition(`producer could not start: ${describeJavaError(e)}`);
+    }
+  }
+
+  private async produce(p: number, [, key, value]: SendMop): Promise<Mop> {
+    const [topic, partition] = tp(key);
+    const r = await this.side.call("send", { p, topic, partition, value: String(value) });
+    const offset = Number(r.offset);
+    return offset >= 0 ? ["send", key, [offset, value] as OffsetValue] : ["send", key, value];
+  }
+
+  /** queue: each send micro-op is one record; the op waits for its acknowledgement. */
+  private async send(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as SendMop[];
+    const done: Mop[] = [];
+    try {
+      const p = await this.producer.get();
+      for (const m of mops) done.push(await this.produce(p, m));
+      return { type: "ok", value: done };
+    } catch (e) {
+      const c = classifySendError(e, { singleAttempt: this.singleAttempt });
+      // After an acknowledged send, a later failure cannot make the op definite.
+      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
+    }
+  }
+
+  /**
+   * txn: begin; the micro-ops in order (a poll takes from the consumer); the polled positions
+   * committed to the consumer's group inside the transaction (sendOffsetsToTransaction with the
+   * consumer's group metadata); then commit, or abort when the invocation says `abort`.
+   */
+  private async transaction(inv: Invocation): Promise<Completion> {
+    const mops = inv.value as Mop[];
+    const done: Mop[] = [];
+    const valueNow = () => [...done, ...mops.slice(done.length)];
+    let p: number;
+    try {
+      p = await this.producer.get();
+      await this.side.call("txn.begin", { p });
+    } catch (e) {
+      // Nothing was sent: the transaction never began. A fenced or broken producer is replaced.
+      await this.producer.reset();
+      return { type: "fail", value: mops, error: `begin: ${describeJavaError(e)}` };
+    }
+    let polled: Polled | undefined;
+    const extra: Record<string, unknown> = {};
+    try {
+      for (const m of mops) {
+        if (m[0] === "poll") {
+          polled = await this.pollOnce();
+          done.push(["poll", polled.records]);
+          Object.assign(extra, this.rebalanceLog.take());
+        } else done.push(await this.produce(p, m as SendMop));
+      }
+      if (polled?.next.size) {
+        const offsets = [...polled.next].map(([key, o]) => [...tp(key), o]);
+        await this.side.call("txn.offsets", { p, c: this.requireConsumer().id, offsets });
+      }
+    } catch (e) {
+      return { ...(await this.abort(p, polled, `aborted after ${describeJavaError(e)}`, valueNow())), ...extra };
+    }
+    if (inv.abort === true) return { ...(await this.abort(p, polled, "aborted-on-purpose", valueNow())), ...extra };
+    try {
+      await this.side.call("txn.commit", { p });
+      return { type: "ok", value: done, ...extra };
+    } catch (e) {
+      await this.producer.reset();
+      return { type: "info", value: done, error: `commit: ${describeJavaError(e)}`, ...extra };
+    }
+  }
+
+  private async abort(p: number, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion> {
+    try {
+      await this.side.call("txn.abort", { p });
+    } catch (e) {
+      await this.producer.reset();
+      return { type: "info", value, error: `${why}; abort failed: ${describeJavaError(e)}` };
+    }
+    // The aborted transaction's reads did not happen either: rewind, so the next poll reads them.
+    if (polled?.from.size && this.consumer) {
+      try {
+        await this.side.call("consumer.seek", { c: this.consumer.id, positions: [...polled.from].map(([key, o]) => [...tp(key), o]) });
+      } catch (e) {
+        // The position is past records nobody consumed: this process must end.
+        return { type: "info", value, error: `${why}; rewind failed: ${describeJavaError(e)}` };
+      }
+    }
+    return { type: "fail", value, error: why };
+  }
+
+  // --- consuming ------------------------------------------------------------------------------
+
+  private requireConsumer(): NonNullable<JavaClient["consumer"]> {
+    if (!this.consumer) throw new AdapterPrecondition("no consumer: this process has had no successful assign or subscribe");
+    return this.consumer;
+  }
+
+  private async pollOnce(): Promise<Polled> {
+    const c = this.requireConsumer();
+    const r = await this.side.call("consumer.poll", { c: c.id, ms: this.s.consumer.pollMs });
+    for (const keys of (r.rebalances as Key[][]) ?? []) this.rebalanceLog.add([...keys].sort());
+    const polled = emptyPolled();
+    for (const [topic, partition, offset, value] of r.records as [string, number, number, string][]) {
+      const key = `${topic}/${partition}`;
+      (polled.records[key] ??= []).push([offset, Number(value)]);
+      if (!polled.from.has(key)) polled.from.set(key, offset);
+      polled.next.set(key, offset + 1);
+    }
+    return polled;
+  }
+
+  /** A poll that took no records changed nothing, so its errors are `fail`. */
+  private async poll(inv: Invocation): Promise<Completion> {
+    if (!this.consumer) return { type: "fail", value: inv.value, error: "AdapterPrecondition: poll before any assign or subscribe" };
+    let polled: Polled;
+    try {
+      polled = await this.pollOnce();
+    } catch (e) {
+      return { type: "fail", value: inv.value, error: `consumer: ${describeJavaError(e)}` };
+    }
+    const c: Completion = { type: "ok", value: [["poll", polled.records]], ...this.rebalanceLog.take() };
+    // Records once taken are consumed: whatever the commit does, the read happened.
+    if (this.consumer.mode === "subscribe" && !this.s.consumer.autoCommit && polled.next.size) {
+      try {
+        await this.side.call("consumer.commit", { c: this.consumer.id, offsets: [...polled.next].map(([key, o]) => [...tp(key), o]) });
+      } catch (e) {
+        c["commit-error"] = describeJavaError(e);
+      }
+    }
+    return c;
+  }
+
+  private async newConsumer(mode: "assign" | "subscribe"): Promise<NonNullable<JavaClient["consumer"]>> {
+    const c = this.s.consumer;
+    const groupId = mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`;
+    const conf = {
+      "bootstrap.servers": this.s.bootstrap.join(","),
+      "client.id": `kc-${this.s.tag}-p${this.process}`,
+      "group.id": groupId,
+      "isolation.level": c.isolation,
+      "enable.auto.commit": c.autoCommit,
+      "auto.offset.reset": "earliest",
+      "allow.auto.create.topics": false,
+      "session.timeout.ms": GROUP_TIMING.sessionTimeout,
+      "heartbeat.interval.ms": GROUP_TIMING.heartbeatInterval,
+      "max.poll.interval.ms": GROUP_TIMING.rebalanceTimeout,
+      "fetch.max.wait.ms": Math.max(50, Math.min(500, c.pollMs)),
+      "default.api.timeout.ms": 10_000,
+      "request.timeout.ms": 10_000,
+      "reconnect.backoff.max.ms": 1000,
+      "socket.connection.setup.timeout.ms": 3000,
+      "socket.connection.setup.timeout.max.ms": 3000,
+    };
+    const r = await this.side.call("consumer.new", { conf });
+    return { id: Number(r.c), mode, groupId };
+  }
+
+  /**
+   * assign: one consumer (a group of its own, for offsets in transactions) whose assignment
+   * changes. subscribe: a new member of the shared group, subscribed to the keys' topics.
+   * Errors are `info`: the consumer's state is then unknown, and a new process starts clean.
+   */
+  private async resubscribe(inv: Invocation): Promise<Completion> {
+    const keys = inv.value as Key[];
+    const mode = inv.f as "assign" | "subscribe";
+    try {
+      if (mode === "subscribe" || this.consumer?.mode !== "assign") {
+        const old = this.consumer;
+        this.consumer = undefined;
+        if (old) await this.side.call("consumer.close", { c: old.id }).catch(() => undefined);
+        this.consumer = await this.newConsumer(mode);
+        if (mode === "subscribe") await this.side.call("consumer.subscribe", { c: this.consumer.id, topics: topicsOf(keys) });
+      }
+      if (mode === "assign") await this.side.call("consumer.assign", { c: this.consumer.id, keys: keys.map(tp), seekToBeginning: inv["seek-to-beginning"] === true });
+      return { type: "ok", value: keys };
+    } catch (e) {
+      const c = this.consumer;
+      this.consumer = undefined;
+      if (c) void this.side.call("consumer.close", { c: c.id }).catch(() => undefined);
+      return { type: "info", value: keys, error: describeJavaError(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const c = this.consumer;
+    this.consumer = undefined;
+    await Promise.allSettled([c && this.side.call("consumer.close", { c: c.id }), this.producer.leave()]);
+    this.onClose();
+  }
+}
