@@ -41,18 +41,20 @@ describe("the Java client (kafka-clients)", () => {
     expect(names.filter((n) => !classes.has(n))).toEqual([]);
   });
 
-  it("queue, safe configuration, under partitions: valid", async () => {
-    const r = await runTest(safe({ name: "java-queue", nemesis: { faults: ["partition"], intervalSeconds: 6, quietSeconds: 3 } }), { report: false });
+  it("queue (subscribe: one consumer group, a rebalance listener), safe configuration, under partitions: valid", async () => {
+    const r = await runTest(safe({ name: "java-queue", consumer: { mode: "subscribe" }, nemesis: { faults: ["partition"], intervalSeconds: 6, quietSeconds: 3 } }), { report: false });
     const test = JSON.parse(fs.readFileSync(path.join(r.runDir, "test.json"), "utf8"));
     expect([test.client, test.clientVersion]).toEqual(["java", DEFAULT_JAVA_CLIENT_VERSION]);
     const ops = opsOf(r.runDir);
     expect(ops.filter((o) => o.f === "send" && o.type === "ok").length).toBeGreaterThan(100);
     expect(ops.filter((o) => o.f === "poll" && o.type === "ok").length).toBeGreaterThan(50);
     expect(ops.some((o) => o.process === "nemesis" && o.f === "start-partition" && o.type === "info")).toBe(true);
+    expect(ops.some((o) => o.f === "subscribe" && o.type === "ok")).toBe(true);
+    expect(ops.some((o) => Array.isArray(o["rebalance-log"]))).toBe(true);
     expect(r.valid, `${r.runDir}: ${JSON.stringify(r.results?.["bad-anomaly-types"])}`).toBe(true);
   }, 600_000);
 
-  it("txn (read_committed, sendOffsetsToTransaction), under kills: valid", async () => {
+  it("txn (assign and seek, read_committed, sendOffsetsToTransaction), under kills: valid", async () => {
     const r = await runTest(safe({ name: "java-txn", workload: { name: "txn" }, nemesis: { faults: ["kill"], intervalSeconds: 6, quietSeconds: 3 } }), { report: false });
     const ops = opsOf(r.runDir);
     expect(ops.filter((o) => o.f === "txn" && o.type === "ok").length).toBeGreaterThan(30);
