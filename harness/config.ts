@@ -198,7 +198,7 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   "nemesis-interval": { help: "mean seconds between fault changes", set: (c, v) => (c.nemesis.intervalSeconds = num("nemesis-interval", 1)(v)) },
-  "nemesis-targets": { help: "fault targets, comma separated (one, minority, majority, all, leader, controller, zookeeper)", set: (c, v) => (c.nemesis.targets = v.split(",").filter(Boolean)) },
+  "nemesis-targets": { help: "fault targets, comma separated (one, minority, majority, all, leader, controller, quorum, group-coordinator, txn-coordinator, txn-leader-not-coordinator, ...; see README, Nemeses)", set: (c, v) => (c.nemesis.targets = v.split(",").filter(Boolean)) },
   "quiet-time": { help: "fault-free seconds at the start", set: (c, v) => (c.nemesis.quietSeconds = num("quiet-time", 0)(v)) },
   store: { help: "directory of run directories", set: (c, v) => (c.store = v) },
   name: { help: "test name (default: workload and faults)", set: (c, v) => (c.name = v) },

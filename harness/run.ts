@@ -97,10 +97,14 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // Clients, nemesis and history.
     history = new HistoryWriter(path.join(runDir, "history.jsonl"));
     const recent = new RecentKeys(16);
-    history.onAppend((op) => recent.see(op));
+    const live = new LiveProcesses(config.concurrency);
+    history.onAppend((op) => {
+      recent.see(op);
+      live.see(op);
+    });
     const rng = new Rng(config.seed);
     const faultsDone = new AbortController();
-    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => recent.keys(), stopping: faultsDone.signal };
+    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => recent.keys(), coordinated: () => workload.coordinated(live.processes()), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },
@@ -198,6 +202,23 @@ export class RecentKeys {
   }
   keys(): Key[] {
     return [...this.order.keys()].reverse();
+  }
+}
+
+/** The newest process of each worker slot (coordinator targets look up what they use). */
+export class LiveProcesses {
+  private readonly bySlot = new Map<number, number>();
+  private readonly concurrency: number;
+  constructor(concurrency: number) {
+    this.concurrency = concurrency;
+  }
+  see(op: Op): void {
+    if (typeof op.process !== "number") return;
+    const slot = op.process % this.concurrency;
+    if ((this.bySlot.get(slot) ?? -1) < op.process) this.bySlot.set(slot, op.process);
+  }
+  processes(): number[] {
+    return [...this.bySlot.values()].sort((a, b) => a - b);
   }
 }
 

@@ -5,10 +5,10 @@ import type { Rng } from "../core/rng.ts";
 import type { Grudge } from "../core/faults.ts";
 import type { Leadership, NetworkControl } from "./capabilities.ts";
 import { between, bridge, cuts, halves, isolate, majoritiesRing, minorityThird } from "./grudges.ts";
-import { allNodes, brokers, leaderOfRandomKey, quorum } from "./targets.ts";
+import { allNodes, brokers, COORDINATOR_TARGETS, coordinatorTarget, leaderOfRandomKey, quorum } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
-export const PARTITION_TARGETS = ["one", "halves", "minority-third", "majorities-ring", "bridge", "leader", "controller", "quorum"] as const;
+export const PARTITION_TARGETS = ["one", "halves", "minority-third", "majorities-ring", "bridge", "leader", "controller", "quorum", ...COORDINATOR_TARGETS] as const;
 
 async function grudgeFor(env: NemesisEnv<Leadership>, target: string, rng: Rng): Promise<{ grudge: Grudge; why: string }> {
   const all = allNodes(env);
@@ -38,6 +38,12 @@ async function grudgeFor(env: NemesisEnv<Leadership>, target: string, rng: Rng):
       const q = quorum(env);
       const bs = brokers(env).filter((b) => !q.includes(b));
       return { grudge: between(bs, q), why: env.mode === "zookeeper" ? "brokers cut off from ZooKeeper" : "brokers cut off from the controllers" };
+    }
+    case "group-coordinator":
+    case "txn-coordinator":
+    case "txn-leader-not-coordinator": {
+      const { node, why } = await coordinatorTarget(env, target, rng);
+      return { grudge: isolate(node, all), why: `isolated ${node}, ${why}` };
     }
     default:
       throw new Error(`unknown partition target ${target}`);

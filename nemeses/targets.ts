@@ -13,8 +13,38 @@ export const allNodes = (env: NemesisEnv<unknown>) => env.cluster.nodes.map((n) 
 export const minority = (n: number) => Math.max(1, Math.floor((n - 1) / 2));
 export const majority = (n: number) => Math.floor(n / 2) + 1;
 
+/** Targets found through FindCoordinator: the coordinators of what the workload uses. */
+export const COORDINATOR_TARGETS = ["group-coordinator", "txn-coordinator", "txn-leader-not-coordinator"] as const;
+
 /** Node-set targets shared by kill and pause. */
-export const NODE_TARGETS = ["one", "minority", "majority", "all", "leader", "controller", "quorum"] as const;
+export const NODE_TARGETS = ["one", "minority", "majority", "all", "leader", "controller", "quorum", ...COORDINATOR_TARGETS] as const;
+
+/**
+ * A coordinator-aware target: the group coordinator of a consumer group in use, the transaction
+ * coordinator of a transactional id in use, or the leader of a partition the transactions write
+ * to that is not that transaction's coordinator. The op's `what` names the id and the broker.
+ */
+export async function coordinatorTarget(env: NemesisEnv<Leadership>, target: string, rng: Rng): Promise<{ node: string; why: string }> {
+  const used = env.coordinated?.() ?? { groups: [], transactionalIds: [] };
+  const none = (what: string) => new KcError("KC_NEMESIS_NO_TARGET", `no ${what} in use to find the coordinator of`, { hint: target === "group-coordinator" ? "the workload's consumers have not started yet" : "use --workload txn: only transactions have a transaction coordinator" });
+  if (target === "group-coordinator") {
+    if (!used.groups.length) throw none("consumer group");
+    const group = rng.pick(used.groups);
+    const node = await env.cluster.groupCoordinator(group);
+    if (!node) throw new KcError("KC_NEMESIS_NO_TARGET", `group ${group} has no coordinator now`);
+    return { node, why: `the group coordinator of ${group}` };
+  }
+  if (!used.transactionalIds.length) throw none("transactional id");
+  const id = rng.pick(used.transactionalIds);
+  const coordinator = await env.cluster.transactionCoordinator(id);
+  if (!coordinator) throw new KcError("KC_NEMESIS_NO_TARGET", `transactional id ${id} has no coordinator now`);
+  if (target === "txn-coordinator") return { node: coordinator, why: `the transaction coordinator of ${id}` };
+  for (const key of rng.shuffle(env.keys())) {
+    const leader = await env.cluster.leader(key);
+    if (leader && leader !== coordinator) return { node: leader, why: `the leader of ${key}, which transactions write to, not the coordinator (${coordinator}) of ${id}` };
+  }
+  throw new KcError("KC_NEMESIS_NO_TARGET", `every partition in use is led by ${coordinator}, the transaction coordinator of ${id}`);
+}
 
 export async function leaderOfRandomKey(env: NemesisEnv<Leadership>, rng: Rng): Promise<{ key: string; node: string }> {
   const keys = env.keys();
@@ -48,6 +78,12 @@ export async function resolveNodes(env: NemesisEnv<Leadership>, target: string, 
     case "quorum": {
       const q = quorum(env);
       return { nodes: rng.shuffle(q).slice(0, minority(q.length)), why: env.mode === "zookeeper" ? "a minority of ZooKeeper nodes" : "a minority of KRaft controllers" };
+    }
+    case "group-coordinator":
+    case "txn-coordinator":
+    case "txn-leader-not-coordinator": {
+      const { node, why } = await coordinatorTarget(env, target, rng);
+      return { nodes: [node], why };
     }
     default:
       throw new KcError("KC_BAD_FLAG", `unknown nemesis target ${JSON.stringify(target)}`, { hint: `use one of ${NODE_TARGETS.join(", ")}` });

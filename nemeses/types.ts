@@ -9,6 +9,8 @@ export interface NemesisEnv<C = FullCapabilities> {
   mode: "zookeeper" | "kraft";
   /** Keys the workload uses now (to find partition leaders). */
   keys(): Key[];
+  /** Consumer groups and transactional ids the workload uses now (to find their coordinators). */
+  coordinated?(): { groups: string[]; transactionalIds: string[] };
   /** Aborted when the main phase ends: a staged fault stops waiting for its next stage. */
   stopping?: AbortSignal;
 }

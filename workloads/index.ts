@@ -20,6 +20,7 @@ import type { HistorySink } from "./interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
 import { keySpace } from "../clients/keys.ts";
 import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.ts";
+import { groupIdOf, transactionalIdOf } from "../clients/names.ts";
 import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "../clients/types.ts";
 
@@ -34,6 +35,8 @@ export interface Workload {
   clients: ClientFactory;
   /** A per-op timeout suited to these clients (covers retries and group joins). */
   opTimeoutMs: number;
+  /** The consumer groups and transactional ids these processes use (coordinator-aware faults). */
+  coordinated(processes: number[]): { groups: string[]; transactionalIds: string[] };
   /** Final reads: records `assign` (seek-to-beginning) and `poll` ops into `history`. */
   finalReads(
     history: HistorySink,
@@ -103,6 +106,10 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
       }),
     clients: clientsOf(library, settings),
     opTimeoutMs,
+    coordinated: (processes) => ({
+      groups: [...new Set(processes.map((p) => groupIdOf(settings, config.consumer.mode, p)))],
+      transactionalIds: txn ? [...new Set(processes.map((p) => transactionalIdOf(settings, p)))] : [],
+    }),
     // Log ends come from ListOffsets, which answers the last stable offset: below the high
     // watermark while a transaction is open, which read_committed readers would wait out. So
     // transactional runs read up to the acknowledged offsets.

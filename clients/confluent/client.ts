@@ -9,7 +9,8 @@ import { component } from "../../core/log.ts";
 import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type RdKafka } from "./consumer.ts";
-import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
+import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
 import { registerCodeNames } from "./errors.ts";
 
@@ -87,8 +88,7 @@ export class ConfluentClient implements Client {
     this.s = s;
     this.process = process;
     this.rdkafka = rdkafka;
-    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
-    const clientId = perClient > 1 ? `kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}` : `kc-${s.tag}-p${process}`;
+    const clientId = producerClientIdOf(s, process);
     this.producer = producers.forProcess(process, () => this.makeProducer(clientId), (p) => this.disconnect(p));
     this.timeouts = producerTimeouts(s.producer.requestTimeoutMs);
   }
@@ -145,7 +145,7 @@ export class ConfluentClient implements Client {
     };
     if (this.s.txn) {
       // One per worker slot: a new process fences its predecessor's zombie transactions.
-      conf["transactional.id"] = `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}`;
+      conf["transactional.id"] = transactionalIdOf(this.s, this.process);
       conf["transaction.timeout.ms"] = t.transaction;
     }
     const producer = new this.rdkafka.Producer(conf as ConstructorParameters<RdKafka["Producer"]>[0], {});
@@ -356,8 +356,8 @@ export class ConfluentClient implements Client {
         this.consumer = consumer = new RdConsumer({
           rdkafka: this.rdkafka,
           bootstrap: this.s.bootstrap,
-          clientId: `kc-${this.s.tag}-p${this.process}`,
-          groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,
+          clientId: clientIdOf(this.s, this.process),
+          groupId: groupIdOf(this.s, mode, this.process),
           mode,
           readCommitted: c.isolation === "read_committed",
           autoCommit: c.autoCommit,

@@ -6,7 +6,8 @@
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
 import type { ConfluentSettings } from "../confluent/client.ts";
 import { topicsOf } from "../keys.ts";
-import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
+import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { emptyPolled, RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
 import { AdapterPrecondition, classifySendError, describeJavaError } from "./errors.ts";
@@ -72,8 +73,7 @@ export class JavaClient implements Client {
     this.process = process;
     this.side = side;
     this.onClose = onClose;
-    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
-    const clientId = perClient > 1 ? `kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}` : `kc-${s.tag}-p${process}`;
+    const clientId = producerClientIdOf(s, process);
     this.producer = producers.forProcess(process, () => this.makeProducer(clientId), async (p) => void (await side.call("producer.close", { p })));
   }
 
@@ -127,7 +127,7 @@ export class JavaClient implements Client {
     };
     if (this.s.txn) {
       // One per worker slot: a new process fences its predecessor's zombie transactions.
-      conf["transactional.id"] = `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}`;
+      conf["transactional.id"] = transactionalIdOf(this.s, this.process);
       conf["transaction.timeout.ms"] = Math.max(15_000, 2 * rt);
     }
     try {
@@ -268,10 +268,10 @@ export class JavaClient implements Client {
 
   private async newConsumer(mode: "assign" | "subscribe"): Promise<NonNullable<JavaClient["consumer"]>> {
     const c = this.s.consumer;
-    const groupId = mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`;
+    const groupId = groupIdOf(this.s, mode, this.process);
     const conf = {
       "bootstrap.servers": this.s.bootstrap.join(","),
-      "client.id": `kc-${this.s.tag}-p${this.process}`,
+      "client.id": clientIdOf(this.s, this.process),
       "group.id": groupId,
       "isolation.level": c.isolation,
       "enable.auto.commit": c.autoCommit,

@@ -10,7 +10,8 @@ import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer } from "./polling-consumer.ts";
-import { groupOf, SharedSlot, SharedSlots } from "../sharing.ts";
+import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 
 
 export interface KafkajsSettings {
@@ -72,9 +73,9 @@ export class KafkajsClient implements Client {
     this.s = s;
     this.process = process;
     this.lib = lib;
-    this.kafka = this.newKafka(`kc-${s.tag}-p${process}`);
-    const perClient = s.txn ? 1 : (s.processesPerClient ?? 1);
-    const producerKafka = perClient > 1 ? () => this.newKafka(`kc-${s.tag}-g${groupOf(process, s.concurrency, perClient)}`) : () => this.kafka;
+    this.kafka = this.newKafka(clientIdOf(s, process));
+    const producerId = producerClientIdOf(s, process);
+    const producerKafka = producerId !== clientIdOf(s, process) ? () => this.newKafka(producerId) : () => this.kafka;
     this.producer = producers.forProcess(process, () => this.makeProducer(producerKafka()), (p) => p.disconnect());
   }
 
@@ -128,7 +129,7 @@ export class KafkajsClient implements Client {
       // transaction right after a commit does not wait long on CONCURRENT_TRANSACTIONS.
       retry: { retries: idempotent ? Math.max(1, p.retries) : p.retries, initialRetryTime: 100 },
       maxInFlightRequests: this.s.txn ? 1 : p.maxInFlight,
-      transactionalId: this.s.txn ? `kc-${this.s.tag}-tx-w${this.process % this.s.concurrency}` : undefined,
+      transactionalId: this.s.txn ? transactionalIdOf(this.s, this.process) : undefined,
       transactionTimeout: 15_000,
       allowAutoTopicCreation: false,
       // Every record names its partition; set only so that 2.x does not warn about its default.
@@ -275,7 +276,7 @@ export class KafkajsClient implements Client {
         // Held before it starts, so that close() stops a start that hangs.
         this.consumer = consumer = new PollingConsumer({
           kafka: this.kafka,
-          groupId: mode === "assign" ? `kc-${this.s.tag}-p${this.process}` : `kc-${this.s.tag}-shared`,
+          groupId: groupIdOf(this.s, mode, this.process),
           mode,
           topics: mode === "assign" ? this.s.keySpace.topics.map((t) => t.name) : topicsOf(keys),
           partitionsOf: this.s.keySpace.partitionsOf,

@@ -122,6 +122,49 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     }
   });
 
+  it("coordinator-aware targets: kill finds the group coordinator, the transaction coordinator, and a transaction's partition leader that is not its coordinator", async () => {
+    const group = "kc-target-group";
+    let txnId = "kc-target-txn-0";
+    const envC: NemesisEnv = { ...env, coordinated: () => ({ groups: [group], transactionalIds: [txnId] }) };
+    const fams = buildFamilies(["kill"]);
+    const r = new NemesisRunner(envC, fams, history, new Rng(7));
+    // What each target must hit, asked of the cluster just before the fault (coordinators move when brokers die).
+    const cases: [string, () => Promise<string | undefined>, string][] = [
+      ["group-coordinator", () => cluster.groupCoordinator(group), `the group coordinator of ${group}`],
+      ["txn-coordinator", () => cluster.transactionCoordinator(txnId), "the transaction coordinator of kc-target-txn-0"],
+      [
+        "txn-leader-not-coordinator",
+        async () => {
+          // A transactional id whose coordinator does not lead KEY (ids hash to __transaction_state partitions).
+          const leader = await cluster.leader(KEY);
+          for (let i = 1; i < 30; i++) {
+            if ((await cluster.transactionCoordinator(`kc-target-txn-${i}`)) !== leader) {
+              txnId = `kc-target-txn-${i}`;
+              return leader;
+            }
+          }
+          return undefined;
+        },
+        `the leader of ${KEY}, which transactions write to, not the coordinator`,
+      ],
+    ];
+    for (const [target, expectedNow, says] of cases) {
+      const expected = await expectedNow();
+      expect(expected, target).toBeDefined();
+      await r.start(fams[0], target);
+      expect([...cluster.down], target).toEqual([expected]);
+      history.flush();
+      const op = nemesisOps().filter((o) => o.f === "kill" && o.type !== "invoke" && o.value?.target === target).at(-1);
+      expect(op.value.nodes).toEqual([expected]);
+      expect(op.value.what).toContain(says);
+      // Restart only once its ZooKeeper session has expired (out of the ISR), or it cannot register again.
+      const viewer = ["broker-1", "broker-2", "broker-3"].find((b) => b !== expected)!;
+      await eventually(async () => !(await state(viewer)).isr.includes(idOf(expected!)), `${expected} out of the ISR`, 90_000);
+      await r.stop(fams[0]);
+      await eventually(async () => (await state(viewer)).isr.length === 3, `${expected} back in the ISR`, 120_000);
+    }
+  });
+
   it("kill holds: a broker killed by two families starts again only when both let go", async () => {
     const b = "broker-3";
     await cluster.kill(b, "kill");

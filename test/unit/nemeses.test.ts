@@ -6,6 +6,8 @@ import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minor
 import { planSchedule } from "../../nemeses/schedule.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
 import { loneLeaderFamily } from "../../nemeses/lone-leader.ts";
+import { coordinatorTarget } from "../../nemeses/targets.ts";
+import type { Leadership } from "../../nemeses/capabilities.ts";
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 /** Can a reach b directly (b does not drop a, a does not drop b)? */
@@ -182,5 +184,42 @@ describe("composed families: grudges merge", () => {
     for (const fam of buildFamilies(["partition", "kill", "pause", "link", "lone-leader"])) expect(fam.needs.length).toBeGreaterThan(0);
     expect(() => buildFamilies(["pause", "link"], [], ["process", "network", "leadership"])).toThrow(/the pause nemesis needs "pause".*the link nemesis needs "links"/);
     expect(buildFamilies(["partition", "lone-leader"], [], ["process", "network", "leadership"]).map((f) => f.name)).toEqual(["partition", "lone-leader"]);
+  });
+});
+
+describe("coordinator-aware targets (fake cluster)", () => {
+  const fake = (o: { leaders: Record<string, string>; groupCoordinator: string; txnCoordinator: string; coordinated?: { groups: string[]; transactionalIds: string[] } }) =>
+    ({
+      cluster: {
+        nodes: ["broker-1", "broker-2", "broker-3"].map((name, i) => ({ name, id: i + 1, roles: ["broker"] })),
+        leader: async (k: string) => o.leaders[k],
+        groupCoordinator: async () => o.groupCoordinator,
+        transactionCoordinator: async () => o.txnCoordinator,
+      },
+      mode: "zookeeper",
+      keys: () => Object.keys(o.leaders),
+      coordinated: () => o.coordinated ?? { groups: ["kc-g"], transactionalIds: ["kc-tx"] },
+    }) as unknown as NemesisEnv<Leadership>;
+
+  it("names the coordinator and the id it coordinates", async () => {
+    const env = fake({ leaders: { "t0/0": "broker-1" }, groupCoordinator: "broker-2", txnCoordinator: "broker-3" });
+    expect(await coordinatorTarget(env, "group-coordinator", new Rng(1))).toEqual({ node: "broker-2", why: "the group coordinator of kc-g" });
+    expect(await coordinatorTarget(env, "txn-coordinator", new Rng(1))).toEqual({ node: "broker-3", why: "the transaction coordinator of kc-tx" });
+  });
+
+  it("txn-leader-not-coordinator picks a partition leader other than the coordinator, or says there is none", async () => {
+    const env = fake({ leaders: { "t0/0": "broker-3", "t1/0": "broker-1" }, groupCoordinator: "broker-2", txnCoordinator: "broker-3" });
+    for (let seed = 0; seed < 5; seed++) expect((await coordinatorTarget(env, "txn-leader-not-coordinator", new Rng(seed))).node).toBe("broker-1");
+    const all = fake({ leaders: { "t0/0": "broker-3" }, groupCoordinator: "broker-2", txnCoordinator: "broker-3" });
+    await expect(coordinatorTarget(all, "txn-leader-not-coordinator", new Rng(1))).rejects.toThrow(/every partition in use is led by broker-3/);
+  });
+
+  it("asks for a transactional workload when there is no transactional id", async () => {
+    const env = fake({ leaders: {}, groupCoordinator: "broker-2", txnCoordinator: "broker-3", coordinated: { groups: ["kc-g"], transactionalIds: [] } });
+    await expect(coordinatorTarget(env, "txn-coordinator", new Rng(1))).rejects.toMatchObject({ code: "KC_NEMESIS_NO_TARGET", hint: expect.stringContaining("--workload txn") });
+  });
+
+  it("kill, pause and partition offer them", () => {
+    for (const f of buildFamilies(["kill", "pause", "partition"])) expect(f.targets).toEqual(expect.arrayContaining(["group-coordinator", "txn-coordinator", "txn-leader-not-coordinator"]));
   });
 });
