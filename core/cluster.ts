@@ -43,6 +43,29 @@ export interface ProcessControl {
   start(node: string, opts?: { waitMs?: number }, owner?: string): Promise<boolean>;
 }
 
+/** What one node's clean restart on another release did (a step of a rolling upgrade). */
+export interface UpgradeStep {
+  node: string;
+  from: string;
+  to: string;
+  /** The JVM exited on SIGTERM (controlled shutdown) within the wait; false: it was killed. */
+  clean: boolean;
+  /** From SIGTERM to the new release's "started" line. */
+  downMs: number;
+}
+
+/**
+ * Rolling upgrades and downgrades: one node at a time, a clean shutdown (SIGTERM), the other
+ * release's binaries, the same data dir. `finalize` then raises what the brokers speak
+ * (inter.broker.protocol.version in ZooKeeper mode, another rolling restart; metadata.version in KRaft).
+ */
+export interface UpgradeControl {
+  /** The release each node runs now. */
+  versionOf(node: string): string;
+  restartOn(node: string, version: string, opts?: { brokerConfig?: Record<string, string> }): Promise<UpgradeStep>;
+  finalizeUpgrade(version: string): Promise<Record<string, unknown>>;
+}
+
 export interface PauseControl {
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;
@@ -77,7 +100,7 @@ export interface Leadership {
 }
 
 /** A cluster with every power (local Docker offers them all). */
-export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership;
+export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership & UpgradeControl;
 
 /** The families that need a power the cluster lacks, with a message that says what to do. */
 export function missingCapabilities(families: readonly { name: string; needs: readonly Capability[] }[], offered: readonly Capability[]): string[] {

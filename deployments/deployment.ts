@@ -53,7 +53,7 @@ export interface Deployment {
   /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
   preflight(): Promise<string[]>;
   /** Builds or finds what the nodes run (images), given the version and any images asked for. */
-  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string } }): Promise<Artifacts>;
+  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string }): Promise<Artifacts>;
   /** Starts a cluster and waits until it is ready; on failure removes what it created. */
   start(o: DeploymentStartOptions & { artifacts: Artifacts }): Promise<StartedCluster>;
 }

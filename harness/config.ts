@@ -22,7 +22,8 @@ export interface TestConfig {
   preset?: string;
   /** Where the nodes run (deployments/): today "docker". */
   deployment: string;
-  kafka: { version: string; mode: Mode };
+  /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
+  kafka: { version: string; mode: Mode; upgradeTo?: string };
   /** The cluster's shape; mode and version live in `kafka`. */
   cluster: Omit<ClusterOptions, "mode" | "kafkaVersion">;
   images: { kafka?: string; toxiproxy?: string };
@@ -62,7 +63,7 @@ export function defaultConfig(): TestConfig {
     command: "",
     startedAt: "",
     deployment: "docker",
-    kafka: { version: DEFAULT_KAFKA_VERSION, mode: "zookeeper" },
+    kafka: { version: DEFAULT_KAFKA_VERSION, mode: "zookeeper", upgradeTo: undefined },
     cluster: { brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" },
     images: {},
     client: "kafkajs",
@@ -127,7 +128,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -158,6 +159,13 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   mode: { help: "cluster metadata mode", choices: ["zookeeper", "kraft"], set: (c, v) => (c.kafka.mode = v as Mode) },
+  "upgrade-to": {
+    help: "a rolling upgrade (or downgrade) to this release under load: one node at a time, clean shutdown, same data; then the protocol is raised (adds the upgrade nemesis)",
+    set: (c, v) => {
+      kafkaLine(v);
+      c.kafka.upgradeTo = v;
+    },
+  },
   brokers: { help: "number of brokers", set: (c, v) => (c.cluster.brokers = int("brokers", 1, 9)(v)) },
   zookeepers: { help: "ZooKeeper nodes (zookeeper mode)", choices: ["1", "3"], set: (c, v) => (c.cluster.zookeepers = Number(v)) },
   controllers: { help: "dedicated KRaft controllers", set: (c, v) => (c.cluster.controllers = int("controllers", 1, 5)(v)) },
@@ -246,6 +254,21 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
+  if (c.kafka.upgradeTo) {
+    assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);
+    if (!c.nemesis.faults.includes("upgrade")) c.nemesis.faults.push("upgrade");
+    const [from, to] = [c.kafka.version, c.kafka.upgradeTo].map((v) => v.split(".").map(Number));
+    const down = from[0] !== to[0] ? to[0] < from[0] : from[1] !== to[1] ? to[1] < from[1] : to[2] < from[2];
+    if (down && c.kafka.mode === "kraft") {
+      throw new KcError("KC_BAD_FLAG", `--upgrade-to ${c.kafka.upgradeTo} is a downgrade of a KRaft cluster, which the upgrade nemesis does not do`, {
+        hint: "a KRaft cluster's metadata.version must first be lowered to one the older release supports; use ZooKeeper mode for downgrades, or upgrade instead",
+      });
+    }
+    // Kafka's upgrade notes: the brokers speak the older release's protocol until every one runs the newer.
+    if (c.kafka.mode === "zookeeper") c.cluster.brokerConfig["inter.broker.protocol.version"] ??= (down ? c.kafka.upgradeTo : c.kafka.version).split(".").slice(0, 2).join(".");
+  } else if (c.nemesis.faults.includes("upgrade")) {
+    throw new KcError("KC_BAD_FLAG", "the upgrade nemesis needs --upgrade-to VERSION", { hint: `e.g. --upgrade-to ${DEFAULT_KAFKA_VERSION}` });
+  }
   // A client name the registry knows, and a release format and floor its adapter supports.
   parseClientSpec(c.clientVersion ? `${c.client}@${c.clientVersion}` : c.client, CLIENT_NAMES);
   // Known release line, and a mode it offers (or a KcError that says why and what works).

@@ -61,7 +61,7 @@ export const runIdOf = (...parts: string[]): string => parts.join("-").replace(/
 export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
   const deployment = deploymentNamed(config.deployment);
   // Refuse faults the deployment cannot do before anything starts.
-  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities);
+  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities, { upgradeTo: config.kafka.upgradeTo });
   const runDir = createRunDir(config);
   const testFile = path.join(runDir, "test.json");
   writeJson(testFile, config);
@@ -80,7 +80,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // client version and the images it really used.
     const library = await loadClientLibrary({ name: config.client, version: config.clientVersion });
     config.clientVersion = library.version;
-    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images });
+    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo });
     config.images = { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
 

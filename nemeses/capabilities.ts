@@ -1,5 +1,5 @@
 // What a nemesis may ask of the cluster under test: the capability protocols of core/cluster.ts
-// (process, pause, network, links, leadership). A deployment offers some of them and says which
+// (process, pause, network, links, leadership, upgrade). A deployment offers some of them and says which
 // in `capabilities`; each fault family names the ones it uses (`needs`), and a family whose
 // needs the deployment does not meet is refused before the cluster starts.
 export { CAPABILITIES, type Capability } from "../core/faults.ts";
@@ -12,4 +12,5 @@ export {
   type NetworkControl,
   type PauseControl,
   type ProcessControl,
+  type UpgradeControl,
 } from "../core/cluster.ts";

@@ -5,30 +5,38 @@ import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
 import { killFamily, pauseFamily } from "./process.ts";
+import { upgradeFamily } from "./upgrade.ts";
 import { missingCapabilities, type Capability } from "./capabilities.ts";
 import type { FaultFamily } from "./types.ts";
 
 // Families are typed by the capabilities they use; the registry holds them all.
 type AnyFamily = FaultFamily<any>;
 
-export const FAMILIES: Record<string, () => AnyFamily> = {
+/** What a family is made with: today, the release the upgrade family moves the cluster to. */
+export interface FamilyOptions {
+  upgradeTo?: string;
+}
+
+export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   partition: partitionFamily,
   kill: killFamily,
   pause: pauseFamily,
   link: linkFamily,
   "lone-leader": () => loneLeaderFamily(),
+  upgrade: (o) => upgradeFamily(o.upgradeTo),
 };
 
 /**
  * Builds the families named by `--nemesis`, narrowing their targets to `--nemesis-targets`.
  * With `offered`, the capabilities of the deployment, refuses families it cannot serve.
  */
-export function buildFamilies(names: string[], targets: string[] = [], offered?: readonly Capability[]): AnyFamily[] {
+export function buildFamilies(names: string[], targets: string[] = [], offered?: readonly Capability[], options: FamilyOptions = {}): AnyFamily[] {
   const families = names.map((name) => {
     const make = FAMILIES[name];
     if (!make) throw new KcError("KC_BAD_FLAG", `unknown nemesis ${JSON.stringify(name)}`, { hint: `use any of ${Object.keys(FAMILIES).join(", ")}, or none` });
-    const fam = make();
-    if (!targets.length) return fam;
+    const fam = make(options);
+    // The upgrade has one way to happen; --nemesis-targets narrows the other families.
+    if (!targets.length || name === "upgrade") return fam;
     const narrowed = fam.targets.filter((t) => targets.includes(t));
     if (!narrowed.length) {
       throw new KcError("KC_BAD_FLAG", `--nemesis-targets ${targets.join(",")} names no target of the ${name} nemesis`, { hint: `its targets are ${fam.targets.join(", ")}` });
@@ -41,6 +49,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 }
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -8,7 +8,9 @@ import type Docker from "dockerode";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
-import type { ImageSet } from "./images.ts";
+import { resolveKafkaJars, type ImageSet } from "./images.ts";
+import { runOk } from "../../core/proc.ts";
+import type { UpgradeStep } from "../../core/cluster.ts";
 import { parseKey, type Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { findCoordinatorAny } from "../../clients/wire/find-coordinator.ts";
@@ -42,7 +44,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -63,6 +65,12 @@ export class Cluster implements StartedCluster {
   grudge: Grudge = {};
 
   private readonly live = new Map<string, LiveNode>();
+  /** The release a node runs when a rolling upgrade moved it off options.kafkaVersion. */
+  private readonly versions = new Map<string, string>();
+  /** What a node's files are made from again (rolling upgrades): the run directory, cluster id, client ports. */
+  private runDir = "";
+  private clusterId = "";
+  private readonly clientPorts = new Map<string, number>();
   private readonly netfilter: Netfilter;
   private readonly toxiproxy: { container: Docker.Container; log: LogFollower };
   private stopped = false;
@@ -134,10 +142,13 @@ export class Cluster implements StartedCluster {
         toxiproxy: { container: toxi, log: toxiLog },
       });
       const clusterId = product.newClusterId();
+      cluster.runDir = o.runDir;
+      cluster.clusterId = clusterId;
       for (const wave of product.startWaves()) {
         await Promise.all(
           wave.map((n) => {
             const port = isBroker(n) ? Number(bootstrap[brokers.findIndex((b) => b.name === n.name)].split(":")[1]) : undefined;
+            if (port !== undefined) cluster!.clientPorts.set(n.name, port);
             return cluster!.launch(o, n, clusterId, port);
           }),
         );
@@ -203,6 +214,71 @@ export class Cluster implements StartedCluster {
   /** Runs a shell command inside a node's container (diagnostics, admin tools, tests). */
   shell(node: string, command: string): Promise<ExecResult> {
     return exec(this.node(node).container, ["sh", "-c", command]);
+  }
+
+  // --- rolling upgrades -----------------------------------------------------------------
+
+  versionOf(node: string): string {
+    return this.versions.get(node) ?? this.options.kafkaVersion;
+  }
+
+  /**
+   * Restarts a node cleanly on another release with the same data: that release's jars copied
+   * beside the image's (from the cache, once per node), the node's files made again for it (same
+   * cluster id, ports and data dir, plus `brokerConfig`), SIGTERM (controlled shutdown; SIGKILL
+   * after 60 s), then start and wait for its "started" line.
+   */
+  async restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string> } = {}): Promise<UpgradeStep> {
+    const n = this.node(node);
+    const from = this.versionOf(node);
+    const libsDir = version === this.options.kafkaVersion ? "/opt/kafka/libs" : `/opt/kafka-${version}/libs`;
+    const have = await exec(n.container, ["sh", "-c", `[ -d ${libsDir} ] && echo present || mkdir -p ${path.posix.dirname(libsDir)}`]);
+    if (!have.output.includes("present")) {
+      const jars = await resolveKafkaJars(version);
+      await runOk("KC_UPGRADE_FAILED", "docker", ["cp", path.join(jars, "libs"), `${n.container.id}:${libsDir}`], { what: `copying Kafka ${version}'s jars into ${node}` });
+    }
+    const options = { ...this.options, kafkaVersion: version, libsDir, brokerConfig: { ...this.options.brokerConfig, ...opts.brokerConfig } };
+    const conf = path.join(this.runDir, "nodes", node, "conf");
+    for (const [file, text] of Object.entries(apacheKafka(options).files(n.spec, { clusterId: this.clusterId, clientPort: this.clientPorts.get(node) }))) {
+      fs.writeFileSync(path.join(conf, file), text);
+    }
+    const t0 = Date.now();
+    const stopped = n.log.mark();
+    await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -TERM $p; true"]);
+    let clean = true;
+    try {
+      await n.log.waitFor(this.product.exited, 60_000, undefined, stopped);
+    } catch {
+      clean = false;
+      await exec(n.container, ["sh", "-c", "p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -9 $p; true"]);
+      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
+    }
+    const starting = n.log.mark();
+    await exec(n.container, ["sh", "-c", "rm -f /var/lib/kc/hold"]);
+    await this.waitStarted(node, 120_000, starting);
+    this.versions.set(node, version);
+    return { node, from, to: version, clean, downMs: Date.now() - t0 };
+  }
+
+  /**
+   * After every node runs `version`: ZooKeeper mode raises inter.broker.protocol.version to its
+   * major.minor with another rolling restart of the brokers; KRaft raises the release version
+   * (metadata.version) with FeatureCommand.
+   */
+  async finalizeUpgrade(version: string): Promise<Record<string, unknown>> {
+    const level = version.split(".").slice(0, 2).join(".");
+    const brokers = this.nodes.filter(isBroker).map((b) => b.name);
+    if (this.options.mode === "zookeeper") {
+      const steps: UpgradeStep[] = [];
+      for (const b of brokers) steps.push(await this.restartOn(b, version, { brokerConfig: { "inter.broker.protocol.version": level } }));
+      return { what: `inter.broker.protocol.version=${level} on every broker`, steps };
+    }
+    const libs = `/opt/kafka-${version}/libs`;
+    const tool = `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '${version === this.options.kafkaVersion ? "/opt/kafka/libs" : libs}/*' org.apache.kafka.tools.FeatureCommand --bootstrap-server ${brokers.map((b) => `${b}:9091`).join(",")}`;
+    const r = await this.shell(brokers[0], `${tool} upgrade --release-version ${level} 2>&1 || ${tool} upgrade --metadata ${level} 2>&1; ${tool} describe 2>&1`);
+    const m = /Feature: metadata\.version\s+SupportedMinVersion: \S+\s+SupportedMaxVersion: \S+\s+FinalizedVersionLevel: (\S+)/.exec(r.output);
+    if (!m) throw new KcError("KC_UPGRADE_FAILED", `could not raise metadata.version to ${level}: ${r.output.split("\n").slice(-5).join(" / ")}`);
+    return { what: `metadata.version raised to ${m[1]}`, metadataVersion: m[1] };
   }
 
   // --- process faults -------------------------------------------------------------------

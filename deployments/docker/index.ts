@@ -3,7 +3,7 @@
 import type { Deployment } from "../deployment.ts";
 import { Cluster, DOCKER_CAPABILITIES } from "./cluster.ts";
 import { assertDockerRunning, removeLeftovers } from "./docker.ts";
-import { ensureImages } from "./images.ts";
+import { ensureImages, resolveKafkaJars } from "./images.ts";
 
 export const dockerDeployment: Deployment = {
   name: "docker",
@@ -15,6 +15,8 @@ export const dockerDeployment: Deployment = {
   },
   async prepare(o) {
     const images = await ensureImages({ kafkaVersion: o.kafkaVersion, kafkaImage: o.images.kafka, toxiproxyImage: o.images.toxiproxy });
+    // A rolling upgrade copies the other release's jars into the nodes: resolve them now, not mid-run.
+    if (o.upgradeTo) await resolveKafkaJars(o.upgradeTo);
     return { kafka: images.kafka, toxiproxy: images.toxiproxy, net: images.net };
   },
   start: (o) =>

@@ -21,6 +21,8 @@ export interface ClusterOptions {
   brokerConfig: Record<string, string>;
   /** JVM options for every node. */
   javaOpts: string;
+  /** Where the node's Kafka jars are (default /opt/kafka/libs); a rolling upgrade puts another release beside them. */
+  libsDir?: string;
 }
 
 export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;
@@ -163,7 +165,7 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
       prestart = `[ -f /var/lib/kc/data/meta.properties ] || java ${logOpt} -cp '/opt/kafka/libs/*' kafka.tools.StorageTool format -t ${clusterId} -c /etc/kc/server.properties --ignore-formatted\n`;
     }
   }
-  files["node.env"] = `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\n`;
+  files["node.env"] = `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\nCLASSPATH='${o.libsDir ?? "/opt/kafka/libs"}/*'\n`;
   files["prestart.sh"] = prestart;
   files["supervise.sh"] = SUPERVISOR;
   return files;
@@ -173,6 +175,7 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
  * PID 1 of every node container. It runs the node's JVM and keeps the container (and so its
  * network namespace, its iptables rules and its data) alive across kills: the harness kills
  * the JVM with SIGKILL and holds it down with the `hold` file, and starts it by removing it.
+ * node.env is read again at every start, so a rolling upgrade can point it at another release.
  */
 export const SUPERVISOR = `#!/bin/sh
 S=/var/lib/kc
@@ -181,8 +184,9 @@ mkdir -p $S/data
 . /etc/kc/prestart.sh
 while true; do
   if [ -e $S/hold ]; then sleep 0.1; continue; fi
-  echo "kafka-chaos: starting $MAIN"
-  java $JAVA_OPTS -cp '/opt/kafka/libs/*' $MAIN $ARGS &
+  . /etc/kc/node.env
+  echo "kafka-chaos: starting $MAIN from $CLASSPATH"
+  java $JAVA_OPTS -cp "$CLASSPATH" $MAIN $ARGS &
   echo $! > $S/pid
   wait $!
   code=$?

@@ -131,4 +131,18 @@ describe("--matrix", () => {
     expect([r.config.client, r.config.clientVersion]).toEqual(["kafkajs", "1.16.0"]);
     expect(errorOf(() => resolveRunArgs(["--client", "kafkajs@1.0.0"])).code).toBe("KC_CLIENT_VERSION");
   });
+
+  it("--upgrade-to adds the upgrade nemesis, pins the old protocol in ZooKeeper mode, and refuses what cannot run", () => {
+    const r = resolveRunArgs(["--kafka-version", "3.6.2", "--upgrade-to", "3.9.1", "--nemesis", "kill"]);
+    if (r === "help") throw new Error("help");
+    expect(r.config.kafka.upgradeTo).toBe("3.9.1");
+    expect(r.config.nemesis.faults).toEqual(["kill", "upgrade"]);
+    expect(r.config.cluster.brokerConfig["inter.broker.protocol.version"]).toBe("3.6");
+    const kraft = resolveRunArgs(["--mode", "kraft", "--upgrade-to", "4.1.1"]);
+    if (kraft === "help") throw new Error("help");
+    expect(kraft.config.cluster.brokerConfig["inter.broker.protocol.version"]).toBeUndefined();
+    expect(errorOf(() => resolveRunArgs(["--upgrade-to", "4.1.1"])).message).toMatch(/ZooKeeper/i);
+    expect(errorOf(() => resolveRunArgs(["--nemesis", "upgrade"])).message).toContain("needs --upgrade-to");
+    expect(errorOf(() => resolveRunArgs(["--upgrade-to", "1.1.1"])).code).toBe("KC_BAD_KAFKA_VERSION");
+  });
 });
