@@ -6,10 +6,11 @@ import type { DeliveryReport, LibrdKafkaError, Producer } from "@confluentinc/ka
 import type { ConsumerSettings, ProducerSettings } from "../settings.ts";
 import { parseKey, type Key, type Mop } from "../../core/history/op.ts";
 import { component } from "../../core/log.ts";
-import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type RdKafka } from "./consumer.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { AdapterClient, singleAttempt } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
 import { registerCodeNames } from "./errors.ts";
@@ -67,25 +68,26 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
 
 export type { RdKafka } from "./consumer.ts";
 
-export class ConfluentClient implements Client {
+export class ConfluentClient extends AdapterClient<Producer> {
   readonly process: number;
   private readonly s: ConfluentSettings;
   private readonly timeouts: ReturnType<typeof producerTimeouts>;
-  /** This process's producer: its own, or its group's (--processes-per-client). */
-  private readonly producer: SharedSlot<Producer>;
+  protected readonly producer: SharedSlot<Producer>;
+  protected readonly transactional: boolean;
   private consumer: RdConsumer | undefined;
   /** Set when a rewind after an abort failed: the consumer is past records no op consumed. */
   private positionLost: string | undefined;
   private readonly rebalanceLog = new RebalanceLog();
   /** Records this process sent whose delivery report has not come (settled on close). */
   private readonly pending = new Set<Outstanding>();
-  private closed = false;
   private readonly log = component("confluent");
 
   private readonly rdkafka: RdKafka;
 
   constructor(s: ConfluentSettings, process: number, rdkafka: RdKafka, producers: SharedSlots<Producer>) {
+    super();
     this.s = s;
+    this.transactional = s.txn;
     this.process = process;
     this.rdkafka = rdkafka;
     const clientId = producerClientIdOf(s, process);
@@ -93,33 +95,7 @@ export class ConfluentClient implements Client {
     this.timeouts = producerTimeouts(s.producer.requestTimeoutMs);
   }
 
-  async invoke(inv: Invocation): Promise<Completion> {
-    if (this.closed) throw new Error("client is closed");
-    switch (inv.f) {
-      case "send":
-      case "txn":
-        return this.s.txn ? this.transaction(inv) : this.send(inv);
-      case "poll":
-        return this.poll(inv);
-      case "assign":
-      case "subscribe":
-        return this.resubscribe(inv);
-      case "crash":
-        // The whole client goes, with its producer, even when other processes share it.
-        await this.producer.reset();
-        await this.close();
-        return { type: "info", value: inv.value, error: "crash" };
-      default:
-        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
-    }
-  }
-
   // --- producing ------------------------------------------------------------------------------
-
-  /** librdkafka makes at most one attempt per message. */
-  private get singleAttempt(): boolean {
-    return !this.s.txn && !this.s.producer.idempotent && this.s.producer.retries === 0;
-  }
 
   private ensureProducer(): Promise<Producer> {
     return this.producer.get();
@@ -195,7 +171,7 @@ export class ConfluentClient implements Client {
   }
 
   /** queue: each send micro-op is one record; the op waits for its delivery report. */
-  private async send(inv: Invocation): Promise<Completion> {
+  protected async send(inv: Invocation): Promise<Completion> {
     const mops = inv.value as SendMop[];
     const done: Mop[] = [];
     try {
@@ -203,7 +179,7 @@ export class ConfluentClient implements Client {
       for (const m of mops) done.push(await this.produce(producer, m));
       return { type: "ok", value: done };
     } catch (e) {
-      const c = classifySendError(e, { singleAttempt: this.singleAttempt });
+      const c = classifySendError(e, { singleAttempt: singleAttempt(this.s) });
       // After an acknowledged send, a later failure cannot make the op definite.
       return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
     }
@@ -215,7 +191,7 @@ export class ConfluentClient implements Client {
    * transaction (sendOffsetsToTransaction); then commit, or abort when the invocation says
    * `abort`. A transaction aborted successfully is `fail`: read_committed consumers never see it.
    */
-  private async transaction(inv: Invocation): Promise<Completion> {
+  protected async transaction(inv: Invocation): Promise<Completion> {
     const mops = inv.value as Mop[];
     const done: Mop[] = [];
     const valueNow = () => [...done, ...mops.slice(done.length)];
@@ -311,7 +287,7 @@ export class ConfluentClient implements Client {
    * with a fatal error, or one whose position is lost: this process must end (`info`) and the
    * next one starts over with a fresh consumer.
    */
-  private async poll(inv: Invocation): Promise<Completion> {
+  protected async poll(inv: Invocation): Promise<Completion> {
     const consumer = this.consumer;
     if (!consumer) return { type: "fail", value: inv.value, error: "NotSent: poll before any assign or subscribe" };
     if (this.positionLost) return { type: "info", value: inv.value, error: this.positionLost };
@@ -343,7 +319,7 @@ export class ConfluentClient implements Client {
    * subscribed to the keys' topics. Errors are `info`: the consumer's state is then unknown, and
    * a new process starts clean.
    */
-  private async resubscribe(inv: Invocation): Promise<Completion> {
+  protected async resubscribe(inv: Invocation): Promise<Completion> {
     const keys = inv.value as Key[];
     const mode = inv.f as "assign" | "subscribe";
     try {

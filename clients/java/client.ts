@@ -7,8 +7,9 @@ import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/histo
 import type { ConfluentSettings } from "../confluent/client.ts";
 import { topicsOf } from "../keys.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { AdapterClient, singleAttempt } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
-import { emptyPolled, RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { emptyPolled, RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
 import { AdapterPrecondition, classifySendError, describeJavaError } from "./errors.ts";
 import { Sidecar } from "./sidecar.ts";
@@ -58,18 +59,20 @@ export function javaClients(s: ConfluentSettings, lib: JavaLibrary): ClientFacto
   };
 }
 
-export class JavaClient implements Client {
+export class JavaClient extends AdapterClient<number> {
   readonly process: number;
   private readonly s: ConfluentSettings;
   private readonly side: Sidecar;
-  private readonly producer: SharedSlot<number>;
+  protected readonly producer: SharedSlot<number>;
+  protected readonly transactional: boolean;
   private consumer: { id: number; mode: "assign" | "subscribe"; groupId: string } | undefined;
   private readonly rebalanceLog = new RebalanceLog();
   private readonly onClose: () => void;
-  private closed = false;
 
   constructor(s: ConfluentSettings, process: number, side: Sidecar, producers: SharedSlots<number>, onClose: () => void) {
+    super();
     this.s = s;
+    this.transactional = s.txn;
     this.process = process;
     this.side = side;
     this.onClose = onClose;
@@ -77,32 +80,7 @@ export class JavaClient implements Client {
     this.producer = producers.forProcess(process, () => this.makeProducer(clientId), async (p) => void (await side.call("producer.close", { p })));
   }
 
-  async invoke(inv: Invocation): Promise<Completion> {
-    if (this.closed) throw new Error("client is closed");
-    switch (inv.f) {
-      case "send":
-      case "txn":
-        return this.s.txn ? this.transaction(inv) : this.send(inv);
-      case "poll":
-        return this.poll(inv);
-      case "assign":
-      case "subscribe":
-        return this.resubscribe(inv);
-      case "crash":
-        // The whole client goes, with its producer, even when other processes share it.
-        await this.producer.reset();
-        await this.close();
-        return { type: "info", value: inv.value, error: "crash" };
-      default:
-        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
-    }
-  }
-
   // --- producing ------------------------------------------------------------------------------
-
-  private get singleAttempt(): boolean {
-    return !this.s.txn && !this.s.producer.idempotent && this.s.producer.retries === 0;
-  }
 
   private async makeProducer(clientId: string): Promise<number> {
     const p = this.s.producer;
@@ -146,7 +124,7 @@ export class JavaClient implements Client {
   }
 
   /** queue: each send micro-op is one record; the op waits for its acknowledgement. */
-  private async send(inv: Invocation): Promise<Completion> {
+  protected async send(inv: Invocation): Promise<Completion> {
     const mops = inv.value as SendMop[];
     const done: Mop[] = [];
     try {
@@ -154,7 +132,7 @@ export class JavaClient implements Client {
       for (const m of mops) done.push(await this.produce(p, m));
       return { type: "ok", value: done };
     } catch (e) {
-      const c = classifySendError(e, { singleAttempt: this.singleAttempt });
+      const c = classifySendError(e, { singleAttempt: singleAttempt(this.s) });
       // After an acknowledged send, a later failure cannot make the op definite.
       return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
     }
@@ -165,7 +143,7 @@ export class JavaClient implements Client {
    * committed to the consumer's group inside the transaction (sendOffsetsToTransaction with the
    * consumer's group metadata); then commit, or abort when the invocation says `abort`.
    */
-  private async transaction(inv: Invocation): Promise<Completion> {
+  protected async transaction(inv: Invocation): Promise<Completion> {
     const mops = inv.value as Mop[];
     const done: Mop[] = [];
     const valueNow = () => [...done, ...mops.slice(done.length)];
@@ -246,7 +224,7 @@ export class JavaClient implements Client {
   }
 
   /** A poll that took no records changed nothing, so its errors are `fail`. */
-  private async poll(inv: Invocation): Promise<Completion> {
+  protected async poll(inv: Invocation): Promise<Completion> {
     if (!this.consumer) return { type: "fail", value: inv.value, error: "AdapterPrecondition: poll before any assign or subscribe" };
     let polled: Polled;
     try {
@@ -296,7 +274,7 @@ export class JavaClient implements Client {
    * changes. subscribe: a new member of the shared group, subscribed to the keys' topics.
    * Errors are `info`: the consumer's state is then unknown, and a new process starts clean.
    */
-  private async resubscribe(inv: Invocation): Promise<Completion> {
+  protected async resubscribe(inv: Invocation): Promise<Completion> {
     const keys = inv.value as Key[];
     const mode = inv.f as "assign" | "subscribe";
     try {

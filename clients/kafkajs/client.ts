@@ -5,12 +5,13 @@ import type { Kafka, Producer, RecordMetadata, Transaction } from "kafkajs";
 import type { Acks, ConsumerSettings, ProducerSettings } from "../settings.ts";
 import { kafkajsLogCreator } from "./admin.ts";
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
-import { RebalanceLog, type Client, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer } from "./polling-consumer.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
+import { AdapterClient } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 
 
@@ -58,19 +59,20 @@ const majorOf = (version: string) => Number(version.split(".")[0]);
 
 type SendMop = ["send", Key, number];
 
-export class KafkajsClient implements Client {
+export class KafkajsClient extends AdapterClient<Producer> {
   readonly process: number;
   private readonly s: KafkajsSettings;
   private readonly kafka: Kafka;
   private readonly lib: KafkajsLibrary;
-  /** This process's producer: its own, or its group's (--processes-per-client). */
-  private readonly producer: SharedSlot<Producer>;
+  protected readonly producer: SharedSlot<Producer>;
+  protected readonly transactional: boolean;
   private consumer: PollingConsumer | undefined;
   private readonly rebalanceLog = new RebalanceLog();
-  private closed = false;
 
   constructor(s: KafkajsSettings, process: number, lib: KafkajsLibrary, producers: SharedSlots<Producer>) {
+    super();
     this.s = s;
+    this.transactional = s.txn;
     this.process = process;
     this.lib = lib;
     this.kafka = this.newKafka(clientIdOf(s, process));
@@ -90,27 +92,6 @@ export class KafkajsClient implements Client {
       logLevel: logLevel.WARN,
       logCreator: kafkajsLogCreator,
     });
-  }
-
-  async invoke(inv: Invocation): Promise<Completion> {
-    if (this.closed) throw new Error("client is closed");
-    switch (inv.f) {
-      case "send":
-      case "txn":
-        return this.s.txn ? this.transaction(inv) : this.send(inv);
-      case "poll":
-        return this.poll(inv);
-      case "assign":
-      case "subscribe":
-        return this.resubscribe(inv);
-      case "crash":
-        // The whole client goes, with its producer, even when other processes share it.
-        await this.producer.reset();
-        await this.close();
-        return { type: "info", value: inv.value, error: "crash" };
-      default:
-        return { type: "fail", value: inv.value, error: `unknown op ${JSON.stringify(inv.f)}` };
-    }
   }
 
   // --- producing ------------------------------------------------------------------------------
@@ -157,7 +138,7 @@ export class KafkajsClient implements Client {
   }
 
   /** queue: each send micro-op is one produce request to its partition. */
-  private async send(inv: Invocation): Promise<Completion> {
+  protected async send(inv: Invocation): Promise<Completion> {
     const mops = inv.value as SendMop[];
     const done: Mop[] = [];
     try {
@@ -177,7 +158,7 @@ export class KafkajsClient implements Client {
    * when the invocation says `abort`. A transaction we aborted ourselves, successfully, is `fail`:
    * read_committed consumers never see it. A commit that throws leaves the outcome unknown.
    */
-  private async transaction(inv: Invocation): Promise<Completion> {
+  protected async transaction(inv: Invocation): Promise<Completion> {
     const mops = inv.value as Mop[];
     const done: Mop[] = [];
     const valueNow = () => [...done, ...mops.slice(done.length)];
@@ -237,7 +218,7 @@ export class KafkajsClient implements Client {
    * consumer: it is gone, and this process must end (`info`) so that the next one starts over
    * with a fresh consumer instead of one whose position restarted behind the checker's back.
    */
-  private async poll(inv: Invocation): Promise<Completion> {
+  protected async poll(inv: Invocation): Promise<Completion> {
     const consumer = this.consumer;
     if (!consumer) return { type: "fail", value: inv.value, error: "AdapterPrecondition: poll before any assign or subscribe" };
     let polled: Polled;
@@ -264,7 +245,7 @@ export class KafkajsClient implements Client {
    * keys' topics (kafkajs cannot change a running consumer's subscription).
    * Errors are `info`: the consumer's state is then unknown, and a new process starts clean.
    */
-  private async resubscribe(inv: Invocation): Promise<Completion> {
+  protected async resubscribe(inv: Invocation): Promise<Completion> {
     const keys = inv.value as Key[];
     const mode = inv.f as "assign" | "subscribe";
     try {

@@ -144,5 +144,9 @@ describe("--matrix", () => {
     expect(errorOf(() => resolveRunArgs(["--upgrade-to", "4.1.1"])).message).toMatch(/ZooKeeper/i);
     expect(errorOf(() => resolveRunArgs(["--nemesis", "upgrade"])).message).toContain("needs --upgrade-to");
     expect(errorOf(() => resolveRunArgs(["--upgrade-to", "1.1.1"])).code).toBe("KC_BAD_KAFKA_VERSION");
+    const down = resolveRunArgs(["--kafka-version", "3.9.1", "--upgrade-to", "3.6.2"]);
+    if (down === "help") throw new Error("help");
+    expect(down.config.cluster.brokerConfig["inter.broker.protocol.version"], "a downgrade pins the older protocol").toBe("3.6");
+    expect(errorOf(() => resolveRunArgs(["--mode", "kraft", "--kafka-version", "4.1.1", "--upgrade-to", "3.9.1"])).message).toContain("downgrade of a KRaft cluster");
   });
 });
