@@ -10,7 +10,7 @@ import { RebalanceLog, type ClientFactory, type Completion, type Invocation, typ
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type RdKafka } from "./consumer.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
-import { AdapterClient, singleAttempt } from "../adapter.ts";
+import { AdapterClient, singleAttempt, type SendMop } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { classifySendError, describeRdError, NotSent, type RdErrorLike } from "./errors.ts";
 import { registerCodeNames } from "./errors.ts";
@@ -52,7 +52,6 @@ interface Outstanding {
   settle: Report;
 }
 
-type SendMop = ["send", Key, number];
 type Report = (err: LibrdKafkaError | null, report: DeliveryReport) => void;
 
 /** Calls a callback-style librdkafka method as a promise. */
@@ -96,10 +95,6 @@ export class ConfluentClient extends AdapterClient<Producer> {
   }
 
   // --- producing ------------------------------------------------------------------------------
-
-  private ensureProducer(): Promise<Producer> {
-    return this.producer.get();
-  }
 
   private async makeProducer(clientId: string): Promise<Producer> {
     const p = this.s.producer;
@@ -150,7 +145,7 @@ export class ConfluentClient extends AdapterClient<Producer> {
   }
 
   /** Produces one record and waits for its delivery report. */
-  private produce(producer: Producer, [, key, value]: SendMop): Promise<Mop> {
+  protected produceOne(producer: Producer, [, key, value]: SendMop): Promise<Mop> {
     const { topic, partition } = parseKey(key);
     return new Promise<Mop>((resolve, reject) => {
       const record: Outstanding = {
@@ -170,21 +165,6 @@ export class ConfluentClient extends AdapterClient<Producer> {
     });
   }
 
-  /** queue: each send micro-op is one record; the op waits for its delivery report. */
-  protected async send(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as SendMop[];
-    const done: Mop[] = [];
-    try {
-      const producer = await this.ensureProducer();
-      for (const m of mops) done.push(await this.produce(producer, m));
-      return { type: "ok", value: done };
-    } catch (e) {
-      const c = classifySendError(e, { singleAttempt: singleAttempt(this.s) });
-      // After an acknowledged send, a later failure cannot make the op definite.
-      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
-    }
-  }
-
   /**
    * txn: begin; the micro-ops in order (a poll takes from the consumer, a send waits for its
    * delivery report); the polled positions committed to the consumer's group inside the
@@ -197,7 +177,7 @@ export class ConfluentClient extends AdapterClient<Producer> {
     const valueNow = () => [...done, ...mops.slice(done.length)];
     let producer: Producer;
     try {
-      producer = await this.ensureProducer();
+      producer = await this.producer.get();
       await call((cb) => producer.beginTransaction(cb));
     } catch (e) {
       this.dropFatalProducer(e);
@@ -212,7 +192,7 @@ export class ConfluentClient extends AdapterClient<Producer> {
           polled = await this.requireConsumer().poll();
           done.push(["poll", polled.records]);
           Object.assign(extra, this.rebalanceLog.take());
-        } else done.push(await this.produce(producer, m as SendMop));
+        } else done.push(await this.produceOne(producer, m as SendMop));
       }
       if (polled?.next.size) {
         const consumer = this.requireConsumer();
@@ -268,6 +248,10 @@ export class ConfluentClient extends AdapterClient<Producer> {
       }
     }
     return { type: "fail", value, error: why };
+  }
+
+  protected classifySend(e: unknown): { type: "fail" | "info"; error: string } {
+    return classifySendError(e, { singleAttempt: singleAttempt(this.s) });
   }
 
   /** A producer with a fatal error is unusable: the next op makes a new one (which fences it). */

@@ -7,7 +7,7 @@ import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/histo
 import type { ConfluentSettings } from "../confluent/client.ts";
 import { topicsOf } from "../keys.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
-import { AdapterClient, singleAttempt } from "../adapter.ts";
+import { AdapterClient, singleAttempt, type SendMop } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { emptyPolled, RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
@@ -19,7 +19,6 @@ export interface JavaLibrary {
   version: string;
 }
 
-type SendMop = ["send", Key, number];
 const tp = (key: Key) => {
   const { topic, partition } = parseKey(key);
   return [topic, partition] as const;
@@ -116,26 +115,15 @@ export class JavaClient extends AdapterClient<number> {
     }
   }
 
-  private async produce(p: number, [, key, value]: SendMop): Promise<Mop> {
+  protected classifySend(e: unknown): { type: "fail" | "info"; error: string } {
+    return classifySendError(e, { singleAttempt: singleAttempt(this.s) });
+  }
+
+  protected async produceOne(p: number, [, key, value]: SendMop): Promise<Mop> {
     const [topic, partition] = tp(key);
     const r = await this.side.call("send", { p, topic, partition, value: String(value) });
     const offset = Number(r.offset);
     return offset >= 0 ? ["send", key, [offset, value] as OffsetValue] : ["send", key, value];
-  }
-
-  /** queue: each send micro-op is one record; the op waits for its acknowledgement. */
-  protected async send(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as SendMop[];
-    const done: Mop[] = [];
-    try {
-      const p = await this.producer.get();
-      for (const m of mops) done.push(await this.produce(p, m));
-      return { type: "ok", value: done };
-    } catch (e) {
-      const c = classifySendError(e, { singleAttempt: singleAttempt(this.s) });
-      // After an acknowledged send, a later failure cannot make the op definite.
-      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
-    }
   }
 
   /**
@@ -164,7 +152,7 @@ export class JavaClient extends AdapterClient<number> {
           polled = await this.pollOnce();
           done.push(["poll", polled.records]);
           Object.assign(extra, this.rebalanceLog.take());
-        } else done.push(await this.produce(p, m as SendMop));
+        } else done.push(await this.produceOne(p, m as SendMop));
       }
       if (polled?.next.size) {
         const offsets = [...polled.next].map(([key, o]) => [...tp(key), o]);

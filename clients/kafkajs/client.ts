@@ -11,7 +11,7 @@ import { AdapterPrecondition, classifySendError, describeKafkaError } from "./er
 import { applyKafkajsPatches } from "./patches.ts";
 import { PollingConsumer } from "./polling-consumer.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
-import { AdapterClient } from "../adapter.ts";
+import { AdapterClient, type SendMop } from "../adapter.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 
 
@@ -57,7 +57,6 @@ export function kafkajsClients(s: KafkajsSettings, lib: KafkajsLibrary): ClientF
 
 const majorOf = (version: string) => Number(version.split(".")[0]);
 
-type SendMop = ["send", Key, number];
 
 export class KafkajsClient extends AdapterClient<Producer> {
   readonly process: number;
@@ -96,10 +95,6 @@ export class KafkajsClient extends AdapterClient<Producer> {
 
   // --- producing ------------------------------------------------------------------------------
 
-  private ensureProducer(): Promise<Producer> {
-    return this.producer.get();
-  }
-
   private async makeProducer(kafka: Kafka): Promise<Producer> {
     const p = this.s.producer;
     const idempotent = this.s.txn || p.idempotent;
@@ -125,6 +120,14 @@ export class KafkajsClient extends AdapterClient<Producer> {
     return producer;
   }
 
+  protected produceOne(producer: Producer, mop: SendMop): Promise<Mop> {
+    return this.produce(producer, mop, ACKS[this.s.producer.acks]);
+  }
+
+  protected classifySend(e: unknown): { type: "fail" | "info"; error: string } {
+    return classifySendError(e);
+  }
+
   private async produce(sender: Producer | Transaction, [, key, value]: SendMop, acks: -1 | 0 | 1): Promise<Mop> {
     const { topic, partition } = parseKey(key);
     const r: RecordMetadata[] = await sender.send({
@@ -135,21 +138,6 @@ export class KafkajsClient extends AdapterClient<Producer> {
     });
     const offset = Number(r[0]?.baseOffset ?? -1);
     return offset >= 0 ? ["send", key, [offset, value] as OffsetValue] : ["send", key, value];
-  }
-
-  /** queue: each send micro-op is one produce request to its partition. */
-  protected async send(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as SendMop[];
-    const done: Mop[] = [];
-    try {
-      const producer = await this.ensureProducer();
-      for (const m of mops) done.push(await this.produce(producer, m, ACKS[this.s.producer.acks]));
-      return { type: "ok", value: done };
-    } catch (e) {
-      const c = classifySendError(e);
-      // After an acknowledged send, a later failure cannot make the op definite.
-      return { type: done.length ? "info" : c.type, value: [...done, ...mops.slice(done.length)], error: c.error };
-    }
   }
 
   /**
@@ -164,7 +152,7 @@ export class KafkajsClient extends AdapterClient<Producer> {
     const valueNow = () => [...done, ...mops.slice(done.length)];
     let tx: Transaction;
     try {
-      tx = await (await this.ensureProducer()).transaction();
+      tx = await (await this.producer.get()).transaction();
     } catch (e) {
       // Nothing was sent: the transaction never began.
       return { type: "fail", value: mops, error: `begin: ${describeKafkaError(e)}` };

@@ -5,6 +5,7 @@ import os from "node:os";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { KcError } from "../../core/errors.ts";
+import { component } from "../../core/log.ts";
 import { LABEL } from "./images.ts";
 
 export const RUN_LABEL = `${LABEL}.run`;
@@ -227,7 +228,16 @@ export async function removeLabelled(runId?: string): Promise<{ containers: numb
     }),
   );
   const networks = await d.listNetworks({ filters: filter });
-  await Promise.all(networks.map((n) => d.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      d
+        .getNetwork(n.Id)
+        .remove()
+        // Seen with Docker 20.10: a network whose containers are all gone still "has active
+        // endpoints" in the engine's memory, until the engine restarts. Say so; nothing else is ours to do.
+        .catch((e: Error) => component("docker").warn(`could not remove network ${n.Name}: ${e.message.split("\n")[0]} (remove it with \`docker network rm ${n.Name}\` once the engine lets it go)`)),
+    ),
+  );
   const volumes = await d.listVolumes({ filters: filter });
   await Promise.all((volumes.Volumes ?? []).map((v) => d.getVolume(v.Name).remove().catch(() => undefined)));
   return { containers: containers.length, networks: networks.length };

@@ -14,9 +14,11 @@ describe("run log", () => {
       // Logging after detach goes to the console only, and must not write to the ended file.
       log().debug("after detach");
     }
-    await new Promise((r) => setTimeout(r, 50));
+    // The file streams end asynchronously: wait (up to 10 s on a loaded machine) for the lines.
+    const read = (run: string) => (fs.existsSync(path.join(dir, `${run}.log`)) ? fs.readFileSync(path.join(dir, `${run}.log`), "utf8").trim() : "");
+    for (let t = 0; t < 200 && !["a", "b"].every((run) => read(run).length > 0); t++) await new Promise((r) => setTimeout(r, 50));
     for (const run of ["a", "b"]) {
-      const lines = fs.readFileSync(path.join(dir, `${run}.log`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const lines = read(run).split("\n").map((l) => JSON.parse(l));
       expect(lines.map((l) => l.msg)).toEqual([`hello from ${run}`]);
       expect(lines[0].component).toBe("test");
     }
