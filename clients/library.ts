@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { cacheDir } from "../core/cache.ts";
+import { compareVersions } from "../core/versions.ts";
 import { KcError } from "../core/errors.ts";
 import { component } from "../core/log.ts";
 import { run } from "../core/proc.ts";
@@ -96,20 +97,9 @@ export function parseClientSpec(text: string, names: readonly ClientName[]): Cli
   return { name, version };
 }
 
-export const formatClientSpec = (s: ClientSpec): string => (s.version ? `${s.name}@${s.version}` : s.name);
+export { compareVersions } from "../core/versions.ts";
 
-/** Compares X.Y.Z[-pre] versions numerically; a pre-release sorts before its release. */
-export function compareVersions(a: string, b: string): number {
-  const [an, ap] = a.split("-", 2);
-  const [bn, bp] = b.split("-", 2);
-  const as = an.split(".").map(Number);
-  const bs = bn.split(".").map(Number);
-  for (let i = 0; i < 3; i++) if (as[i] !== bs[i]) return (as[i] ?? 0) - (bs[i] ?? 0);
-  if (ap === bp) return 0;
-  if (ap === undefined) return 1;
-  if (bp === undefined) return -1;
-  return ap < bp ? -1 : 1;
-}
+export const formatClientSpec = (s: ClientSpec): string => (s.version ? `${s.name}@${s.version}` : s.name);
 
 const projectRequire = createRequire(import.meta.url);
 

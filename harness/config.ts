@@ -1,6 +1,7 @@
 // The test description: one serializable value, resolved from CLI flags and presets, saved as
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
 import { KcError } from "../core/errors.ts";
+import { compareVersions } from "../core/versions.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
 import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TESTED_VERSIONS } from "../products/kafka/versions.ts";
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
@@ -257,8 +258,7 @@ export function validateConfig(c: TestConfig): void {
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);
     if (!c.nemesis.faults.includes("upgrade")) c.nemesis.faults.push("upgrade");
-    const [from, to] = [c.kafka.version, c.kafka.upgradeTo].map((v) => v.split(".").map(Number));
-    const down = from[0] !== to[0] ? to[0] < from[0] : from[1] !== to[1] ? to[1] < from[1] : to[2] < from[2];
+    const down = compareVersions(c.kafka.upgradeTo, c.kafka.version) < 0;
     if (down && c.kafka.mode === "kraft") {
       throw new KcError("KC_BAD_FLAG", `--upgrade-to ${c.kafka.upgradeTo} is a downgrade of a KRaft cluster, which the upgrade nemesis does not do`, {
         hint: "a KRaft cluster's metadata.version must first be lowered to one the older release supports; use ZooKeeper mode for downgrades, or upgrade instead",

@@ -5,20 +5,18 @@
 // mode, pinned to the old release until then; metadata.version in KRaft). Nothing to heal: the
 // cluster stays on V. Every step, with its timings, is in the op.
 import { KcError } from "../core/errors.ts";
+import { parseKey } from "../core/history/op.ts";
+import { compareVersions } from "../core/versions.ts";
 import type { UpgradeStep } from "../core/cluster.ts";
 import type { Leadership, UpgradeControl } from "./capabilities.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
-const newer = (a: string, b: string) => {
-  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i];
-  return false;
-};
+const newer = (a: string, b: string) => compareVersions(a, b) > 0;
 
 /** Waits until every partition of the topics in use has its full ISR, as a running broker sees it. */
 async function fullIsr(env: NemesisEnv<Leadership>, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
-  const topics = [...new Set(env.keys().map((k) => k.slice(0, k.lastIndexOf("/"))))];
+  const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
   const brokers = env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
   for (;;) {
     let full = true;
