@@ -55,7 +55,7 @@ describe("the Java client (kafka-clients)", () => {
   }, 600_000);
 
   it("txn (assign and seek, read_committed, sendOffsetsToTransaction), under kills: valid", async () => {
-    const r = await runTest(safe({ name: "java-txn", workload: { name: "txn" }, nemesis: { faults: ["kill"], intervalSeconds: 6, quietSeconds: 3 } }), { report: false });
+    const r = await runTest(safe({ name: "java-txn", seed: 3, timeLimitSeconds: 40, workload: { name: "txn" }, nemesis: { faults: ["kill"], intervalSeconds: 6, quietSeconds: 3 } }), { report: false });
     const ops = opsOf(r.runDir);
     expect(ops.filter((o) => o.f === "txn" && o.type === "ok").length).toBeGreaterThan(30);
     expect(ops.some((o) => o.type === "fail" && o.error === "aborted-on-purpose")).toBe(true);
