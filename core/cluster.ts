@@ -5,10 +5,16 @@
 import { CAPABILITIES, type Capability, type Grudge, type LinkFault } from "./faults.ts";
 import type { Key } from "./history/op.ts";
 
-export type Role = "zookeeper" | "controller" | "broker";
+export type Role = "zookeeper" | "controller" | "broker" | "storage";
+
+/**
+ * Where a cluster's metadata lives: a ZooKeeper ensemble, the KRaft controllers, or (tansu) the
+ * brokers' shared storage.
+ */
+export type MetadataMode = "zookeeper" | "kraft" | "storage";
 
 export interface NodeSpec {
-  /** Name on the run network and in the history/report: zk-1, controller-1, broker-1. */
+  /** Name on the run network and in the history/report: zk-1, controller-1, broker-1, storage-1. */
   name: string;
   roles: Role[];
   /** broker.id / node.id / myid. */

@@ -9,9 +9,11 @@ import type { Key } from "../core/history/op.ts";
 import type { TopicSpec } from "../clients/kafkajs/admin.ts";
 import type { ClusterOptions } from "../products/kafka/topology.ts";
 import type { BrokerProduct } from "../products/product.ts";
+import type { ProductSpec } from "../products/index.ts";
 
 /** Images (or other artifacts) a run uses, as recorded in test.json. */
 export interface Artifacts {
+  /** The image every node runs: Kafka's, or another product's (tansu). */
   kafka: string;
   toxiproxy: string;
   [other: string]: string;
@@ -53,7 +55,7 @@ export interface Deployment {
   /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
   preflight(): Promise<string[]>;
   /** Builds or finds what the nodes run (images), given the version and any images asked for. */
-  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string }): Promise<Artifacts>;
+  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string; product?: ProductSpec }): Promise<Artifacts>;
   /** Starts a cluster and waits until it is ready; on failure removes what it created. */
   start(o: DeploymentStartOptions & { artifacts: Artifacts }): Promise<StartedCluster>;
 }

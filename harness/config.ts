@@ -7,6 +7,8 @@ import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TES
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
 import { CLIENT_NAMES, CLIENT_PACKAGES, parseClientSpec } from "../clients/index.ts";
 import { DEPLOYMENTS } from "../deployments/index.ts";
+import { isTansuStorage, parseProductSpec, type ProductSpec } from "../products/index.ts";
+import { TANSU_STORAGES } from "../products/tansu/index.ts";
 
 const DEPLOYMENT_NAMES = Object.keys(DEPLOYMENTS);
 
@@ -25,9 +27,15 @@ export interface TestConfig {
   deployment: string;
   /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
   kafka: { version: string; mode: Mode; upgradeTo?: string };
+  /**
+   * A broker product other than Apache Kafka (`--product tansu`); `kafka` then says nothing about
+   * the nodes. Absent: Apache Kafka as `kafka` says.
+   */
+  product?: ProductSpec;
   /** The cluster's shape; mode and version live in `kafka`. */
   cluster: Omit<ClusterOptions, "mode" | "kafkaVersion">;
-  images: { kafka?: string; toxiproxy?: string };
+  /** The images the nodes ran: `kafka` (or the product's name, e.g. `tansu`) and `toxiproxy`. */
+  images: { kafka?: string; toxiproxy?: string; tansu?: string };
   client: ClientName;
   /** The client library's release: given as --client NAME@VERSION, else the bundled one (recorded once loaded). */
   clientVersion?: string;
@@ -159,6 +167,23 @@ export const FLAGS: Record<string, Flag> = {
       c.kafka.version = v;
     },
   },
+  product: {
+    help: "the broker product: kafka (Apache Kafka, --kafka-version) or tansu[@VERSION] (brokers in Rust sharing PostgreSQL; built with cargo on first use, about 12 min; queue workload, no idempotence)",
+    set: (c, v) => {
+      const spec = parseProductSpec(v, c.product?.storage);
+      if (!spec && c.product) throw new KcError("KC_BAD_FLAG", "--storage is tansu's, and --product says kafka", { hint: "drop --storage, or use --product tansu" });
+      c.product = spec;
+    },
+  },
+  storage: {
+    help: "tansu's storage: postgres (shared by every broker), or sqlite/memory (one broker only)",
+    choices: TANSU_STORAGES,
+    set: (c, v) => {
+      if (!isTansuStorage(v)) throw badFlag("storage", v, TANSU_STORAGES.join(", "));
+      // Only tansu has a storage to choose: --storage alone means tansu at its default release.
+      c.product = { ...(c.product ?? (parseProductSpec("tansu") as ProductSpec)), storage: v };
+    },
+  },
   mode: { help: "cluster metadata mode", choices: ["zookeeper", "kraft"], set: (c, v) => (c.kafka.mode = v as Mode) },
   "upgrade-to": {
     help: "a rolling upgrade (or downgrade) to this release under load: one node at a time, clean shutdown, same data; then the protocol is raised (adds the upgrade nemesis)",
@@ -255,6 +280,7 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
+  if (c.product) validateProduct(c, c.product);
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);
     if (!c.nemesis.faults.includes("upgrade")) c.nemesis.faults.push("upgrade");
@@ -272,7 +298,7 @@ export function validateConfig(c: TestConfig): void {
   // A client name the registry knows, and a release format and floor its adapter supports.
   parseClientSpec(c.clientVersion ? `${c.client}@${c.clientVersion}` : c.client, CLIENT_NAMES);
   // Known release line, and a mode it offers (or a KcError that says why and what works).
-  if (!c.images.kafka) assertModeSupported(c.kafka.version, c.kafka.mode);
+  if (!c.images.kafka && !c.product) assertModeSupported(c.kafka.version, c.kafka.mode);
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
   }
@@ -287,6 +313,17 @@ export function validateConfig(c: TestConfig): void {
   }
   if (c.producer.idempotent && c.producer.acks !== "all") {
     throw new KcError("KC_BAD_FLAG", "an idempotent producer needs --acks all", { hint: "use --acks all, or --no-idempotent" });
+  }
+}
+
+/** What tansu cannot do, refused before anything starts (each with what to do instead). */
+function validateProduct(c: TestConfig, p: ProductSpec): void {
+  const refuse = (msg: string, hint: string) => new KcError("KC_BAD_FLAG", `tansu ${p.version}: ${msg}`, { hint });
+  if (c.workload.txn || c.workload.name === "txn") throw refuse("has no transactions (EndTxn is not implemented, so no transaction commits or aborts)", "use --workload queue");
+  if (c.kafka.upgradeTo) throw refuse("--upgrade-to is a rolling upgrade of Apache Kafka", "drop --upgrade-to");
+  if (c.images.kafka) throw refuse("--kafka-image replaces Kafka's image; tansu's is built from the Rust crate registry", "drop --kafka-image");
+  if (p.storage !== "postgres" && c.cluster.brokers > 1) {
+    throw refuse(`--storage ${p.storage} keeps each broker's data to itself, so ${c.cluster.brokers} brokers would be ${c.cluster.brokers} clusters`, "use --storage postgres (shared by every broker), or --brokers 1");
   }
 }
 

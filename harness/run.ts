@@ -24,7 +24,7 @@ import { attachRunLog, component } from "../core/log.ts";
 import { Rng } from "../core/rng.ts";
 import { deploymentNamed, type StartedCluster } from "../deployments/index.ts";
 import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../nemeses/index.ts";
-import { apacheKafka } from "../products/kafka/index.ts";
+import { brokerProduct } from "../products/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
 import type { TestConfig } from "./config.ts";
@@ -60,8 +60,14 @@ export const runIdOf = (...parts: string[]): string => parts.join("-").replace(/
 
 export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
   const deployment = deploymentNamed(config.deployment);
-  // Refuse faults the deployment cannot do before anything starts.
-  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities, { upgradeTo: config.kafka.upgradeTo });
+  const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
+  const product = brokerProduct(options, config.product);
+  // Refuse faults the deployment cannot do, and targets the product lacks, before anything starts.
+  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities, {
+    upgradeTo: config.kafka.upgradeTo,
+    unsupportedTargets: product.unsupportedTargets,
+    product: product.description,
+  });
   const runDir = createRunDir(config);
   const testFile = path.join(runDir, "test.json");
   writeJson(testFile, config);
@@ -80,13 +86,11 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // client version and the images it really used.
     const library = await loadClientLibrary({ name: config.client, version: config.clientVersion });
     config.clientVersion = library.version;
-    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo });
-    config.images = { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
+    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo, product: config.product });
+    config.images = config.product ? { [config.product.name]: artifacts.kafka, toxiproxy: artifacts.toxiproxy } : { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
 
     // Cluster up, topics created with full ISR.
-    const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
-    const product = apacheKafka(options);
     logger.info(`starting ${product.description} on ${deployment.name}, ${config.cluster.brokers} brokers`);
     cluster = await deployment.start({ runId, runDir, options, product, artifacts });
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
@@ -104,7 +108,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     });
     const rng = new Rng(config.seed);
     const faultsDone = new AbortController();
-    const env: NemesisEnv = { cluster, mode: config.kafka.mode, keys: () => recent.keys(), coordinated: () => workload.coordinated(live.processes()), stopping: faultsDone.signal };
+    const env: NemesisEnv = { cluster, mode: product.mode, keys: () => recent.keys(), coordinated: () => workload.coordinated(live.processes()), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },

@@ -9,6 +9,7 @@ export {
   type FullCapabilities,
   type Leadership,
   type LinkControl,
+  type MetadataMode,
   type NetworkControl,
   type PauseControl,
   type ProcessControl,

@@ -5,7 +5,8 @@ import type { Rng } from "../core/rng.ts";
 import type { Grudge } from "../core/faults.ts";
 import type { Leadership, NetworkControl } from "./capabilities.ts";
 import { between, bridge, cuts, halves, isolate, majoritiesRing, minorityThird } from "./grudges.ts";
-import { allNodes, brokers, COORDINATOR_TARGETS, coordinatorTarget, leaderOfRandomKey, quorum } from "./targets.ts";
+import { KcError } from "../core/errors.ts";
+import { allNodes, brokers, COORDINATOR_TARGETS, coordinatorTarget, leaderOfRandomKey, quorum, quorumName } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export const PARTITION_TARGETS = ["one", "halves", "minority-third", "majorities-ring", "bridge", "leader", "controller", "quorum", ...COORDINATOR_TARGETS] as const;
@@ -37,7 +38,8 @@ async function grudgeFor(env: NemesisEnv<Leadership>, target: string, rng: Rng):
     case "quorum": {
       const q = quorum(env);
       const bs = brokers(env).filter((b) => !q.includes(b));
-      return { grudge: between(bs, q), why: env.mode === "zookeeper" ? "brokers cut off from ZooKeeper" : "brokers cut off from the controllers" };
+      if (!q.length) throw new KcError("KC_NEMESIS_NO_TARGET", "this cluster has no quorum or storage nodes to cut brokers off from", { hint: "use one, halves, minority-third, majorities-ring or bridge" });
+      return { grudge: between(bs, q), why: `brokers cut off from ${quorumName(env)}` };
     }
     case "group-coordinator":
     case "txn-coordinator":

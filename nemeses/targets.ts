@@ -5,9 +5,13 @@ import type { Leadership } from "./capabilities.ts";
 import type { NemesisEnv } from "./types.ts";
 
 export const brokers = (env: NemesisEnv<unknown>) => env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
-/** ZooKeeper nodes, or KRaft controllers (dedicated or combined). */
+/** Where the metadata lives: ZooKeeper nodes, KRaft controllers (dedicated or combined), or the brokers' shared storage. */
 export const quorum = (env: NemesisEnv<unknown>) =>
-  env.cluster.nodes.filter((n) => n.roles.includes("zookeeper") || n.roles.includes("controller")).map((n) => n.name);
+  env.cluster.nodes.filter((n) => n.roles.includes("zookeeper") || n.roles.includes("controller") || n.roles.includes("storage")).map((n) => n.name);
+
+/** What `quorum` names, for a fault's description. */
+export const quorumName = (env: NemesisEnv<unknown>): string =>
+  env.mode === "zookeeper" ? "ZooKeeper" : env.mode === "kraft" ? "the KRaft controllers" : "the brokers' shared storage";
 export const allNodes = (env: NemesisEnv<unknown>) => env.cluster.nodes.map((n) => n.name);
 
 export const minority = (n: number) => Math.max(1, Math.floor((n - 1) / 2));
@@ -77,7 +81,8 @@ export async function resolveNodes(env: NemesisEnv<Leadership>, target: string, 
     }
     case "quorum": {
       const q = quorum(env);
-      return { nodes: rng.shuffle(q).slice(0, minority(q.length)), why: env.mode === "zookeeper" ? "a minority of ZooKeeper nodes" : "a minority of KRaft controllers" };
+      if (!q.length) throw new KcError("KC_NEMESIS_NO_TARGET", "this cluster has no quorum or storage nodes", { hint: "its brokers keep their own data: target brokers (one, minority, majority, all)" });
+      return { nodes: rng.shuffle(q).slice(0, minority(q.length)), why: `a minority of ${quorumName(env)}${q.length === 1 ? ` (${q[0]})` : ""}` };
     }
     case "group-coordinator":
     case "txn-coordinator":

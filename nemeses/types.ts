@@ -2,11 +2,11 @@
 // Families reach the cluster only through the capabilities they name (./capabilities.ts).
 import type { Key } from "../core/history/op.ts";
 import type { Rng } from "../core/rng.ts";
-import type { Capability, ClusterNodes, FullCapabilities } from "./capabilities.ts";
+import type { Capability, ClusterNodes, FullCapabilities, MetadataMode } from "./capabilities.ts";
 
 export interface NemesisEnv<C = FullCapabilities> {
   cluster: C & ClusterNodes;
-  mode: "zookeeper" | "kraft";
+  mode: MetadataMode;
   /** Keys the workload uses now (to find partition leaders). */
   keys(): Key[];
   /** Consumer groups and transactional ids the workload uses now (to find their coordinators). */

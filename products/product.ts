@@ -1,11 +1,12 @@
 // The broker-product seam: what runs on the nodes of a cluster under test, independent of where
 // the nodes run (deployments/). A product says which nodes a cluster has, the files each node
 // runs with, the command that starts them, how their logs say "ready" and "exited", and in which
-// waves they start. Today: Apache Kafka at a version, in ZooKeeper or KRaft mode (./kafka/).
+// waves they start. Apache Kafka at a version, in ZooKeeper or KRaft mode (./kafka/), and tansu,
+// brokers in Rust that share one PostgreSQL (./tansu/).
 
-import type { NodeSpec } from "../core/cluster.ts";
+import type { MetadataMode, NodeSpec } from "../core/cluster.ts";
 
-export type { NodeSpec, Role } from "../core/cluster.ts";
+export type { MetadataMode, NodeSpec, Role } from "../core/cluster.ts";
 
 export interface NodeContext {
   /** The cluster's id (KRaft storage format). */
@@ -17,8 +18,8 @@ export interface NodeContext {
 export interface BrokerProduct {
   /** Human-readable, e.g. "Apache Kafka 3.9.1 (zookeeper)". */
   readonly description: string;
-  /** "zookeeper" or "kraft": where the cluster's metadata lives. */
-  readonly mode: "zookeeper" | "kraft";
+  /** Where the cluster's metadata lives: "zookeeper", "kraft", or "storage" (tansu's shared database). */
+  readonly mode: MetadataMode;
   /** Every node of the cluster, in start order. */
   nodes(): NodeSpec[];
   /** Nodes grouped into waves: each wave must be ready before the next starts. */
@@ -42,4 +43,11 @@ export interface BrokerProduct {
    * `LeaderId: <id>` (undefined where the controller is found through the client protocol).
    */
   quorumStatusCommand?(controller: NodeSpec): string;
+  /**
+   * Each broker answers metadata as the only broker of the cluster (tansu: node id 111, leader of
+   * every partition): the cluster is ready when every broker has started and one answers.
+   */
+  readonly selfOnlyMetadata?: boolean;
+  /** Nemesis targets that mean nothing on this product, each with the reason (refused, or left out of the defaults). */
+  readonly unsupportedTargets?: Readonly<Record<string, string>>;
 }

@@ -74,6 +74,7 @@ export function renderJUnit(input: CiInput): string {
     ["command", test.command],
     ["kafka.version", test.kafkaVersion],
     ["kafka.mode", test.kafkaMode],
+    ["product", test.product],
     ["client", test.client],
   ];
   const timestamp = test.startedAt && !Number.isNaN(Date.parse(test.startedAt)) ? new Date(test.startedAt).toISOString().slice(0, 19) : undefined;
@@ -130,6 +131,7 @@ export function renderMarkdownSummary(input: CiInput): string {
     ["Command", test.command && mdCode(test.command)],
     ["Seed", test.seed && mdCode(test.seed)],
     ["Kafka", kafka && mdText(kafka)],
+    ["Broker", test.product && mdText(test.product)],
     ["Client", test.client && mdText(test.client)],
     ["Nemesis", Array.isArray(test.nemesis.faults) ? mdText((test.nemesis.faults as unknown[]).join(", ") || "none") : undefined],
     ["Started", test.startedAt && mdText(dateTime(test.startedAt))],

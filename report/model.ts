@@ -23,6 +23,8 @@ export interface TestInfo {
   seed?: string;
   kafkaVersion?: string;
   kafkaMode?: string;
+  /** A broker product other than Apache Kafka, e.g. "tansu 0.6.0 (postgres storage)"; kafkaVersion/kafkaMode then say nothing. */
+  product?: string;
   images: Json;
   client?: string;
   producer: Json;
@@ -46,14 +48,16 @@ export function readTestInfo(raw: unknown): TestInfo {
   const clientName = isRecord(t.client) ? asString(t.client.name) : asString(t.client);
   const clientVersion = asString(t.clientVersion);
   const client = clientName && clientVersion ? `${clientName} ${clientVersion}` : clientName;
+  const product = isRecord(t.product) && asString(t.product.name) ? [asString(t.product.name), asString(t.product.version), t.product.storage ? `(${asString(t.product.storage)} storage)` : undefined].filter(Boolean).join(" ") : undefined;
   const nodes = [...strings(cluster.nodes), ...asArray(cluster.nodes).map((n) => asString(asRecord(n).name)).filter((n): n is string => !!n)];
   return {
     name: asString(t.name) ?? "unnamed test",
     startedAt: asString(t.startedAt),
     command: Array.isArray(t.command) ? strings(t.command).join(" ") : asString(t.command),
     seed: asString(t.seed),
-    kafkaVersion: asString(kafka.version),
-    kafkaMode: asString(kafka.mode),
+    kafkaVersion: product ? undefined : asString(kafka.version),
+    kafkaMode: product ? undefined : asString(kafka.mode),
+    product,
     images: asRecord(t.images),
     client,
     differential: isRecord(t.differential) && asString(t.differential.id) ? { id: asString(t.differential.id) as string, clients: strings(t.differential.clients) } : undefined,

@@ -148,7 +148,7 @@ export function renderReport(input: ReportInput): string {
 <style>${raw(REPORT_CSS)}</style></head>
 <body data-verdict="${verdict}">
 <header class="top"><div class="inner"><h1>${test.name}</h1>
-<div class="sub">kafka-chaos run · started ${dateTime(test.startedAt)}${test.kafkaVersion ? ` · Kafka ${test.kafkaVersion}` : ""}${test.kafkaMode ? ` (${test.kafkaMode})` : ""}</div>
+<div class="sub">kafka-chaos run · started ${dateTime(test.startedAt)}${test.product ? ` · ${test.product}` : ""}${test.kafkaVersion ? ` · Kafka ${test.kafkaVersion}` : ""}${test.kafkaMode ? ` (${test.kafkaMode})` : ""}</div>
 <nav><a href="#verdict">Verdict</a><a href="#test">Test</a><a href="#anomalies">Anomalies</a><a href="#plots">Plots</a><a href="#faults">Faults</a><a href="#files">Files</a></nav></div></header>
 <main>
 ${renderVerdict(results, types, digest, durationSeconds, hasHistory)}
@@ -220,6 +220,7 @@ function renderTest(t: TestInfo, durationSeconds: number): SafeHtml {
 ${row("Command", t.command ? html`<pre class="command">${t.command}</pre>` : undefined)}
 ${row("Seed", t.seed ? html`<code>${t.seed}</code>` : undefined)}
 ${row("Kafka", t.kafkaVersion || t.kafkaMode ? `${t.kafkaVersion ?? "?"} · ${t.kafkaMode === "kraft" ? "KRaft" : t.kafkaMode === "zookeeper" ? "ZooKeeper" : (t.kafkaMode ?? "?")} mode` : undefined)}
+${t.product ? row("Broker", t.product) : ""}
 ${row("Images", Object.keys(t.images).length ? settingsTable(t.images) : undefined)}
 ${row("Client", t.client)}
 ${row("Producer", settingsTable(t.producer))}

@@ -67,7 +67,7 @@ export async function ensureImages(opts: EnsureOptions): Promise<ImageSet> {
   return { kafka, toxiproxy, net: base };
 }
 
-async function dockerBuild(tag: string, contextDir: string, buildArgs: Record<string, string>, labels: Record<string, string>) {
+export async function dockerBuild(tag: string, contextDir: string, buildArgs: Record<string, string>, labels: Record<string, string>) {
   const logger = component("images");
   const args = ["build", "-t", tag, "--label", `${LABEL}=1`];
   for (const [k, v] of Object.entries(labels)) args.push("--label", `${LABEL}.${k}=${v}`);
@@ -82,7 +82,7 @@ async function dockerBuild(tag: string, contextDir: string, buildArgs: Record<st
 }
 
 /** The base image: from debian:bookworm-slim when it can be pulled, else made by mmdebstrap. */
-async function ensureBase(force?: boolean): Promise<string> {
+export async function ensureBase(force?: boolean): Promise<string> {
   const logger = component("images");
   const tag = baseTag();
   if (!force && (await imageExists(tag))) return tag;

@@ -4,6 +4,7 @@ import type { Deployment } from "../deployment.ts";
 import { Cluster, DOCKER_CAPABILITIES } from "./cluster.ts";
 import { assertDockerRunning, removeLeftovers } from "./docker.ts";
 import { ensureImages, resolveKafkaJars } from "./images.ts";
+import { ensureTansuImage } from "./tansu-image.ts";
 
 export const dockerDeployment: Deployment = {
   name: "docker",
@@ -14,7 +15,9 @@ export const dockerDeployment: Deployment = {
     return removeLeftovers();
   },
   async prepare(o) {
-    const images = await ensureImages({ kafkaVersion: o.kafkaVersion, kafkaImage: o.images.kafka, toxiproxyImage: o.images.toxiproxy });
+    // Another product's nodes run its own image (built on demand) in place of Kafka's.
+    const nodeImage = o.product?.name === "tansu" ? await ensureTansuImage(o.product.version) : o.images.kafka;
+    const images = await ensureImages({ kafkaVersion: o.kafkaVersion, kafkaImage: nodeImage, toxiproxyImage: o.images.toxiproxy });
     // A rolling upgrade copies the other release's jars into the nodes: resolve them now, not mid-run.
     if (o.upgradeTo) await resolveKafkaJars(o.upgradeTo);
     return { kafka: images.kafka, toxiproxy: images.toxiproxy, net: images.net };

@@ -1,11 +1,12 @@
 // Apache Kafka as the broker product: ZooKeeper ensemble + brokers, or KRaft controllers +
 // brokers (dedicated or combined), every node run by the supervisor script from generated config.
 import type { BrokerProduct, NodeSpec } from "../product.ts";
+import { EXITED_LINE } from "../supervisor.ts";
 import { isBroker, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, type ClusterOptions } from "./topology.ts";
 import { assertModeSupported, kafkaLine } from "./versions.ts";
 
 export const STARTED = /(KafkaServer id=\d+\] started|Kafka Server started|LEADING - LEADER ELECTION TOOK|FOLLOWING - LEADER ELECTION TOOK|binding to port)/;
-export const EXITED = /kafka-chaos: process exited/;
+export const EXITED = EXITED_LINE;
 
 /** The shell command that prints the KRaft quorum's status (`LeaderId: N`), as this version asks it. */
 function quorumStatus(o: ClusterOptions, controller: NodeSpec): string {

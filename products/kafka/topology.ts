@@ -4,6 +4,7 @@
 export type Mode = "zookeeper" | "kraft";
 import type { NodeSpec } from "../product.ts";
 import { kafkaLine } from "./versions.ts";
+import { SUPERVISOR } from "../supervisor.ts";
 
 export type { NodeSpec, Role } from "../product.ts";
 
@@ -165,36 +166,14 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
       prestart = `[ -f /var/lib/kc/data/meta.properties ] || java ${logOpt} -cp '/opt/kafka/libs/*' kafka.tools.StorageTool format -t ${clusterId} -c /etc/kc/server.properties --ignore-formatted\n`;
     }
   }
-  files["node.env"] = `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\nCLASSPATH='${o.libsDir ?? "/opt/kafka/libs"}/*'\n`;
+  files["node.env"] =
+    `MAIN='${main}'\nARGS='${args}'\nJAVA_OPTS='${o.javaOpts} ${logOpt}'\nCLASSPATH='${o.libsDir ?? "/opt/kafka/libs"}/*'\n` +
+    `WHAT="$MAIN from $CLASSPATH"\nrun() { exec java $JAVA_OPTS -cp "$CLASSPATH" $MAIN $ARGS; }\n`;
   files["prestart.sh"] = prestart;
   files["supervise.sh"] = SUPERVISOR;
   return files;
 }
 
-/**
- * PID 1 of every node container. It runs the node's JVM and keeps the container (and so its
- * network namespace, its iptables rules and its data) alive across kills: the harness kills
- * the JVM with SIGKILL and holds it down with the `hold` file, and starts it by removing it.
- * node.env is read again at every start, so a rolling upgrade can point it at another release.
- */
-export const SUPERVISOR = `#!/bin/sh
-S=/var/lib/kc
-mkdir -p $S/data
-. /etc/kc/node.env
-. /etc/kc/prestart.sh
-while true; do
-  if [ -e $S/hold ]; then sleep 0.1; continue; fi
-  . /etc/kc/node.env
-  echo "kafka-chaos: starting $MAIN from $CLASSPATH"
-  java $JAVA_OPTS -cp "$CLASSPATH" $MAIN $ARGS &
-  echo $! > $S/pid
-  wait $!
-  code=$?
-  rm -f $S/pid
-  touch $S/hold
-  echo "kafka-chaos: process exited with code $code"
-done
-`;
 
 /**
  * A KRaft cluster id: 16 random bytes, base64url without padding (as Kafka's Uuid prints).

@@ -1,0 +1,31 @@
+// The supervisor every node container runs as PID 1, whatever the product: it runs the node's
+// process and keeps the container (its network namespace, iptables rules and data) alive across
+// kills. The harness kills the process with SIGKILL and holds it down with the `hold` file, and
+// starts it by removing that file. A product writes two files beside it:
+//   - node.env, read again at every start (a rolling upgrade can point it at another release):
+//     WHAT (what the start line names) and a shell function `run` that execs the process, so that
+//     the pid the supervisor records is the process's own;
+//   - prestart.sh, run once when the container starts (formatting storage, a database's schema).
+// The lines "kafka-chaos: starting ..." and "kafka-chaos: process exited with code N" are part
+// of the contract: deployments wait for the second one (products' `exited`).
+
+export const EXITED_LINE = /kafka-chaos: process exited/;
+
+export const SUPERVISOR = `#!/bin/sh
+S=/var/lib/kc
+mkdir -p $S/data
+. /etc/kc/node.env
+. /etc/kc/prestart.sh
+while true; do
+  if [ -e $S/hold ]; then sleep 0.1; continue; fi
+  . /etc/kc/node.env
+  echo "kafka-chaos: starting $WHAT"
+  run &
+  echo $! > $S/pid
+  wait $!
+  code=$?
+  rm -f $S/pid
+  touch $S/hold
+  echo "kafka-chaos: process exited with code $code"
+done
+`;

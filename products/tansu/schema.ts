@@ -1,0 +1,206 @@
+// The PostgreSQL schema tansu 0.6.0's postgres storage engine needs. The crate ships none and
+// creates nothing, so it was derived from the engine's own statements (tansu-storage 0.6.0,
+// src/pg.rs and src/sql/*.sql): every column has the type the Rust code binds or reads (the
+// driver is strict: an i32 against a bigint fails), every ON CONFLICT clause has its unique
+// constraint, and record.transaction_id defaults to the writing transaction's id (read-committed
+// fetches compare it with the snapshot's xmin). Needs PostgreSQL 16 or later (a ListOffsets query
+// has a subquery without an alias). header has no primary key: Kafka allows repeated header keys.
+// Loaded once by the storage node in single-user mode (statements end with ";" and a blank line).
+
+export const TANSU_PG_SCHEMA: readonly string[] = [
+  `create table if not exists cluster (
+    id integer generated always as identity primary key,
+    name text not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (name)
+)`,
+  `create table if not exists topic (
+    id integer generated always as identity primary key,
+    cluster integer not null references cluster (id) on delete cascade,
+    name text not null,
+    uuid uuid default gen_random_uuid() not null,
+    partitions integer not null,
+    replication_factor integer not null,
+    is_internal boolean default false not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (cluster, name)
+)`,
+  `create table if not exists topition (
+    id integer generated always as identity primary key,
+    topic integer references topic (id) on delete cascade,
+    partition integer,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (topic, partition)
+)`,
+  `create table if not exists watermark (
+    id integer generated always as identity primary key,
+    topition integer references topition (id) on delete cascade,
+    low bigint,
+    high bigint,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (topition)
+)`,
+  `create table if not exists topic_configuration (
+    id integer generated always as identity primary key,
+    topic integer references topic (id) on delete cascade,
+    name text not null,
+    value text,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (topic, name)
+)`,
+  `create table if not exists record (
+    topition integer not null references topition (id) on delete cascade,
+    offset_id bigint not null,
+    transaction_id xid8 default pg_current_xact_id() not null,
+    attributes smallint,
+    producer_id bigint,
+    producer_epoch smallint,
+    timestamp timestamptz,
+    k bytea,
+    v bytea,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    primary key (topition, offset_id)
+)`,
+  `create table if not exists header (
+    topition integer,
+    offset_id bigint,
+    k bytea,
+    v bytea,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    foreign key (topition, offset_id) references record (topition, offset_id) on delete cascade
+)`,
+  `create index if not exists header_topition_offset_id on header (topition, offset_id)`,
+  `create table if not exists consumer_group (
+    id integer generated always as identity primary key,
+    cluster integer not null references cluster (id) on delete cascade,
+    name text not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (cluster, name)
+)`,
+  `create table if not exists consumer_group_detail (
+    id integer generated always as identity primary key,
+    consumer_group integer references consumer_group (id) on delete cascade,
+    e_tag uuid not null,
+    detail json not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (consumer_group)
+)`,
+  `create table if not exists consumer_offset (
+    id integer generated always as identity primary key,
+    consumer_group integer references consumer_group (id) on delete cascade,
+    topition integer references topition (id) on delete cascade,
+    committed_offset bigint,
+    leader_epoch integer,
+    timestamp timestamptz,
+    metadata text,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (consumer_group, topition)
+)`,
+  `create table if not exists producer (
+    id bigint generated by default as identity primary key,
+    cluster integer not null references cluster (id) on delete cascade,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null
+)`,
+  `create table if not exists producer_epoch (
+    id integer generated by default as identity primary key,
+    producer bigint references producer (id) on delete cascade,
+    epoch smallint default 0 not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (producer, epoch)
+)`,
+  `create table if not exists producer_detail (
+    id bigint generated by default as identity primary key,
+    producer_epoch integer references producer_epoch (id) on delete cascade,
+    topition integer references topition (id) on delete cascade,
+    sequence integer default 0 not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (producer_epoch, topition)
+)`,
+  `create table if not exists txn (
+    id bigint generated always as identity primary key,
+    cluster integer references cluster (id) on delete cascade,
+    name text,
+    producer bigint references producer (id) on delete cascade,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (cluster, name)
+)`,
+  `create table if not exists txn_detail (
+    id bigint generated always as identity primary key,
+    "transaction" bigint references txn (id) on delete cascade,
+    producer_epoch integer references producer_epoch (id) on delete cascade,
+    transaction_timeout_ms integer not null,
+    started_at timestamptz,
+    status text,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique ("transaction", producer_epoch)
+)`,
+  `create table if not exists txn_topition (
+    id integer generated always as identity primary key,
+    txn_detail bigint references txn_detail (id) on delete cascade,
+    topition integer references topition (id) on delete cascade,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (txn_detail, topition)
+)`,
+  `create table if not exists txn_produce_offset (
+    id integer generated always as identity primary key,
+    txn_topition integer references txn_topition (id) on delete cascade,
+    offset_start bigint,
+    offset_end bigint,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (txn_topition)
+)`,
+  `create table if not exists txn_offset_commit (
+    id integer generated always as identity primary key,
+    txn_detail bigint references txn_detail (id) on delete cascade,
+    consumer_group integer references consumer_group (id) on delete cascade,
+    generation_id integer,
+    member_id text,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (txn_detail, consumer_group)
+)`,
+  `create table if not exists txn_offset_commit_tp (
+    id integer generated always as identity primary key,
+    offset_commit integer references txn_offset_commit (id) on delete cascade,
+    topition integer references topition (id) on delete cascade,
+    committed_offset bigint,
+    leader_epoch integer,
+    metadata text,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (offset_commit, topition)
+)`,
+  `create table if not exists scram_credential (
+    id bigint generated by default as identity primary key,
+    cluster integer not null references cluster (id) on delete cascade,
+    username text,
+    mechanism integer,
+    salt bytea not null,
+    iterations integer not null,
+    stored_key bytea not null,
+    server_key bytea not null,
+    last_updated timestamptz default current_timestamp not null,
+    created_at timestamptz default current_timestamp not null,
+    unique (cluster, username, mechanism)
+)`,
+];
+
+/** The schema as `postgres --single -j` reads it. */
+export const schemaScript = (): string => TANSU_PG_SCHEMA.map((s) => `${s};\n\n`).join("");
