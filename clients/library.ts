@@ -114,7 +114,12 @@ export function bundledVersion(name: ClientName): string | undefined {
 }
 
 /** Where an on-demand version lives. */
-export const libraryDir = (name: ClientName, version: string): string => path.join(cacheDir(), "clients", `${name}@${version}`);
+/**
+ * Where a release is installed. A native build works only on the Node ABI it was built for, so
+ * its directory names that ABI (confluent@1.8.2-node137).
+ */
+export const libraryDir = (name: ClientName, version: string): string =>
+  path.join(cacheDir(), "clients", `${name}@${version}${CLIENT_PACKAGES[name].native ? `-node${process.versions.modules}` : ""}`);
 
 /**
  * Loads the library a spec names, installing it into the cache first when it is not the bundled
@@ -170,7 +175,11 @@ async function install(name: ClientName, version: string, dir: string): Promise<
   fs.mkdirSync(tmp);
   fs.writeFileSync(path.join(tmp, "package.json"), JSON.stringify({ name: "kc-client-cache", private: true }) + "\n");
   const args = ["install", "--no-audit", "--no-fund", "--no-package-lock", "--omit=dev", "--loglevel=error", ...(info.native ? [] : ["--ignore-scripts"]), `${info.pkg}@${version}`];
-  const env = { ...process.env, ...(info.native ? { CKJS_LINKING: process.env.CKJS_LINKING ?? "dynamic" } : {}) };
+  // A native build compiles against the headers of the Node that runs us, not the machine's (an
+  // older Node's /usr/include would give a module this Node refuses: NODE_MODULE_VERSION).
+  const nodeDir = path.dirname(path.dirname(process.execPath));
+  const headers = fs.existsSync(path.join(nodeDir, "include", "node", "node.h")) ? { npm_config_nodedir: nodeDir } : {};
+  const env = { ...process.env, ...(info.native ? { CKJS_LINKING: process.env.CKJS_LINKING ?? "dynamic", ...headers } : {}) };
   const r = await run("npm", args, { cwd: tmp, env, tail: 20 });
   if (r.code !== 0) {
     fs.rmSync(tmp, { recursive: true, force: true });

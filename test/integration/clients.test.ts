@@ -48,6 +48,19 @@ describe("client versions", () => {
     }
   }, 120_000);
 
+  it("builds a confluent release natively against the Node that runs it, in a directory named for that ABI, and runs a test on it", async () => {
+    const lib = await loadClientLibrary({ name: "confluent", version: "1.8.2" });
+    expect(lib).toMatchObject({ name: "confluent", version: "1.8.2", bundled: false });
+    expect(lib.dir).toBe(path.join(libraryDir("confluent", "1.8.2"), "node_modules", "@confluentinc", "kafka-javascript"));
+    expect(libraryDir("confluent", "1.8.2")).toMatch(new RegExp(`confluent@1\\.8\\.2-node${process.versions.modules}$`));
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-conf-"));
+    const { code, out } = await chaos(["--client", "confluent@1.8.2", "--time-limit", "10", "--recovery-time", "2", "--seed", "5", "--store", store]);
+    expect(code, out).toBe(0);
+    const [dir] = runDirs(store);
+    expect(readJson(path.join(dir, "test.json"))).toMatchObject({ client: "confluent", clientVersion: "1.8.2" });
+    expect(readJson(path.join(dir, "results.json")).stats.counts.send.ok).toBeGreaterThan(0);
+  }, 600_000);
+
   it("runs one seeded plan through kafkajs 1.16.0 and the bundled kafkajs, and compares them on the index", async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-diff-"));
     const { code, out } = await chaos([
