@@ -320,6 +320,9 @@ export function validateConfig(c: TestConfig): void {
 function validateProduct(c: TestConfig, p: ProductSpec): void {
   const refuse = (msg: string, hint: string) => new KcError("KC_BAD_FLAG", `tansu ${p.version}: ${msg}`, { hint });
   if (c.workload.txn || c.workload.name === "txn") throw refuse("has no transactions (EndTxn is not implemented, so no transaction commits or aborts)", "use --workload queue");
+  if (c.producer.idempotent && c.client === "kafkajs") {
+    throw refuse("kafkajs's idempotent producer cannot start: its InitProducerId reaches an unimplemented branch (todo!() in tansu-storage's pg.rs) and the connection closes", "use --no-idempotent, or --client java or confluent, whose InitProducerId tansu serves");
+  }
   if (c.kafka.upgradeTo) throw refuse("--upgrade-to is a rolling upgrade of Apache Kafka", "drop --upgrade-to");
   if (c.images.kafka) throw refuse("--kafka-image replaces Kafka's image; tansu's is built from the Rust crate registry", "drop --kafka-image");
   if (p.storage !== "postgres" && c.cluster.brokers > 1) {

@@ -78,6 +78,8 @@ describe("choosing tansu", () => {
     const refused = (args: string[]) => errorOf(() => validateConfig(parseRunFlags(["--product", "tansu", ...args]).config));
     expect(refused(["--workload", "txn"]).message).toContain("EndTxn is not implemented");
     expect(refused(["--upgrade-to", "4.1.1"]).hint).toBe("drop --upgrade-to");
+    expect(refused(["--idempotent"]).message).toContain("InitProducerId reaches an unimplemented branch");
+    expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--idempotent", "--client", "java"]).config)).not.toThrow();
     expect(refused(["--storage", "sqlite"]).hint).toContain("--brokers 1");
     expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--storage", "sqlite", "--brokers", "1", "--replication-factor", "1"]).config)).not.toThrow();
   });
