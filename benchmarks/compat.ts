@@ -33,15 +33,19 @@ function chaos(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-/** Seconds from the run's "starting ..." line to "cluster ready" (log lines start with [HH:MM:SS.mmm]). */
+/** Seconds from the run's "starting ..." line to "cluster ready" in harness.log (JSON lines with `time` in ms). */
 function readySeconds(log: string): string {
-  const at = (re: RegExp) => {
-    const m = log.split("\n").find((l) => re.test(l))?.match(/^\[(\d\d):(\d\d):(\d\d\.\d+)\]/);
-    return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
-  };
-  const a = at(/\[run\] starting /);
-  const b = at(/\[cluster\] cluster ready/);
-  return a !== undefined && b !== undefined ? `${(b - a).toFixed(1)} s` : "-";
+  const lines = log.split("\n").filter(Boolean).map((l) => {
+    try {
+      return JSON.parse(l) as { time: number; msg?: string };
+    } catch {
+      return undefined;
+    }
+  });
+  const at = (re: RegExp) => lines.find((l) => l && re.test(l.msg ?? ""))?.time;
+  const a = at(/^starting /);
+  const b = at(/^cluster ready/);
+  return a !== undefined && b !== undefined ? `${((b - a) / 1000).toFixed(1)} s` : "-";
 }
 
 const rows: string[][] = [["broker", "mode", "client", "ready", "verdict", "sends ok", "polls ok", "run directory"]];

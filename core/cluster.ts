@@ -72,6 +72,28 @@ export interface UpgradeControl {
   finalizeUpgrade(version: string): Promise<Record<string, unknown>>;
 }
 
+/** One log segment file of a partition's replica on a node. */
+export interface SegmentFile {
+  file: string;
+  size: number;
+}
+
+/** What was done to one file: bytes cut off its end, or bits flipped (each byte's offset, before and after). */
+export type FileDamage =
+  | { mode: "truncate"; node: string; file: string; sizeBefore: number; sizeAfter: number; cut: [number, number] }
+  | { mode: "bitflip"; node: string; file: string; size: number; flips: { offset: number; before: number; after: number }[] };
+
+/**
+ * Damage to a stopped node's data (Jepsen's truncate and bitflip): the files of a partition's
+ * replica, newest segment last, and the damage done to one, as it was really done.
+ */
+export interface FileControl {
+  segments(node: string, topic: string, partition: number): Promise<SegmentFile[]>;
+  truncate(node: string, file: string, bytes: number): Promise<FileDamage>;
+  /** Flips one bit (`mask`, a power of two) in the byte at each offset. */
+  flipBits(node: string, file: string, flips: { offset: number; mask: number }[]): Promise<FileDamage>;
+}
+
 export interface PauseControl {
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;
@@ -106,7 +128,7 @@ export interface Leadership {
 }
 
 /** A cluster with every power (local Docker offers them all). */
-export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership & UpgradeControl;
+export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership & UpgradeControl & FileControl;
 
 /** The families that need a power the cluster lacks, with a message that says what to do. */
 export function missingCapabilities(families: readonly { name: string; needs: readonly Capability[] }[], offered: readonly Capability[]): string[] {

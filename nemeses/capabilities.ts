@@ -8,6 +8,8 @@ export {
   type ClusterNodes,
   type FullCapabilities,
   type Leadership,
+  type FileControl,
+  type FileDamage,
   type LinkControl,
   type MetadataMode,
   type NetworkControl,

@@ -1,6 +1,7 @@
 // The nemesis registry: `--nemesis` names map to fault families. Adding a fault family is one
 // module and one entry here.
 import { KcError } from "../core/errors.ts";
+import { corruptFamily } from "./corrupt.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
@@ -28,6 +29,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   link: linkFamily,
   "lone-leader": () => loneLeaderFamily(),
   upgrade: (o) => upgradeFamily(o.upgradeTo),
+  corrupt: () => corruptFamily(),
 };
 
 /**
@@ -68,6 +70,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -48,6 +48,8 @@ export interface BrokerProduct {
    * every partition): the cluster is ready when every broker has started and one answers.
    */
   readonly selfOnlyMetadata?: boolean;
+  /** The directory of a partition's replica on a broker (its log segments), where the product keeps one. */
+  partitionDir?(topic: string, partition: number): string;
   /** Nemesis targets that mean nothing on this product, each with the reason (refused, or left out of the defaults). */
   readonly unsupportedTargets?: Readonly<Record<string, string>>;
 }

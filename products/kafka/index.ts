@@ -37,6 +37,7 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
     clientPort: PORTS.client,
     newClusterId: () => newClusterId(),
     quorumStatusCommand: o.mode === "kraft" ? (c: NodeSpec) => quorumStatus(o, c) : undefined,
+    partitionDir: (topic, partition) => `/var/lib/kc/data/${topic}-${partition}`,
   };
 }
 

@@ -31,6 +31,8 @@ export const TANSU_NO_TARGETS: Record<string, string> = {
   "group-coordinator": "every tansu broker coordinates every group",
   "txn-coordinator": "tansu 0.6.0 has no transactions to coordinate",
   "txn-leader-not-coordinator": "tansu 0.6.0 has no transactions to coordinate",
+  truncate: "tansu keeps no log segments of its own (its data is in PostgreSQL)",
+  bitflip: "tansu keeps no log segments of its own (its data is in PostgreSQL)",
 };
 
 const PG_DATA = "/var/lib/kc/data/pg";

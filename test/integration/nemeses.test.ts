@@ -198,6 +198,43 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await leavesIsrAndReturns("pause", 5, () => cluster.paused);
   });
 
+  it("corrupt: the leader's newest segment of the key is cut short, then bit-flipped, while it is down, as the op says; restarted, it recovers and rejoins the ISR, and nothing acknowledged is lost", async () => {
+    const p = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING }).producer({ idempotent: true });
+    await p.connect();
+    for (let i = 0; i < 30; i++) await p.send({ topic: TOPIC, acks: -1, messages: [{ value: `corrupt-${i}` }] });
+    await p.disconnect();
+    const acked = (await cluster.endOffsets([KEY])).get(KEY)!;
+    for (const [target, seed] of [["truncate", 7], ["bitflip", 8]] as const) {
+      const fam = buildFamilies(["corrupt"])[0];
+      expect([fam.startF, fam.stopF]).toEqual(["start-corrupt", "stop-corrupt"]);
+      const value = await fam.start(env, target, new Rng(seed));
+      const [node] = value.nodes as string[];
+      const d = value.damage as any;
+      expect(cluster.down.has(node)).toBe(true);
+      expect(d.file).toMatch(new RegExp(`^/var/lib/kc/data/${TOPIC}-0/\\d{20}\\.log$`));
+      // The damage is on disk as recorded.
+      if (target === "truncate") {
+        expect(d.sizeAfter).toBeLessThan(d.sizeBefore);
+        expect(d.cut).toEqual([d.sizeAfter, d.sizeBefore]);
+        expect(Number((await cluster.shell(node, `stat -c %s ${d.file}`)).output.trim())).toBe(d.sizeAfter);
+      } else {
+        expect(d.flips.length).toBeGreaterThan(0);
+        for (const f of d.flips) {
+          expect(f.after).not.toBe(f.before);
+          expect(Number((await cluster.shell(node, `od -An -tu1 -j ${f.offset} -N1 ${d.file}`)).output.trim())).toBe(f.after);
+        }
+      }
+      // Restart only once the cluster saw it go (its ZooKeeper session expired): a broker that
+      // starts again within the 6 s session timeout finds its old registration and exits.
+      const viewer = node === "broker-1" ? "broker-2" : "broker-1";
+      await eventually(async () => !(await state(viewer)).isr.includes(idOf(node)), `${node} out of the ISR`, 90_000);
+      await fam.stop(env);
+      expect(await cluster.leaks()).toEqual([]);
+      await eventually(async () => (await state(node === "broker-1" ? "broker-2" : "broker-1")).isr.includes(idOf(node)), `${node} back in the ISR after ${target}`, 120_000);
+      expect((await cluster.endOffsets([KEY])).get(KEY)).toBeGreaterThanOrEqual(acked);
+    }
+  });
+
   it("link: a latency toxic raises produce latency, and stopping it removes every toxic", async () => {
     const p = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 30_000 }).producer();
     await p.connect();
