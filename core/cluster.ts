@@ -94,6 +94,13 @@ export interface FileControl {
   flipBits(node: string, file: string, flips: { offset: number; mask: number }[]): Promise<FileDamage>;
 }
 
+/** A broker's data filesystem filled (a filler file takes every free byte) and freed again. */
+export interface DiskControl {
+  fillDisk(node: string): Promise<{ node: string; sizeBytes: number; freeBefore: number; filler: number }>;
+  /** Removes the filler; returns whether there was one. */
+  freeDisk(node: string): Promise<boolean>;
+}
+
 export interface PauseControl {
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;
@@ -128,7 +135,7 @@ export interface Leadership {
 }
 
 /** A cluster with every power (local Docker offers them all). */
-export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership & UpgradeControl & FileControl;
+export type FullCapabilities = ClusterNodes & ProcessControl & PauseControl & NetworkControl & LinkControl & Leadership & UpgradeControl & FileControl & DiskControl;
 
 /** The families that need a power the cluster lacks, with a message that says what to do. */
 export function missingCapabilities(families: readonly { name: string; needs: readonly Capability[] }[], offered: readonly Capability[]): string[] {

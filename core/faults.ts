@@ -3,7 +3,7 @@
 // Toxiproxy-style proxies. Pure data.
 
 /** The powers a nemesis may ask of a deployment (nemeses/capabilities.ts has the protocols). */
-export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files";
+export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk";
 
 export const CAPABILITIES: Record<Capability, string> = {
   process: "kill and start a node's broker/controller process (kill/start)",
@@ -13,6 +13,7 @@ export const CAPABILITIES: Record<Capability, string> = {
   leadership: "find partition leaders, the active controller, group and transaction coordinators, partition states per broker",
   upgrade: "restart a node cleanly on another Kafka release with the same data, and raise the cluster's protocol or metadata version",
   files: "read and damage a stopped node's log segment files (truncate their tail, flip bits)",
+  disk: "fill a broker's data filesystem to the last byte, and free it again",
 };
 
 /**

@@ -137,7 +137,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -202,6 +202,10 @@ export const FLAGS: Record<string, Flag> = {
     "config of the test topics key=value (repeatable); in KRaft mode the way to reach the controllers, e.g. unclean.leader.election.enable=true",
     (c) => c.workload.topicConfig,
   ),
+  "data-disk-mb": {
+    help: "brokers keep their data on a filesystem of this many MiB of their own (the disk nemesis fills it; default 256 with it)",
+    set: (c, v) => (c.cluster.dataDiskMb = int("data-disk-mb", 16, 1 << 20)(v)),
+  },
   "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
   "kafka-image": { help: "use this image for Kafka/ZooKeeper (e.g. apache/kafka:3.9.1)", set: (c, v) => (c.images.kafka = v) },
   "toxiproxy-image": { help: "use this Toxiproxy image", set: (c, v) => (c.images.toxiproxy = v) },
@@ -281,6 +285,7 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
   if (c.product) validateProduct(c, c.product);
+  if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);
     if (!c.nemesis.faults.includes("upgrade")) c.nemesis.faults.push("upgrade");
@@ -323,6 +328,7 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
   if (c.producer.idempotent && c.client === "kafkajs") {
     throw refuse("kafkajs's idempotent producer cannot start: its InitProducerId reaches an unimplemented branch (todo!() in tansu-storage's pg.rs) and the connection closes", "use --no-idempotent, or --client java or confluent, whose InitProducerId tansu serves");
   }
+  if (c.nemesis.faults.includes("disk")) throw refuse("--nemesis disk fills a broker's data disk, and tansu's brokers keep their data in PostgreSQL", "drop disk from --nemesis");
   if (c.kafka.upgradeTo) throw refuse("--upgrade-to is a rolling upgrade of Apache Kafka", "drop --upgrade-to");
   if (c.images.kafka) throw refuse("--kafka-image replaces Kafka's image; tansu's is built from the Rust crate registry", "drop --kafka-image");
   if (p.storage !== "postgres" && c.cluster.brokers > 1) {

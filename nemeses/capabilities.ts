@@ -8,6 +8,7 @@ export {
   type ClusterNodes,
   type FullCapabilities,
   type Leadership,
+  type DiskControl,
   type FileControl,
   type FileDamage,
   type LinkControl,

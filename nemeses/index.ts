@@ -2,6 +2,7 @@
 // module and one entry here.
 import { KcError } from "../core/errors.ts";
 import { corruptFamily } from "./corrupt.ts";
+import { diskFamily } from "./disk.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
@@ -30,6 +31,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   "lone-leader": () => loneLeaderFamily(),
   upgrade: (o) => upgradeFamily(o.upgradeTo),
   corrupt: () => corruptFamily(),
+  disk: () => diskFamily(),
 };
 
 /**
@@ -70,6 +72,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -48,6 +48,11 @@ export interface BrokerProduct {
    * every partition): the cluster is ready when every broker has started and one answers.
    */
   readonly selfOnlyMetadata?: boolean;
+  /**
+   * A start that failed this way is worth one more, after `afterMs` (Kafka in ZooKeeper mode: a
+   * broker that died within its ZooKeeper session finds its own registration and exits).
+   */
+  readonly startRetry?: { when: RegExp; afterMs: number; why: string };
   /** The directory of a partition's replica on a broker (its log segments), where the product keeps one. */
   partitionDir?(topic: string, partition: number): string;
   /** Nemesis targets that mean nothing on this product, each with the reason (refused, or left out of the defaults). */

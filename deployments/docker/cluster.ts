@@ -34,6 +34,10 @@ export interface ClusterStartOptions {
   readyTimeoutSeconds?: number;
 }
 
+/** Where brokers keep their data (log.dirs), and the file that fills it for the disk nemesis. */
+const DATA_DIR = "/var/lib/kc/data";
+const FILLER = `${DATA_DIR}/kc-disk-filler`;
+
 interface LiveNode {
   spec: NodeSpec;
   container: Docker.Container;
@@ -44,7 +48,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -180,6 +184,7 @@ export class Cluster implements StartedCluster {
       alias: n.name,
       cmd: this.product.command,
       binds: [`${path.resolve(conf)}:${this.product.configDir}:ro`],
+      tmpfs: o.options.dataDiskMb && isBroker(n) ? { [DATA_DIR]: `size=${o.options.dataDiskMb}m` } : undefined,
       labels: { role: n.roles.join("+"), node: n.name },
     });
     const log = nodeLog(o.runDir, n.name);
@@ -319,11 +324,28 @@ export class Cluster implements StartedCluster {
       if (by.size) return false;
       this.downBy.delete(node);
     }
-    const mark = n.log.mark();
-    const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
-    const started = r.output.includes("started");
-    if (started && opts.waitMs !== 0) await this.waitStarted(node, opts.waitMs ?? 120_000, mark);
-    return started;
+    const release = async () => {
+      const mark = n.log.mark();
+      const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
+      return { mark, started: r.output.includes("started") };
+    };
+    const { mark, started } = await release();
+    if (!started || opts.waitMs === 0) return started;
+    const waitMs = opts.waitMs ?? 120_000;
+    try {
+      await this.waitStarted(node, waitMs, mark);
+    } catch (err) {
+      // A start the product says is worth one more try, after the wait it names (a ZooKeeper-mode
+      // broker that died within its session timeout finds its old registration and exits).
+      const retry = this.product.startRetry;
+      const since = n.log.lines.slice(Math.max(0, n.log.lines.length - (n.log.mark() - mark)));
+      if (!retry || !since.some((l) => retry.when.test(l))) throw err;
+      component("cluster").info(`${node} exited at start (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, retry.afterMs));
+      const again = await release();
+      await this.waitStarted(node, waitMs, again.mark);
+    }
+    return true;
   }
 
   /**
@@ -353,6 +375,28 @@ export class Cluster implements StartedCluster {
     if (!this.paused.has(node)) return;
     await this.node(node).container.unpause();
     this.paused.delete(node);
+  }
+
+  // --- a full disk ----------------------------------------------------------------------
+
+  /** Fills the broker's data filesystem (its own, with options.dataDiskMb) with a filler file to the last byte. */
+  async fillDisk(node: string): Promise<{ node: string; sizeBytes: number; freeBefore: number; filler: number }> {
+    if (!this.options.dataDiskMb) throw new KcError("KC_NO_DATA_DISK", `${node}'s data is not on a filesystem of its own`, { hint: "the disk nemesis sets --data-disk-mb; give it, e.g. --data-disk-mb 256" });
+    const df = async () => {
+      const out = await this.shellOk(node, `df -B1 --output=size,avail ${DATA_DIR} | tail -1`, `reading ${node}'s free space`);
+      const [size, avail] = out.trim().split(/\s+/).map(Number);
+      return { size, avail };
+    };
+    const before = await df();
+    // dd stops at ENOSPC (exit 1): that is the point.
+    await exec(this.node(node).container, ["sh", "-c", `dd if=/dev/zero of=${FILLER} bs=1M 2>/dev/null; dd if=/dev/zero of=${FILLER}.tail bs=4k 2>/dev/null; sync; true`]);
+    const filler = Number((await this.shellOk(node, `du -cb ${FILLER} ${FILLER}.tail | tail -1 | cut -f1`, `sizing the filler on ${node}`)).trim());
+    return { node, sizeBytes: before.size, freeBefore: before.avail, filler };
+  }
+
+  async freeDisk(node: string): Promise<boolean> {
+    const r = await exec(this.node(node).container, ["sh", "-c", `[ -e ${FILLER} ] && rm -f ${FILLER} ${FILLER}.tail && echo freed || echo none`]);
+    return r.output.includes("freed");
   }
 
   // --- file damage ----------------------------------------------------------------------
@@ -475,8 +519,9 @@ export class Cluster implements StartedCluster {
         else {
           const rules = await this.rules(n.spec.name);
           if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
-          const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && echo down || echo up"]);
+          const r = await exec(n.container, ["sh", "-c", `[ -e /var/lib/kc/hold ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
+          if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
         }
       }),
     );

@@ -55,6 +55,8 @@ export interface ContainerSpec {
   publish?: number[];
   binds?: string[];
   capAdd?: string[];
+  /** path → tmpfs options (e.g. size=256m): a filesystem of its own, of a fixed size. */
+  tmpfs?: Record<string, string>;
   labels?: Record<string, string>;
 }
 
@@ -79,6 +81,7 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
         PortBindings: bindings,
         Binds: spec.binds,
         CapAdd: spec.capAdd,
+        Tmpfs: spec.tmpfs,
         Init: false,
       },
       NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: [spec.alias] } } },

@@ -37,6 +37,7 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
     clientPort: PORTS.client,
     newClusterId: () => newClusterId(),
     quorumStatusCommand: o.mode === "kraft" ? (c: NodeSpec) => quorumStatus(o, c) : undefined,
+    startRetry: o.mode === "zookeeper" ? { when: /NodeExistsException/, afterMs: 7000, why: "its registration in ZooKeeper from before it died has not expired yet" } : undefined,
     partitionDir: (topic, partition) => `/var/lib/kc/data/${topic}-${partition}`,
   };
 }

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   javaOpts: string;
   /** Where the node's Kafka jars are (default /opt/kafka/libs); a rolling upgrade puts another release beside them. */
   libsDir?: string;
+  /** Brokers keep their data on a filesystem of this many MiB of their own (the disk nemesis fills it); none: the container's. */
+  dataDiskMb?: number;
 }
 
 export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;

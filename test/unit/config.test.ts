@@ -17,6 +17,16 @@ const errorOf = (fn: () => unknown): KcError => {
 };
 
 describe("run flags", () => {
+  it("--nemesis disk puts brokers' data on 256 MiB filesystems of their own unless --data-disk-mb says", () => {
+    const a = parseRunFlags(["--nemesis", "disk"]).config;
+    validateConfig(a);
+    expect(a.cluster.dataDiskMb).toBe(256);
+    const b = parseRunFlags(["--nemesis", "disk,corrupt", "--data-disk-mb", "64"]).config;
+    validateConfig(b);
+    expect(b.cluster.dataDiskMb).toBe(64);
+    expect(errorOf(() => parseRunFlags(["--data-disk-mb", "1"])).message).toContain("an integer from 16");
+  });
+
   it("parses values, =values, booleans and their negations", () => {
     const { config } = parseRunFlags(["--acks", "1", "--time-limit=30", "--idempotent", "--no-auto-commit", "--nemesis", "partition,kill", "--broker-config", "a=1", "--broker-config", "b=x=y"]);
     expect(config.producer.acks).toBe("1");

@@ -79,6 +79,7 @@ describe("choosing tansu", () => {
     expect(refused(["--workload", "txn"]).message).toContain("EndTxn is not implemented");
     expect(refused(["--upgrade-to", "4.1.1"]).hint).toBe("drop --upgrade-to");
     expect(refused(["--idempotent"]).message).toContain("InitProducerId reaches an unimplemented branch");
+    expect(refused(["--nemesis", "disk"]).hint).toBe("drop disk from --nemesis");
     expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--idempotent", "--client", "java"]).config)).not.toThrow();
     expect(refused(["--storage", "sqlite"]).hint).toContain("--brokers 1");
     expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--storage", "sqlite", "--brokers", "1", "--replication-factor", "1"]).config)).not.toThrow();
