@@ -1,25 +1,12 @@
 // `npm run chaos` end to end, as a user runs it: a subprocess, a real cluster, faults, the run
 // directory, the verdict and exit code, Ctrl-C handling, and nothing labelled left behind.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { labelledRuns } from "../../deployments/docker/docker.ts";
 import { runIdOf } from "../../harness/run.ts";
-
-const CLI = path.resolve("cli/main.ts");
-
-function chaos(args: string[], opts: { interruptAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    if (opts.interruptAfterMs) setTimeout(() => child.kill("SIGINT"), opts.interruptAfterMs);
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+import { chaos } from "./support.ts";
 
 const store = () => fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
 const runDirOf = (s: string) => fs.realpathSync(path.join(s, "latest"));

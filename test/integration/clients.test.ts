@@ -1,24 +1,12 @@
 // Client versions installed on demand and a differential run: one seeded plan through two kafkajs
 // releases in a row, each recorded in its test.json, compared side by side on the store's index.
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { libraryDir, loadClientLibrary } from "../../clients/library.ts";
-
-const CLI = path.resolve("cli/main.ts");
-
-function chaos(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+import { chaos } from "./support.ts";
 
 const runDirs = (store: string) =>
   fs

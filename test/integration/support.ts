@@ -1,4 +1,5 @@
 // Shared pieces of the integration tests: a real cluster per test file, and polling helpers.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -51,4 +52,16 @@ export async function eventually<T>(fn: () => Promise<T>, what: string, timeoutM
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+/** `npm run chaos -- run ...` as a user runs it: a subprocess; its exit code and its output. */
+export function chaos(args: string[], opts: { interruptAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.resolve("cli/main.ts"), "run", ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    if (opts.interruptAfterMs) setTimeout(() => child.kill("SIGINT"), opts.interruptAfterMs);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
 }

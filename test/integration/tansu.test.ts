@@ -3,7 +3,6 @@
 // broker's writes; a killed broker stops only its own), healing brings writes back, and a chaos
 // run over kill, pause and partition ends with a verdict. The image is built on first use
 // (cargo, about 12 minutes on 2 cores; `.ci/run` builds it in its images step).
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,7 +15,7 @@ import { ensureTansuImage } from "../../deployments/docker/tansu-image.ts";
 import { defaultConfig } from "../../harness/config.ts";
 import { runIdOf } from "../../harness/run.ts";
 import { tansu, TANSU_NODE_ID } from "../../products/tansu/index.ts";
-import { eventually } from "./support.ts";
+import { chaos, eventually } from "./support.ts";
 
 const TOPIC = "tansu-it";
 
@@ -102,14 +101,7 @@ describe("tansu 0.6.0: brokers sharing PostgreSQL", () => {
 describe("npm run chaos -- --product tansu", () => {
   it("runs kill, pause and partition over brokers and storage to a verdict, and removes everything", async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
-    const args = ["run", "--product", "tansu", "--nemesis", "kill,pause,partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "30", "--recovery-time", "5", "--seed", "2", "--store", store];
-    const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.resolve("cli/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (c) => (out += c));
-      child.stderr.on("data", (c) => (out += c));
-      child.on("close", (c) => resolve({ code: c ?? -1, out }));
-    });
+    const { code, out } = await chaos(["--product", "tansu", "--nemesis", "kill,pause,partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "30", "--recovery-time", "5", "--seed", "2", "--store", store]);
     expect([0, 1], out).toContain(code);
     const dir = fs.realpathSync(path.join(store, "latest"));
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
