@@ -96,21 +96,21 @@ export class Admin {
 
   /** Creates topics (existing ones are kept) and waits until every partition has its full ISR. */
   async createTopics(topics: TopicSpec[], timeoutMs: number): Promise<void> {
-    const existing = new Set(await this.admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.name));
-    if (missing.length) {
-      await this.admin.createTopics({
-        waitForLeaders: false, // kafkajs can reject unhandled while waiting; we wait for full ISR below
-        timeout: timeoutMs,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
     const deadline = Date.now() + timeoutMs;
+    // Right after the brokers register, the controller may not count them yet ("Replication
+    // factor: 3 larger than available brokers: 0"): try again until it does, or time runs out.
+    for (;;) {
+      try {
+        await this.createMissing(topics, timeoutMs);
+        break;
+      } catch (err) {
+        const e = err as { errors?: { type?: string }[]; originalError?: { errors?: { type?: string }[] } };
+        const types = (e.errors ?? e.originalError?.errors ?? []).map((x) => x.type);
+        const early = types.length > 0 && types.every((t) => t === "INVALID_REPLICATION_FACTOR" || t === "TOPIC_ALREADY_EXISTS");
+        if (!early || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     let lagging: string[] = [];
     while (Date.now() < deadline) {
       lagging = [];
@@ -124,6 +124,23 @@ export class Admin {
     }
     throw new KcError("KC_TOPICS_NOT_READY", `topics without a leader or full ISR after ${timeoutMs / 1000} s: ${lagging.slice(0, 10).join(", ")}`, {
       hint: "check the brokers' logs in nodes/<broker>/container.log",
+    });
+  }
+
+  /** Creates the topics that do not exist yet. */
+  private async createMissing(topics: TopicSpec[], timeoutMs: number): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (!missing.length) return;
+    await this.admin.createTopics({
+      waitForLeaders: false, // kafkajs can reject unhandled while waiting; we wait for full ISR below
+      timeout: timeoutMs,
+      topics: missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        replicationFactor: t.replicationFactor,
+        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
     });
   }
 }
