@@ -338,8 +338,7 @@ export class Cluster implements StartedCluster {
       // A start the product says is worth one more try, after the wait it names (a ZooKeeper-mode
       // broker that died within its session timeout finds its old registration and exits).
       const retry = this.product.startRetry;
-      const since = n.log.lines.slice(Math.max(0, n.log.lines.length - (n.log.mark() - mark)));
-      if (!retry || !since.some((l) => retry.when.test(l))) throw err;
+      if (!retry || !n.log.linesSince(mark).some((l) => retry.when.test(l))) throw err;
       component("cluster").info(`${node} exited at start (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
       await new Promise((r) => setTimeout(r, retry.afterMs));
       const again = await release();

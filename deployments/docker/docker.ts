@@ -182,10 +182,14 @@ export class LogFollower {
     return this.count;
   }
 
+  /** The buffered lines seen after `since` (a mark). */
+  linesSince(since: number): string[] {
+    return this.lines.slice(Math.max(0, this.lines.length - (this.count - since)));
+  }
+
   /** Resolves with the first line after `since` (default: now) matching `re`; rejects on `failOn`. */
   waitFor(re: RegExp, timeoutMs: number, failOn?: RegExp, since = this.count): Promise<string> {
-    const buffered = this.lines.slice(Math.max(0, this.lines.length - (this.count - since)));
-    for (const line of buffered) {
+    for (const line of this.linesSince(since)) {
       if (re.test(line)) return Promise.resolve(line);
       if (failOn?.test(line)) return Promise.reject(new Error(`process failed: ${line}`));
     }
