@@ -19,6 +19,14 @@ export interface Artifacts {
   [other: string]: string;
 }
 
+/** Where a deployment reaches its cluster; each deployment reads what concerns it. */
+export interface DeploymentSettings {
+  /** Kubernetes: the kubeconfig file (default $KUBECONFIG, then the local cluster's). */
+  kubeconfig?: string;
+  /** Kubernetes: the namespace the run uses (default kc-<run id>, created and deleted by the run). */
+  namespace?: string;
+}
+
 export interface DeploymentStartOptions {
   /** Labels every resource of the run; leftovers are found by it. */
   runId: string;
@@ -28,6 +36,7 @@ export interface DeploymentStartOptions {
   product: BrokerProduct;
   /** Seconds a node may take to become ready. */
   readyTimeoutSeconds?: number;
+  settings?: DeploymentSettings;
 }
 
 /** A running cluster: addresses for clients, topic set-up, the fault powers, teardown. */
@@ -42,6 +51,9 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
   /** Last log lines of a node (for error messages). */
   tail(node: string, n?: number): string[];
 
+  /** Where the cluster runs, for test.json (Kubernetes: version, nodes, namespace, pods). */
+  readonly info?: Record<string, unknown>;
+
   /** Removes every resource of the run. Idempotent. */
   stop(): Promise<void>;
 }
@@ -53,9 +65,9 @@ export interface Deployment {
   /** Powers its clusters offer to nemeses. */
   readonly capabilities: readonly Capability[];
   /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
-  preflight(): Promise<string[]>;
+  preflight(settings?: DeploymentSettings): Promise<string[]>;
   /** Builds or finds what the nodes run (images), given the version and any images asked for. */
-  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string; product?: ProductSpec }): Promise<Artifacts>;
+  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string; product?: ProductSpec; settings?: DeploymentSettings }): Promise<Artifacts>;
   /** Starts a cluster and waits until it is ready; on failure removes what it created. */
   start(o: DeploymentStartOptions & { artifacts: Artifacts }): Promise<StartedCluster>;
 }

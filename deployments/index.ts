@@ -1,11 +1,13 @@
-// The deployment registry: `--deployment` names map to deployments. Adding one (Kubernetes,
-// remote hosts) is one folder and one entry here.
+// The deployment registry: `--deployment` names map to deployments. Adding one (remote hosts)
+// is one folder and one entry here.
 import { KcError } from "../core/errors.ts";
 import type { Deployment } from "./deployment.ts";
 import { dockerDeployment } from "./docker/index.ts";
+import { kubernetesDeployment } from "./kubernetes/index.ts";
 
 export const DEPLOYMENTS: Record<string, Deployment> = {
   docker: dockerDeployment,
+  kubernetes: kubernetesDeployment,
 };
 
 /** The deployment of that name, or a KcError listing the ones there are. */
@@ -15,4 +17,4 @@ export function deploymentNamed(name: string): Deployment {
   return d;
 }
 
-export type { Artifacts, Deployment, DeploymentStartOptions, StartedCluster } from "./deployment.ts";
+export type { Artifacts, Deployment, DeploymentSettings, DeploymentStartOptions, StartedCluster } from "./deployment.ts";

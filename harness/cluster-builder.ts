@@ -25,6 +25,7 @@ export class KafkaCluster {
   private images: { kafka?: string; toxiproxy?: string } = {};
   private runDir?: string;
   private readyTimeoutSeconds?: number;
+  private settings: { kubeconfig?: string; namespace?: string } = {};
 
   constructor() {
     const d = defaultConfig();
@@ -70,6 +71,12 @@ export class KafkaCluster {
     this.deployment = name;
     return this;
   }
+  /** Kubernetes: the kubeconfig (default $KUBECONFIG, then the local cluster's) and namespace (default kc-<run id>). */
+  withKubernetes(settings: { kubeconfig?: string; namespace?: string }): this {
+    this.deployment = "kubernetes";
+    this.settings = { ...settings };
+    return this;
+  }
   withRunDir(dir: string): this {
     this.runDir = dir;
     return this;
@@ -82,13 +89,13 @@ export class KafkaCluster {
   /** Builds or finds the images, starts every node and waits until the cluster is ready. */
   async start(): Promise<StartedKafkaCluster> {
     const deployment = deploymentNamed(this.deployment);
-    await deployment.preflight();
-    const artifacts = await deployment.prepare({ kafkaVersion: this.options.kafkaVersion, images: this.images });
+    await deployment.preflight(this.settings);
+    const artifacts = await deployment.prepare({ kafkaVersion: this.options.kafkaVersion, images: this.images, settings: this.settings });
     const runDir = this.runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "kafka-chaos-cluster-"));
     fs.mkdirSync(path.join(runDir, "nodes"), { recursive: true });
     const runId = runIdOf("lib", path.basename(runDir), Date.now().toString(36));
     const options = structuredClone(this.options);
-    const cluster = await deployment.start({ runId, runDir, options, product: apacheKafka(options), artifacts, readyTimeoutSeconds: this.readyTimeoutSeconds });
+    const cluster = await deployment.start({ runId, runDir, options, product: apacheKafka(options), artifacts, readyTimeoutSeconds: this.readyTimeoutSeconds, settings: this.settings });
     return Object.assign(cluster, { runDir });
   }
 }

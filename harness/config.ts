@@ -23,8 +23,12 @@ export interface TestConfig {
   command: string;
   startedAt: string;
   preset?: string;
-  /** Where the nodes run (deployments/): today "docker". */
+  /** Where the nodes run (deployments/): "docker" or "kubernetes". */
   deployment: string;
+  /** --deployment kubernetes: the kubeconfig and namespace given (absent: $KUBECONFIG or the local cluster's, and kc-<run id>). */
+  kubernetes?: { kubeconfig?: string; namespace?: string };
+  /** Where the cluster ran, as the deployment reported it (Kubernetes: version, nodes, namespace, pods); set once it started. */
+  deploymentInfo?: Record<string, unknown>;
   /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
   kafka: { version: string; mode: Mode; upgradeTo?: string };
   /**
@@ -141,6 +145,17 @@ export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lo
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
+  kubeconfig: {
+    help: "--deployment kubernetes: the kubeconfig file (default: $KUBECONFIG, then the local cluster of `npm run k8s:up`)",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, kubeconfig: v }),
+  },
+  namespace: {
+    help: "--deployment kubernetes: the namespace to run in (default: kc-<run id>, created and deleted by the run; an existing one is kept, only the run's objects are removed)",
+    set: (c, v) => {
+      if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v)) throw badFlag("namespace", v, "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63");
+      c.kubernetes = { ...c.kubernetes, namespace: v };
+    },
+  },
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
   client: {
     help: `Kafka client library, NAME or NAME@VERSION (${CLIENT_NAMES.map((n) => `${n} from ${CLIENT_PACKAGES[n].floor}`).join(", ")}; other versions are installed on demand into the cache)`,
@@ -284,6 +299,9 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
+  if (c.kubernetes && c.deployment !== "kubernetes") {
+    throw new KcError("KC_BAD_FLAG", `--kubeconfig and --namespace are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
+  }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;
   if (c.kafka.upgradeTo) {

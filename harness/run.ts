@@ -79,20 +79,24 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   let history: HistoryWriter | undefined;
   let progress: Progress | undefined;
   try {
-    const leftovers = await deployment.preflight();
+    const leftovers = await deployment.preflight(config.kubernetes);
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
 
     // The client library (installed on demand), images, then the test description with the
     // client version and the images it really used.
     const library = await loadClientLibrary({ name: config.client, version: config.clientVersion });
     config.clientVersion = library.version;
-    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo, product: config.product });
+    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo, product: config.product, settings: config.kubernetes });
     config.images = config.product ? { [config.product.name]: artifacts.kafka, toxiproxy: artifacts.toxiproxy } : { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
 
     // Cluster up, topics created with full ISR.
     logger.info(`starting ${product.description} on ${deployment.name}, ${config.cluster.brokers} brokers`);
-    cluster = await deployment.start({ runId, runDir, options, product, artifacts });
+    cluster = await deployment.start({ runId, runDir, options, product, artifacts, settings: config.kubernetes });
+    if (cluster.info) {
+      config.deploymentInfo = cluster.info;
+      writeJson(testFile, config);
+    }
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     const workload = createWorkload(config, cluster.bootstrap, { library });
     await cluster.createTopics(workload.topics);

@@ -11,8 +11,10 @@ export type { MetadataMode, NodeSpec, Role } from "../core/cluster.ts";
 export interface NodeContext {
   /** The cluster's id (KRaft storage format). */
   clusterId: string;
-  /** The host port clients reach this broker through (its proxy), for advertised listeners. */
+  /** The port clients reach this broker through (its proxy), for advertised listeners. */
   clientPort?: number;
+  /** The address clients reach that port on (default 127.0.0.1: a proxy published on the host). */
+  clientHost?: string;
 }
 
 export interface BrokerProduct {

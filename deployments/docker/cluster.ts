@@ -11,12 +11,15 @@ import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
 import type { FileDamage, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
-import { parseKey, type Key } from "../../core/history/op.ts";
+import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
-import { findCoordinatorAny } from "../../clients/wire/find-coordinator.ts";
-import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, LogFollower, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
-import { Links } from "./links.ts";
-import { grudgeEntry, mergeGrudges, type Capability, type Grudge } from "../../core/faults.ts";
+import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
+import { Links } from "../shared/links.ts";
+import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
+import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
+import { GrudgeBook, KillHolds } from "../shared/fault-books.ts";
+import { ClusterLeadership } from "../shared/leadership.ts";
+import { SegmentFiles } from "../shared/segment-files.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
@@ -63,10 +66,14 @@ export class Cluster implements StartedCluster {
   readonly capabilities = DOCKER_CAPABILITIES;
   readonly paused = new Set<string>();
   /** Who holds each killed node down (fault families); it starts again when the last lets go. */
-  private readonly downBy = new Map<string, Set<string>>();
+  private readonly holds = new KillHolds();
   /** Each owner's grudge; the rules in force are their union (`grudge`). */
-  private readonly grudges = new Map<string, Grudge>();
-  grudge: Grudge = {};
+  private readonly grudges = new GrudgeBook();
+  get grudge(): Grudge {
+    return this.grudges.current;
+  }
+  private readonly leadership: ClusterLeadership;
+  private readonly files: SegmentFiles;
 
   private readonly live = new Map<string, LiveNode>();
   /** The release a node runs when a rolling upgrade moved it off options.kafkaVersion. */
@@ -99,6 +106,15 @@ export class Cluster implements StartedCluster {
     this.netfilter = init.netfilter;
     this.toxiproxy = init.toxiproxy;
     this.admin = new Admin(init.bootstrap);
+    this.leadership = new ClusterLeadership({
+      product: this.product,
+      nodes: this.nodes,
+      bootstrap: this.bootstrap,
+      admin: this.admin,
+      liveController: () => [...this.live.values()].find((n) => isController(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name))?.spec,
+      shell: (node, command) => this.shell(node, command),
+    });
+    this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
   }
 
   /** Launches the whole cluster and waits until it is ready; on failure everything is removed. */
@@ -126,7 +142,7 @@ export class Cluster implements StartedCluster {
         labels: { role: "toxiproxy", node: "toxiproxy" },
       });
       await toxi.start();
-      await toxiLog.follow(toxi);
+      await followContainer(toxiLog, toxi);
       const apiPort = await publishedPort(toxi, TOXI_API_PORT);
       const links = new Links(`http://127.0.0.1:${apiPort}`);
       await waitUntil(() => links.version().then(() => true, () => false), 30_000, "Toxiproxy API", toxiLog);
@@ -189,7 +205,7 @@ export class Cluster implements StartedCluster {
     });
     const log = nodeLog(o.runDir, n.name);
     await container.start();
-    await log.follow(container);
+    await followContainer(log, container);
     const info = await container.inspect();
     this.live.set(n.name, { spec: n, container, log, ip: await containerIp(container, this.network), pid: info.State.Pid });
   }
@@ -292,7 +308,7 @@ export class Cluster implements StartedCluster {
 
   /** Nodes killed and not yet started again: a copy, derived from the holds. */
   get down(): Set<string> {
-    return new Set(this.downBy.keys());
+    return this.holds.down;
   }
 
   /**
@@ -306,9 +322,7 @@ export class Cluster implements StartedCluster {
     // The whole process group where the process leads one (a database's backends), else the process.
     const r = await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true"]);
     if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
-    let by = this.downBy.get(node);
-    if (!by) this.downBy.set(node, (by = new Set()));
-    by.add(owner);
+    this.holds.hold(node, owner);
     await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
   }
 
@@ -318,12 +332,7 @@ export class Cluster implements StartedCluster {
    */
   async start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
     const n = this.node(node);
-    const by = this.downBy.get(node);
-    if (by) {
-      by.delete(owner);
-      if (by.size) return false;
-      this.downBy.delete(node);
-    }
+    if (!this.holds.release(node, owner)) return false;
     const release = async () => {
       const mark = n.log.mark();
       const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
@@ -352,7 +361,7 @@ export class Cluster implements StartedCluster {
    * (e.g. a broker that gave up reaching ZooKeeper while partitioned). Returns those started.
    */
   async startAll(): Promise<string[]> {
-    this.downBy.clear();
+    this.holds.clear();
     const started: string[] = [];
     await Promise.all(
       [...this.live.keys()].map(async (name) => {
@@ -398,51 +407,16 @@ export class Cluster implements StartedCluster {
     return r.output.includes("freed");
   }
 
-  // --- file damage ----------------------------------------------------------------------
+  // --- file damage (shared with every deployment that runs commands on nodes) -----------
 
-  /** The log segments of a partition's replica on a node, oldest first (by base offset, as Kafka names them). */
-  async segments(node: string, topic: string, partition: number): Promise<SegmentFile[]> {
-    const dir = this.product.partitionDir?.(topic, partition);
-    if (!dir) throw new KcError("KC_NO_SEGMENTS", `${this.product.description} keeps no log segments on its nodes`, { hint: "drop the corrupt nemesis" });
-    const r = await exec(this.node(node).container, ["sh", "-c", `for f in ${dir}/*.log; do [ -f "$f" ] && echo "$(stat -c %s "$f") $f"; done; true`]);
-    return r.output
-      .split("\n")
-      .map((l) => /^(\d+) (\S+)$/.exec(l.trim()))
-      .filter((m): m is RegExpExecArray => !!m)
-      .map((m) => ({ file: m[2], size: Number(m[1]) }))
-      .sort((a, b) => a.file.localeCompare(b.file));
+  segments(node: string, topic: string, partition: number): Promise<SegmentFile[]> {
+    return this.files.segments(node, topic, partition);
   }
-
-  /** Cuts `bytes` off the end of a file (at most its size). */
-  async truncate(node: string, file: string, bytes: number): Promise<FileDamage> {
-    const size = await this.fileSize(node, file);
-    const after = Math.max(0, size - bytes);
-    await this.shellOk(node, `truncate -s ${after} '${file}'`, `truncating ${file} on ${node}`);
-    const now = await this.fileSize(node, file);
-    if (now !== after) throw new KcError("KC_DAMAGE_FAILED", `${file} on ${node} is ${now} bytes after truncating to ${after}`);
-    return { mode: "truncate", node, file, sizeBefore: size, sizeAfter: after, cut: [after, size] };
+  truncate(node: string, file: string, bytes: number): Promise<FileDamage> {
+    return this.files.truncate(node, file, bytes);
   }
-
-  /** Flips one bit in the byte at each offset (within the file), reading each byte back. */
-  async flipBits(node: string, file: string, flips: { offset: number; mask: number }[]): Promise<FileDamage> {
-    const size = await this.fileSize(node, file);
-    const done: { offset: number; before: number; after: number }[] = [];
-    for (const { offset, mask } of flips) {
-      if (offset < 0 || offset >= size) continue;
-      const read = async () => Number((await this.shellOk(node, `od -An -tu1 -j ${offset} -N1 '${file}'`, `reading ${file} on ${node}`)).trim());
-      const before = await read();
-      const want = before ^ mask;
-      await this.shellOk(node, `printf "\\\\$(printf %o ${want})" | dd of='${file}' bs=1 seek=${offset} count=1 conv=notrunc 2>/dev/null`, `writing ${file} on ${node}`);
-      const after = await read();
-      if (after !== want) throw new KcError("KC_DAMAGE_FAILED", `byte ${offset} of ${file} on ${node} reads ${after} after writing ${want}`);
-      done.push({ offset, before, after });
-    }
-    return { mode: "bitflip", node, file, size, flips: done };
-  }
-
-  private async fileSize(node: string, file: string): Promise<number> {
-    const out = await this.shellOk(node, `stat -c %s '${file}'`, `reading the size of ${file} on ${node}`);
-    return Number(out.trim());
+  flipBits(node: string, file: string, flips: { offset: number; mask: number }[]): Promise<FileDamage> {
+    return this.files.flipBits(node, file, flips);
   }
 
   private async shellOk(node: string, command: string, what: string): Promise<string> {
@@ -472,30 +446,27 @@ export class Cluster implements StartedCluster {
 
   /** Heals `owner`'s grudge (the others stay in force), or every grudge when no owner is given. */
   async heal(owner?: string): Promise<void> {
+    this.grudges.drop(owner);
     if (owner === undefined) {
-      this.grudges.clear();
       await Promise.all(
         [...this.live.values()].map((n) => this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, [])),
       );
-      this.grudge = {};
+      this.grudges.current = {};
       return;
     }
-    this.grudges.delete(owner);
     await this.applyGrudges();
   }
 
   /** Applies the union of every owner's grudge, touching only nodes whose rules change. */
   private async applyGrudges(): Promise<void> {
-    const merged = mergeGrudges(this.grudges.values());
+    const { merged, changed } = this.grudges.next([...this.live.keys()]);
     await Promise.all(
-      [...this.live.values()].map((n) => {
-        const now = merged[n.spec.name] ?? [];
-        const before = this.grudge[n.spec.name] ?? [];
-        if (now.length === before.length && now.every((e, i) => e === before[i])) return undefined;
-        return this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, now.map((e) => this.ipOf(e)));
+      changed.map((name) => {
+        const n = this.node(name);
+        return this.netfilter.apply({ name, pid: n.pid, containerId: n.container.id }, (merged[name] ?? []).map((e) => this.ipOf(e)));
       }),
     );
-    this.grudge = merged;
+    this.grudges.current = merged;
   }
 
   /** The DROP rules in force in a node's namespace. */
@@ -531,49 +502,25 @@ export class Cluster implements StartedCluster {
     return found.sort();
   }
 
-  // --- who leads ------------------------------------------------------------------------
+  // --- who leads (asked of the cluster through the client protocol) ---------------------
 
   nodeOfBrokerId(id: number): string | undefined {
-    return this.nodes.find((n) => isBroker(n) && n.id === id)?.name;
+    return this.leadership.nodeOfBrokerId(id);
   }
-
-  /** The broker leading a key's partition, as the cluster's metadata says now. */
-  async leader(key: Key): Promise<string | undefined> {
-    const { topic, partition } = parseKey(key);
-    const p = await this.admin.partition(topic, partition);
-    return p && p.leader >= 0 ? this.nodeOfBrokerId(p.leader) : undefined;
+  leader(key: Key): Promise<string | undefined> {
+    return this.leadership.leader(key);
   }
-
-  /** The active controller: a broker in ZooKeeper mode, the KRaft quorum leader otherwise. */
-  async controller(): Promise<string | undefined> {
-    const quorumStatus = this.product.quorumStatusCommand;
-    if (!quorumStatus) {
-      const id = await this.admin.controllerId();
-      return id === undefined ? undefined : this.nodeOfBrokerId(id);
-    }
-    const from = [...this.live.values()].find((n) => isController(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name));
-    if (!from) return undefined;
-    const r = await exec(from.container, ["sh", "-c", quorumStatus(from.spec)]);
-    const m = /LeaderId:\s*(\d+)/.exec(r.output);
-    if (!m) return undefined;
-    return this.nodes.find((n) => isController(n) && n.id === Number(m[1]))?.name;
+  controller(): Promise<string | undefined> {
+    return this.leadership.controller();
   }
-
-  /** The broker coordinating a consumer group (FindCoordinator, asked through the proxies). */
-  async groupCoordinator(groupId: string): Promise<string | undefined> {
-    return this.nodeOfBrokerId((await findCoordinatorAny(this.bootstrap, groupId, "group")).nodeId);
+  groupCoordinator(groupId: string): Promise<string | undefined> {
+    return this.leadership.groupCoordinator(groupId);
   }
-
-  /** The broker coordinating a transactional id (its transaction coordinator). */
-  async transactionCoordinator(transactionalId: string): Promise<string | undefined> {
-    return this.nodeOfBrokerId((await findCoordinatorAny(this.bootstrap, transactionalId, "transaction")).nodeId);
+  transactionCoordinator(transactionalId: string): Promise<string | undefined> {
+    return this.leadership.transactionCoordinator(transactionalId);
   }
-
-  /** Partition states of a topic as one broker sees them (see Admin.partitionsVia). */
-  async partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
-    const i = this.nodes.filter(isBroker).findIndex((n) => n.name === broker);
-    if (i < 0) throw new KcError("KC_UNKNOWN_NODE", `no broker named ${broker}`);
-    return Admin.partitionsVia(this.bootstrap[i], topic);
+  partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
+    return this.leadership.partitionsVia(broker, topic);
   }
 
   async createTopics(topics: TopicSpec[], timeoutMs = 120_000): Promise<void> {
@@ -602,12 +549,6 @@ export class Cluster implements StartedCluster {
   }
 }
 
-function nodeLog(runDir: string, node: string): LogFollower {
-  const dir = path.join(runDir, "nodes", node);
-  fs.mkdirSync(dir, { recursive: true });
-  return new LogFollower(path.join(dir, "container.log"));
-}
-
 function validate(o: ClusterOptions): void {
   const bad = (msg: string, hint: string) => new KcError("KC_BAD_CLUSTER", msg, { hint });
   if (o.brokers < 1) throw bad(`--brokers must be at least 1 (got ${o.brokers})`, "use --brokers 3");
@@ -616,16 +557,4 @@ function validate(o: ClusterOptions): void {
   } else if (!o.combined && o.controllers < 1) {
     throw bad(`--controllers must be at least 1 (got ${o.controllers})`, "use --controllers 3, or --combined");
   }
-}
-
-/** Polls `ready` until true; throws a KcError naming `what` when time runs out. */
-export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string, log?: LogFollower): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ready()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new KcError("KC_NOT_READY", `timed out after ${timeoutMs / 1000} s waiting for ${what}`, {
-    details: log ? log.tail(15).map((l) => `  | ${l}`).join("\n") : undefined,
-  });
 }

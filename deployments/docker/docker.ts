@@ -1,12 +1,12 @@
 // The one place that talks to the Docker engine (dockerode). Every container and network created
 // here carries the project label and the run's label; cleanup only ever removes labelled things.
-import fs from "node:fs";
 import os from "node:os";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import { LABEL } from "./images.ts";
+import type { LogFollower } from "../log-follower.ts";
 
 export const RUN_LABEL = `${LABEL}.run`;
 /** `<hostname>:<pid>` of the harness process that owns a run, to tell live runs from leftovers. */
@@ -130,93 +130,13 @@ export async function exec(container: Docker.Container, cmd: string[]): Promise<
   return { exitCode: info.ExitCode ?? -1, output };
 }
 
-/**
- * Follows a container's stdout/stderr into a file, keeping the last lines in memory for error
- * messages and notifying line watchers (readiness waits). Ends when the container is removed.
- */
-export class LogFollower {
-  readonly lines: string[] = [];
-  /** Lines seen since following began (the buffer keeps only the last `keep`). */
-  count = 0;
-  private readonly watchers = new Set<(line: string) => void>();
-  private partial = "";
-  private readonly keep: number;
-  private file: fs.WriteStream;
-  private stream?: NodeJS.ReadableStream;
-
-  constructor(file: string, keep = 400) {
-    this.file = fs.createWriteStream(file, { flags: "a" });
-    this.keep = keep;
-  }
-
-  async follow(container: Docker.Container): Promise<void> {
-    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
-    this.stream = stream;
-    const sink = new PassThrough();
-    sink.on("data", (chunk: Buffer) => this.onData(chunk));
-    docker().modem.demuxStream(stream, sink, sink);
-    stream.on("error", () => undefined);
-  }
-
-  private onData(chunk: Buffer) {
-    this.file.write(chunk);
-    this.partial += chunk.toString("utf8");
-    let nl: number;
-    while ((nl = this.partial.indexOf("\n")) >= 0) {
-      const line = this.partial.slice(0, nl);
-      this.partial = this.partial.slice(nl + 1);
-      this.lines.push(line);
-      this.count++;
-      if (this.lines.length > this.keep) this.lines.shift();
-      for (const w of this.watchers) w(line);
-    }
-  }
-
-  /** Last n lines, for error messages. */
-  tail(n = 30): string[] {
-    return this.lines.slice(-n);
-  }
-
-  /** A position in the log, for `waitFor(..., since)`. */
-  mark(): number {
-    return this.count;
-  }
-
-  /** The buffered lines seen after `since` (a mark). */
-  linesSince(since: number): string[] {
-    return this.lines.slice(Math.max(0, this.lines.length - (this.count - since)));
-  }
-
-  /** Resolves with the first line after `since` (default: now) matching `re`; rejects on `failOn`. */
-  waitFor(re: RegExp, timeoutMs: number, failOn?: RegExp, since = this.count): Promise<string> {
-    for (const line of this.linesSince(since)) {
-      if (re.test(line)) return Promise.resolve(line);
-      if (failOn?.test(line)) return Promise.reject(new Error(`process failed: ${line}`));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.watchers.delete(watch);
-        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${re}`));
-      }, timeoutMs);
-      const watch = (line: string) => {
-        if (re.test(line)) {
-          clearTimeout(timer);
-          this.watchers.delete(watch);
-          resolve(line);
-        } else if (failOn?.test(line)) {
-          clearTimeout(timer);
-          this.watchers.delete(watch);
-          reject(new Error(`process failed: ${line}`));
-        }
-      };
-      this.watchers.add(watch);
-    });
-  }
-
-  close(): void {
-    (this.stream as unknown as { destroy?: () => void })?.destroy?.();
-    this.file.end();
-  }
+/** Follows a container's stdout/stderr (demultiplexed) into a LogFollower. */
+export async function followContainer(log: LogFollower, container: Docker.Container): Promise<void> {
+  const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+  const sink = new PassThrough();
+  docker().modem.demuxStream(stream, sink, sink);
+  stream.on("error", () => undefined);
+  log.attach(sink, stream);
 }
 
 /**

@@ -7,26 +7,17 @@ import { component } from "../../core/log.ts";
 import { run, commandExists } from "../../core/proc.ts";
 import { KcError } from "../../core/errors.ts";
 import { docker, runLabels } from "./docker.ts";
-import { grudgeEntry } from "../../core/faults.ts";
+import { iptablesScript } from "../shared/iptables.ts";
 
 export type { Grudge } from "../../core/faults.ts";
 export { grudgeEntry } from "../../core/faults.ts";
+export { iptablesScript } from "../shared/iptables.ts";
 
 export interface NetTarget {
   name: string;
   /** Host PID of the container's PID 1 (for nsenter). */
   pid: number;
   containerId: string;
-}
-
-/** The iptables commands that make a node drop traffic from the given peer IPs (`ip` or `ip:port`). */
-export function iptablesScript(dropFrom: string[]): string {
-  const lines = ["iptables -w -F INPUT"];
-  for (const e of dropFrom) {
-    const { peer, port } = grudgeEntry(e);
-    lines.push(port === undefined ? `iptables -w -A INPUT -s ${peer} -j DROP` : `iptables -w -A INPUT -s ${peer} -p tcp --dport ${port} -j DROP`);
-  }
-  return lines.join(" && ");
 }
 
 export class Netfilter {

@@ -29,7 +29,7 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
       const nodes = nodesOf(o);
       return o.mode === "zookeeper" ? [nodes.filter(isZookeeper), nodes.filter(isBroker)] : [nodes];
     },
-    files: (node: NodeSpec, ctx) => nodeFiles(o, node, ctx.clusterId, ctx.clientPort),
+    files: (node: NodeSpec, ctx) => nodeFiles(o, node, ctx.clusterId, ctx.clientPort, ctx.clientHost),
     configDir: "/etc/kc",
     command: ["sh", "/etc/kc/supervise.sh"],
     ready: STARTED,

@@ -72,7 +72,7 @@ const props = (m: Record<string, string | number>) =>
     .join("\n") + "\n";
 
 /** The properties file a Kafka node (broker and/or controller) runs with. */
-export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: number | undefined): string {
+export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: number | undefined, clientHost = "127.0.0.1"): string {
   const nodes = nodesOf(o);
   const replicas = Math.min(3, o.brokers);
   const base: Record<string, string | number> = {
@@ -86,7 +86,7 @@ export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: 
   if (isBroker(node)) {
     listeners.push(`CLIENT://0.0.0.0:${PORTS.client}`, `INTERNAL://0.0.0.0:${PORTS.internal}`);
     // Clients only ever learn the Toxiproxy address, so their traffic cannot bypass link faults.
-    advertised.push(`CLIENT://127.0.0.1:${clientPort}`, `INTERNAL://${node.name}:${PORTS.internal}`);
+    advertised.push(`CLIENT://${clientHost}:${clientPort}`, `INTERNAL://${node.name}:${PORTS.internal}`);
     base["inter.broker.listener.name"] = "INTERNAL";
   }
   if (isController(node)) listeners.push(`CONTROLLER://0.0.0.0:${PORTS.controller}`);
@@ -147,7 +147,7 @@ logger.request.level = WARN
 export const usesLog4j2 = (kafkaVersion: string) => kafkaLine(kafkaVersion).log4j2;
 
 /** Files for one node, written into nodes/<node>/conf and mounted at /etc/kc. */
-export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, clientPort?: number): Record<string, string> {
+export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, clientPort?: number, clientHost?: string): Record<string, string> {
   const log4j2 = usesLog4j2(o.kafkaVersion);
   const logOpt = log4j2 ? "-Dlog4j2.configurationFile=/etc/kc/log4j2.properties" : "-Dlog4j.configuration=file:/etc/kc/log4j.properties";
   const files: Record<string, string> = {};
@@ -161,7 +161,7 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
     args = "/etc/kc/zoo.cfg";
     prestart = `mkdir -p /var/lib/kc/data && echo ${node.id} > /var/lib/kc/data/myid\n`;
   } else {
-    files["server.properties"] = serverProperties(o, node, clientPort);
+    files["server.properties"] = serverProperties(o, node, clientPort, clientHost);
     main = "kafka.Kafka";
     args = "/etc/kc/server.properties";
     if (o.mode === "kraft") {

@@ -58,7 +58,7 @@ export function storageUrl(o: TansuOptions): string {
 }
 
 /** Files of one node: the supervisor, what it runs, and (storage) the schema loaded at first start. */
-export function tansuFiles(o: TansuOptions, node: NodeSpec, clusterId: string, clientPort?: number): Record<string, string> {
+export function tansuFiles(o: TansuOptions, node: NodeSpec, clusterId: string, clientPort?: number, clientHost = "127.0.0.1"): Record<string, string> {
   const files: Record<string, string> = { "supervise.sh": SUPERVISOR };
   if (node.roles.includes("storage")) {
     files["schema.sql"] = schemaScript();
@@ -83,7 +83,7 @@ run() { exec setsid ${asKc} /opt/pg/bin/postgres -D ${PG_DATA} -c listen_address
     `--cluster-id ${clusterId}`,
     `--listener-url tcp://0.0.0.0:${TANSU_PORTS.client}`,
     // Clients only ever learn the Toxiproxy address, so their traffic cannot bypass link faults.
-    `--advertised-listener-url tcp://127.0.0.1:${clientPort ?? TANSU_PORTS.client}`,
+    `--advertised-listener-url tcp://${clientHost}:${clientPort ?? TANSU_PORTS.client}`,
     `--storage-engine '${storageUrl(o)}'`,
   ];
   // tansu exits at once when its storage does not answer: wait for it, as a service manager would.
@@ -109,7 +109,7 @@ export function tansu(o: TansuOptions): BrokerProduct {
       const brokers = all.filter((n) => n.roles.includes("broker"));
       return storage.length ? [storage, brokers] : [brokers];
     },
-    files: (node, ctx) => tansuFiles(o, node, ctx.clusterId, ctx.clientPort),
+    files: (node, ctx) => tansuFiles(o, node, ctx.clusterId, ctx.clientPort, ctx.clientHost),
     configDir: "/etc/kc",
     command: ["sh", "/etc/kc/supervise.sh"],
     ready: TANSU_READY,

@@ -1,0 +1,487 @@
+// A broker product's nodes as pods of a Kubernetes cluster, in a namespace of the run's own
+// (manifests.ts has the objects). Clients reach each broker through Toxiproxy's Service, whose
+// cluster IP the brokers advertise. Kills, starts and pauses go through the node's supervisor
+// (kubectl exec into its container); grudges through the fault agent on the pod's Kubernetes
+// node (agent.ts); who leads through the client protocol, as on Docker.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { KcError } from "../../core/errors.ts";
+import { component } from "../../core/log.ts";
+import type { FileDamage, NodeSpec, PartitionState, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
+import type { Key } from "../../core/history/op.ts";
+import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
+import type { BrokerProduct } from "../../products/product.ts";
+import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import type { StartedCluster } from "../deployment.ts";
+import { Links } from "../shared/links.ts";
+import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
+import { GrudgeBook, KillHolds } from "../shared/fault-books.ts";
+import { ClusterLeadership } from "../shared/leadership.ts";
+import { SegmentFiles } from "../shared/segment-files.ts";
+import { FaultAgents } from "./agent.ts";
+import { Kubectl } from "./kubectl.ts";
+import { groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, OWNER_LABEL, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
+
+/** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet. */
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files"];
+
+/** Where the supervisor keeps its state in a node's container (products/supervisor.ts). */
+const HOLD = "/var/lib/kc/hold";
+const PID = "/var/lib/kc/pid";
+
+export interface KubernetesStartOptions {
+  runId: string;
+  runDir: string;
+  options: ClusterOptions;
+  product: BrokerProduct;
+  kubeconfig: string;
+  namespace: string;
+  images: { node: string; toxiproxy: string; agent: string };
+  pullPolicy: "IfNotPresent" | "Never";
+  readyTimeoutSeconds?: number;
+}
+
+interface PodInfo {
+  pod: string;
+  /** The Kubernetes node it runs on. */
+  host: string;
+  ip: string;
+  containerId: string;
+}
+
+interface LiveNode {
+  spec: NodeSpec;
+  log: LogFollower;
+  follower?: ChildProcess;
+  pod?: PodInfo;
+}
+
+/** `<hostname>-p<pid>` of the harness process that owns a run, to tell live runs from leftovers. */
+export const ownerOf = (): string => `${dnsLabel(os.hostname(), 40)}-p${process.pid}`;
+
+export class KubernetesCluster implements StartedCluster {
+  readonly runId: string;
+  readonly product: BrokerProduct;
+  readonly nodes: NodeSpec[];
+  readonly capabilities = KUBERNETES_CAPABILITIES;
+  readonly namespace: string;
+  readonly kubectl: Kubectl;
+  readonly paused = new Set<string>();
+  bootstrap: string[] = [];
+  links!: Links;
+  admin!: Admin;
+  /** The Kubernetes version and nodes, as the API server reports them (for test.json). */
+  info: Record<string, unknown> = {};
+
+  private readonly live = new Map<string, LiveNode>();
+  private readonly holds = new KillHolds();
+  private readonly grudges = new GrudgeBook();
+  private readonly agents: FaultAgents;
+  private readonly files: SegmentFiles;
+  private leadership!: ClusterLeadership;
+  private readonly options: ClusterOptions;
+  /** Whether the run created the namespace (then it deletes it). */
+  private ownsNamespace = false;
+  private stopped = false;
+
+  private constructor(o: KubernetesStartOptions) {
+    this.runId = o.runId;
+    this.product = o.product;
+    this.options = o.options;
+    this.nodes = o.product.nodes();
+    this.namespace = o.namespace;
+    this.kubectl = new Kubectl(o.kubeconfig, o.namespace);
+    this.agents = new FaultAgents(this.kubectl, o.namespace);
+    this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
+    for (const n of this.nodes) this.live.set(n.name, { spec: n, log: nodeLog(o.runDir, n.name) });
+  }
+
+  get grudge(): Grudge {
+    return this.grudges.current;
+  }
+
+  /** Deploys the cluster and waits until it is ready; on failure removes what it created. */
+  static async start(o: KubernetesStartOptions): Promise<KubernetesCluster> {
+    const logger = component("k8s");
+    const c = new KubernetesCluster(o);
+    const timeoutMs = (o.readyTimeoutSeconds ?? 240) * 1000;
+    const owner = ownerOf();
+    try {
+      await c.describe();
+      const existing = await c.kubectl.run(["get", "namespace", o.namespace, "-o", "name"], { namespaced: false });
+      c.ownsNamespace = existing.code !== 0;
+      if (c.ownsNamespace) await c.kubectl.apply([namespaceObject({ namespace: o.namespace, runId: o.runId, owner })], `creating namespace ${o.namespace}`);
+      logger.info(`namespace ${o.namespace}${c.ownsNamespace ? " (created for this run)" : " (exists; only the run's labelled objects are created and removed)"}`);
+
+      // Toxiproxy's Service first: the brokers advertise its cluster IP and their port on it.
+      const brokers = c.nodes.filter(isBroker);
+      const ports = Object.fromEntries(brokers.map((b) => [b.name, TOXI_BASE_PORT + b.id]));
+      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {} };
+      const all = runObjects(input);
+      const proxySvc = all.find((x) => x.kind === "Service" && (x.metadata as { name: string }).name === TOXIPROXY);
+      let proxyIp = "";
+      if (proxySvc) {
+        await c.kubectl.apply([proxySvc], "creating Toxiproxy's Service");
+        proxyIp = (await c.kubectl.ok(["get", "service", TOXIPROXY, "-o", "jsonpath={.spec.clusterIP}"], "reading Toxiproxy's cluster IP")).trim();
+      }
+      const clusterId = o.product.newClusterId();
+      const files = Object.fromEntries(c.nodes.map((n) => [n.name, o.product.files(n, { clusterId, clientPort: ports[n.name], clientHost: proxyIp })]));
+      for (const [node, fl] of Object.entries(files)) {
+        const dir = path.join(o.runDir, "nodes", node, "conf");
+        fs.mkdirSync(dir, { recursive: true });
+        for (const [f, text] of Object.entries(fl)) fs.writeFileSync(path.join(dir, f), text);
+      }
+      const objects = runObjects({ ...input, files });
+      const isSts = (x: Record<string, unknown>) => x.kind === "StatefulSet";
+      await c.kubectl.apply(objects.filter((x) => !isSts(x)), "creating the run's ConfigMaps, Services, Toxiproxy and fault agent");
+
+      // Toxiproxy and the agents, then the nodes wave by wave (ZooKeeper before brokers).
+      await c.kubectl.ok(["rollout", "status", `deployment/${TOXIPROXY}`, `--timeout=${Math.round(timeoutMs / 1000)}s`], "waiting for Toxiproxy").catch(async (e) => {
+        throw await c.withPodEvents(e);
+      });
+      await c.agents.waitReady(timeoutMs);
+      await c.agents.removeOrphanData();
+      if (proxyIp) {
+        c.links = new Links(`http://${proxyIp}:${TOXI_API_PORT}`);
+        await waitUntil(() => c.links.version().then(() => true, () => false), 60_000, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT}`);
+        for (const b of brokers) {
+          await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
+          c.bootstrap.push(`${proxyIp}:${ports[b.name]}`);
+        }
+      }
+      const stsOf = new Map(objects.filter(isSts).map((x) => [(x.metadata as { name: string }).name, x]));
+      for (const wave of o.product.startWaves()) {
+        const names = new Set(wave.map((n) => n.name));
+        const sets = [...groups(c.nodes)].filter(([, ms]) => ms.some((m) => names.has(m.name))).map(([g]) => stsOf.get(g)!);
+        await c.kubectl.apply(sets, `creating the StatefulSets ${sets.map((s) => (s.metadata as { name: string }).name).join(", ")}`);
+        await Promise.all(wave.map((n) => c.follow(n.name, timeoutMs)));
+        await Promise.all(wave.map((n) => c.waitStarted(n.name, timeoutMs, 0)));
+      }
+      c.admin = new Admin(c.bootstrap);
+      c.leadership = new ClusterLeadership({
+        product: c.product,
+        nodes: c.nodes,
+        bootstrap: c.bootstrap,
+        admin: c.admin,
+        liveController: () => c.nodes.find((n) => isController(n) && !c.down.has(n.name) && !c.paused.has(n.name)),
+        shell: (node, command) => c.shell(node, command),
+      });
+      await c.admin.connect();
+      const registered = o.product.selfOnlyMetadata ? 1 : brokers.length;
+      await waitUntil(async () => (await c.admin.brokerIds().catch(() => [])).length === registered, timeoutMs, `all ${brokers.length} brokers registered`);
+      c.info.pods = Object.fromEntries([...c.live.values()].map((n) => [n.spec.name, n.pod]));
+      logger.info(`cluster ready in namespace ${o.namespace}: ${o.product.description}, ${c.nodes.map((n) => `${n.name}@${c.live.get(n.name)!.pod?.host}`).join(" ")}; clients via ${c.bootstrap.join(",")}`);
+      return c;
+    } catch (err) {
+      await c.stop().catch((e) => logger.warn(`removing the failed start: ${(e as Error).message}`));
+      throw err;
+    }
+  }
+
+  /** The server's version and nodes, recorded in test.json. */
+  private async describe(): Promise<void> {
+    const v = await this.kubectl.json<{ serverVersion?: { gitVersion: string } }>(["version"], "asking the API server its version", { namespaced: false });
+    const nodes = await this.kubectl.json<{ items: { metadata: { name: string }; status: { nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string; osImage: string } } }[] }>(
+      ["get", "nodes"],
+      "listing the cluster's nodes",
+      { namespaced: false },
+    );
+    this.info = {
+      kubeconfig: this.kubectl.kubeconfig,
+      namespace: this.namespace,
+      serverVersion: v.serverVersion?.gitVersion,
+      nodes: nodes.items.map((n) => ({ name: n.metadata.name, kubelet: n.status.nodeInfo.kubeletVersion, runtime: n.status.nodeInfo.containerRuntimeVersion, os: n.status.nodeInfo.osImage })),
+    };
+  }
+
+  /** Waits for a node's pod to run, records where it runs, and follows its output. */
+  private async follow(node: string, timeoutMs: number): Promise<void> {
+    const n = this.node(node);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.podInfo(node);
+      if (info) {
+        n.pod = info;
+        break;
+      }
+      if (Date.now() > deadline) throw await this.withPodEvents(new KcError("KC_NODE_NOT_READY", `pod ${node} did not start within ${timeoutMs / 1000} s`));
+      await sleep(1000);
+    }
+    n.follower = this.kubectl.followLogs(node, NODE_CONTAINER, (chunk) => n.log.feed(chunk));
+  }
+
+  /** The pod's Kubernetes node, IP and container once its node container runs. */
+  private async podInfo(node: string): Promise<PodInfo | undefined> {
+    const r = await this.kubectl.run(["get", "pod", node, "-o", "json"]);
+    if (r.code !== 0) return undefined;
+    const p = JSON.parse(r.stdout) as { spec: { nodeName?: string }; status: { podIP?: string; containerStatuses?: { name: string; containerID?: string; state?: { running?: unknown } }[] } };
+    const cs = p.status.containerStatuses?.find((s) => s.name === NODE_CONTAINER);
+    if (!cs?.state?.running || !cs.containerID || !p.status.podIP || !p.spec.nodeName) return undefined;
+    return { pod: node, host: p.spec.nodeName, ip: p.status.podIP, containerId: cs.containerID.replace(/^[a-z]+:\/\//, "") };
+  }
+
+  /** An error with the namespace's recent warning events (image pulls, scheduling, mounts). */
+  private async withPodEvents(err: unknown): Promise<Error> {
+    const r = await this.kubectl.run(["get", "events", "--field-selector", "type=Warning", "-o", "custom-columns=OBJ:.involvedObject.name,REASON:.reason,MSG:.message", "--no-headers"]);
+    const events = r.stdout.trim().split("\n").filter(Boolean).slice(-10);
+    if (!events.length) return err as Error;
+    const e = err as Error;
+    return new KcError(err instanceof KcError ? err.code : "KC_NODE_NOT_READY", e.message, {
+      details: `warning events in namespace ${this.namespace}:\n${events.map((l) => `  | ${l}`).join("\n")}`,
+      hint: "an image the node cannot pull: use images its runtime has (the local cluster side-loads them), or give --kafka-image/--toxiproxy-image from your registry",
+    });
+  }
+
+  private node(name: string): LiveNode {
+    const n = this.live.get(name);
+    if (!n) throw new KcError("KC_UNKNOWN_NODE", `no node named ${name}`, { hint: `nodes are ${[...this.live.keys()].join(", ")}` });
+    return n;
+  }
+
+  /** Waits for a node's "started" log line after `since`; fails with its last log lines. */
+  async waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
+    const n = this.node(node);
+    try {
+      await n.log.waitFor(this.product.ready, timeoutMs, this.product.exited, since);
+    } catch (err) {
+      throw new KcError("KC_NODE_NOT_READY", `${node} did not become ready: ${(err as Error).message}`, {
+        details: `last log lines of ${node}:\n${n.log.tail(25).map((l) => `  | ${l}`).join("\n")}`,
+        hint: `the whole log is in nodes/${node}/container.log of the run directory`,
+      });
+    }
+  }
+
+  tail(node: string, n = 30): string[] {
+    return this.node(node).log.tail(n);
+  }
+
+  /** Runs a shell command in a node's container (kubectl exec). */
+  shell(node: string, command: string): Promise<{ exitCode: number; output: string }> {
+    this.node(node);
+    return this.kubectl.exec(node, NODE_CONTAINER, command);
+  }
+
+  // --- process faults (through the node's supervisor) -------------------------------------
+
+  get down(): Set<string> {
+    return this.holds.down;
+  }
+
+  /** SIGKILLs the node's process; its pod (network namespace, data) stays. Held down until every owner starts it. */
+  async kill(node: string, owner = "default"): Promise<void> {
+    const n = this.node(node);
+    if (this.paused.has(node)) await this.resume(node);
+    const mark = n.log.mark();
+    const r = await this.shell(node, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true`);
+    if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
+    this.holds.hold(node, owner);
+    await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
+  }
+
+  async start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
+    const n = this.node(node);
+    if (!this.holds.release(node, owner)) return false;
+    const release = async () => {
+      const mark = n.log.mark();
+      const r = await this.shell(node, `[ -e ${HOLD} ] && rm -f ${HOLD} && echo started || echo running`);
+      return { mark, started: r.output.includes("started") };
+    };
+    const { mark, started } = await release();
+    if (!started || opts.waitMs === 0) return started;
+    const waitMs = opts.waitMs ?? 120_000;
+    try {
+      await this.waitStarted(node, waitMs, mark);
+    } catch (err) {
+      const retry = this.product.startRetry;
+      if (!retry || !n.log.linesSince(mark).some((l) => retry.when.test(l))) throw err;
+      component("k8s").info(`${node} exited at start (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
+      await sleep(retry.afterMs);
+      const again = await release();
+      await this.waitStarted(node, waitMs, again.mark);
+    }
+    return true;
+  }
+
+  async startAll(): Promise<string[]> {
+    this.holds.clear();
+    const started: string[] = [];
+    await Promise.all(
+      [...this.live.keys()].map(async (name) => {
+        await this.resume(name);
+        if (await this.start(name)) started.push(name);
+      }),
+    );
+    return started.sort();
+  }
+
+  /** Stops the node's process (SIGSTOP); the pod and its other processes run on. */
+  async pause(node: string): Promise<void> {
+    if (this.paused.has(node)) return;
+    const r = await this.shell(node, `p=$(cat ${PID} 2>/dev/null) && kill -STOP $p`);
+    if (r.exitCode !== 0) throw new KcError("KC_PAUSE_FAILED", `could not pause ${node} (is its process running?): ${r.output.trim()}`);
+    this.paused.add(node);
+  }
+
+  async resume(node: string): Promise<void> {
+    if (!this.paused.has(node)) return;
+    await this.shell(node, `p=$(cat ${PID} 2>/dev/null) && kill -CONT $p; true`);
+    this.paused.delete(node);
+  }
+
+  // --- network faults (through the fault agent on the pod's node) --------------------------
+
+  async partition(grudge: Grudge, owner = "default"): Promise<void> {
+    for (const [node, peers] of Object.entries(grudge)) [node, ...peers].forEach((e) => this.ipOf(e));
+    this.grudges.set(owner, grudge);
+    await this.applyGrudges();
+  }
+
+  async heal(owner?: string): Promise<void> {
+    this.grudges.drop(owner);
+    if (owner === undefined) {
+      await Promise.all([...this.live.values()].map((n) => this.agents.setDrops(this.podOf(n.spec.name), [])));
+      this.grudges.current = {};
+      return;
+    }
+    await this.applyGrudges();
+  }
+
+  private async applyGrudges(): Promise<void> {
+    const { merged, changed } = this.grudges.next([...this.live.keys()]);
+    await Promise.all(changed.map((name) => this.agents.setDrops(this.podOf(name), (merged[name] ?? []).map((e) => this.ipOf(e)))));
+    this.grudges.current = merged;
+  }
+
+  private podOf(node: string): PodInfo {
+    const p = this.node(node).pod;
+    if (!p) throw new KcError("KC_UNKNOWN_NODE", `${node}'s pod is not running`);
+    return p;
+  }
+
+  private ipOf(entry: string): string {
+    const { peer, port } = grudgeEntry(entry);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
+    const ip = this.podOf(peer).ip;
+    return port === undefined ? ip : `${ip}:${port}`;
+  }
+
+  /** The DROP rules in force in a node's pod, as its agent reads them. */
+  rules(node: string): Promise<string[]> {
+    return this.agents.drops(this.podOf(node));
+  }
+
+  /** Faults still in force, read from the cluster: DROP rules, stopped or held-down processes, toxics. */
+  async leaks(): Promise<string[]> {
+    const found: string[] = [];
+    await Promise.all(
+      [...this.live.values()].map(async (n) => {
+        const rules = await this.rules(n.spec.name);
+        if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
+        const r = await this.shell(n.spec.name, `[ -e ${HOLD} ] && echo down; p=$(cat ${PID} 2>/dev/null) && grep -q '^State:.*T' /proc/$p/status && echo stopped; true`);
+        if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
+        if (r.output.includes("stopped")) found.push(`${n.spec.name} is paused`);
+      }),
+    );
+    if (this.links) {
+      for (const [proxy, st] of Object.entries(await this.links.state())) {
+        if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
+        if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
+      }
+    }
+    return found.sort();
+  }
+
+  // --- file damage, who leads ------------------------------------------------------------
+
+  segments(node: string, topic: string, partition: number): Promise<SegmentFile[]> {
+    return this.files.segments(node, topic, partition);
+  }
+  truncate(node: string, file: string, bytes: number): Promise<FileDamage> {
+    return this.files.truncate(node, file, bytes);
+  }
+  flipBits(node: string, file: string, flips: { offset: number; mask: number }[]): Promise<FileDamage> {
+    return this.files.flipBits(node, file, flips);
+  }
+  nodeOfBrokerId(id: number): string | undefined {
+    return this.leadership.nodeOfBrokerId(id);
+  }
+  leader(key: Key): Promise<string | undefined> {
+    return this.leadership.leader(key);
+  }
+  controller(): Promise<string | undefined> {
+    return this.leadership.controller();
+  }
+  groupCoordinator(groupId: string): Promise<string | undefined> {
+    return this.leadership.groupCoordinator(groupId);
+  }
+  transactionCoordinator(transactionalId: string): Promise<string | undefined> {
+    return this.leadership.transactionCoordinator(transactionalId);
+  }
+  partitionsVia(broker: string, topic: string): Promise<PartitionState[]> {
+    return this.leadership.partitionsVia(broker, topic);
+  }
+
+  createTopics(topics: TopicSpec[], timeoutMs = 120_000): Promise<void> {
+    return this.admin.createTopics(topics, timeoutMs);
+  }
+  endOffsets(keys: Key[]): Promise<Map<Key, number>> {
+    return this.admin.endOffsets(keys);
+  }
+
+  // --- what Kubernetes does not offer here yet -------------------------------------------
+
+  versionOf(): string {
+    return this.options.kafkaVersion;
+  }
+  restartOn(): Promise<UpgradeStep> {
+    return Promise.reject(notOffered("upgrade"));
+  }
+  finalizeUpgrade(): Promise<Record<string, unknown>> {
+    return Promise.reject(notOffered("upgrade"));
+  }
+  fillDisk(): Promise<{ node: string; sizeBytes: number; freeBefore: number; filler: number }> {
+    return Promise.reject(notOffered("disk"));
+  }
+  freeDisk(): Promise<boolean> {
+    return Promise.reject(notOffered("disk"));
+  }
+
+  // --- teardown -------------------------------------------------------------------------
+
+  /**
+   * Removes the run from the cluster: the StatefulSets (their pods gone), the nodes' data on
+   * every Kubernetes node (through the agents), then the namespace when the run created it,
+   * else every object with the run's label. Waits until it is gone. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.admin?.disconnect().catch(() => undefined);
+    const selector = `${RUN_LABEL}=${dnsLabel(this.runId)}`;
+    await this.kubectl.run(["delete", "statefulset", "-l", selector, "--wait=true", "--timeout=90s"]);
+    await this.kubectl.run(["wait", "--for=delete", "pod", "-l", `${selector},kafka-chaos.role notin (${TOXIPROXY},kc-fault-agent)`, "--timeout=90s"]);
+    await this.agents.removeData().catch((e) => component("k8s").warn(`removing the nodes' data under ${HOST_DATA_ROOT}/${this.namespace}: ${(e as Error).message}`));
+    for (const n of this.live.values()) {
+      n.follower?.kill();
+      n.log.close();
+    }
+    if (this.ownsNamespace) {
+      await this.kubectl.ok(["delete", "namespace", this.namespace, "--wait=true", "--timeout=180s"], `deleting namespace ${this.namespace}`, { namespaced: false });
+    } else {
+      await this.kubectl.ok(["delete", "all,configmap,service", "-l", selector, "--wait=true", "--timeout=120s"], `deleting the run's objects in ${this.namespace}`);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+const notOffered = (c: Capability) => new KcError("KC_NOT_OFFERED", `the kubernetes deployment does not offer "${c}" yet`, { hint: "use --deployment docker for this nemesis" });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export { OWNER_LABEL };

@@ -1,0 +1,62 @@
+// Bookkeeping every deployment keeps the same way for faults owned by several families (see
+// core/cluster.ts): who holds each killed node down, and each owner's grudge with their union.
+// Pure; the deployment does the killing and the iptables.
+import { mergeGrudges, type Grudge } from "../../core/faults.ts";
+
+/** Kill holds: a node killed by two families starts again only when both have let go. */
+export class KillHolds {
+  private readonly by = new Map<string, Set<string>>();
+
+  hold(node: string, owner: string): void {
+    let s = this.by.get(node);
+    if (!s) this.by.set(node, (s = new Set()));
+    s.add(owner);
+  }
+
+  /** Releases `owner`'s hold; true when no hold is left (the node may start). */
+  release(node: string, owner: string): boolean {
+    const s = this.by.get(node);
+    if (!s) return true;
+    s.delete(owner);
+    if (s.size) return false;
+    this.by.delete(node);
+    return true;
+  }
+
+  clear(): void {
+    this.by.clear();
+  }
+
+  /** Nodes held down: a copy. */
+  get down(): Set<string> {
+    return new Set(this.by.keys());
+  }
+}
+
+/** Each owner's grudge; the rules in force are their union. */
+export class GrudgeBook {
+  private readonly byOwner = new Map<string, Grudge>();
+  /** The union in force (as last applied). */
+  current: Grudge = {};
+
+  set(owner: string, grudge: Grudge): void {
+    this.byOwner.set(owner, grudge);
+  }
+
+  /** Forgets `owner`'s grudge, or every grudge. */
+  drop(owner?: string): void {
+    if (owner === undefined) this.byOwner.clear();
+    else this.byOwner.delete(owner);
+  }
+
+  /** The union of every owner's grudge, and the nodes whose entries differ from `current`. */
+  next(nodes: readonly string[]): { merged: Grudge; changed: string[] } {
+    const merged = mergeGrudges(this.byOwner.values());
+    const changed = nodes.filter((n) => {
+      const now = merged[n] ?? [];
+      const before = this.current[n] ?? [];
+      return !(now.length === before.length && now.every((e, i) => e === before[i]));
+    });
+    return { merged, changed };
+  }
+}

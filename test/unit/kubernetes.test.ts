@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { dnsLabel, groupOf, groups, runNamespace, runObjects, AGENT, TOXIPROXY, RUN_LABEL } from "../../deployments/kubernetes/manifests.ts";
+import { GrudgeBook, KillHolds } from "../../deployments/shared/fault-books.ts";
+import { apacheKafka } from "../../products/kafka/index.ts";
+import { nodesOf, serverProperties, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { parseRunFlags, validateConfig } from "../../harness/config.ts";
+import { KcError } from "../../core/errors.ts";
+
+const zk: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
+type Obj = { kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec?: any; data?: Record<string, string> };
+
+function objects(o: ClusterOptions) {
+  const product = apacheKafka(o);
+  const files = Object.fromEntries(product.nodes().map((n) => [n.name, product.files(n, { clusterId: "id", clientPort: 20000 + n.id, clientHost: "10.96.0.50" })]));
+  return runObjects({
+    namespace: "kc-run-1",
+    runId: "Queue_Partition.2026",
+    owner: "host-p1",
+    product,
+    files,
+    images: { node: "kafka-chaos/kafka:3.9.1-r1", toxiproxy: "kafka-chaos/toxiproxy:2.12.0-r1", agent: "kafka-chaos/kafka:3.9.1-r1" },
+    pullPolicy: "IfNotPresent",
+    toxiproxy: { apiPort: 8474, ports: { "broker-1": 20001, "broker-2": 20002, "broker-3": 20003 } },
+  }) as unknown as Obj[];
+}
+
+describe("kubernetes manifests", () => {
+  it("names: namespaces and label values the API accepts, hashed when long", () => {
+    expect(dnsLabel("Queue_Partition.2026")).toBe("queue-partition-2026");
+    const long = dnsLabel("x".repeat(100));
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).not.toBe(dnsLabel("x".repeat(99)));
+    expect(runNamespace("queue-none-20261202t1540")).toBe("kc-queue-none-20261202t1540");
+    expect(groupOf("controller-12")).toEqual({ group: "controller", ordinal: 12 });
+    expect(() => groupOf("broker")).toThrow(/group/);
+    expect(() => groups([{ name: "broker-2", roles: ["broker"], id: 2 }])).toThrow(/numbered 1..1/);
+  });
+
+  it("ZooKeeper mode: a StatefulSet per group with pods named as the harness's nodes, a Service per node, every object labelled", () => {
+    const objs = objects(zk);
+    const sts = objs.filter((o) => o.kind === "StatefulSet");
+    expect(sts.map((s) => [s.metadata.name, s.spec.replicas, s.spec.ordinals.start, s.spec.serviceName])).toEqual([
+      ["zk", 3, 1, "zk"],
+      ["broker", 3, 1, "broker"],
+    ]);
+    const services = objs.filter((o) => o.kind === "Service").map((s) => s.metadata.name);
+    for (const n of nodesOf(zk)) expect(services).toContain(n.name);
+    expect(services).toContain(TOXIPROXY);
+    for (const o of objs) {
+      expect(o.metadata.namespace).toBe("kc-run-1");
+      expect(o.metadata.labels[RUN_LABEL]).toBe("queue-partition-2026");
+    }
+    // Each node's files under <node>/ in its group's ConfigMap; the pod mounts its own.
+    const conf = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "broker-conf")!;
+    expect(conf.data!["broker-2.server.properties"]).toContain("CLIENT://10.96.0.50:20002");
+    const pod = sts[1].spec.template.spec;
+    expect(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === "conf").subPathExpr).toBe("$(POD_NAME)");
+    expect(pod.volumes.find((v: { name: string }) => v.name === "data").hostPath.path).toBe("/var/lib/kafka-chaos/runs/kc-run-1");
+  });
+
+  it("KRaft: controllers and brokers; the fault agent is privileged in the host's PID and network namespaces", () => {
+    const objs = objects({ ...zk, mode: "kraft", kafkaVersion: "4.1.1" });
+    expect(objs.filter((o) => o.kind === "StatefulSet").map((s) => s.metadata.name)).toEqual(["controller", "broker"]);
+    const agent = objs.find((o) => o.kind === "DaemonSet" && o.metadata.name === AGENT)!.spec.template.spec;
+    expect([agent.hostPID, agent.hostNetwork, agent.containers[0].securityContext.privileged]).toEqual([true, true, true]);
+    const proxy = objs.find((o) => o.kind === "Service" && o.metadata.name === TOXIPROXY)!;
+    expect(proxy.spec.ports.map((p: { port: number }) => p.port)).toEqual([8474, 20001, 20002, 20003]);
+  });
+
+  it("brokers advertise the address clients reach their proxy on", () => {
+    const b = nodesOf(zk)[3];
+    expect(serverProperties(zk, b, 20001, "10.96.3.4")).toContain("advertised.listeners=CLIENT://10.96.3.4:20001,INTERNAL://broker-1:9091");
+  });
+
+  it("flags: --kubeconfig and --namespace need --deployment kubernetes; a bad namespace is refused", () => {
+    const ok = parseRunFlags(["--deployment", "kubernetes", "--namespace", "team-a", "--kubeconfig", "/tmp/kc"]).config;
+    expect(ok.kubernetes).toEqual({ namespace: "team-a", kubeconfig: "/tmp/kc" });
+    expect(() => validateConfig(ok)).not.toThrow();
+    const bad = parseRunFlags(["--namespace", "team-a"]).config;
+    expect(() => validateConfig(bad)).toThrow(/for --deployment kubernetes/);
+    expect(() => parseRunFlags(["--namespace", "Team_A"])).toThrow(KcError);
+  });
+});
+
+describe("fault books", () => {
+  it("kill holds: a node starts again when the last owner lets go", () => {
+    const h = new KillHolds();
+    h.hold("broker-1", "kill");
+    h.hold("broker-1", "power");
+    expect(h.release("broker-1", "kill")).toBe(false);
+    expect([...h.down]).toEqual(["broker-1"]);
+    expect(h.release("broker-1", "power")).toBe(true);
+    expect(h.release("broker-2", "kill")).toBe(true);
+    expect(h.down.size).toBe(0);
+  });
+
+  it("grudges: the union of the owners', and only the nodes whose rules change", () => {
+    const g = new GrudgeBook();
+    g.set("partition", { "broker-1": ["broker-2"] });
+    g.set("lone-leader", { "broker-1": ["broker-3"], "broker-2": ["broker-1"] });
+    let n = g.next(["broker-1", "broker-2", "broker-3"]);
+    expect(n.merged).toEqual({ "broker-1": ["broker-2", "broker-3"], "broker-2": ["broker-1"] });
+    expect(n.changed).toEqual(["broker-1", "broker-2"]);
+    g.current = n.merged;
+    g.drop("lone-leader");
+    n = g.next(["broker-1", "broker-2", "broker-3"]);
+    expect(n.merged).toEqual({ "broker-1": ["broker-2"] });
+    expect(n.changed).toEqual(["broker-1", "broker-2"]);
+  });
+});
