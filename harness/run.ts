@@ -42,6 +42,15 @@ export interface RunOutcome {
   exitCode: number;
 }
 
+/**
+ * Targets that need transactions: a queue run leaves them out of its schedules (they would only
+ * fail, "no transactional id in use") and refuses them when asked for.
+ */
+const NO_TXN_TARGETS: Record<string, string> = {
+  "txn-coordinator": "the queue workload has no transactions (use --workload txn)",
+  "txn-leader-not-coordinator": "the queue workload has no transactions (use --workload txn)",
+};
+
 /** Creates store/<name>/<timestamp>/ and points store/latest at it. */
 export function createRunDir(config: TestConfig): string {
   const stamp = config.startedAt.replace(/[:.]/g, "").replace(/Z$/, "");
@@ -65,7 +74,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   // Refuse faults the deployment cannot do, and targets the product lacks, before anything starts.
   const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities, {
     upgradeTo: config.kafka.upgradeTo,
-    unsupportedTargets: product.unsupportedTargets,
+    unsupportedTargets: { ...product.unsupportedTargets, ...(config.workload.txn ? {} : NO_TXN_TARGETS) },
     product: product.description,
   });
   const runDir = createRunDir(config);

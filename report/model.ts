@@ -26,6 +26,9 @@ export interface TestInfo {
   /** A broker product other than Apache Kafka, e.g. "tansu 0.6.0 (postgres storage)"; kafkaVersion/kafkaMode then say nothing. */
   product?: string;
   images: Json;
+  /** Where the cluster ran: "docker", or "kubernetes" with what the deployment reported (version, nodes, namespace, pods). */
+  deployment?: string;
+  deploymentInfo: Json;
   client?: string;
   producer: Json;
   consumer: Json;
@@ -59,6 +62,8 @@ export function readTestInfo(raw: unknown): TestInfo {
     kafkaMode: product ? undefined : asString(kafka.mode),
     product,
     images: asRecord(t.images),
+    deployment: asString(t.deployment),
+    deploymentInfo: asRecord(t.deploymentInfo),
     client,
     differential: isRecord(t.differential) && asString(t.differential.id) ? { id: asString(t.differential.id) as string, clients: strings(t.differential.clients) } : undefined,
     producer: asRecord(t.producer),

@@ -12,7 +12,7 @@ import { byDesignOrder, describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-d
 import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural, seconds } from "./format.ts";
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
-import { anomalyCount, asArray, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
+import { anomalyCount, asArray, asRecord, asString, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
 import { focusOf, renderOffsetDiagram, type Focus } from "./offset-diagram.ts";
 import { renderPlot, type FaultBand, type Series } from "./plot.ts";
 import { deriveTimeline, renderActionsTable, renderTimeline } from "./timeline.ts";
@@ -211,6 +211,20 @@ function settingsTable(obj: Json): SafeHtml {
   return html`<table class="settings">${entries.map(([k, v]) => html`<tr><td>${k}</td><td><code>${typeof v === "string" ? v : compactJson(v, 300)}</code></td></tr>`)}</table>`;
 }
 
+/** Kubernetes: the server's version, the namespace, and each node's pod (Kubernetes node, IP). */
+function deploymentCell(t: TestInfo): SafeHtml {
+  const d = t.deploymentInfo;
+  if (!Object.keys(d).length) return html`${t.deployment}`;
+  const pods = asRecord(d.pods);
+  const nodes = asArray(d.nodes).map((n) => asRecord(n));
+  const summary = {
+    ...(d.serverVersion ? { Kubernetes: `${asString(d.serverVersion)} · ${nodes.length} node(s): ${nodes.map((n) => `${asString(n.name)} (${asString(n.runtime) ?? "?"})`).join(", ")}` } : {}),
+    ...(d.namespace ? { namespace: asString(d.namespace) } : {}),
+    ...Object.fromEntries(Object.entries(pods).map(([node, p]) => [node, `pod ${asString(asRecord(p).pod)} on ${asString(asRecord(p).host)}, ${asString(asRecord(p).ip)}`])),
+  };
+  return html`${t.deployment}${settingsTable(summary)}`;
+}
+
 function renderTest(t: TestInfo, durationSeconds: number): SafeHtml {
   const nemesis = t.nemesis;
   const faults = asArray(nemesis.faults).map((f) => (typeof f === "string" ? f : compactJson(f, 80)));
@@ -221,6 +235,7 @@ ${row("Command", t.command ? html`<pre class="command">${t.command}</pre>` : und
 ${row("Seed", t.seed ? html`<code>${t.seed}</code>` : undefined)}
 ${row("Kafka", t.kafkaVersion || t.kafkaMode ? `${t.kafkaVersion ?? "?"} · ${t.kafkaMode === "kraft" ? "KRaft" : t.kafkaMode === "zookeeper" ? "ZooKeeper" : (t.kafkaMode ?? "?")} mode` : undefined)}
 ${t.product ? row("Broker", t.product) : ""}
+${row("Deployment", t.deployment ? deploymentCell(t) : undefined)}
 ${row("Images", Object.keys(t.images).length ? settingsTable(t.images) : undefined)}
 ${row("Client", t.client)}
 ${row("Producer", settingsTable(t.producer))}

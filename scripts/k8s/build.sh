@@ -8,11 +8,21 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
+log() { echo "k8s build: $* ($(date +%T))" >&2; }
 command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"; }
 command -v go >/dev/null || { echo "k8s build: Go >= 1.24 is needed (install it from go.dev)" >&2; exit 1; }
+# Host tools the node runs with (Debian's): containerd and runc (also Docker's), iptables, and
+# what the scripts use.
+need=()
+for pair in containerd:containerd ctr:containerd runc:runc iptables:iptables conntrack:conntrack curl:curl ss:iproute2 ip:iproute2 openssl:openssl findmnt:util-linux gcc:gcc; do
+  command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]} from Debian"
+  apt-get update -qq && apt-get install -y -qq $(printf '%s\n' "${need[@]}" | sort -u) libc6-dev >/dev/null || { echo "k8s build: apt-get install ${need[*]} failed" >&2; exit 1; }
+fi
 mkdir -p "$K8S_HOME/bin" "$K8S_HOME/images" "$K8S_HOME/root"
 export GOFLAGS=-modcacherw CGO_ENABLED=0
-log() { echo "k8s build: $* ($(date +%T))" >&2; }
 SRC="$K8S_HOME/src"
 
 if [ ! -f "$K8S_HOME/bin/.k8s-$K8S_VERSION" ]; then
@@ -40,7 +50,6 @@ fi
 if [ ! -x "$K8S_HOME/bin/pause" ]; then
   log "pause (static, from the kubernetes module's source)"
   pause_c=$(cd "$SRC/k8s" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
-  command -v gcc >/dev/null || apt-get install -y -qq gcc libc6-dev >/dev/null
   gcc -Os -static -o "$K8S_HOME/bin/pause" "$pause_c"
 fi
 

@@ -1,0 +1,142 @@
+// --deployment kubernetes on the local one-node cluster of scripts/k8s (started here when it is
+// not running, and stopped again at the end if it was started here): the cluster deployed as
+// StatefulSets, faults that really take effect (a TCP connect between pods times out under a
+// grudge, a killed broker refuses, a paused JVM is stopped), the CLI's runs with a verdict, and
+// nothing of a run left afterwards (namespace, data on the node, processes).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaCluster, type StartedKafkaCluster } from "../../harness/cluster-builder.ts";
+import { Kubectl, kubectlBinary, localKubeconfig } from "../../deployments/kubernetes/kubectl.ts";
+import { HOST_DATA_ROOT, LABEL } from "../../deployments/kubernetes/manifests.ts";
+import type { KubernetesCluster } from "../../deployments/kubernetes/cluster.ts";
+import { chaos, eventually } from "./support.ts";
+
+let startedHere = false;
+const kubeconfig = localKubeconfig();
+const k = () => new Kubectl(kubeconfig, "default");
+
+/** Command lines of this machine's processes that contain every one of `words`. */
+function processesWith(...words: string[]): string[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        return "";
+      }
+    })
+    .filter((cmd) => words.every((w) => cmd.includes(w)));
+}
+
+/** The run namespaces that exist now. */
+const runNamespaces = async () => (await k().ok(["get", "namespaces", "-l", `${LABEL}=1`, "-o", "name"], "listing namespaces", { namespaced: false })).trim().split("\n").filter(Boolean);
+
+beforeAll(async () => {
+  const up = fs.existsSync(kubeconfig) && (await k().run(["get", "--raw", "/readyz"], { namespaced: false })).code === 0;
+  if (!up) {
+    execFileSync("bash", ["scripts/k8s/up.sh"], { stdio: ["ignore", "ignore", "inherit"] });
+    startedHere = true;
+  }
+});
+
+afterAll(() => {
+  if (startedHere) execFileSync("bash", ["scripts/k8s/down.sh"], { stdio: ["ignore", "ignore", "inherit"] });
+});
+
+describe("kubernetes deployment", () => {
+  let cluster: StartedKafkaCluster & KubernetesCluster;
+
+  beforeAll(async () => {
+    cluster = (await new KafkaCluster().withKubernetes({ kubeconfig }).withMode("kraft").withKafkaVersion("3.9.1").start()) as StartedKafkaCluster & KubernetesCluster;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  /** Whether `from` opens a TCP connection to `to`'s inter-broker port within 3 s. */
+  const connects = async (from: string, to: string) => {
+    const ip = (cluster.info.pods as Record<string, { ip: string }>)[to].ip;
+    const r = await cluster.shell(from, `timeout 3 bash -c '</dev/tcp/${ip}/9091' && echo open || echo closed`);
+    return r.output.trim().split("\n").at(-1);
+  };
+
+  it("deploys StatefulSets in a namespace of the run's own, with pods named as the harness's nodes", async () => {
+    const pods = await cluster.kubectl.json<{ items: { metadata: { name: string } }[] }>(["get", "pods", "-l", "statefulset.kubernetes.io/pod-name"], "listing pods");
+    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual(["broker-1", "broker-2", "broker-3", "controller-1", "controller-2", "controller-3"]);
+    expect(cluster.info).toMatchObject({ serverVersion: "v1.34.4", namespace: cluster.namespace, nodes: [{ name: "kc-node" }] });
+    expect(await cluster.controller()).toMatch(/^controller-\d$/);
+    expect(fs.existsSync(path.join(cluster.runDir, "nodes", "broker-1", "container.log"))).toBe(true);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("a grudge applied by the fault agent cuts a pod off from a peer, and healing restores it", async () => {
+    expect(await connects("broker-1", "broker-2")).toBe("open");
+    await cluster.partition({ "broker-2": ["broker-1"] });
+    expect(await cluster.rules("broker-2")).toHaveLength(1);
+    expect(await connects("broker-1", "broker-2")).toBe("closed");
+    expect(await connects("broker-3", "broker-2")).toBe("open");
+    expect(await cluster.leaks()).toEqual(["broker-2 has 1 iptables DROP rule(s)"]);
+    await cluster.heal();
+    expect(await connects("broker-1", "broker-2")).toBe("open");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("kill holds a broker's JVM down (its port refuses) until started; pause stops it", async () => {
+    await cluster.kill("broker-3");
+    expect(await connects("broker-1", "broker-3")).toBe("closed");
+    expect(await cluster.leaks()).toEqual(["broker-3 is down"]);
+    expect(await cluster.start("broker-3")).toBe(true);
+    expect(await connects("broker-1", "broker-3")).toBe("open");
+    await cluster.pause("broker-3");
+    expect(await cluster.leaks()).toEqual(["broker-3 is paused"]);
+    await cluster.resume("broker-3");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("stop removes the namespace and the nodes' data", async () => {
+    const ns = cluster.namespace;
+    await cluster.stop();
+    expect(await runNamespaces()).not.toContain(`namespace/${ns}`);
+    expect(fs.existsSync(path.join(HOST_DATA_ROOT, ns))).toBe(false);
+  });
+});
+
+describe("npm run chaos -- --deployment kubernetes", () => {
+  const store = () => fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+  const runDirOf = (s: string) => fs.realpathSync(path.join(s, "latest"));
+
+  it("partition and kill end with a verdict; the faults were healed and nothing of the run is left", async () => {
+    const s = store();
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "partition,kill", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "5", "--store", s]);
+    expect([0, 1], out).toContain(code);
+    const dir = runDirOf(s);
+    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const nem = ops.filter((o) => o.process === "nemesis");
+    // Completions that did something: a grudge in force, a node killed.
+    expect(nem.some((o) => o.f === "start-partition" && !o.error && o.value?.grudge), JSON.stringify(nem.slice(0, 8))).toBe(true);
+    expect(nem.some((o) => o.f === "kill" && !o.error && o.value?.nodes?.length), JSON.stringify(nem.slice(0, 8))).toBe(true);
+    expect(nem.at(-1).f).toBe("check-healed");
+    expect(nem.at(-1).value.leaks).toEqual([]);
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    expect(test.deployment).toBe("kubernetes");
+    expect(test.deploymentInfo).toMatchObject({ serverVersion: "v1.34.4", namespace: expect.stringMatching(/^kc-/) });
+    expect(Object.keys(test.deploymentInfo.pods)).toContain("broker-1");
+    expect(await runNamespaces()).toEqual([]);
+    expect(fs.existsSync(path.join(HOST_DATA_ROOT, test.deploymentInfo.namespace))).toBe(false);
+    // No harness-started kubectl (log followers, execs) outlives the run.
+    expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
+  });
+
+  it("the safe preset ends VALID", async () => {
+    const s = store();
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
+    expect(out).toMatch(/VALID\. Report/);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    await eventually(async () => (await runNamespaces()).length === 0, "the run's namespace to be gone", 30_000);
+  });
+});
