@@ -11,6 +11,10 @@
 
 export const EXITED_LINE = /kafka-chaos: process exited/;
 
+/** The supervisor's state in a node: while HOLD exists the process is not started again; PID is the running one's. */
+export const SUPERVISOR_HOLD = "/var/lib/kc/hold";
+export const SUPERVISOR_PID = "/var/lib/kc/pid";
+
 export const SUPERVISOR = `#!/bin/sh
 S=/var/lib/kc
 mkdir -p $S/data

@@ -17,7 +17,9 @@ import { assertDockerRunning, containerIp, createContainer, createNetwork, exec,
 import { Links } from "../shared/links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
 import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
-import { GrudgeBook, KillHolds } from "../shared/fault-books.ts";
+import { GrudgeBook } from "../shared/fault-books.ts";
+import { SupervisedProcesses } from "../shared/supervised.ts";
+import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { Netfilter } from "./netfilter.ts";
@@ -65,8 +67,8 @@ export class Cluster implements StartedCluster {
   readonly bootstrap: string[];
   readonly capabilities = DOCKER_CAPABILITIES;
   readonly paused = new Set<string>();
-  /** Who holds each killed node down (fault families); it starts again when the last lets go. */
-  private readonly holds = new KillHolds();
+  /** Kill, start and readiness through each node's supervisor; kills owned by fault families. */
+  private readonly processes: SupervisedProcesses;
   /** Each owner's grudge; the rules in force are their union (`grudge`). */
   private readonly grudges = new GrudgeBook();
   get grudge(): Grudge {
@@ -115,6 +117,14 @@ export class Cluster implements StartedCluster {
       shell: (node, command) => this.shell(node, command),
     });
     this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
+    this.processes = new SupervisedProcesses({
+      product: this.product,
+      names: () => [...this.live.keys()],
+      log: (node) => this.node(node).log,
+      shell: (node, command) => this.shell(node, command),
+      resume: (node) => this.resume(node),
+      component: "cluster",
+    });
   }
 
   /** Launches the whole cluster and waits until it is ready; on failure everything is removed. */
@@ -211,16 +221,9 @@ export class Cluster implements StartedCluster {
   }
 
   /** Waits for a node's "started" log line after `since`; fails with its last log lines. */
-  async waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
-    const n = this.node(node);
-    try {
-      await n.log.waitFor(this.product.ready, timeoutMs, this.product.exited, since);
-    } catch (err) {
-      throw new KcError("KC_NODE_NOT_READY", `${node} did not become ready: ${(err as Error).message}`, {
-        details: `last log lines of ${node}:\n${n.log.tail(25).map((l) => `  | ${l}`).join("\n")}`,
-        hint: `the whole log is in nodes/${node}/container.log of the run directory`,
-      });
-    }
+  waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
+    this.node(node);
+    return this.processes.waitStarted(node, timeoutMs, since);
   }
 
   private node(name: string): LiveNode {
@@ -267,17 +270,17 @@ export class Cluster implements StartedCluster {
     }
     const t0 = Date.now();
     const stopped = n.log.mark();
-    await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -TERM $p; true"]);
+    await exec(n.container, ["sh", "-c", `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`]);
     let clean = true;
     try {
       await n.log.waitFor(this.product.exited, 60_000, undefined, stopped);
     } catch {
       clean = false;
-      await exec(n.container, ["sh", "-c", "p=$(cat /var/lib/kc/pid 2>/dev/null) && kill -9 $p; true"]);
+      await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
       await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
     }
     const starting = n.log.mark();
-    await exec(n.container, ["sh", "-c", "rm -f /var/lib/kc/hold"]);
+    await exec(n.container, ["sh", "-c", `rm -f ${HOLD}`]);
     await this.waitStarted(node, 120_000, starting);
     this.versions.set(node, version);
     return { node, from, to: version, clean, downMs: Date.now() - t0 };
@@ -308,68 +311,22 @@ export class Cluster implements StartedCluster {
 
   /** Nodes killed and not yet started again: a copy, derived from the holds. */
   get down(): Set<string> {
-    return this.holds.down;
+    return this.processes.down;
   }
 
-  /**
-   * SIGKILLs the node's JVM; the container (its data, network namespace and rules) stays. The
-   * node stays down until every owner that killed it has started it again (or startAll).
-   */
-  async kill(node: string, owner = "default"): Promise<void> {
-    const n = this.node(node);
-    if (this.paused.has(node)) await this.resume(node);
-    const mark = n.log.mark();
-    // The whole process group where the process leads one (a database's backends), else the process.
-    const r = await exec(n.container, ["sh", "-c", "touch /var/lib/kc/hold; p=$(cat /var/lib/kc/pid 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true"]);
-    if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
-    this.holds.hold(node, owner);
-    await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
+  /** SIGKILLs the node's process through its supervisor; the container (data, namespace, rules) stays. */
+  kill(node: string, owner = "default"): Promise<void> {
+    this.node(node);
+    return this.processes.kill(node, owner);
   }
 
-  /**
-   * Starts the node's JVM again and waits for its "started" line (unless `waitMs` is 0).
-   * A no-op when it runs, or while another owner still holds it down; returns whether it started it.
-   */
-  async start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
-    const n = this.node(node);
-    if (!this.holds.release(node, owner)) return false;
-    const release = async () => {
-      const mark = n.log.mark();
-      const r = await exec(n.container, ["sh", "-c", "[ -e /var/lib/kc/hold ] && rm -f /var/lib/kc/hold && echo started || echo running"]);
-      return { mark, started: r.output.includes("started") };
-    };
-    const { mark, started } = await release();
-    if (!started || opts.waitMs === 0) return started;
-    const waitMs = opts.waitMs ?? 120_000;
-    try {
-      await this.waitStarted(node, waitMs, mark);
-    } catch (err) {
-      // A start the product says is worth one more try, after the wait it names (a ZooKeeper-mode
-      // broker that died within its session timeout finds its old registration and exits).
-      const retry = this.product.startRetry;
-      if (!retry || !n.log.linesSince(mark).some((l) => retry.when.test(l))) throw err;
-      component("cluster").info(`${node} exited at start (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, retry.afterMs));
-      const again = await release();
-      await this.waitStarted(node, waitMs, again.mark);
-    }
-    return true;
+  start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
+    this.node(node);
+    return this.processes.start(node, opts, owner);
   }
 
-  /**
-   * Starts every node whose JVM is not running — killed by a nemesis, or exited on its own
-   * (e.g. a broker that gave up reaching ZooKeeper while partitioned). Returns those started.
-   */
-  async startAll(): Promise<string[]> {
-    this.holds.clear();
-    const started: string[] = [];
-    await Promise.all(
-      [...this.live.keys()].map(async (name) => {
-        await this.resume(name);
-        if (await this.start(name)) started.push(name);
-      }),
-    );
-    return started.sort();
+  startAll(): Promise<string[]> {
+    return this.processes.startAll();
   }
 
   /** Freezes every process of the node (cgroup freezer). */
@@ -489,7 +446,7 @@ export class Cluster implements StartedCluster {
         else {
           const rules = await this.rules(n.spec.name);
           if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
-          const r = await exec(n.container, ["sh", "-c", `[ -e /var/lib/kc/hold ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
+          const r = await exec(n.container, ["sh", "-c", `[ -e ${HOLD} ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
           if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
         }

@@ -18,19 +18,18 @@ import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOpti
 import type { StartedCluster } from "../deployment.ts";
 import { Links } from "../shared/links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
-import { GrudgeBook, KillHolds } from "../shared/fault-books.ts";
+import { GrudgeBook } from "../shared/fault-books.ts";
+import { SupervisedProcesses } from "../shared/supervised.ts";
+import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
-import { groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, OWNER_LABEL, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
+import { groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet. */
 export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files"];
 
-/** Where the supervisor keeps its state in a node's container (products/supervisor.ts). */
-const HOLD = "/var/lib/kc/hold";
-const PID = "/var/lib/kc/pid";
 
 export interface KubernetesStartOptions {
   runId: string;
@@ -77,7 +76,7 @@ export class KubernetesCluster implements StartedCluster {
   info: Record<string, unknown> = {};
 
   private readonly live = new Map<string, LiveNode>();
-  private readonly holds = new KillHolds();
+  private readonly processes: SupervisedProcesses;
   private readonly grudges = new GrudgeBook();
   private readonly agents: FaultAgents;
   private readonly files: SegmentFiles;
@@ -96,6 +95,14 @@ export class KubernetesCluster implements StartedCluster {
     this.kubectl = new Kubectl(o.kubeconfig, o.namespace);
     this.agents = new FaultAgents(this.kubectl, o.namespace);
     this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
+    this.processes = new SupervisedProcesses({
+      product: this.product,
+      names: () => [...this.live.keys()],
+      log: (node) => this.node(node).log,
+      shell: (node, command) => this.shell(node, command),
+      resume: (node) => this.resume(node),
+      component: "k8s",
+    });
     for (const n of this.nodes) this.live.set(n.name, { spec: n, log: nodeLog(o.runDir, n.name) });
   }
 
@@ -231,7 +238,9 @@ export class KubernetesCluster implements StartedCluster {
     const e = err as Error;
     return new KcError(err instanceof KcError ? err.code : "KC_NODE_NOT_READY", e.message, {
       details: `warning events in namespace ${this.namespace}:\n${events.map((l) => `  | ${l}`).join("\n")}`,
-      hint: "an image the node cannot pull: use images its runtime has (the local cluster side-loads them), or give --kafka-image/--toxiproxy-image from your registry",
+      hint: events.some((l) => /pull|image/i.test(l))
+        ? "an image the node cannot pull: use images its runtime has (the local cluster side-loads them), or give --kafka-image/--toxiproxy-image from your registry"
+        : `kubectl --kubeconfig ${this.kubectl.kubeconfig} -n ${this.namespace} describe pods says more`,
     });
   }
 
@@ -242,16 +251,9 @@ export class KubernetesCluster implements StartedCluster {
   }
 
   /** Waits for a node's "started" log line after `since`; fails with its last log lines. */
-  async waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
-    const n = this.node(node);
-    try {
-      await n.log.waitFor(this.product.ready, timeoutMs, this.product.exited, since);
-    } catch (err) {
-      throw new KcError("KC_NODE_NOT_READY", `${node} did not become ready: ${(err as Error).message}`, {
-        details: `last log lines of ${node}:\n${n.log.tail(25).map((l) => `  | ${l}`).join("\n")}`,
-        hint: `the whole log is in nodes/${node}/container.log of the run directory`,
-      });
-    }
+  waitStarted(node: string, timeoutMs: number, since?: number): Promise<void> {
+    this.node(node);
+    return this.processes.waitStarted(node, timeoutMs, since);
   }
 
   tail(node: string, n = 30): string[] {
@@ -267,54 +269,22 @@ export class KubernetesCluster implements StartedCluster {
   // --- process faults (through the node's supervisor) -------------------------------------
 
   get down(): Set<string> {
-    return this.holds.down;
+    return this.processes.down;
   }
 
-  /** SIGKILLs the node's process; its pod (network namespace, data) stays. Held down until every owner starts it. */
-  async kill(node: string, owner = "default"): Promise<void> {
-    const n = this.node(node);
-    if (this.paused.has(node)) await this.resume(node);
-    const mark = n.log.mark();
-    const r = await this.shell(node, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true`);
-    if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
-    this.holds.hold(node, owner);
-    await n.log.waitFor(this.product.exited, 30_000, undefined, mark).catch(() => undefined);
+  /** SIGKILLs the node's process through its supervisor; its pod (network namespace, data) stays. */
+  kill(node: string, owner = "default"): Promise<void> {
+    this.node(node);
+    return this.processes.kill(node, owner);
   }
 
-  async start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
-    const n = this.node(node);
-    if (!this.holds.release(node, owner)) return false;
-    const release = async () => {
-      const mark = n.log.mark();
-      const r = await this.shell(node, `[ -e ${HOLD} ] && rm -f ${HOLD} && echo started || echo running`);
-      return { mark, started: r.output.includes("started") };
-    };
-    const { mark, started } = await release();
-    if (!started || opts.waitMs === 0) return started;
-    const waitMs = opts.waitMs ?? 120_000;
-    try {
-      await this.waitStarted(node, waitMs, mark);
-    } catch (err) {
-      const retry = this.product.startRetry;
-      if (!retry || !n.log.linesSince(mark).some((l) => retry.when.test(l))) throw err;
-      component("k8s").info(`${node} exited at start (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
-      await sleep(retry.afterMs);
-      const again = await release();
-      await this.waitStarted(node, waitMs, again.mark);
-    }
-    return true;
+  start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
+    this.node(node);
+    return this.processes.start(node, opts, owner);
   }
 
-  async startAll(): Promise<string[]> {
-    this.holds.clear();
-    const started: string[] = [];
-    await Promise.all(
-      [...this.live.keys()].map(async (name) => {
-        await this.resume(name);
-        if (await this.start(name)) started.push(name);
-      }),
-    );
-    return started.sort();
+  startAll(): Promise<string[]> {
+    return this.processes.startAll();
   }
 
   /** Stops the node's process (SIGSTOP); the pod and its other processes run on. */
@@ -484,4 +454,3 @@ const notOffered = (c: Capability) => new KcError("KC_NOT_OFFERED", `the kuberne
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export { OWNER_LABEL };

@@ -108,3 +108,24 @@ describe("fault books", () => {
     expect(n.changed).toEqual(["broker-1", "broker-2"]);
   });
 });
+
+describe("the report of a Kubernetes run", () => {
+  it("names the deployment, its Kubernetes version and nodes, the namespace and each node's pod", async () => {
+    const { renderReport } = await import("../../report/render-report.ts");
+    const test = {
+      name: "queue-partition",
+      deployment: "kubernetes",
+      deploymentInfo: {
+        serverVersion: "v1.34.4",
+        namespace: "kc-queue-partition-1",
+        nodes: [{ name: "kc-node", runtime: "containerd://1.6.20" }],
+        pods: { "broker-1": { pod: "broker-1", host: "kc-node", ip: "10.244.0.7" } },
+      },
+    };
+    const page = renderReport({ test, results: { valid: true, "anomaly-types": [], "bad-anomaly-types": [], counts: {}, anomalies: {} }, runDir: "/nonexistent", generatedAt: "2026-12-02T00:00:00Z" });
+    expect(page).toContain("<dt>Deployment</dt><dd>kubernetes");
+    expect(page).toContain("v1.34.4 · 1 node(s): kc-node (containerd://1.6.20)");
+    expect(page).toContain("kc-queue-partition-1");
+    expect(page).toContain("pod broker-1 on kc-node, 10.244.0.7");
+  });
+});
