@@ -23,8 +23,10 @@ export interface Artifacts {
 export interface DeploymentSettings {
   /** Kubernetes: the kubeconfig file (default $KUBECONFIG, then the local cluster's). */
   kubeconfig?: string;
-  /** Kubernetes: the namespace the run uses (default kc-<run id>, created and deleted by the run). */
+  /** Kubernetes: the namespace the run uses (default kc-<run id>, created and deleted by the run); with `attach`, the attached cluster's. */
   namespace?: string;
+  /** Kubernetes: test a cluster that already runs, found by label selectors (deployments/kubernetes/attached.ts). */
+  attach?: { brokers: string; quorum?: string; port: number; container?: string };
 }
 
 export interface DeploymentStartOptions {
@@ -51,6 +53,11 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
   /** Last log lines of a node (for error messages). */
   tail(node: string, n?: number): string[];
 
+  /**
+   * The cluster outlives the run (an attached one): the run names its topics for itself, and
+   * the cluster deletes them when it stops, so that it is left as it was found.
+   */
+  readonly persistent?: boolean;
   /** Where the cluster runs, for test.json (Kubernetes: version, nodes, namespace, pods). */
   readonly info?: Record<string, unknown>;
 
@@ -64,6 +71,8 @@ export interface Deployment {
   readonly description: string;
   /** Powers its clusters offer to nemeses. */
   readonly capabilities: readonly Capability[];
+  /** The powers for these settings, where they differ (Kubernetes: fewer on an attached cluster). */
+  capabilitiesFor?(settings?: DeploymentSettings): readonly Capability[];
   /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
   preflight(settings?: DeploymentSettings): Promise<string[]>;
   /** Builds or finds what the nodes run (images), given the version and any images asked for. */

@@ -26,7 +26,7 @@ export interface TestConfig {
   /** Where the nodes run (deployments/): "docker" or "kubernetes". */
   deployment: string;
   /** --deployment kubernetes: the kubeconfig and namespace given (absent: $KUBECONFIG or the local cluster's, and kc-<run id>). */
-  kubernetes?: { kubeconfig?: string; namespace?: string };
+  kubernetes?: { kubeconfig?: string; namespace?: string; attach?: { brokers: string; quorum?: string; port: number; container?: string } };
   /** Where the cluster ran, as the deployment reported it (Kubernetes: version, nodes, namespace, pods); set once it started. */
   deploymentInfo?: Record<string, unknown>;
   /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
@@ -155,6 +155,30 @@ export const FLAGS: Record<string, Flag> = {
       if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v)) throw badFlag("namespace", v, "a Kubernetes namespace name: lowercase letters, digits and '-', at most 63");
       c.kubernetes = { ...c.kubernetes, namespace: v };
     },
+  },
+  attach: {
+    help: "--deployment kubernetes: test a cluster that already runs in --namespace, found by --broker-selector (the harness deploys only its fault agent)",
+    boolean: true,
+    set: (c, v) => {
+      if (!bool("attach")(v)) return;
+      c.kubernetes = { ...c.kubernetes, attach: { brokers: "", port: 9092, ...c.kubernetes?.attach } };
+    },
+  },
+  "broker-selector": {
+    help: "--attach: label selector of the broker pods, e.g. app=kafka or strimzi.io/broker-role=true",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, attach: { port: 9092, ...c.kubernetes?.attach, brokers: v } }),
+  },
+  "quorum-selector": {
+    help: "--attach: label selector of the ZooKeeper or KRaft controller pods, when they are separate (targets of `quorum`)",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, attach: { brokers: "", port: 9092, ...c.kubernetes?.attach, quorum: v } }),
+  },
+  "broker-port": {
+    help: "--attach: the port clients bootstrap from on each broker pod's address",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, attach: { brokers: "", ...c.kubernetes?.attach, port: int("broker-port", 1, 65535)(v) } }),
+  },
+  container: {
+    help: "--attach: the container of each pod that runs the node (default: the pod's first)",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, attach: { brokers: "", port: 9092, ...c.kubernetes?.attach, container: v } }),
   },
   workload: { help: "what the clients do", choices: ["queue", "txn"], set: (c, v) => { c.workload.name = v as WorkloadName; c.workload.txn = v === "txn"; } },
   client: {
@@ -300,7 +324,13 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
   if (c.kubernetes && c.deployment !== "kubernetes") {
-    throw new KcError("KC_BAD_FLAG", `--kubeconfig and --namespace are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
+    throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
+  }
+  const attach = c.kubernetes?.attach;
+  if (attach) {
+    if (!attach.brokers) throw new KcError("KC_BAD_FLAG", "--attach needs --broker-selector: the labels of the cluster's broker pods", { hint: "e.g. --broker-selector app=kafka (kubectl get pods --show-labels lists them)" });
+    if (!c.kubernetes?.namespace) throw new KcError("KC_BAD_FLAG", "--attach needs --namespace: the namespace the cluster runs in", { hint: "e.g. --namespace kafka" });
+    if (c.product) throw new KcError("KC_BAD_FLAG", "--attach tests the cluster that runs; --product says which one to deploy", { hint: "drop --product" });
   }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;

@@ -72,7 +72,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
   const product = brokerProduct(options, config.product);
   // Refuse faults the deployment cannot do, and targets the product lacks, before anything starts.
-  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilities, {
+  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilitiesFor?.(config.kubernetes) ?? deployment.capabilities, {
     upgradeTo: config.kafka.upgradeTo,
     unsupportedTargets: { ...product.unsupportedTargets, ...(config.workload.txn ? {} : NO_TXN_TARGETS) },
     product: product.description,
@@ -107,7 +107,9 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
       writeJson(testFile, config);
     }
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
-    const workload = createWorkload(config, cluster.bootstrap, { library });
+    // A cluster that outlives the run gets topics of this run's own (it removes them at its end).
+    const topicPrefix = cluster.persistent ? `kc-${Date.now().toString(36)}-t` : undefined;
+    const workload = createWorkload(config, cluster.bootstrap, { library, topicPrefix });
     await cluster.createTopics(workload.topics);
     const started = cluster;
 

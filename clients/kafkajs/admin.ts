@@ -52,6 +52,19 @@ export class Admin {
     return c.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
   }
 
+  /** Deletes topics (those that exist); waits for the controller's answer. */
+  async deleteTopics(names: string[], timeoutMs = 30_000): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const topics = names.filter((n) => existing.has(n));
+    if (topics.length) await this.admin.deleteTopics({ topics, timeout: timeoutMs });
+  }
+
+  /** Every registered broker's id and advertised host. */
+  async brokers(): Promise<{ nodeId: number; host: string; port: number }[]> {
+    const c = await this.admin.describeCluster();
+    return c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
   async controllerId(): Promise<number | undefined> {
     const c = await this.admin.describeCluster();
     return c.controller ?? undefined;

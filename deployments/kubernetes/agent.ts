@@ -14,6 +14,9 @@ export interface PodRef {
   pod: string;
   /** The Kubernetes node it runs on. */
   host: string;
+  /** The pod's uid: its processes' cgroups name it (pod<uid>, or pod<uid with _> under systemd). */
+  uid: string;
+  /** The container whose processes kills and pauses reach. */
   containerId: string;
 }
 
@@ -55,11 +58,41 @@ export class FaultAgents {
     return r.output;
   }
 
-  /** A shell prefix that enters the pod's network namespace (through a process of its container). */
+  /**
+   * A shell script that runs `script` in the pod's network namespace, entered through any
+   * process of the pod (its containers and sandbox share the namespace; a restarted container's
+   * new processes are found the same way).
+   */
   private static inPod(p: PodRef, script: string): string {
-    return `pid=$(grep -l '${p.containerId}' /proc/[0-9]*/cgroup 2>/dev/null | head -1 | cut -d/ -f3); ` +
-      `[ -n "$pid" ] || { echo "no process of container ${p.containerId.slice(0, 12)} (pod ${p.pod}) on this node"; exit 3; }; ` +
+    const uid = p.uid.replace(/-/g, "[-_]");
+    return `pid=$(grep -lE 'pod${uid}' /proc/[0-9]*/cgroup 2>/dev/null | head -1 | cut -d/ -f3); ` +
+      `[ -n "$pid" ] || { echo "no process of pod ${p.pod} on this node"; exit 3; }; ` +
       `nsenter -t "$pid" -n sh -c '${script.replace(/'/g, "'\\''")}'`;
+  }
+
+  /** The pids (host namespace) of the container's processes, into $pids. */
+  private static pidsOf(p: PodRef): string {
+    return `pids=$(grep -l '${p.containerId}' /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); ` +
+      `[ -n "$pids" ] || { echo "no process of container ${p.containerId.slice(0, 12)} (pod ${p.pod}) on this node"; exit 3; }; `;
+  }
+
+  /**
+   * SIGKILLs the container's init process (pid 1 in its own namespace): the container exits and
+   * the kubelet starts it again, as it would after a crash.
+   */
+  async killContainer(p: PodRef): Promise<void> {
+    await this.run(p.host, FaultAgents.pidsOf(p) + `for q in $pids; do grep -qE '^NSpid:.*[[:space:]]1$' /proc/$q/status 2>/dev/null && kill -KILL $q && echo killed $q; done; true`, `killing ${p.pod}'s container`);
+  }
+
+  /** SIGSTOPs (or SIGCONTs) every process of the container. */
+  async signalContainer(p: PodRef, signal: "STOP" | "CONT"): Promise<void> {
+    await this.run(p.host, FaultAgents.pidsOf(p) + `kill -${signal} $pids`, `${signal === "STOP" ? "pausing" : "resuming"} ${p.pod}'s container`);
+  }
+
+  /** Whether any process of the container is stopped (SIGSTOP). */
+  async stopped(p: PodRef): Promise<boolean> {
+    const out = await this.run(p.host, `pids=$(grep -l '${p.containerId}' /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); for q in $pids; do grep -q '^State:.*T' /proc/$q/status 2>/dev/null && echo stopped; done; true`, `reading ${p.pod}'s process states`);
+    return out.includes("stopped");
   }
 
   /** Replaces the pod's rules: it drops traffic from exactly these addresses (`ip` or `ip:port`) afterwards. */

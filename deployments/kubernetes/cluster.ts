@@ -43,10 +43,11 @@ export interface KubernetesStartOptions {
   readyTimeoutSeconds?: number;
 }
 
-interface PodInfo {
+export interface PodInfo {
   pod: string;
   /** The Kubernetes node it runs on. */
   host: string;
+  uid: string;
   ip: string;
   containerId: string;
 }
@@ -224,10 +225,7 @@ export class KubernetesCluster implements StartedCluster {
   private async podInfo(node: string): Promise<PodInfo | undefined> {
     const r = await this.kubectl.run(["get", "pod", node, "-o", "json"]);
     if (r.code !== 0) return undefined;
-    const p = JSON.parse(r.stdout) as { spec: { nodeName?: string }; status: { podIP?: string; containerStatuses?: { name: string; containerID?: string; state?: { running?: unknown } }[] } };
-    const cs = p.status.containerStatuses?.find((s) => s.name === NODE_CONTAINER);
-    if (!cs?.state?.running || !cs.containerID || !p.status.podIP || !p.spec.nodeName) return undefined;
-    return { pod: node, host: p.spec.nodeName, ip: p.status.podIP, containerId: cs.containerID.replace(/^[a-z]+:\/\//, "") };
+    return runningPod(JSON.parse(r.stdout) as PodJson, NODE_CONTAINER);
   }
 
   /** An error with the namespace's recent warning events (image pulls, scheduling, mounts). */
@@ -451,6 +449,21 @@ export class KubernetesCluster implements StartedCluster {
 }
 
 const notOffered = (c: Capability) => new KcError("KC_NOT_OFFERED", `the kubernetes deployment does not offer "${c}" yet`, { hint: "use --deployment docker for this nemesis" });
+
+/** A pod as `kubectl get pod -o json` prints it (the fields read here). */
+export interface PodJson {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  spec: { nodeName?: string; containers: { name: string }[] };
+  status: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; containerID?: string; restartCount?: number; ready?: boolean; state?: { running?: unknown } }[] };
+}
+
+/** Where a pod runs and its container, once that container runs (default: its first). */
+export function runningPod(p: PodJson, container?: string): PodInfo | undefined {
+  const name = container ?? p.spec.containers[0]?.name;
+  const cs = p.status.containerStatuses?.find((s) => s.name === name);
+  if (!cs?.state?.running || !cs.containerID || !p.status.podIP || !p.spec.nodeName) return undefined;
+  return { pod: p.metadata.name, host: p.spec.nodeName, uid: p.metadata.uid, ip: p.status.podIP, containerId: cs.containerID.replace(/^[a-z]+:\/\//, "") };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,6 +11,7 @@ import type { Deployment, DeploymentSettings } from "../deployment.ts";
 import { ensureImages, kafkaTag, toxiproxyTag } from "../docker/images.ts";
 import { assertDockerRunning } from "../docker/docker.ts";
 import { ensureTansuImage } from "../docker/tansu-image.ts";
+import { AttachedCluster, ATTACHED_CAPABILITIES } from "./attached.ts";
 import { KubernetesCluster, KUBERNETES_CAPABILITIES, ownerOf } from "./cluster.ts";
 import { Kubectl, localKubeconfig, resolveKubeconfig } from "./kubectl.ts";
 import { LABEL, OWNER_LABEL, runNamespace } from "./manifests.ts";
@@ -45,6 +46,7 @@ export const kubernetesDeployment: Deployment = {
   name: "kubernetes",
   description: "StatefulSets in a namespace of the run's own on a Kubernetes cluster (--kubeconfig), clients through Toxiproxy's Service, faults through a node agent",
   capabilities: KUBERNETES_CAPABILITIES,
+  capabilitiesFor: (settings) => (settings?.attach ? ATTACHED_CAPABILITIES : KUBERNETES_CAPABILITIES),
   async preflight(settings = {}) {
     const kubeconfig = resolveKubeconfig(settings.kubeconfig);
     const k = new Kubectl(kubeconfig, "default");
@@ -76,7 +78,19 @@ export const kubernetesDeployment: Deployment = {
     return { kafka: images.kafka, toxiproxy: images.toxiproxy, agent: images.kafka };
   },
   start: (o) =>
-    KubernetesCluster.start({
+    o.settings?.attach
+      ? AttachedCluster.start({
+          runId: o.runId,
+          runDir: o.runDir,
+          product: o.product,
+          kubeconfig: resolveKubeconfig(o.settings.kubeconfig),
+          namespace: o.settings.namespace ?? "default",
+          ownNamespace: runNamespace(o.runId),
+          attach: o.settings.attach,
+          agentImage: o.artifacts.agent ?? o.artifacts.kafka,
+          readyTimeoutSeconds: o.readyTimeoutSeconds,
+        })
+      : KubernetesCluster.start({
       runId: o.runId,
       runDir: o.runDir,
       options: o.options,

@@ -94,8 +94,8 @@ export class Kubectl {
   }
 
   /** Follows a container's output from its start (`kubectl logs -f`); the process ends with the container. */
-  followLogs(pod: string, container: string, onData: (chunk: Buffer) => void): ChildProcess {
-    const child = spawn(this.bin, [...this.base(), "logs", "-f", pod, "-c", container], { stdio: ["ignore", "pipe", "pipe"] });
+  followLogs(pod: string, container: string | undefined, onData: (chunk: Buffer) => void): ChildProcess {
+    const child = spawn(this.bin, [...this.base(), "logs", "-f", pod, ...(container ? ["-c", container] : [])], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", () => undefined);

@@ -84,7 +84,7 @@ export function runLabels(i: Pick<RunManifestInput, "runId" | "owner">, extra: R
   return { [LABEL]: "1", [RUN_LABEL]: dnsLabel(i.runId), [OWNER_LABEL]: dnsLabel(i.owner), ...extra };
 }
 
-const meta = (i: RunManifestInput, name: string, extra: Record<string, string> = {}) => ({ name, namespace: i.namespace, labels: runLabels(i, extra) });
+const meta = (i: Pick<RunManifestInput, "namespace" | "runId" | "owner">, name: string, extra: Record<string, string> = {}) => ({ name, namespace: i.namespace, labels: runLabels(i, extra) });
 
 export function namespaceObject(i: Pick<RunManifestInput, "namespace" | "runId" | "owner">): Obj {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name: i.namespace, labels: runLabels(i) } };
@@ -228,7 +228,7 @@ function toxiproxy(i: RunManifestInput): Obj[] {
  * namespaces, that the harness asks (through the API's exec) to enter a pod's network
  * namespace and change its iptables rules, to list them, and to remove the run's data.
  */
-function agent(i: RunManifestInput): Obj {
+export function agent(i: Pick<RunManifestInput, "namespace" | "runId" | "owner" | "pullPolicy"> & { images: { agent: string } }): Obj {
   const labels = { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: AGENT };
   return {
     apiVersion: "apps/v1",

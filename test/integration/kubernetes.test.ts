@@ -140,3 +140,60 @@ describe("npm run chaos -- --deployment kubernetes", () => {
     await eventually(async () => (await runNamespaces()).length === 0, "the run's namespace to be gone", 30_000);
   });
 });
+
+describe("npm run chaos -- --deployment kubernetes --attach", () => {
+  const ns = "kc-attach-it";
+  const target = () => new Kubectl(kubeconfig, ns);
+  /** The cluster's own objects as they are defined (no status, no bookkeeping fields). */
+  const objects = async () => {
+    const list = await target().json<{ items: { kind: string; metadata: Record<string, unknown>; spec?: unknown; data?: unknown }[] }>(["get", "statefulsets,services,configmaps"], "listing the cluster's objects");
+    return Object.fromEntries(list.items.map((o) => [`${o.kind}/${o.metadata.name}`, { labels: o.metadata.labels ?? {}, spec: o.spec, data: o.data }]));
+  };
+
+  beforeAll(async () => {
+    await k().run(["delete", "namespace", ns, "--wait=true"], { namespaced: false });
+    await k().ok(["create", "namespace", ns], "creating the cluster's namespace", { namespaced: false });
+    execFileSync("bash", ["scripts/k8s/load-image.sh", "kafka-chaos/kafka:3.9.1-r1"], { stdio: ["ignore", "ignore", "inherit"] });
+    await target().ok(["apply", "-f", "test/fixtures/k8s/kafka-kraft.yaml"], "deploying the cluster with plain manifests");
+    await target().ok(["rollout", "status", "statefulset/kafka", "--timeout=240s"], "waiting for the cluster");
+  });
+  afterAll(async () => {
+    await k().run(["delete", "namespace", ns, "--wait=true", "--timeout=120s"], { namespaced: false });
+  });
+
+  it("tests a cluster it did not deploy under partitions, kills and pauses, and leaves it as it found it", async () => {
+    const before = await objects();
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos([
+      "--deployment", "kubernetes", "--attach", "--namespace", ns, "--broker-selector", "app=kafka", "--quorum-selector", "app=kafka", "--mode", "kraft",
+      "--preset", "safe", "--nemesis", "partition,kill,pause", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "3", "--store", s,
+    ]);
+    expect([0, 1], out.split("\n").slice(-20).join("\n")).toContain(code);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const nem = ops.filter((o) => o.process === "nemesis");
+    for (const f of ["start-partition", "kill", "pause"]) expect(nem.some((o) => o.f === f && !o.error && (o.value?.grudge || o.value?.nodes?.length)), `${f}: ${JSON.stringify(nem.slice(0, 10))}`).toBe(true);
+    expect(nem.at(-1).f).toBe("check-healed");
+    expect(nem.at(-1).value.leaks).toEqual([]);
+    // The run's topics were its own, and are gone.
+    const topics = [...new Set(ops.filter((o) => o.f === "send" && o.type === "ok").flatMap((o) => o.value.map((m: unknown[]) => String(m[1]).split("/")[0])))];
+    expect(topics.length).toBeGreaterThan(0);
+    for (const t of topics) expect(t).toMatch(/^kc-[a-z0-9]+-t\d+$/);
+    const listed = await target().exec("kafka-0", "kafka", "java -Xmx128m -cp '/opt/kafka/libs/*' kafka.admin.TopicCommand --bootstrap-server localhost:9092 --list 2>/dev/null");
+    for (const t of topics) expect(listed.output).not.toContain(t);
+    // The cluster's objects are as they were; nothing of the run is left; every pod runs.
+    expect(await objects()).toEqual(before);
+    expect(await runNamespaces()).toEqual([]);
+    const pods = await target().json<{ items: { status: { containerStatuses: { ready: boolean; state: { running?: unknown } }[] } }[] }>(["get", "pods"], "listing pods");
+    expect(pods.items.every((p) => p.status.containerStatuses.every((c) => c.state.running))).toBe(true);
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    expect(test.deploymentInfo.attached).toMatchObject({ namespace: ns, brokers: "app=kafka" });
+  });
+
+  it("says what is wrong when the selector finds no broker, and leaves nothing", async () => {
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--attach", "--namespace", ns, "--broker-selector", "app=nothing", "--time-limit", "5", "--store", fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"))]);
+    expect(code).toBe(3);
+    expect(out).toContain("KC_K8S_ATTACH: no running pod in namespace kc-attach-it matches --broker-selector app=nothing");
+    expect(await runNamespaces()).toEqual([]);
+  });
+});
