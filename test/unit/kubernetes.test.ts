@@ -80,6 +80,27 @@ describe("kubernetes manifests", () => {
     expect(() => validateConfig(bad)).toThrow(/for --deployment kubernetes/);
     expect(() => parseRunFlags(["--namespace", "Team_A"])).toThrow(KcError);
   });
+
+  it("flags: --attach needs a broker selector and the cluster's namespace; the selectors and port are recorded", () => {
+    const ok = parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka", "--quorum-selector", "app=zk", "--broker-port", "9094"]).config;
+    expect(() => validateConfig(ok)).not.toThrow();
+    expect(ok.kubernetes).toEqual({ namespace: "kafka", attach: { brokers: "app=kafka", quorum: "app=zk", port: 9094 } });
+    const noSelector = parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka"]).config;
+    expect(() => validateConfig(noSelector)).toThrow(/--attach needs --broker-selector/);
+    const noNamespace = parseRunFlags(["--deployment", "kubernetes", "--attach", "--broker-selector", "app=kafka"]).config;
+    expect(() => validateConfig(noNamespace)).toThrow(/--attach needs --namespace/);
+    expect(() => parseRunFlags(["--broker-port", "70000"])).toThrow(/--broker-port/);
+  });
+
+  it("capabilities: an attached cluster offers no link faults, file damage, disks or upgrades", async () => {
+    const { kubernetesDeployment } = await import("../../deployments/kubernetes/index.ts");
+    const { buildFamilies } = await import("../../nemeses/index.ts");
+    const attached = kubernetesDeployment.capabilitiesFor!({ attach: { brokers: "app=kafka", port: 9092 } });
+    expect(attached).toEqual(["process", "pause", "network", "leadership"]);
+    expect(() => buildFamilies(["partition", "kill", "pause"], [], attached)).not.toThrow();
+    expect(() => buildFamilies(["link"], [], attached)).toThrow(/links/);
+    expect(kubernetesDeployment.capabilitiesFor!({})).toContain("links");
+  });
 });
 
 describe("fault books", () => {
