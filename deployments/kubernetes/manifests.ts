@@ -163,7 +163,7 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
       template: {
         metadata: { labels: { ...runLabels(i), ...labels } },
         spec: {
-          terminationGracePeriodSeconds: 5,
+          terminationGracePeriodSeconds: 1,
           enableServiceLinks: false,
           containers: [
             {
