@@ -101,6 +101,27 @@ export interface DiskControl {
   freeDisk(node: string): Promise<boolean>;
 }
 
+/** What one pod delete did: the node, the pod's address before and its replacement's. */
+export interface PodReplacement {
+  node: string;
+  pod: string;
+  host: string;
+  ipBefore: string;
+  ipAfter: string;
+  /** From the delete to the replacement's node process running (its grudges in force again). */
+  replacedMs: number;
+}
+
+/**
+ * Pods deleted (Kubernetes): the replacement starts the node at once, on the same data, at a new
+ * address; the grudges in force follow it (its own rules in its new network namespace, and its
+ * peers' rules naming it). `awaitPod` waits for the node's "ready" line.
+ */
+export interface PodControl {
+  deletePod(node: string): Promise<PodReplacement>;
+  awaitPod(node: string): Promise<void>;
+}
+
 export interface PauseControl {
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;

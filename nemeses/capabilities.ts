@@ -15,6 +15,8 @@ export {
   type MetadataMode,
   type NetworkControl,
   type PauseControl,
+  type PodControl,
+  type PodReplacement,
   type ProcessControl,
   type UpgradeControl,
 } from "../core/cluster.ts";

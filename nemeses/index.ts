@@ -6,7 +6,7 @@ import { diskFamily } from "./disk.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
-import { killFamily, pauseFamily } from "./process.ts";
+import { killFamily, pauseFamily, podDeleteFamily } from "./process.ts";
 import { upgradeFamily } from "./upgrade.ts";
 import { missingCapabilities, type Capability } from "./capabilities.ts";
 import type { FaultFamily } from "./types.ts";
@@ -32,6 +32,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   upgrade: (o) => upgradeFamily(o.upgradeTo),
   corrupt: () => corruptFamily(),
   disk: () => diskFamily(),
+  "pod-delete": () => podDeleteFamily(),
 };
 
 /**
@@ -72,6 +73,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

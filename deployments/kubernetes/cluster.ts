@@ -9,7 +9,7 @@ import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
-import type { FileDamage, NodeSpec, PartitionState, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { FileDamage, NodeSpec, PartitionState, PodReplacement, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -28,7 +28,7 @@ import { Kubectl } from "./kubectl.ts";
 import { groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods"];
 
 
 export interface KubernetesStartOptions {
@@ -299,6 +299,62 @@ export class KubernetesCluster implements StartedCluster {
     this.paused.delete(node);
   }
 
+  // --- pod deletes ----------------------------------------------------------------------
+
+  /** Log marks where each replaced node's new pod began (awaitPod waits for "ready" after it). */
+  private readonly replacedAt = new Map<string, number>();
+
+  /**
+   * Deletes the node's pod (1 s grace, then SIGKILL); waits for the StatefulSet's replacement to run
+   * (same name and data, new address), follows its log, and re-applies every grudge in force
+   * (its own rules are gone with its network namespace; its peers' rules name its old address).
+   */
+  async deletePod(node: string): Promise<PodReplacement> {
+    const n = this.node(node);
+    const before = this.podOf(node);
+    const t0 = Date.now();
+    this.paused.delete(node);
+    n.follower?.kill();
+    // Not forced: a forced delete removes the object at once, and the replacement started while
+    // the old JVM still held its log dir's lock ("Failed to acquire lock on file .lock"). With a
+    // grace period of 1 s the supervisor (PID 1, which does not pass SIGTERM on) and the JVM
+    // are SIGKILLed with the container, and the StatefulSet makes the new pod only after that.
+    await this.kubectl.ok(["delete", "pod", node, "--grace-period=1", "--wait=false"], `deleting pod ${node}`);
+    const deadline = t0 + 120_000;
+    for (;;) {
+      const info = await this.podInfo(node);
+      if (info && info.uid !== before.uid) {
+        n.pod = info;
+        break;
+      }
+      if (Date.now() > deadline) throw await this.withPodEvents(new KcError("KC_NODE_NOT_READY", `no replacement of pod ${node} runs 120 s after its delete`));
+      await sleep(500);
+    }
+    this.replacedAt.set(node, n.log.mark());
+    n.follower = this.kubectl.followLogs(node, NODE_CONTAINER, (chunk) => n.log.feed(chunk));
+    this.grudges.current = {};
+    await this.applyGrudges();
+    return { node, pod: node, host: n.pod.host, ipBefore: before.ip, ipAfter: n.pod.ip, replacedMs: Date.now() - t0 };
+  }
+
+  /** Waits until a replaced node's process is ready again. */
+  async awaitPod(node: string): Promise<void> {
+    const since = this.replacedAt.get(node);
+    if (since === undefined) return;
+    this.replacedAt.delete(node);
+    try {
+      await this.waitStarted(node, 120_000, since);
+    } catch (err) {
+      // A ZooKeeper-mode broker back within its old session finds its registration and exits:
+      // the supervisor holds it down, and a start after the product's wait brings it up.
+      const retry = this.product.startRetry;
+      if (!retry || !this.node(node).log.linesSince(since).some((l) => retry.when.test(l))) throw err;
+      component("k8s").info(`${node} exited at start in its new pod (${retry.why}); starting it again in ${retry.afterMs / 1000} s`);
+      await sleep(retry.afterMs);
+      await this.processes.start(node);
+    }
+  }
+
   // --- network faults (through the fault agent on the pod's node) --------------------------
 
   async partition(grudge: Grudge, owner = "default"): Promise<void> {
@@ -321,6 +377,11 @@ export class KubernetesCluster implements StartedCluster {
     const { merged, changed } = this.grudges.next([...this.live.keys()]);
     await Promise.all(changed.map((name) => this.agents.setDrops(this.podOf(name), (merged[name] ?? []).map((e) => this.ipOf(e)))));
     this.grudges.current = merged;
+  }
+
+  /** Where a node's pod runs now (its Kubernetes node, uid, address, container). */
+  pod(node: string): PodInfo {
+    return this.podOf(node);
   }
 
   private podOf(node: string): PodInfo {

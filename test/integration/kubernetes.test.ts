@@ -60,7 +60,7 @@ describe("kubernetes deployment", () => {
 
   /** Whether `from` opens a TCP connection to `to`'s inter-broker port within 3 s. */
   const connects = async (from: string, to: string) => {
-    const ip = (cluster.info.pods as Record<string, { ip: string }>)[to].ip;
+    const ip = cluster.pod(to).ip;
     const r = await cluster.shell(from, `timeout 3 bash -c '</dev/tcp/${ip}/9091' && echo open || echo closed`);
     return r.output.trim().split("\n").at(-1);
   };
@@ -95,6 +95,24 @@ describe("kubernetes deployment", () => {
     await cluster.pause("broker-3");
     expect(await cluster.leaks()).toEqual(["broker-3 is paused"]);
     await cluster.resume("broker-3");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("a deleted pod is replaced on the same data, and the grudges in force follow it to its new namespace", async () => {
+    await cluster.createTopics([{ name: "pd", partitions: 1, replicationFactor: 3 }]);
+    await cluster.partition({ "broker-2": ["broker-1"], "broker-3": ["broker-2"] });
+    const r = await cluster.deletePod("broker-2");
+    expect(r).toMatchObject({ node: "broker-2", host: "kc-node", ipAfter: cluster.pod("broker-2").ip });
+    await cluster.awaitPod("broker-2");
+    // Its own rule is in its new network namespace; broker-3's rule names its new address.
+    expect(await cluster.rules("broker-2")).toHaveLength(1);
+    expect((await cluster.rules("broker-3")).join(" ")).toContain(r.ipAfter);
+    expect(await connects("broker-1", "broker-2")).toBe("closed");
+    expect(await connects("broker-2", "broker-3")).toBe("closed");
+    expect(await connects("broker-1", "broker-3")).toBe("open");
+    expect((await cluster.shell("broker-2", "ls /var/lib/kc/data")).output).toContain("pd-0");
+    await cluster.heal();
+    expect(await connects("broker-1", "broker-2")).toBe("open");
     expect(await cluster.leaks()).toEqual([]);
   });
 

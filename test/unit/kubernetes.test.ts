@@ -101,6 +101,29 @@ describe("kubernetes manifests", () => {
     expect(() => buildFamilies(["link"], [], attached)).toThrow(/links/);
     expect(kubernetesDeployment.capabilitiesFor!({})).toContain("links");
   });
+
+  it("pod-delete: offered by the deployed Kubernetes cluster only; its op records each replacement", async () => {
+    const { kubernetesDeployment } = await import("../../deployments/kubernetes/index.ts");
+    const { dockerDeployment } = await import("../../deployments/docker/index.ts");
+    const { buildFamilies } = await import("../../nemeses/index.ts");
+    const { Rng } = await import("../../core/rng.ts");
+    expect(() => buildFamilies(["pod-delete"], [], dockerDeployment.capabilities)).toThrow(/pod-delete nemesis needs "pods"/);
+    expect(() => buildFamilies(["pod-delete"], [], kubernetesDeployment.capabilitiesFor!({ attach: { brokers: "a=b", port: 9092 } }))).toThrow(/pods/);
+    const [fam] = buildFamilies(["pod-delete"], ["one"], kubernetesDeployment.capabilities);
+    const calls: string[] = [];
+    const cluster = {
+      nodes: [1, 2, 3].map((i) => ({ name: `broker-${i}`, roles: ["broker"], id: i })),
+      deletePod: async (n: string) => (calls.push(`delete ${n}`), { node: n, pod: n, host: "kc-node", ipBefore: "10.0.0.1", ipAfter: "10.0.0.9", replacedMs: 4000 }),
+      awaitPod: async (n: string) => void calls.push(`await ${n}`),
+    };
+    const env = { cluster, mode: "zookeeper", keys: () => [] } as never;
+    const started = await fam.start(env, "one", new Rng(1));
+    expect(started).toMatchObject({ target: "one", done: [{ ipBefore: "10.0.0.1", ipAfter: "10.0.0.9" }] });
+    expect(fam.active()).toBe(true);
+    await fam.stop(env);
+    expect(fam.active()).toBe(false);
+    expect(calls).toEqual([`delete ${(started.nodes as string[])[0]}`, `await ${(started.nodes as string[])[0]}`]);
+  });
 });
 
 describe("fault books", () => {
