@@ -101,6 +101,26 @@ export interface DiskControl {
   freeDisk(node: string): Promise<boolean>;
 }
 
+/** What a power cut lost on one node: the writes its data filesystem never synced, per file (kc-lazyfs's report). */
+export interface PowerCut {
+  node: string;
+  /** Files that had unsynced changes. */
+  files: number;
+  /** Unsynced bytes dropped, over every file. */
+  droppedBytes: number;
+  /** The largest losses (at most 50): path under the data dir, bytes lost, size before and after. */
+  dropped: { path: string; bytes: number; size: number; syncedSize: number }[];
+}
+
+/**
+ * Power cuts: the node's process is SIGKILLed at the instant its data filesystem loses what was
+ * never fsynced (data and sizes; file creations, renames and deletions are durable at once). It
+ * stays down, held by `owner`, until ProcessControl.start releases it.
+ */
+export interface PowerControl {
+  powerCut(node: string, owner?: string): Promise<PowerCut>;
+}
+
 /** What one pod delete did: the node, the pod's address before and its replacement's. */
 export interface PodReplacement {
   node: string;

@@ -58,6 +58,11 @@ export class KafkaCluster {
     this.options.combined = combined;
     return this;
   }
+  /** Every node's data dir on kc-lazyfs: writes never fsynced are lost on a power cut (`powerCut`). */
+  withLazyfs(on = true): this {
+    this.options.lazyfs = on;
+    return this;
+  }
   withBrokerConfig(key: string, value: string): this {
     this.options.brokerConfig[key] = value;
     return this;

@@ -141,7 +141,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -245,6 +245,11 @@ export const FLAGS: Record<string, Flag> = {
     help: "brokers keep their data on a filesystem of this many MiB of their own (the disk nemesis fills it; default 256 with it)",
     set: (c, v) => (c.cluster.dataDiskMb = int("data-disk-mb", 16, 1 << 20)(v)),
   },
+  lazyfs: {
+    help: "every node keeps its data dir on kc-lazyfs, which loses writes never fsynced on a power cut (the power nemesis sets it; alone, it measures the layer's cost)",
+    boolean: true,
+    set: (c, v) => (c.cluster.lazyfs = bool("lazyfs")(v)),
+  },
   "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
   "kafka-image": { help: "use this image for Kafka/ZooKeeper (e.g. apache/kafka:3.9.1)", set: (c, v) => (c.images.kafka = v) },
   "toxiproxy-image": { help: "use this Toxiproxy image", set: (c, v) => (c.images.toxiproxy = v) },
@@ -334,6 +339,13 @@ export function validateConfig(c: TestConfig): void {
   }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;
+  if (c.nemesis.faults.includes("power")) {
+    if (c.cluster.lazyfs === false) throw new KcError("KC_BAD_FLAG", "the power nemesis needs the nodes' data on kc-lazyfs, and --no-lazyfs turns it off", { hint: "drop --no-lazyfs" });
+    c.cluster.lazyfs = true;
+  }
+  if (c.cluster.lazyfs && c.deployment !== "docker") {
+    throw new KcError("KC_BAD_FLAG", `--lazyfs (and the power nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for power cuts" });
+  }
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);
     if (!c.nemesis.faults.includes("upgrade")) c.nemesis.faults.push("upgrade");

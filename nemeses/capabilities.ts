@@ -17,6 +17,8 @@ export {
   type PauseControl,
   type PodControl,
   type PodReplacement,
+  type PowerControl,
+  type PowerCut,
   type ProcessControl,
   type UpgradeControl,
 } from "../core/cluster.ts";

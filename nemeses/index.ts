@@ -6,6 +6,7 @@ import { diskFamily } from "./disk.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
+import { powerFamily } from "./power.ts";
 import { killFamily, pauseFamily, podDeleteFamily } from "./process.ts";
 import { upgradeFamily } from "./upgrade.ts";
 import { missingCapabilities, type Capability } from "./capabilities.ts";
@@ -32,6 +33,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   upgrade: (o) => upgradeFamily(o.upgradeTo),
   corrupt: () => corruptFamily(),
   disk: () => diskFamily(),
+  power: () => powerFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 
@@ -73,6 +75,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type PowerControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -6,6 +6,8 @@
 //     WHAT (what the start line names) and a shell function `run` that execs the process, so that
 //     the pid the supervisor records is the process's own;
 //   - prestart.sh, run once when the container starts (formatting storage, a database's schema).
+// A deployment may add mount.sh, run once before prestart.sh: it puts the data dir on a layer of
+// its own (kc-lazyfs for power cuts, deployments/shared/lazyfs.ts).
 // The lines "kafka-chaos: starting ..." and "kafka-chaos: process exited with code N" are part
 // of the contract: deployments wait for the second one (products' `exited`).
 
@@ -18,6 +20,7 @@ export const SUPERVISOR_PID = "/var/lib/kc/pid";
 export const SUPERVISOR = `#!/bin/sh
 S=/var/lib/kc
 mkdir -p $S/data
+[ -f /etc/kc/mount.sh ] && . /etc/kc/mount.sh
 . /etc/kc/node.env
 . /etc/kc/prestart.sh
 while true; do

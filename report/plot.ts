@@ -44,7 +44,8 @@ export function faultFamily(f: string): "partition" | "kill" | "pause" | "link" 
   const s = f.toLowerCase();
   // lone-leader starts as a cut (then kills the leader it cut off): drawn as a partition.
   if (/partition|isolat|split|bridge|heal|lone-leader/.test(s)) return "partition";
-  if (/kill|crash|restart|revive|^start$|stop-node|start-node|broker/.test(s)) return "kill";
+  // A power cut takes the node down as a kill does (and loses its unsynced writes).
+  if (/kill|crash|restart|revive|^start$|stop-node|start-node|broker|power/.test(s)) return "kill";
   if (/pause|resume|freeze|hammer/.test(s)) return "pause";
   if (/toxi|latency|slow|link|bandwidth|loss|delay|reset|timeout|clock/.test(s)) return "link";
   return "other";

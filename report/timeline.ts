@@ -79,7 +79,8 @@ export function effectOf(f: string): Effect | null {
     const state = stateOfFault(m[2]);
     return starting ? { begin: state } : { end: [state] };
   }
-  if (/^(kill|crash|sigkill|terminate)/.test(s)) return { begin: "down" };
+  if (/^(kill|crash|sigkill|terminate|power-off)/.test(s)) return { begin: "down" };
+  if (s === "power-on") return { end: ["down"] };
   if (/^(start|restart|revive|boot)/.test(s)) return { end: ["down"] };
   if (/^(pause|freeze|hammer|sigstop)/.test(s)) return { begin: "paused" };
   if (/^(resume|unpause|unfreeze|sigcont)/.test(s)) return { end: ["paused"] };

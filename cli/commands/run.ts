@@ -11,6 +11,7 @@ import { log } from "../../core/log.ts";
 import { PRESETS } from "../../harness/presets.ts";
 import { runTest, verdictLine } from "../../harness/run.ts";
 import { writeReports } from "../../report/index.ts";
+import { FAMILIES } from "../../nemeses/index.ts";
 
 function usage(): string {
   return [
@@ -23,6 +24,9 @@ function usage(): string {
     `  --${"matrix".padEnd(20)} run every entry of a JSON file {"runs": [[flags...], ...]} in a row`,
     `  --${"clients".padEnd(20)} differential: run one seeded plan through each client in a row, e.g. kafkajs@2.2.4,kafkajs@1.16.0,confluent;`,
     `  ${"".padEnd(22)} the store's index.html compares them side by side`,
+    "",
+    "nemeses and their targets (--nemesis-targets):",
+    ...Object.entries(FAMILIES).map(([name, make]) => `  ${name.padEnd(20)} ${make({ upgradeTo: "V" }).targets.join(", ")}`),
     "",
     "presets:",
     ...Object.entries(PRESETS).map(([k, p]) => `  ${k.padEnd(20)} ${p.description}\n  ${"".padEnd(20)} = ${p.flags.join(" ")}`),

@@ -10,18 +10,19 @@ import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { FileDamage, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
 import { Links } from "../shared/links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
-import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
-import { GrudgeBook } from "../shared/fault-books.ts";
+import type { Capability, Grudge } from "../../core/faults.ts";
+import { GrudgeBook, grudgeAddress } from "../shared/fault-books.ts";
 import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
+import { buildLazyfs, LAZYFS_BIN, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
@@ -53,7 +54,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -84,6 +85,8 @@ export class Cluster implements StartedCluster {
   private runDir = "";
   private clusterId = "";
   private readonly clientPorts = new Map<string, number>();
+  /** kc-lazyfs on the host, bind-mounted into every node when options.lazyfs. */
+  private lazyfsBin?: string;
   private readonly netfilter: Netfilter;
   private readonly toxiproxy: { container: Docker.Container; log: LogFollower };
   private stopped = false;
@@ -172,6 +175,7 @@ export class Cluster implements StartedCluster {
         toxiproxy: { container: toxi, log: toxiLog },
       });
       const clusterId = product.newClusterId();
+      if (o.options.lazyfs) cluster.lazyfsBin = await buildLazyfs();
       cluster.runDir = o.runDir;
       cluster.clusterId = clusterId;
       for (const wave of product.startWaves()) {
@@ -202,6 +206,9 @@ export class Cluster implements StartedCluster {
     const conf = path.join(dir, "conf");
     fs.mkdirSync(conf, { recursive: true });
     for (const [file, text] of Object.entries(this.product.files(n, { clusterId, clientPort }))) fs.writeFileSync(path.join(conf, file), text);
+    // The power-loss layer: the FUSE device, the right to mount it, and the binary.
+    const lazyfs = this.lazyfsBin;
+    if (lazyfs) fs.writeFileSync(path.join(conf, MOUNT_SCRIPT), lazyfsMountScript());
     const container = await createContainer({
       name: `${this.network}-${n.name}`,
       image: o.images.kafka,
@@ -209,7 +216,8 @@ export class Cluster implements StartedCluster {
       network: this.network,
       alias: n.name,
       cmd: this.product.command,
-      binds: [`${path.resolve(conf)}:${this.product.configDir}:ro`],
+      binds: [`${path.resolve(conf)}:${this.product.configDir}:ro`, ...(lazyfs ? [`${lazyfs}:${LAZYFS_BIN}:ro`] : [])],
+      ...(lazyfs ? { devices: ["/dev/fuse"], capAdd: ["SYS_ADMIN"], securityOpt: ["apparmor=unconfined"] } : {}),
       tmpfs: o.options.dataDiskMb && isBroker(n) ? { [DATA_DIR]: `size=${o.options.dataDiskMb}m` } : undefined,
       labels: { role: n.roles.join("+"), node: n.name },
     });
@@ -342,6 +350,19 @@ export class Cluster implements StartedCluster {
     this.paused.delete(node);
   }
 
+  // --- power cuts (kc-lazyfs) --------------------------------------------------------------
+
+  /** Cuts the node's power: what its data dir never synced is lost as its process is SIGKILLed; it stays down until started. */
+  async powerCut(node: string, owner = "power"): Promise<PowerCut> {
+    this.node(node);
+    if (!this.lazyfsBin) {
+      throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, so a power cut would lose nothing`, { hint: "the power nemesis sets --lazyfs; give it to start the cluster on the layer" });
+    }
+    const cut = parsePowerCut(node, await this.processes.killWith(node, owner, powerCutCommand(), "KC_POWER_FAILED"));
+    await this.shellOk(node, powerOnCommand(), `powering ${node} on`, "KC_POWER_FAILED");
+    return cut;
+  }
+
   // --- a full disk ----------------------------------------------------------------------
 
   /** Fills the broker's data filesystem (its own, with options.dataDiskMb) with a filler file to the last byte. */
@@ -376,9 +397,9 @@ export class Cluster implements StartedCluster {
     return this.files.flipBits(node, file, flips);
   }
 
-  private async shellOk(node: string, command: string, what: string): Promise<string> {
+  private async shellOk(node: string, command: string, what: string, code = "KC_DAMAGE_FAILED"): Promise<string> {
     const r = await exec(this.node(node).container, ["sh", "-c", command]);
-    if (r.exitCode !== 0) throw new KcError("KC_DAMAGE_FAILED", `${what} failed: ${r.output.trim().slice(0, 300)}`);
+    if (r.exitCode !== 0) throw new KcError(code, `${what} failed: ${r.output.trim().slice(0, 300)}`);
     return r.output;
   }
 
@@ -396,9 +417,7 @@ export class Cluster implements StartedCluster {
 
   /** The address a grudge entry names (`peer` or `peer:port`); throws on an unknown peer or a bad port. */
   private ipOf(entry: string): string {
-    const { peer, port } = grudgeEntry(entry);
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
-    return port === undefined ? this.node(peer).ip : `${this.node(peer).ip}:${port}`;
+    return grudgeAddress(entry, (peer) => this.node(peer).ip);
   }
 
   /** Heals `owner`'s grudge (the others stay in force), or every grudge when no owner is given. */
@@ -508,6 +527,7 @@ export class Cluster implements StartedCluster {
 
 function validate(o: ClusterOptions): void {
   const bad = (msg: string, hint: string) => new KcError("KC_BAD_CLUSTER", msg, { hint });
+  if (o.lazyfs && o.dataDiskMb) throw bad("--lazyfs (the power nemesis) and --data-disk-mb (the disk nemesis) cannot be combined yet: a filler written through kc-lazyfs would sit in memory, not fill the disk", "run the power and disk nemeses in separate runs");
   if (o.brokers < 1) throw bad(`--brokers must be at least 1 (got ${o.brokers})`, "use --brokers 3");
   if (o.mode === "zookeeper") {
     if (o.zookeepers !== 1 && o.zookeepers !== 3) throw bad(`--zookeepers must be 1 or 3 (got ${o.zookeepers})`, "use --zookeepers 3");

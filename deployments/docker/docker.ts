@@ -55,6 +55,10 @@ export interface ContainerSpec {
   publish?: number[];
   binds?: string[];
   capAdd?: string[];
+  /** Host devices the container gets (e.g. /dev/fuse). */
+  devices?: string[];
+  /** e.g. apparmor=unconfined (a FUSE mount inside the container). */
+  securityOpt?: string[];
   /** path → tmpfs options (e.g. size=256m): a filesystem of its own, of a fixed size. */
   tmpfs?: Record<string, string>;
   labels?: Record<string, string>;
@@ -81,6 +85,8 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
         PortBindings: bindings,
         Binds: spec.binds,
         CapAdd: spec.capAdd,
+        Devices: spec.devices?.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
+        SecurityOpt: spec.securityOpt,
         Tmpfs: spec.tmpfs,
         Init: false,
       },

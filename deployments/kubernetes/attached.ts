@@ -15,13 +15,12 @@ import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { FileDamage, NodeSpec, PartitionState, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
-import { grudgeEntry } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import type { BrokerProduct } from "../../products/product.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
-import { GrudgeBook, KillHolds } from "../shared/fault-books.ts";
+import { GrudgeBook, grudgeAddress, KillHolds } from "../shared/fault-books.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { FaultAgents } from "./agent.ts";
 import { ownerOf, runningPod, type PodInfo, type PodJson } from "./cluster.ts";
@@ -291,10 +290,7 @@ export class AttachedCluster implements StartedCluster {
   }
 
   private ipOf(entry: string): string {
-    const { peer, port } = grudgeEntry(entry);
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
-    const ip = this.member(peer).pod.ip;
-    return port === undefined ? ip : `${ip}:${port}`;
+    return grudgeAddress(entry, (peer) => this.member(peer).pod.ip);
   }
 
   rules(node: string): Promise<string[]> {

@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import type { FileDamage, NodeSpec, PartitionState, PodReplacement, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
-import { grudgeEntry, type Capability, type Grudge } from "../../core/faults.ts";
+import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import type { BrokerProduct } from "../../products/product.ts";
@@ -18,7 +18,7 @@ import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOpti
 import type { StartedCluster } from "../deployment.ts";
 import { Links } from "../shared/links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
-import { GrudgeBook } from "../shared/fault-books.ts";
+import { GrudgeBook, grudgeAddress } from "../shared/fault-books.ts";
 import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
@@ -391,10 +391,7 @@ export class KubernetesCluster implements StartedCluster {
   }
 
   private ipOf(entry: string): string {
-    const { peer, port } = grudgeEntry(entry);
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
-    const ip = this.podOf(peer).ip;
-    return port === undefined ? ip : `${ip}:${port}`;
+    return grudgeAddress(entry, (peer) => this.podOf(peer).ip);
   }
 
   /** The DROP rules in force in a node's pod, as its agent reads them. */

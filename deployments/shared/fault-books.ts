@@ -1,7 +1,8 @@
 // Bookkeeping every deployment keeps the same way for faults owned by several families (see
 // core/cluster.ts): who holds each killed node down, and each owner's grudge with their union.
 // Pure; the deployment does the killing and the iptables.
-import { mergeGrudges, type Grudge } from "../../core/faults.ts";
+import { KcError } from "../../core/errors.ts";
+import { grudgeEntry, mergeGrudges, type Grudge } from "../../core/faults.ts";
 
 /** Kill holds: a node killed by two families starts again only when both have let go. */
 export class KillHolds {
@@ -59,4 +60,16 @@ export class GrudgeBook {
     });
     return { merged, changed };
   }
+}
+
+/**
+ * The address a grudge entry names (`peer`, or `peer:port` for the connections the peer opens to
+ * that local port), given how a deployment finds a peer's IP; throws on a bad port (and ipOf on
+ * an unknown peer).
+ */
+export function grudgeAddress(entry: string, ipOf: (peer: string) => string): string {
+  const { peer, port } = grudgeEntry(entry);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new KcError("KC_BAD_GRUDGE", `bad port in grudge entry ${entry}`);
+  const ip = ipOf(peer);
+  return port === undefined ? ip : `${ip}:${port}`;
 }

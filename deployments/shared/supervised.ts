@@ -54,13 +54,23 @@ export class SupervisedProcesses {
    * until every owner that killed it has started it again (or startAll).
    */
   async kill(node: string, owner = "default"): Promise<void> {
+    await this.killWith(node, owner, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true`, "KC_KILL_FAILED");
+  }
+
+  /**
+   * A kill by a command of the caller's that leaves the hold and SIGKILLs the process (a power
+   * cut does something first in the same command); returns the command's output once the
+   * process has exited. Fails with `code` when the command does.
+   */
+  async killWith(node: string, owner: string, command: string, code: string): Promise<string> {
     await this.n.resume(node);
     const log = this.n.log(node);
     const mark = log.mark();
-    const r = await this.n.shell(node, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; true`);
-    if (r.exitCode !== 0) throw new KcError("KC_KILL_FAILED", `could not kill ${node}: ${r.output}`);
+    const r = await this.n.shell(node, command);
+    if (r.exitCode !== 0) throw new KcError(code, `could not kill ${node}: ${r.output.trim().slice(0, 300)}`);
     this.holds.hold(node, owner);
     await log.waitFor(this.n.product.exited, 30_000, undefined, mark).catch(() => undefined);
+    return r.output;
   }
 
   /**

@@ -26,6 +26,8 @@ export interface ClusterOptions {
   libsDir?: string;
   /** Brokers keep their data on a filesystem of this many MiB of their own (the disk nemesis fills it); none: the container's. */
   dataDiskMb?: number;
+  /** Every node keeps its data dir on kc-lazyfs: writes never fsynced are lost on a power cut (the power nemesis sets it). */
+  lazyfs?: boolean;
 }
 
 export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;
