@@ -11,6 +11,7 @@ import {
   E_READ,
   E_SEND,
   F_ASSIGN,
+  F_OTHER,
   F_POLL,
   F_SEND,
   F_SUBSCRIBE,
@@ -123,6 +124,12 @@ export class Analysis {
   readonly nodeProcPred = new I32List(1024);
   nodeCommitted = new Uint8Array(0);
   okNodes = 0;
+  /**
+   * Each key's log end as the cluster reported it after the faults were healed (`log-ends` ops of
+   * the final reads), the highest reading per key: a log that ends below an acknowledged offset
+   * lost what was there (finders/truncated-log.ts).
+   */
+  readonly logEnds = new Map<string, { end: number; op: number }>();
   /**
    * Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer).
    * A read of a value whose writer completed ok before the reader was invoked is left out: the
@@ -246,7 +253,18 @@ export class Analysis {
     this.stats.onError(p.type, p.error);
     if (rw) this.microOps(pr, p);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
+    else if (f === F_OTHER && p.type === T_OK && p.fName === "log-ends") this.logEndsOf(p);
     if (p.type === T_INFO) this.procs.delete(pr.id); // the worker goes on as a new process
+  }
+
+  private logEndsOf(p: ParsedOp): void {
+    const v = p.otherValue;
+    if (!v || typeof v !== "object" || Array.isArray(v)) return;
+    for (const [key, end] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof end !== "number" || !Number.isFinite(end)) continue;
+      const had = this.logEnds.get(key);
+      if (!had || end > had.end) this.logEnds.set(key, { end, op: p.index });
+    }
   }
 
   /** assign/subscribe: per-key memory of what this process polled/sent survives only for kept keys. */

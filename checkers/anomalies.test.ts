@@ -77,6 +77,45 @@ describe("duplicate", () => {
   });
 });
 
+describe("truncated-log", () => {
+  /** Three acknowledged sends to x, all read; then the final reads' log-ends ops. */
+  const base: Row[] = [
+    ...sendPair(0, "ok", "x", [1, 0]),
+    ...sendPair(1, "ok", "x", [2, 1]),
+    ...sendPair(0, "ok", "x", [3, 2]),
+    ...pollPair(2, "ok", { x: [[0, 1], [1, 2], [2, 3]] }),
+  ];
+  const ends = (process: number, x: number): Row[] => [
+    [process, "invoke", "log-ends", ["x"]],
+    [process, "ok", "log-ends", { x }],
+  ];
+
+  it("flags acknowledged sends at or past the log's end once healed, though polls read them before", () => {
+    const c = cases([...base, ...ends(9, 1)], "truncated-log");
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ key: "x", values: [2, 3], offsets: [1, 2], ops: [3, 5, 9] });
+    expect(c[0].explanation).toMatch(/ends at offset 1 .*2 acknowledged sends.*offsets 1-2/);
+    // Read before they went: the other loss detectors have nothing to say.
+    expect(found([...base, ...ends(9, 1)])).toEqual(["truncated-log"]);
+  });
+
+  it("takes the highest of several readings, and is silent when the log reaches every acknowledged offset", () => {
+    expect(found([...base, ...ends(9, 3)])).toEqual([]);
+    expect(found([...base, ...ends(9, 0), ...ends(9, 3)])).toEqual([]);
+    expect(cases([...base, ...ends(9, 0), ...ends(9, 2)], "truncated-log")[0]).toMatchObject({ values: [3], offsets: [2] });
+  });
+
+  it("ignores failed readings, keys without a reading, and sends whose offset is unknown", () => {
+    const failed: Row[] = [
+      [9, "invoke", "log-ends", ["x"]],
+      [9, "fail", "log-ends", ["x"], { error: "timeout" }],
+    ];
+    expect(found([...base, ...failed])).toEqual([]);
+    expect(found([...base, [9, "invoke", "log-ends", ["y"]], [9, "ok", "log-ends", { y: 0 }]])).toEqual([]);
+    expect(found([...sendPair(0, "info", "x", [7]), ...ends(9, 0)])).toEqual([]);
+  });
+});
+
 describe("lost-write", () => {
   it("flags acknowledged values below what a poll read", () => {
     const rows: Row[] = [

@@ -12,6 +12,7 @@ export interface Mode {
 export const ANOMALY_TYPES = [
   "lost-write",
   "unseen",
+  "truncated-log",
   "duplicate",
   "inconsistent-offsets",
   "poll-skip",
@@ -49,6 +50,7 @@ const always = (why: string): Row => ({ assign: "bad", subscribe: "bad", assignT
 export const MODE_TABLE: Record<AnomalyType, Row> = {
   "lost-write": always("an acknowledged message vanished from below what consumers read"),
   unseen: always("acknowledged, yet not read even by the final reads"),
+  "truncated-log": always("the log ends below an acknowledged offset once every fault is healed"),
   duplicate: always("one message at two offsets"),
   "inconsistent-offsets": always("the log diverged between observers"),
   "poll-skip": { assign: "bad", subscribe: "info", assignTxn: "bad", subscribeTxn: "info", why: "under subscribe a rebalance moves the consumer's position" },

@@ -18,8 +18,8 @@ export function powerFamily(): FaultFamily<PowerControl & ProcessControl & Leade
     name: "power",
     targets: POWER_TARGETS,
     needs: ["power", "process", "leadership"],
-    startF: "power-off",
-    stopF: "power-on",
+    startF: "start-power",
+    stopF: "stop-power",
     active: () => off.size > 0,
     async start(env, target, rng) {
       const { nodes, why } = target === "cluster" ? { nodes: allNodes(env), why: "every node of the cluster" } : await resolveNodes(env, target, rng);

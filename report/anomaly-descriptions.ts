@@ -25,6 +25,11 @@ export const ANOMALY_DESCRIPTIONS: Record<string, AnomalyDescription> = {
     meaning:
       "Acknowledged sends that no poll had observed by the end of the test, even after healing every fault and reading to the end. They may be lost, or consumers never got to them.",
   },
+  "truncated-log": {
+    title: "Truncated log",
+    meaning:
+      "After every fault was healed, the partition's log ends (its high watermark) below offsets where sends were acknowledged: those messages are gone, even if consumers read them before. A power cut does this to writes no replica had fsynced.",
+  },
   duplicate: {
     title: "Duplicate",
     meaning:

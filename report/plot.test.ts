@@ -12,7 +12,7 @@ describe("plot", () => {
     expect(faultFamily("start-partition")).toBe("partition");
     expect(faultFamily("kill")).toBe("kill");
     expect(faultFamily("start")).toBe("kill");
-    expect(faultFamily("power-off")).toBe("kill");
+    expect(faultFamily("start-power")).toBe("kill");
     expect(faultFamily("pause")).toBe("pause");
     expect(faultFamily("start-latency")).toBe("link");
     expect(faultFamily("start-lone-leader")).toBe("partition");

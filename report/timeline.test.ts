@@ -12,8 +12,8 @@ describe("effectOf", () => {
     expect(effectOf("stop-partition")).toEqual({ end: ["cut off"] });
     expect(effectOf("kill")).toEqual({ begin: "down" });
     expect(effectOf("start")).toEqual({ end: ["down"] });
-    expect(effectOf("power-off")).toEqual({ begin: "down" });
-    expect(effectOf("power-on")).toEqual({ end: ["down"] });
+    expect(effectOf("start-power")).toEqual({ begin: "down" });
+    expect(effectOf("stop-power")).toEqual({ end: ["down"] });
     expect(effectOf("start-all")).toEqual({ end: ["down"] });
     expect(effectOf("start-lone-leader")).toEqual({ begin: "down" });
     expect(effectOf("stop-lone-leader")).toEqual({ end: ["down"] });

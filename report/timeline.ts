@@ -61,7 +61,7 @@ function stateOfFault(x: string): NodeState {
   // lone-leader cuts its node off, then kills it: its start completes with the node down.
   if (/lone-leader/.test(x)) return "down";
   if (/partition|isolat|split|bridge|ring|majority|minority/.test(x)) return "cut off";
-  if (/kill|crash/.test(x)) return "down";
+  if (/kill|crash|power/.test(x)) return "down";
   if (/pause|freeze/.test(x)) return "paused";
   return "degraded";
 }
@@ -79,8 +79,7 @@ export function effectOf(f: string): Effect | null {
     const state = stateOfFault(m[2]);
     return starting ? { begin: state } : { end: [state] };
   }
-  if (/^(kill|crash|sigkill|terminate|power-off)/.test(s)) return { begin: "down" };
-  if (s === "power-on") return { end: ["down"] };
+  if (/^(kill|crash|sigkill|terminate)/.test(s)) return { begin: "down" };
   if (/^(start|restart|revive|boot)/.test(s)) return { end: ["down"] };
   if (/^(pause|freeze|hammer|sigstop)/.test(s)) return { begin: "paused" };
   if (/^(resume|unpause|unfreeze|sigcont)/.test(s)) return { end: ["paused"] };

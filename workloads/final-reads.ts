@@ -121,12 +121,14 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
     })(o.ops),
   );
   const reading = new Map(targets);
+  // The log ends go into the history (a `log-ends` op of a process of their own, before the reads
+  // and after them): a log that ends below an acknowledged offset lost that message, even when
+  // every poll read it before it went (the checkers' truncated-log).
+  const endsProcess = firstProcess++;
   if (o.logEnds && targets.size) {
-    const ends = await o.logEnds([...targets.keys()]).catch((err: Error) => {
-      logger.warn(`could not read the log ends (${err.message}); reading up to the acknowledged offsets`);
-      return new Map<Key, number>();
-    });
-    const capped = capTargets(reading, ends);
+    const ends = await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds);
+    if (!ends) logger.warn("could not read the log ends; reading up to the acknowledged offsets");
+    const capped = capTargets(reading, ends ?? new Map());
     if (capped.length)
       logger.warn(`logs end below acknowledged offsets (truncated?): ${capped.map((c) => `${c.key} ends at ${c.logEnd}, acknowledged ${c.target}`).join("; ")}; reading to the end`);
   }
@@ -145,8 +147,22 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
       firstProcess,
     });
   }
+  if (o.logEnds && targets.size) await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds);
   const unreached = gen.remaining;
   if (unreached.size) logger.warn(`final reads stopped short of ${[...unreached].map(([k, v]) => `${k}@${v}`).join(" ")}`);
   else logger.info(`final reads reached every key in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   return { targets, unreached, elapsedMs: Date.now() - start };
+}
+
+/** Reads the keys' log ends (ListOffsets: the high watermark) as an invoke/ok op `log-ends` of `process`; undefined when it fails. */
+async function recordLogEnds(history: HistorySink, process: number, keys: Key[], logEnds: (keys: Key[]) => Promise<Map<Key, number>>): Promise<Map<Key, number> | undefined> {
+  history.append({ process, type: "invoke", f: "log-ends", value: keys });
+  try {
+    const ends = await logEnds(keys);
+    history.append({ process, type: "ok", f: "log-ends", value: Object.fromEntries(ends) });
+    return ends;
+  } catch (err) {
+    history.append({ process, type: "fail", f: "log-ends", value: keys, error: (err as Error).message });
+    return undefined;
+  }
 }
