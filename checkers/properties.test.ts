@@ -85,3 +85,66 @@ describe("an injected fault is detected as its type", () => {
     injected(injectAbortedRead, "G1a", []);
   });
 });
+
+/** Each key's acknowledged sends as [offset, value], from the ok completions. */
+function acknowledged(ops: Op[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const op of ops) {
+    if (op.type !== "ok" || !Array.isArray(op.value)) continue;
+    for (const m of op.value as unknown[][]) {
+      if (m[0] === "send" && Array.isArray(m[2])) {
+        const list = out.get(m[1] as string) ?? [];
+        list.push(m[2] as [number, number]);
+        out.set(m[1] as string, list);
+      }
+    }
+  }
+  return out;
+}
+
+/** The final reads' log-ends op pair, on a process above every other. */
+function logEnds(ops: Op[], ends: Record<string, number>): Op[] {
+  const process = Math.max(0, ...ops.map((o) => (typeof o.process === "number" ? o.process : 0))) + 1;
+  const at = ops.length;
+  const time = (ops.at(-1)?.time ?? 0) + 1;
+  return [
+    ...ops,
+    { index: at, time, process, type: "invoke", f: "log-ends", value: Object.keys(ends) },
+    { index: at + 1, time: time + 1, process, type: "ok", f: "log-ends", value: ends },
+  ];
+}
+
+describe("log ends (truncated-log)", () => {
+  it("a log that ends at or past every acknowledged offset is no anomaly", () => {
+    fc.assert(
+      fc.property(params(false), fc.nat(3), (p, extra) => {
+        const ops = generate(p);
+        const ends = Object.fromEntries([...acknowledged(ops)].map(([k, l]) => [k, Math.max(...l.map(([o]) => o)) + 1 + extra]));
+        expect(checkOps(logEnds(ops, ends), { mode: modeOf(p) })["anomaly-types"]).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("a log cut below acknowledged offsets names exactly the acknowledged values at or past its end", () => {
+    fc.assert(
+      fc.property(params(false), fc.nat(), (p, cut) => {
+        const ops = generate(p);
+        const acked = [...acknowledged(ops)];
+        fc.pre(acked.length > 0);
+        const [key, list] = acked[cut % acked.length];
+        const offsets = list.map(([o]) => o).sort((a, b) => a - b);
+        const end = offsets[cut % offsets.length];
+        const r = checkOps(logEnds(ops, { [key]: end }), { mode: modeOf(p) });
+        expect(r["anomaly-types"]).toEqual(["truncated-log"]);
+        const [c] = r.anomalies["truncated-log"];
+        const lost = list.filter(([o]) => o >= end).sort((a, b) => a[0] - b[0]);
+        expect(c.key).toBe(key);
+        expect(c.offsets).toEqual(lost.slice(0, 16).map(([o]) => o));
+        expect(c.values).toEqual(lost.slice(0, 16).map(([, v]) => v));
+        expect(c.explanation).toContain(`${lost.length} acknowledged send`);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
