@@ -40,6 +40,16 @@ export const PRESETS: Record<string, Preset> = {
     expect: "anomalies",
     flags: ["--workload", "txn", "--isolation", "read_uncommitted", "--idempotent", "--time-limit", "45", "--rate", "50"],
   },
+  "power-loss": {
+    description: "Kafka's default flush (no fsync before acknowledging): every broker's power cut at once loses acknowledged acks=all writes that no replica had fsynced (every node on kc-lazyfs)",
+    expect: "anomalies",
+    flags: ["--acks", "all", "--idempotent", "--nemesis", "power", "--nemesis-targets", "all", "--quiet-time", "10", "--nemesis-interval", "12", "--time-limit", "40", "--recovery-time", "5"],
+  },
+  "power-loss-flushed": {
+    description: "the power-loss schedule with log.flush.interval.messages=1 (an fsync before every acknowledgement): must stay valid",
+    expect: "valid",
+    flags: ["--acks", "all", "--idempotent", "--broker-config", "log.flush.interval.messages=1", "--nemesis", "power", "--nemesis-targets", "all", "--quiet-time", "10", "--nemesis-interval", "12", "--time-limit", "40", "--recovery-time", "5"],
+  },
   safe: {
     description: "acks=all, min.insync.replicas=2, replication factor 3, idempotent producer, no unclean election: must stay valid under partitions, kills and pauses",
     expect: "valid",

@@ -4,17 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { readClients, readMatrix, resolveRunArgs, detectionTable } from "../../cli/commands/run.ts";
-import { KcError } from "../../core/errors.ts";
 import { createWorkload } from "../../workloads/index.ts";
+import { errorOf } from "./support.ts";
 
-const errorOf = (fn: () => unknown): KcError => {
-  try {
-    fn();
-  } catch (e) {
-    return e as KcError;
-  }
-  throw new Error("expected an error");
-};
 
 describe("run flags", () => {
   it("--nemesis disk puts brokers' data on 256 MiB filesystems of their own unless --data-disk-mb says", () => {

@@ -1,20 +1,12 @@
 // The power nemesis against a fake cluster, kc-lazyfs's replies, and the flags that put nodes on it.
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../core/rng.ts";
-import { KcError } from "../../core/errors.ts";
 import { parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
 import { parsePowerCut, powerCutCommand } from "../../deployments/shared/lazyfs.ts";
 import { SUPERVISOR } from "../../products/supervisor.ts";
+import { errorOf } from "./support.ts";
 
-const errorOf = (fn: () => unknown): KcError => {
-  try {
-    fn();
-  } catch (e) {
-    return e as KcError;
-  }
-  throw new Error("expected an error");
-};
 
 /** Three ZooKeeper nodes and three brokers; each cut reports 100 bytes per node id. */
 function fakeEnv() {

@@ -2,20 +2,12 @@
 // the nemesis targets it lacks. The real cluster is in test/integration/tansu.test.ts.
 import { describe, expect, it } from "vitest";
 import { parseRunFlags, validateConfig } from "../../harness/config.ts";
-import { KcError } from "../../core/errors.ts";
 import { buildFamilies } from "../../nemeses/index.ts";
 import { brokerProduct, parseProductSpec } from "../../products/index.ts";
 import { storageUrl, tansu, tansuFiles, tansuNodes, TANSU_READY } from "../../products/tansu/index.ts";
 import { schemaScript, TANSU_PG_SCHEMA } from "../../products/tansu/schema.ts";
+import { errorOf } from "./support.ts";
 
-const errorOf = (fn: () => unknown): KcError => {
-  try {
-    fn();
-  } catch (e) {
-    return e as KcError;
-  }
-  throw new Error("expected an error");
-};
 
 describe("tansu product", () => {
   const o = { version: "0.6.0", brokers: 3, storage: "postgres" as const };

@@ -4,15 +4,8 @@ import { describe, expect, it } from "vitest";
 import { extraDeps } from "../../deployments/docker/images.ts";
 import { parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { assertModeSupported, KAFKA_LINES, kafkaLine } from "../../products/kafka/versions.ts";
+import { errorOf } from "./support.ts";
 
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e as Error & { code: string; hint?: string };
-  }
-  throw new Error("did not throw");
-};
 
 describe("Kafka versions", () => {
   it("every line from 2.0 to 4.1 is known, with ZooKeeper before 4.0 and KRaft from 3.3", () => {
