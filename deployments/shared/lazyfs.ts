@@ -45,11 +45,16 @@ echo "kafka-chaos: data dir on kc-lazyfs"
 const ctl = (cmd: string) => `${LAZYFS_BIN} ctl --control ${LAZYFS_SOCKET} ${cmd}`;
 
 /**
- * One shell command that cuts the power: `off` (the unsynced writes are gone from that instant),
- * then the supervisor's hold and SIGKILL of the process, back to back. Prints off's JSON reply.
+ * One shell command that cuts the power: the process is frozen (SIGSTOP) first, so that it cannot
+ * acknowledge anything once its writes are lost; then `off` (the unsynced writes are gone from
+ * that instant, and what the dying process still writes back is discarded), the supervisor's hold
+ * and SIGKILL. Without the freeze a broker went on for the few milliseconds until the kill, its
+ * fsyncs discarded, and acknowledged writes that a real power cut could not have acknowledged.
+ * Prints off's JSON reply; when `off` fails, the process is thawed and nothing else is done.
  */
 export const powerCutCommand = (): string =>
-  `r=$(${ctl("off")}) || { echo "$r"; exit 1; }; touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && { kill -KILL -$p 2>/dev/null || kill -KILL $p; }; echo "$r"`;
+  `p=$(cat ${PID} 2>/dev/null); sig() { [ -n "$p" ] && { kill -$1 -$p 2>/dev/null || kill -$1 $p 2>/dev/null; }; }; ` +
+  `sig STOP; r=$(${ctl("off")}) || { sig CONT; echo "$r"; exit 1; }; touch ${HOLD}; sig KILL; echo "$r"`;
 
 /** After the process exited: power back on (kernel caches dropped, writes accepted again). */
 export const powerOnCommand = (): string => ctl("on");

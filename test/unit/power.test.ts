@@ -76,11 +76,13 @@ describe("kc-lazyfs replies and commands", () => {
     expect(errorOf(() => parsePowerCut("b", `{"ok":false,"error":"bad command"}`)).message).toContain("bad command");
   });
 
-  it("drops the unsynced writes before the process is killed, in one command, and kills nothing when off fails", () => {
+  it("freezes the process, then drops the unsynced writes, then kills it, in one command; thaws and kills nothing when off fails", () => {
     const cmd = powerCutCommand();
-    expect(cmd.indexOf(" off)")).toBeGreaterThan(0);
-    expect(cmd.indexOf(" off)")).toBeLessThan(cmd.indexOf("kill -KILL"));
-    expect(cmd).toMatch(/\|\| \{ echo "\$r"; exit 1; \}; touch/);
+    const at = (x: string) => cmd.indexOf(x);
+    expect(at("sig STOP")).toBeGreaterThan(0);
+    expect(at("sig STOP")).toBeLessThan(at(" off)"));
+    expect(at(" off)")).toBeLessThan(at("sig KILL"));
+    expect(cmd).toContain(`|| { sig CONT; echo "$r"; exit 1; }; touch`);
   });
 
   it("the supervisor sources a deployment's mount.sh before the product's prestart", () => {
