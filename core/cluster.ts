@@ -121,6 +121,34 @@ export interface PowerControl {
   powerCut(node: string, owner?: string): Promise<PowerCut>;
 }
 
+/**
+ * A node's wall clock as the clock layer moves it: a fixed offset, a strobe (every `periodMs` the
+ * clock flips between the offset and the offset plus `deltaMs`), and a drift (the clock runs
+ * `driftPpm` parts per million fast, or slow when negative, from the moment it was set).
+ * All zero: the real clock.
+ */
+export interface ClockSetting {
+  offsetMs: number;
+  strobe?: { deltaMs: number; periodMs: number };
+  driftPpm?: number;
+}
+
+/** A node's clock read from inside the node against the harness's: its offset, give or take errorMs. */
+export interface ClockReading {
+  node: string;
+  offsetMs: number;
+  errorMs: number;
+}
+
+/**
+ * Clock faults: what a node's processes read as the wall clock is set (monotonic clocks are left
+ * alone, as a bumped system clock leaves them), and read back from inside the node.
+ */
+export interface ClockControl {
+  setClock(node: string, setting: ClockSetting): Promise<void>;
+  readClock(node: string): Promise<ClockReading>;
+}
+
 /** What one pod delete did: the node, the pod's address before and its replacement's. */
 export interface PodReplacement {
   node: string;

@@ -3,7 +3,7 @@
 // Toxiproxy-style proxies. Pure data.
 
 /** The powers a nemesis may ask of a deployment (nemeses/capabilities.ts has the protocols). */
-export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods";
+export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock";
 
 export const CAPABILITIES: Record<Capability, string> = {
   process: "kill and start a node's broker/controller process (kill/start)",
@@ -15,6 +15,7 @@ export const CAPABILITIES: Record<Capability, string> = {
   files: "read and damage a stopped node's log segment files (truncate their tail, flip bits)",
   disk: "fill a broker's data filesystem to the last byte, and free it again",
   power: "cut a node's power: SIGKILL its process and lose every write its data filesystem was never asked to sync (the kc-lazyfs layer)",
+  clock: "move a node's wall clock (bump, strobe, skew, drift) and read it back, its monotonic clocks untouched (the kc-clock layer)",
   pods: "delete a node's pod; its controller makes a new one (new address, same data) that starts the node again (Kubernetes)",
 };
 

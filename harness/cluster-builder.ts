@@ -63,6 +63,11 @@ export class KafkaCluster {
     this.options.lazyfs = on;
     return this;
   }
+  /** Every node's processes read the wall clock through kc-clock, which `setClock` moves. */
+  withClockLayer(on = true): this {
+    this.options.clockLayer = on;
+    return this;
+  }
   withBrokerConfig(key: string, value: string): this {
     this.options.brokerConfig[key] = value;
     return this;

@@ -141,7 +141,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -250,6 +250,11 @@ export const FLAGS: Record<string, Flag> = {
     boolean: true,
     set: (c, v) => (c.cluster.lazyfs = bool("lazyfs")(v)),
   },
+  "clock-layer": {
+    help: "every node's processes read the wall clock through kc-clock, an LD_PRELOAD library the clock nemesis moves (the clock nemesis sets it; alone, it measures the layer's cost)",
+    boolean: true,
+    set: (c, v) => (c.cluster.clockLayer = bool("clock-layer")(v)),
+  },
   "java-opts": { help: "JVM options for every node", set: (c, v) => (c.cluster.javaOpts = v) },
   "kafka-image": { help: "use this image for Kafka/ZooKeeper (e.g. apache/kafka:3.9.1)", set: (c, v) => (c.images.kafka = v) },
   "toxiproxy-image": { help: "use this Toxiproxy image", set: (c, v) => (c.images.toxiproxy = v) },
@@ -345,6 +350,13 @@ export function validateConfig(c: TestConfig): void {
   }
   if (c.cluster.lazyfs && c.deployment !== "docker") {
     throw new KcError("KC_BAD_FLAG", `--lazyfs (and the power nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for power cuts" });
+  }
+  if (c.nemesis.faults.includes("clock")) {
+    if (c.cluster.clockLayer === false) throw new KcError("KC_BAD_FLAG", "the clock nemesis moves the nodes' clocks through kc-clock, and --no-clock-layer turns it off", { hint: "drop --no-clock-layer" });
+    c.cluster.clockLayer = true;
+  }
+  if (c.cluster.clockLayer && c.deployment !== "docker") {
+    throw new KcError("KC_BAD_FLAG", `--clock-layer (and the clock nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for clock faults" });
   }
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);

@@ -5,6 +5,9 @@
 export { CAPABILITIES, type Capability } from "../core/faults.ts";
 export {
   missingCapabilities,
+  type ClockControl,
+  type ClockReading,
+  type ClockSetting,
   type ClusterNodes,
   type FullCapabilities,
   type Leadership,

@@ -1,6 +1,7 @@
 // The nemesis registry: `--nemesis` names map to fault families. Adding a fault family is one
 // module and one entry here.
 import { KcError } from "../core/errors.ts";
+import { clockFamily } from "./clock.ts";
 import { corruptFamily } from "./corrupt.ts";
 import { diskFamily } from "./disk.ts";
 import { linkFamily } from "./link.ts";
@@ -34,6 +35,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   corrupt: () => corruptFamily(),
   disk: () => diskFamily(),
   power: () => powerFamily(),
+  clock: () => clockFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 
@@ -75,6 +77,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type PowerControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClockControl, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type PowerControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -40,14 +40,15 @@ const MAX_SERIES_POINTS = 8000;
 export const PLOT = { width: 1080, height: 240, left: 84, right: 14, top: 10, bottom: 34 };
 
 /** A fault function's family, which picks its colour: partition, kill, pause or link. */
-export function faultFamily(f: string): "partition" | "kill" | "pause" | "link" | "other" {
+export function faultFamily(f: string): "partition" | "kill" | "pause" | "link" | "clock" | "other" {
   const s = f.toLowerCase();
   // lone-leader starts as a cut (then kills the leader it cut off): drawn as a partition.
   if (/partition|isolat|split|bridge|heal|lone-leader/.test(s)) return "partition";
   // A power cut takes the node down as a kill does (and loses its unsynced writes).
   if (/kill|crash|restart|revive|^start$|stop-node|start-node|broker|power/.test(s)) return "kill";
   if (/pause|resume|freeze|hammer/.test(s)) return "pause";
-  if (/toxi|latency|slow|link|bandwidth|loss|delay|reset|timeout|clock/.test(s)) return "link";
+  if (/clock|time-skew|bump|strobe/.test(s)) return "clock";
+  if (/toxi|latency|slow|link|bandwidth|loss|delay|reset|timeout/.test(s)) return "link";
   return "other";
 }
 
@@ -56,6 +57,7 @@ export const FAULT_COLORS: Record<ReturnType<typeof faultFamily>, string> = {
   kill: "#9b87e8",
   pause: "#e8c35f",
   link: "#6fb3e0",
+  clock: "#7fc99a",
   other: "#a0a0a0",
 };
 
@@ -98,7 +100,7 @@ function frame(xMax: number, yMin: number, yMax: number, log: boolean): Frame {
   const x = (v: number) => left + (Math.max(0, Math.min(v, xMax)) / xMax) * w;
   const y = log
     ? (v: number) => top + h - ((Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * h
-    : (v: number) => top + h - ((Math.min(v, yMax) - yMin) / (yMax - yMin)) * h;
+    : (v: number) => top + h - ((Math.max(yMin, Math.min(v, yMax)) - yMin) / (yMax - yMin)) * h;
   return { x, y, yMin, yMax, log };
 }
 
@@ -144,7 +146,10 @@ function seriesMarkup(s: Series, f: Frame): SafeHtml {
 /** Legend entries for series and for the fault families present. */
 export function legend(series: { label: string; color: string; kind?: string }[], faults: FaultBand[]): SafeHtml {
   const families = [...new Set(faults.map((b) => b.f))];
-  return html`<div class="legend">${series.map(
+  // Two series of one label and colour (a strobe's two clocks) share an entry.
+  const seen = new Set<string>();
+  const entries = series.filter((s) => !seen.has(`${s.label}\u0000${s.color}`) && !!seen.add(`${s.label}\u0000${s.color}`));
+  return html`<div class="legend">${entries.map(
     (s) => html`<span><i class="swatch ${s.kind === "points" ? "dot" : s.kind === "band" ? "band" : "bar"}" style="background:${s.color}"></i>${s.label}</span>`,
   )}${families.map((f) => html`<span><i class="swatch band" style="background:${faultColor(f)}"></i>${f}</span>`)}</div>`;
 }
@@ -164,11 +169,14 @@ export function renderPlot(o: PlotOptions): SafeHtml {
     yMax = 10 ** Math.ceil(Math.log10(maxOf(pos, yMin * 10)));
     if (yMax <= yMin) yMax = yMin * 10;
   } else {
-    yMin = 0;
-    const top = maxOf(all, 0) || 1;
-    const ticks = niceTicks(0, top, 5);
-    const step = ticks.length > 1 ? ticks[1] - ticks[0] : top;
+    // From zero, or from below it when a series goes negative (clock offsets).
+    const bottom = Math.min(0, minOf(all, 0));
+    const top = maxOf(all, 0) || (bottom < 0 ? 0 : 1);
+    const ticks = niceTicks(bottom, top, 5);
+    const step = ticks.length > 1 ? ticks[1] - ticks[0] : top - bottom || 1;
+    yMin = Math.floor(bottom / step) * step;
     yMax = Math.ceil(top / step) * step;
+    if (yMax <= yMin) yMax = yMin + step;
     // Headroom so a dot at the very top is not cut in half.
     if (o.series.some((x) => x.kind === "points") && (yMax - top) / yMax < 0.03) yMax += step;
   }

@@ -13,6 +13,7 @@ import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural,
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
 import { anomalyCount, asArray, asRecord, asString, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
+import { clockSeries } from "./clock-plot.ts";
 import { focusOf, renderOffsetDiagram, type Focus } from "./offset-diagram.ts";
 import { renderPlot, type FaultBand, type Series } from "./plot.ts";
 import { deriveTimeline, renderActionsTable, renderTimeline } from "./timeline.ts";
@@ -378,11 +379,13 @@ function renderPlots(r: ResultsView, d: HistoryDigest, xMax: number, faults: Fau
   const quantiles = Object.entries(s.latency);
   const errors = Object.entries(s.errors ?? {}).sort((a, b) => b[1] - a[1]);
   const opCounts = Object.entries(s.counts);
+  const clocks = clockSeries(d.nemesis, xMax);
   return html`<section id="plots"><h2>Plots</h2><div class="card">
 ${renderPlot({ id: "latency", title: "Latency", note: "each completed client op at its completion time; log scale", yLabel: "latency (ms)", yScale: "log", xMax, faults, series: [byType("ok"), byType("info"), byType("fail")], empty: "No latency data." })}
 ${renderPlot({ id: "throughput", title: "Throughput", note: "completions per second", yLabel: "ops / s", xMax, faults, series: [rateSeries("ok"), rateSeries("info"), rateSeries("fail")], empty: "No throughput data." })}
 ${renderPlot({ id: "lag", title: "Realtime lag", note: `per poll: seconds behind the newest acknowledged send of the key${s.worstLag ? `; worst ${s.worstLag.seconds.toFixed(2)} s (${s.worstLag.key}, p${s.worstLag.process}, at ${s.worstLag.t.toFixed(1)} s)` : ""}`, yLabel: "lag (s)", xMax, faults, series: [{ label: "poll lag", color: "#7a4fb0", kind: "points", points: s.lag.map((p) => [p.t, p.seconds]) }], empty: "No lag data in results.json." })}
 ${renderPlot({ id: "unseen", title: "Unseen messages", note: "acknowledged sends not yet read by any poll", yLabel: "messages", xMax, faults, series: [{ label: "unseen", color: "#c0392b", kind: "step", points: s.unseen.map((p) => [p.t, p.count]) }], empty: "No unseen-count data in results.json." })}
+${clocks.length ? renderPlot({ id: "clocks", title: "Clock offsets", note: "per node: the wall clock its processes read, minus the real one, as the clock nemesis set it (a strobe flips between two lines; a drift slopes), and as read inside each node after each change (dots)", yLabel: "offset (s)", xMax, faults, series: clocks }) : ""}
 ${opCounts.length || quantiles.length
   ? html`<h3>Ops and latency by function</h3><table class="stats"><thead><tr><th>f</th><th class="num">ok</th><th class="num">fail</th><th class="num">info</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">max</th></tr></thead><tbody>${[
       ...new Set([...opCounts.map(([f]) => f), ...quantiles.map(([f]) => f)]),

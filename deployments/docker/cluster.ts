@@ -10,7 +10,7 @@ import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
@@ -23,6 +23,8 @@ import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/s
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, LAZYFS_BIN, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
+import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, isZeroClock, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
+import { describeClock } from "../../core/clock.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
@@ -54,7 +56,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -87,6 +89,9 @@ export class Cluster implements StartedCluster {
   private readonly clientPorts = new Map<string, number>();
   /** kc-lazyfs on the host, bind-mounted into every node when options.lazyfs. */
   private lazyfsBin?: string;
+  /** kc-clock on the host, bind-mounted into every node when options.clockLayer; each node's state file. */
+  private clockLib?: string;
+  private readonly clocks = new Map<string, ClockFile>();
   private readonly netfilter: Netfilter;
   private readonly toxiproxy: { container: Docker.Container; log: LogFollower };
   private stopped = false;
@@ -176,6 +181,7 @@ export class Cluster implements StartedCluster {
       });
       const clusterId = product.newClusterId();
       if (o.options.lazyfs) cluster.lazyfsBin = await buildLazyfs();
+      if (o.options.clockLayer) cluster.clockLib = await buildClockLib();
       cluster.runDir = o.runDir;
       cluster.clusterId = clusterId;
       for (const wave of product.startWaves()) {
@@ -209,6 +215,13 @@ export class Cluster implements StartedCluster {
     // The power-loss layer: the FUSE device, the right to mount it, and the binary.
     const lazyfs = this.lazyfsBin;
     if (lazyfs) fs.writeFileSync(path.join(conf, MOUNT_SCRIPT), lazyfsMountScript());
+    // The clock layer: the library, preloaded into every process, and the state file it maps (real time until set).
+    const clockLib = this.clockLib;
+    if (clockLib) {
+      const clock = new ClockFile(path.join(path.resolve(dir), "clock", "state"));
+      clock.create();
+      this.clocks.set(n.name, clock);
+    }
     const container = await createContainer({
       name: `${this.network}-${n.name}`,
       image: o.images.kafka,
@@ -216,7 +229,12 @@ export class Cluster implements StartedCluster {
       network: this.network,
       alias: n.name,
       cmd: this.product.command,
-      binds: [`${path.resolve(conf)}:${this.product.configDir}:ro`, ...(lazyfs ? [`${lazyfs}:${LAZYFS_BIN}:ro`] : [])],
+      binds: [
+        `${path.resolve(conf)}:${this.product.configDir}:ro`,
+        ...(lazyfs ? [`${lazyfs}:${LAZYFS_BIN}:ro`] : []),
+        ...(clockLib ? [`${clockLib}:${CLOCK_LIB}:ro`, `${path.resolve(dir, "clock")}:${CLOCK_DIR}:ro`] : []),
+      ],
+      env: clockLib ? clockEnv() : undefined,
       ...(lazyfs ? { devices: ["/dev/fuse"], capAdd: ["SYS_ADMIN"], securityOpt: ["apparmor=unconfined"] } : {}),
       tmpfs: o.options.dataDiskMb && isBroker(n) ? { [DATA_DIR]: `size=${o.options.dataDiskMb}m` } : undefined,
       labels: { role: n.roles.join("+"), node: n.name },
@@ -456,6 +474,21 @@ export class Cluster implements StartedCluster {
    * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
    * whose JVM is down. Empty after a complete heal.
    */
+  // --- clocks (kc-clock) ----------------------------------------------------------------------
+
+  /** Moves what the node's processes read as the wall clock; a zero setting is the real clock. */
+  async setClock(node: string, setting: ClockSetting): Promise<void> {
+    this.node(node);
+    const clock = this.clocks.get(node);
+    if (!clock) throw new KcError("KC_NO_CLOCK_LAYER", `${node}'s processes do not read the clock through kc-clock, so its clock cannot be moved`, { hint: "the clock nemesis sets --clock-layer; give it to start the cluster on the layer" });
+    clock.set(setting);
+  }
+
+  /** The node's wall clock as its processes read it, against the harness's. */
+  readClock(node: string): Promise<ClockReading> {
+    return this.shell(node, READ_CLOCK_COMMAND).then((r) => parseClockReading(node, r.output));
+  }
+
   async leaks(): Promise<string[]> {
     const found: string[] = [];
     await Promise.all(
@@ -468,6 +501,13 @@ export class Cluster implements StartedCluster {
           const r = await exec(n.container, ["sh", "-c", `[ -e ${HOLD} ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
           if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
+          // The clock as the node reads it, not only the file: a tenth of a second off is a clock left moved.
+          const clock = this.clocks.get(n.spec.name);
+          if (clock) {
+            const c = await this.readClock(n.spec.name);
+            const setting = clock.get();
+            if (!isZeroClock(setting) || Math.abs(c.offsetMs) > 100 + c.errorMs) found.push(`${n.spec.name}'s clock is moved (${describeClock(setting)}; reads ${c.offsetMs} ms off)`);
+          }
         }
       }),
     );

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   dataDiskMb?: number;
   /** Every node keeps its data dir on kc-lazyfs: writes never fsynced are lost on a power cut (the power nemesis sets it). */
   lazyfs?: boolean;
+  /** Every node's processes read the wall clock through kc-clock, which the clock nemesis moves (the nemesis sets it). */
+  clockLayer?: boolean;
 }
 
 export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;
