@@ -23,6 +23,8 @@ command -v mvn >/dev/null || need+=(maven)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v nsenter >/dev/null || need+=(util-linux)
+# kc-clock, the clock nemesis's layer (docker/clock), is built with the host's C compiler.
+command -v cc >/dev/null || need+=(gcc libc6-dev)
 # @confluentinc/kafka-javascript builds librdkafka from source here (its prebuilt binary is a
 # GitHub download), linked against Debian's libraries.
 for pkg in zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev; do
