@@ -23,7 +23,7 @@ async function produce(bootstrap: string[], topic: string): Promise<number> {
 
 /** Runs the comparison from the command line's --rounds and --mode; `on` puts the builder's cluster on the layer. */
 export async function compareLayer(layer: string, on: (b: KafkaCluster) => KafkaCluster): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, mode: { type: "string", default: "zookeeper" } } });
+  const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, mode: { type: "string", default: "zookeeper" } }, strict: false });
   const rounds = Number(values.rounds);
   const mode = values.mode === "kraft" ? "kraft" : "zookeeper";
   const once = async (withLayer: boolean): Promise<Round> => {

@@ -66,8 +66,8 @@ static volatile int64_t *the_state(void) {
   return mine;
 }
 
-/* The shift of the wall clock at real time `real` (ns since the epoch). */
-static int64_t shift_at(int64_t real) {
+/* The shift of the wall clock at the real time `ts`, in ns (0 on the fast path: nothing set). */
+static int64_t shift_at(const struct timespec *ts) {
   volatile int64_t *s = the_state();
   if (s == MAP_FAILED) return 0;
   int64_t f[KC_FIELDS];
@@ -78,6 +78,8 @@ static int64_t shift_at(int64_t real) {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&s[0], __ATOMIC_RELAXED) != seq) continue;
     int64_t shift = f[1];
+    if (f[5] == 0 && f[3] <= 0) return shift;
+    int64_t real = (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
     if (f[5] != 0) shift += (int64_t)((double)(real - f[6]) * (double)f[5] / 1e6);
     if (f[3] > 0 && real < f[4] && ((real / f[3]) & 1)) shift += f[2];
     return shift;
@@ -95,13 +97,16 @@ static int real_now(clockid_t id, struct timespec *ts) {
 }
 
 static void shift_timespec(struct timespec *ts) {
-  int64_t real = (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
-  int64_t fake = real + shift_at(real);
-  ts->tv_sec = fake / 1000000000LL;
-  ts->tv_nsec = fake % 1000000000LL;
+  int64_t shift = shift_at(ts);
+  if (shift == 0) return;
+  ts->tv_sec += shift / 1000000000LL;
+  ts->tv_nsec += shift % 1000000000LL;
   if (ts->tv_nsec < 0) {
     ts->tv_nsec += 1000000000LL;
     ts->tv_sec -= 1;
+  } else if (ts->tv_nsec >= 1000000000LL) {
+    ts->tv_nsec -= 1000000000LL;
+    ts->tv_sec += 1;
   }
 }
 
