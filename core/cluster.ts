@@ -121,6 +121,28 @@ export interface PowerControl {
   powerCut(node: string, owner?: string): Promise<PowerCut>;
 }
 
+/** One failed log dir: the broker, the dir, and the partition replicas it held when it failed. */
+export interface FailedLogDir {
+  node: string;
+  dir: string;
+  partitions: string[];
+}
+
+/**
+ * Failed log dirs (a disk under one log dir gone bad): every read, write and fsync under the dir
+ * fails with EIO from then on, and Kafka, on its next I/O error there, takes the dir offline and
+ * serves on from the others. Healing makes the dir work again; the broker needs a restart to
+ * serve it (Kafka does not bring an offline dir back).
+ */
+export interface LogDirControl {
+  /** The broker's log dirs, and which holds the replica of `topic-partition`, when asked. */
+  logDirs(node: string): Promise<string[]>;
+  logDirOf(node: string, topic: string, partition: number): Promise<string | undefined>;
+  failLogDir(node: string, dir: string): Promise<FailedLogDir>;
+  /** Makes every failed dir of the node work again; returns those that had failed. */
+  healLogDirs(node: string): Promise<string[]>;
+}
+
 /**
  * A node's wall clock as the clock layer moves it: a fixed offset, a strobe (every `periodMs` the
  * clock flips between the offset and the offset plus `deltaMs`), and a drift (the clock runs

@@ -141,7 +141,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -250,6 +250,10 @@ export const FLAGS: Record<string, Flag> = {
     boolean: true,
     set: (c, v) => (c.cluster.lazyfs = bool("lazyfs")(v)),
   },
+  "log-dirs": {
+    help: "brokers keep their partitions in this many log dirs of their own (the log-dir nemesis fails one; default 2 with it, else 1)",
+    set: (c, v) => (c.cluster.logDirs = int("log-dirs", 1, 8)(v)),
+  },
   "clock-layer": {
     help: "every node's processes read the wall clock through kc-clock, an LD_PRELOAD library the clock nemesis moves (the clock nemesis sets it; alone, it measures the layer's cost)",
     boolean: true,
@@ -347,6 +351,15 @@ export function validateConfig(c: TestConfig): void {
   if (c.nemesis.faults.includes("power")) {
     if (c.cluster.lazyfs === false) throw new KcError("KC_BAD_FLAG", "the power nemesis needs the nodes' data on kc-lazyfs, and --no-lazyfs turns it off", { hint: "drop --no-lazyfs" });
     c.cluster.lazyfs = true;
+  }
+  if (c.nemesis.faults.includes("log-dir")) {
+    if (c.cluster.lazyfs === false) throw new KcError("KC_BAD_FLAG", "the log-dir nemesis fails a log dir through kc-lazyfs, and --no-lazyfs turns it off", { hint: "drop --no-lazyfs" });
+    c.cluster.lazyfs = true;
+    c.cluster.logDirs ??= 2;
+    if (c.cluster.logDirs < 2) throw new KcError("KC_BAD_FLAG", `the log-dir nemesis needs brokers with at least two log dirs (got --log-dirs ${c.cluster.logDirs}): a broker whose only log dir fails shuts down`, { hint: "drop --log-dirs, or give --log-dirs 2; the disk nemesis shows a broker's only dir failing" });
+  }
+  if ((c.cluster.logDirs ?? 1) > 1 && c.kafka.mode === "kraft" && compareVersions(c.kafka.version, "3.7.0") < 0) {
+    throw new KcError("KC_BAD_FLAG", `--log-dirs ${c.cluster.logDirs} in KRaft mode needs Kafka 3.7 or later (JBOD came to KRaft in 3.7), not ${c.kafka.version}`, { hint: "use --mode zookeeper, or --kafka-version 3.9.1" });
   }
   if (c.cluster.lazyfs && c.deployment !== "docker") {
     throw new KcError("KC_BAD_FLAG", `--lazyfs (and the power nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for power cuts" });

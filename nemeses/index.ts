@@ -4,6 +4,7 @@ import { KcError } from "../core/errors.ts";
 import { clockFamily } from "./clock.ts";
 import { corruptFamily } from "./corrupt.ts";
 import { diskFamily } from "./disk.ts";
+import { logDirFamily } from "./log-dir.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
@@ -36,6 +37,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   disk: () => diskFamily(),
   power: () => powerFamily(),
   clock: () => clockFamily(),
+  "log-dir": () => logDirFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 

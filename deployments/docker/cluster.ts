@@ -10,7 +10,7 @@ import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { ClockReading, ClockSetting, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, FailedLogDir, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
@@ -22,13 +22,13 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
-import { buildLazyfs, LAZYFS_BIN, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
+import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, isZeroClock, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { describeClock } from "../../core/clock.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -56,7 +56,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -474,6 +474,40 @@ export class Cluster implements StartedCluster {
    * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
    * whose JVM is down. Empty after a complete heal.
    */
+  // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------
+
+  async logDirs(node: string): Promise<string[]> {
+    this.node(node);
+    return logDirPaths(this.options);
+  }
+
+  /** The log dir that holds the node's replica of topic-partition (none: it has no replica). */
+  async logDirOf(node: string, topic: string, partition: number): Promise<string | undefined> {
+    const dirs = await this.logDirs(node);
+    const r = await this.shell(node, dirs.map((d) => `[ -d '${d}/${topic}-${partition}' ] && echo '${d}'`).join("; ") + "; true");
+    return r.output.split("\n").map((l) => l.trim()).find((l) => dirs.includes(l));
+  }
+
+  async failLogDir(node: string, dir: string): Promise<FailedLogDir> {
+    const dirs = await this.logDirs(node);
+    if (!this.lazyfsBin) throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, which fails a log dir`, { hint: "the log-dir nemesis sets --lazyfs; give it to start the cluster on the layer" });
+    if (dirs.length < 2 || !dirs.includes(dir)) {
+      throw new KcError("KC_BAD_CLUSTER", `${dir} is not one of ${node}'s log dirs (${dirs.join(", ")}), or it has only one`, { hint: "the log-dir nemesis sets --log-dirs 2: a broker whose only log dir fails shuts down (the disk nemesis shows that)" });
+    }
+    const listed = await this.shell(node, `ls -1 '${dir}'`);
+    const partitions = listed.output.split("\n").map((l) => l.trim()).filter((l) => /-\d+$/.test(l)).sort();
+    parseFailedDirs(node, (await this.shell(node, failDirCommand(path.posix.relative(DATA_DIR, dir)))).output);
+    return { node, dir, partitions };
+  }
+
+  async healLogDirs(node: string): Promise<string[]> {
+    this.node(node);
+    if (!this.lazyfsBin) return [];
+    const failed = parseFailedDirs(node, (await this.shell(node, lazyfsStatsCommand())).output);
+    parseFailedDirs(node, (await this.shell(node, healDirsCommand())).output);
+    return failed.map((d) => `${DATA_DIR}/${d}`);
+  }
+
   // --- clocks (kc-clock) ----------------------------------------------------------------------
 
   /** Moves what the node's processes read as the wall clock; a zero setting is the real clock. */
@@ -502,6 +536,10 @@ export class Cluster implements StartedCluster {
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
           if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
           // The clock as the node reads it, not only the file: a tenth of a second off is a clock left moved.
+          if (this.lazyfsBin) {
+            const failed = parseFailedDirs(n.spec.name, (await exec(n.container, ["sh", "-c", lazyfsStatsCommand()])).output);
+            if (failed.length) found.push(`${n.spec.name}'s log dir${failed.length > 1 ? "s" : ""} ${failed.map((d) => `${DATA_DIR}/${d}`).join(", ")} still fail${failed.length > 1 ? "" : "s"}`);
+          }
           const clock = this.clocks.get(n.spec.name);
           if (clock) {
             const c = await this.readClock(n.spec.name);

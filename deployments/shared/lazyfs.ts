@@ -59,6 +59,28 @@ export const powerCutCommand = (): string =>
 /** After the process exited: power back on (kernel caches dropped, writes accepted again). */
 export const powerOnCommand = (): string => ctl("on");
 
+/** Fails a dir of the mount (relative to the data dir): every I/O under it answers EIO. */
+export const failDirCommand = (relDir: string): string => ctl(`fail '${relDir.replace(/'/g, "")}'`);
+/** Makes every failed dir work again. */
+export const healDirsCommand = (): string => ctl("heal");
+/** The mount's state: which dirs fail (`failed`), among others. */
+export const lazyfsStatsCommand = (): string => ctl("stats");
+
+/** The `failed` list of a fail, heal or stats reply. */
+export function parseFailedDirs(node: string, output: string): string[] {
+  const line = output.split("\n").find((l) => l.trim().startsWith("{"));
+  let r: { ok?: boolean; failed?: string[]; error?: string } | undefined;
+  try {
+    r = line ? JSON.parse(line) : undefined;
+  } catch {
+    r = undefined;
+  }
+  if (!r?.ok) {
+    throw new KcError("KC_LOG_DIR_FAILED", `kc-lazyfs on ${node} refused: ${r?.error ?? output.trim().slice(0, 300)}`, { hint: "its data dir must be on kc-lazyfs (the log-dir nemesis sets --lazyfs); see nodes/<node>/container.log" });
+  }
+  return r.failed ?? [];
+}
+
 /** Reads kc-lazyfs's reply to `off`. */
 export function parsePowerCut(node: string, output: string): PowerCut {
   const line = output.split("\n").find((l) => l.trim().startsWith("{"));

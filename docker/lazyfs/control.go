@@ -43,12 +43,19 @@ type onReply struct {
 }
 
 type statsReply struct {
-	OK         bool   `json:"ok"`
-	State      string `json:"state"`
-	Files      int    `json:"files"`
-	DirtyBytes int64  `json:"dirtyBytes"`
-	Tracked    int    `json:"tracked"`
-	Discarded  int64  `json:"discardedOps"`
+	OK         bool     `json:"ok"`
+	State      string   `json:"state"`
+	Files      int      `json:"files"`
+	DirtyBytes int64    `json:"dirtyBytes"`
+	Tracked    int      `json:"tracked"`
+	Discarded  int64    `json:"discardedOps"`
+	Failed     []string `json:"failed"`
+}
+
+type failReply struct {
+	OK     bool     `json:"ok"`
+	State  string   `json:"state"`
+	Failed []string `json:"failed"`
 }
 
 type syncReply struct {
@@ -111,7 +118,10 @@ func (l *lazyFS) command(cmd string) any {
 		return onReply{OK: true, State: "on", Invalidated: n}
 	case "stats":
 		files, dirty, tracked := l.reg.stats()
-		return statsReply{OK: true, State: l.stateName(), Files: files, DirtyBytes: dirty, Tracked: tracked, Discarded: l.reg.discarded.Load()}
+		return statsReply{OK: true, State: l.stateName(), Files: files, DirtyBytes: dirty, Tracked: tracked, Discarded: l.reg.discarded.Load(), Failed: l.fails.list()}
+	case "heal":
+		l.fails.clear()
+		return failReply{OK: true, State: l.stateName(), Failed: l.fails.list()}
 	case "sync":
 		if l.reg.isOff() {
 			return errReply{OK: false, State: "off", Error: "power is off; nothing can be synced"}
@@ -122,7 +132,15 @@ func (l *lazyFS) command(cmd string) any {
 		}
 		return syncReply{OK: true, State: l.stateName(), Files: files, Bytes: bytes}
 	default:
-		return errReply{OK: false, State: l.stateName(), Error: fmt.Sprintf("unknown command %q (want off, on, stats or sync)", cmd)}
+		if arg, ok := strings.CutPrefix(cmd, "fail "); ok {
+			dir, valid := cleanFailDir(strings.TrimSpace(arg))
+			if !valid {
+				return errReply{OK: false, State: l.stateName(), Error: fmt.Sprintf("fail: %q is not a directory inside the mount (give a relative path, e.g. logs-1)", arg)}
+			}
+			l.fails.add(dir)
+			return failReply{OK: true, State: l.stateName(), Failed: l.fails.list()}
+		}
+		return errReply{OK: false, State: l.stateName(), Error: fmt.Sprintf("unknown command %q (want off, on, stats, sync, fail DIR or heal)", cmd)}
 	}
 }
 

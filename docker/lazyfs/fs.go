@@ -16,8 +16,9 @@ import (
 
 // lazyFS is shared by every node of one mount.
 type lazyFS struct {
-	reg  *registry
-	root *fs.LoopbackRoot
+	fails failSet
+	reg   *registry
+	root  *fs.LoopbackRoot
 }
 
 func newLazyFS(backing string) (*lazyFS, error) {
@@ -141,6 +142,9 @@ func (l *lazyFS) patchAttr(st *syscall.Stat_t, a *fuse.Attr) {
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if e := n.failedChild(name); e != 0 {
+		return nil, e
+	}
 	st, gen, err := statBacking(unix.AT_FDCWD, filepath.Join(n.backingPath(), name), unix.AT_SYMLINK_NOFOLLOW)
 	if err != nil {
 		return nil, fs.ToErrno(err)
@@ -171,6 +175,9 @@ func openBacking(path string, flags int, mode uint32, readOnlyOK bool) (fd int, 
 }
 
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	if e := n.failed(); e != 0 {
+		return nil, 0, e
+	}
 	readOnly := flags&syscall.O_ACCMODE == syscall.O_RDONLY
 	fd, writable, err := openBacking(n.backingPath(), syscall.O_NOFOLLOW, 0, readOnly)
 	if err != nil {
@@ -204,6 +211,9 @@ func (n *node) preserveOwner(ctx context.Context, fd int) {
 }
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	if e := n.failedChild(name); e != 0 {
+		return nil, nil, 0, e
+	}
 	if n.reg().isOff() {
 		return nil, nil, 0, syscall.EIO
 	}
@@ -329,6 +339,9 @@ func futimens(fd int, ts []unix.Timespec) error {
 }
 
 func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if e := n.failed(); e != 0 {
+		return e
+	}
 	// OFF: the whole request is accepted and discarded, whatever it sets
 	// (the kernel may flush a dying process's truncate or times).
 	if n.reg().discard() {
@@ -413,6 +426,9 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 // directories (only routed here if their handle cannot Fsyncdir) just fsync
 // the backing directory, since metadata is never lazy.
 func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall.Errno {
+	if e := n.failed(); e != 0 {
+		return e
+	}
 	if h, ok := f.(*handle); ok {
 		return h.Fsync(ctx, flags)
 	}
@@ -452,6 +468,9 @@ func errnoOf(err error) syscall.Errno {
 // --- metadata: passed through at once, refused with EIO while powered off.
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if e := n.failedChild(name); e != 0 {
+		return nil, e
+	}
 	if n.reg().isOff() {
 		return nil, syscall.EIO
 	}
@@ -466,6 +485,9 @@ func (n *node) Mknod(ctx context.Context, name string, mode, rdev uint32, out *f
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if e := n.failedChild(name); e != 0 {
+		return e
+	}
 	if n.reg().isOff() {
 		return syscall.EIO
 	}
@@ -518,6 +540,9 @@ func lastLink(path string) (fileKey, bool) {
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	if e := n.failedChild(name); e != 0 {
+		return e
+	}
 	if n.reg().isOff() {
 		return syscall.EIO
 	}
@@ -530,6 +555,14 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 }
 
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	if e := n.failedChild(name); e != 0 {
+		return e
+	}
+	if p, ok := newParent.(*node); ok {
+		if e := p.failedChild(newName); e != 0 {
+			return e
+		}
+	}
 	if n.reg().isOff() {
 		return syscall.EIO
 	}
@@ -560,6 +593,9 @@ type handle struct {
 }
 
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if e := h.n.failed(); e != 0 {
+		return nil, e
+	}
 	n, err := h.s.read(dest, off)
 	if err != nil {
 		return nil, errnoOf(err)
@@ -568,6 +604,9 @@ func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 }
 
 func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if e := h.n.failed(); e != 0 {
+		return 0, e
+	}
 	if err := h.s.write(h.n.reg(), data, off); err != nil {
 		return 0, errnoOf(err)
 	}
@@ -595,6 +634,9 @@ func (h *handle) Writev(ctx context.Context, data [][]byte, off int64) (uint32, 
 }
 
 func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	if e := h.n.failed(); e != 0 {
+		return e
+	}
 	_, err := h.s.persist(h.n.reg())
 	return errnoOf(err)
 }
@@ -608,6 +650,9 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 }
 
 func (h *handle) Allocate(ctx context.Context, off uint64, size uint64, mode uint32) syscall.Errno {
+	if e := h.n.failed(); e != 0 {
+		return e
+	}
 	return h.s.allocate(h.n.reg(), int64(off), int64(size), mode)
 }
 

@@ -786,3 +786,53 @@ func TestRestartAfterDaemonKill(t *testing.T) {
 	expectContent(t, "after restart", e.m("f"), []byte("synced"))
 	e.ctl("stats")
 }
+
+func TestFailedDirAnswersEIO(t *testing.T) {
+	e := mountEnv(t)
+	for _, d := range []string{"logs-0", "logs-1"} {
+		if err := os.MkdirAll(e.m(d+"/t-0"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, e.m(d+"/t-0/seg"), []byte("before"))
+	}
+	// A handle opened before the failure.
+	open, err := os.OpenFile(e.m("logs-1/t-0/seg"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if r := e.ctl("fail logs-1"); r["ok"] != true || fmt.Sprint(r["failed"]) != "[logs-1]" {
+		t.Fatalf("fail: %v", r)
+	}
+	isEIO := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, syscall.EIO) {
+			t.Fatalf("%s: want EIO, got %v", what, err)
+		}
+	}
+	_, err = open.WriteAt([]byte("after"), 6)
+	isEIO("write through an open handle", err)
+	isEIO("fsync through an open handle", open.Sync())
+	_, err = os.OpenFile(e.m("logs-1/t-0/seg"), os.O_RDWR, 0)
+	isEIO("open", err)
+	_, err = os.Create(e.m("logs-1/t-0/new"))
+	isEIO("create", err)
+	isEIO("mkdir", os.Mkdir(e.m("logs-1/t-1"), 0o755))
+	isEIO("rename into", os.Rename(e.m("logs-0/t-0/seg"), e.m("logs-1/t-0/moved")))
+	// The other dir works as before.
+	writeFile(t, e.m("logs-0/t-0/seg2"), []byte("fine"))
+	expectContent(t, "the healthy dir", e.m("logs-0/t-0/seg2"), []byte("fine"))
+	if st := e.ctl("stats"); fmt.Sprint(st["failed"]) != "[logs-1]" {
+		t.Fatalf("stats: %v", st)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"ctl", "--control", e.socket, "fail", "../x"}, &out, &errb); code != 1 || !strings.Contains(out.String(), "not a directory inside the mount") {
+		t.Fatalf("fail outside the mount: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	// Healed: the dir works again, with what it held.
+	if r := e.ctl("heal"); r["ok"] != true || fmt.Sprint(r["failed"]) != "[]" {
+		t.Fatalf("heal: %v", r)
+	}
+	writeFile(t, e.m("logs-1/t-0/new"), []byte("new"))
+	expectContent(t, "after heal", e.m("logs-1/t-0/seg"), []byte("before"))
+}

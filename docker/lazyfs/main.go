@@ -22,7 +22,8 @@ import (
 
 const usage = `usage:
   kc-lazyfs serve --backing DIR --mount DIR --control SOCKET
-  kc-lazyfs ctl --control SOCKET off|on|stats|sync
+  kc-lazyfs ctl --control SOCKET off|on|stats|sync|heal
+  kc-lazyfs ctl --control SOCKET fail DIR
 `
 
 func main() {
@@ -85,15 +86,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if *control == "" {
 			return bad("ctl: --control is required")
 		}
-		if len(pos) != 1 {
-			return bad("ctl: want exactly one command, got %d", len(pos))
-		}
-		switch pos[0] {
-		case "off", "on", "stats", "sync":
+		words := strings.Fields(strings.Join(pos, " "))
+		cmd := strings.Join(words, " ")
+		switch {
+		case len(words) == 1 && (words[0] == "off" || words[0] == "on" || words[0] == "stats" || words[0] == "sync" || words[0] == "heal"):
+		case len(words) == 2 && words[0] == "fail":
+		case len(words) == 0:
+			return bad("ctl: want a command")
 		default:
-			return bad("ctl: unknown command %q", pos[0])
+			return bad("ctl: unknown command %q", cmd)
 		}
-		if err := ctl(*control, pos[0], stdout); err != nil {
+		if err := ctl(*control, cmd, stdout); err != nil {
 			fmt.Fprintf(stderr, "kc-lazyfs ctl: %v\n", err)
 			return 1
 		}

@@ -38,7 +38,8 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
     newClusterId: () => newClusterId(),
     quorumStatusCommand: o.mode === "kraft" ? (c: NodeSpec) => quorumStatus(o, c) : undefined,
     startRetry: o.mode === "zookeeper" ? { when: /NodeExistsException/, afterMs: 7000, why: "its registration in ZooKeeper from before it died has not expired yet" } : undefined,
-    partitionDir: (topic, partition) => `/var/lib/kc/data/${topic}-${partition}`,
+    // With several log dirs a replica sits in one of them: a glob the node's shell expands.
+    partitionDir: (topic, partition) => `${(o.logDirs ?? 1) > 1 ? "/var/lib/kc/data/logs-*" : "/var/lib/kc/data"}/${topic}-${partition}`,
   };
 }
 

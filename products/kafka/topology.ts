@@ -28,6 +28,12 @@ export interface ClusterOptions {
   dataDiskMb?: number;
   /** Every node keeps its data dir on kc-lazyfs: writes never fsynced are lost on a power cut (the power nemesis sets it). */
   lazyfs?: boolean;
+  /**
+   * Brokers keep their partitions in this many log dirs (logs-0, logs-1, ... under the data dir;
+   * the KRaft metadata log in a dir of its own), so that one can fail while the others serve
+   * (the log-dir nemesis sets 2). Default 1: the data dir itself.
+   */
+  logDirs?: number;
   /** Every node's processes read the wall clock through kc-clock, which the clock nemesis moves (the nemesis sets it). */
   clockLayer?: boolean;
 }
@@ -70,6 +76,13 @@ export const isBroker = (n: NodeSpec) => n.roles.includes("broker");
 export const isController = (n: NodeSpec) => n.roles.includes("controller");
 export const isZookeeper = (n: NodeSpec) => n.roles.includes("zookeeper");
 
+/** Where the node's partitions live: the data dir itself, or its logs-0 .. logs-(n-1) (`logDirs`). */
+export const logDirPaths = (o: Pick<ClusterOptions, "logDirs">): string[] =>
+  (o.logDirs ?? 1) > 1 ? Array.from({ length: o.logDirs! }, (_, i) => `${DATA_DIR}/logs-${i}`) : [DATA_DIR];
+/** The KRaft metadata log's dir when the partitions have several: never one of theirs, so failing one leaves it. */
+export const METADATA_LOG_DIR = "/var/lib/kc/data/meta";
+const DATA_DIR = "/var/lib/kc/data";
+
 const props = (m: Record<string, string | number>) =>
   Object.entries(m)
     .map(([k, v]) => `${k}=${v}`)
@@ -80,7 +93,7 @@ export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: 
   const nodes = nodesOf(o);
   const replicas = Math.min(3, o.brokers);
   const base: Record<string, string | number> = {
-    "log.dirs": "/var/lib/kc/data",
+    "log.dirs": logDirPaths(o).join(","),
     "offsets.topic.replication.factor": replicas,
     "transaction.state.log.replication.factor": replicas,
     "transaction.state.log.min.isr": Math.min(2, replicas),
@@ -107,6 +120,7 @@ export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: 
     base["node.id"] = node.id;
     base["controller.quorum.voters"] = nodes.filter(isController).map((c) => `${c.id}@${c.name}:${PORTS.controller}`).join(",");
     base["controller.listener.names"] = "CONTROLLER";
+    if ((o.logDirs ?? 1) > 1) base["metadata.log.dir"] = METADATA_LOG_DIR;
   }
   const overrides = isBroker(node) ? { ...DEFAULT_BROKER_CONFIG, ...o.brokerConfig } : {};
   return props({ ...base, ...overrides });
@@ -169,7 +183,8 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
     main = "kafka.Kafka";
     args = "/etc/kc/server.properties";
     if (o.mode === "kraft") {
-      prestart = `[ -f /var/lib/kc/data/meta.properties ] || java ${logOpt} -cp '/opt/kafka/libs/*' kafka.tools.StorageTool format -t ${clusterId} -c /etc/kc/server.properties --ignore-formatted\n`;
+      const formatted = (o.logDirs ?? 1) > 1 ? METADATA_LOG_DIR : DATA_DIR;
+      prestart = `[ -f ${formatted}/meta.properties ] || java ${logOpt} -cp '/opt/kafka/libs/*' kafka.tools.StorageTool format -t ${clusterId} -c /etc/kc/server.properties --ignore-formatted\n`;
     }
   }
   files["node.env"] =
