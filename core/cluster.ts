@@ -121,6 +121,22 @@ export interface PowerControl {
   powerCut(node: string, owner?: string): Promise<PowerCut>;
 }
 
+/** What a preferred-leader election did, partition by partition ("topic-p"), as Kafka answered it. */
+export interface ElectionResult {
+  /** The broker the election was asked through. */
+  via: string;
+  elected: string[];
+  /** Already led by their preferred replica (nothing to do). */
+  alreadyPreferred: string[];
+  failed: { partition: string; error: string }[];
+}
+
+/** Preferred-leader elections (Kafka's ElectLeaders): each partition's leadership back to its first replica. */
+export interface ElectionControl {
+  /** The given partitions, or every partition of the cluster when none are given. */
+  electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult>;
+}
+
 /** One failed log dir: the broker, the dir, and the partition replicas it held when it failed. */
 export interface FailedLogDir {
   node: string;

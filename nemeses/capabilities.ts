@@ -13,6 +13,8 @@ export {
   type Leadership,
   type DiskControl,
   type FileControl,
+  type ElectionControl,
+  type ElectionResult,
   type FailedLogDir,
   type FileDamage,
   type LogDirControl,

@@ -5,6 +5,7 @@ import { clockFamily } from "./clock.ts";
 import { corruptFamily } from "./corrupt.ts";
 import { diskFamily } from "./disk.ts";
 import { logDirFamily } from "./log-dir.ts";
+import { electFamily } from "./elect.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
@@ -38,6 +39,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   power: () => powerFamily(),
   clock: () => clockFamily(),
   "log-dir": () => logDirFamily(),
+  elect: () => electFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 

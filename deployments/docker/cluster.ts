@@ -10,7 +10,7 @@ import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { ClockReading, ClockSetting, FailedLogDir, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
@@ -25,10 +25,11 @@ import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, isZeroClock, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { describeClock } from "../../core/clock.ts";
+import { parseElection, preferredElectionCommand } from "../shared/elections.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, logDirPaths, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -56,7 +57,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -474,6 +475,15 @@ export class Cluster implements StartedCluster {
    * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
    * whose JVM is down. Empty after a complete heal.
    */
+  // --- preferred-leader elections ----------------------------------------------------------
+
+  async electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
+    const via = [...this.live.values()].find((n) => isBroker(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name))?.spec.name;
+    if (!via) throw new KcError("KC_NEMESIS_NO_TARGET", "no broker is up to ask for a preferred-leader election");
+    const bootstrap = this.nodes.filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",");
+    return parseElection(via, (await this.shell(via, preferredElectionCommand(bootstrap, partitions))).output);
+  }
+
   // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------
 
   async logDirs(node: string): Promise<string[]> {

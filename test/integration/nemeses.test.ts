@@ -190,6 +190,34 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await eventually(async () => (await state(viewer)).isr.includes(idOf(nodes[0])), `${nodes[0]} back in the ISR`, 120_000);
   };
 
+  it("elect: after the preferred leader was killed and came back as a follower, a preferred election makes it lead again", async () => {
+    const viewer = "broker-1";
+    const preferredId = (await state(viewer)).replicas[0];
+    const preferred = cluster.nodeOfBrokerId(preferredId)!;
+    await eventually(async () => (await state(viewer)).leader === preferredId || undefined, "the preferred replica leading", 30_000).catch(() => undefined);
+    await cluster.kill(preferred, "test");
+    const other = await eventually(async () => {
+      const st = await state(viewer === preferred ? "broker-2" : viewer).catch(() => undefined);
+      return st && st.leader > 0 && st.leader !== preferredId ? st.leader : undefined;
+    }, "a leader other than the preferred replica", 60_000);
+    await cluster.start(preferred, {}, "test");
+    await eventually(async () => (await state(viewer)).isr.includes(preferredId) || undefined, "the preferred replica back in the ISR", 60_000);
+    expect((await state(viewer)).leader).toBe(other);
+
+    const [fam] = buildFamilies(["elect"], ["key"], cluster.capabilities);
+    const op = await fam.start(env, "key", new Rng(1));
+    const election = op.election as { elected: string[]; failed: unknown[] };
+    expect(election.elected).toEqual([`${TOPIC}-0`]);
+    expect(election.failed).toEqual([]);
+    expect((op.leadersBefore as Record<string, string>)[KEY]).toBe(cluster.nodeOfBrokerId(other!));
+    expect((op.leadersAfter as Record<string, string>)[KEY]).toBe(preferred);
+    expect(op.notPreferred).toEqual([]);
+    expect((await state(viewer)).leader).toBe(preferredId);
+    // Asked again, there is nothing to do.
+    const again = await fam.start(env, "key", new Rng(1));
+    expect((again.election as { alreadyPreferred: string[] }).alreadyPreferred).toEqual([`${TOPIC}-0`]);
+  });
+
   it("kill: the killed broker drops out of the ISR and returns after restart", async () => {
     await leavesIsrAndReturns("kill", 3, () => cluster.down);
   });
