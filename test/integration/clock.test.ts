@@ -8,13 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import { Cluster } from "../../deployments/docker/cluster.ts";
-import { ensureImages } from "../../deployments/docker/images.ts";
-import { defaultConfig } from "../../harness/config.ts";
+import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { Rng } from "../../core/rng.ts";
 import type { ClockReading, ClockSetting } from "../../core/cluster.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
-import { chaos, eventually } from "./support.ts";
+import { chaos, eventually, startTestCluster } from "./support.ts";
 
 const TOPIC = "stamps";
 const HOUR = 3_600_000;
@@ -24,13 +22,7 @@ describe("clock: kc-clock on every node (kraft, combined, 3.9.1)", () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-clock-"));
-    cluster = await Cluster.start({
-      runId: `it-clock-${Date.now().toString(36)}`,
-      runDir: dir,
-      images: await ensureImages({ kafkaVersion: "3.9.1" }),
-      options: { ...defaultConfig().cluster, mode: "kraft", combined: true, kafkaVersion: "3.9.1", clockLayer: true },
-    });
+    ({ cluster } = await startTestCluster({ mode: "kraft", kafkaVersion: "3.9.1", extra: { combined: true, clockLayer: true } }));
     await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "message.timestamp.type": "LogAppendTime" } }]);
     producer = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10 } }).producer();
     await producer.connect();

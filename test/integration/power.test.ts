@@ -7,13 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
-import { Cluster } from "../../deployments/docker/cluster.ts";
-import { ensureImages } from "../../deployments/docker/images.ts";
-import { defaultConfig } from "../../harness/config.ts";
+import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { Rng } from "../../core/rng.ts";
 import type { PowerCut } from "../../core/cluster.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
-import { chaos, eventually } from "./support.ts";
+import { chaos, eventually, startTestCluster } from "./support.ts";
 
 const LAZY = "lazy";
 const FLUSHED = "flushed";
@@ -23,13 +21,7 @@ describe("power: a correlated power cut on kc-lazyfs (zookeeper, 3.9.1)", () => 
   let cluster: Cluster;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-power-"));
-    cluster = await Cluster.start({
-      runId: `it-power-${Date.now().toString(36)}`,
-      runDir: dir,
-      images: await ensureImages({ kafkaVersion: "3.9.1" }),
-      options: { ...defaultConfig().cluster, mode: "zookeeper", kafkaVersion: "3.9.1", lazyfs: true },
-    });
+    ({ cluster } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1", extra: { lazyfs: true } }));
     await cluster.createTopics([
       { name: LAZY, partitions: 1, replicationFactor: 3 },
       { name: FLUSHED, partitions: 1, replicationFactor: 3, config: { "flush.messages": "1" } },

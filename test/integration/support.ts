@@ -6,13 +6,15 @@ import path from "node:path";
 import { Cluster } from "../../deployments/docker/cluster.ts";
 import { defaultConfig } from "../../harness/config.ts";
 import { ensureImages } from "../../deployments/docker/images.ts";
-import type { Mode } from "../../products/kafka/topology.ts";
+import type { ClusterOptions, Mode } from "../../products/kafka/topology.ts";
 
 export interface TestClusterOptions {
   mode: Mode;
   kafkaVersion: string;
   brokers?: number;
   brokerConfig?: Record<string, string>;
+  /** Anything else of the cluster's options (layers, log dirs, a combined KRaft quorum). */
+  extra?: Partial<ClusterOptions>;
 }
 
 export async function startTestCluster(o: TestClusterOptions): Promise<{ cluster: Cluster; runDir: string }> {
@@ -32,6 +34,7 @@ export async function startTestCluster(o: TestClusterOptions): Promise<{ cluster
       combined: false,
       brokerConfig: o.brokerConfig ?? {},
       javaOpts: d.javaOpts,
+      ...o.extra,
     },
   });
   return { cluster, runDir };
