@@ -52,6 +52,8 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
   endOffsets(keys: Key[]): Promise<Map<Key, number>>;
   /** Last log lines of a node (for error messages). */
   tail(node: string, n?: number): string[];
+  /** A broker's log segments of one partition, dumped by Kafka's DumpLogSegments (INVALID runs keep them). */
+  dumpSegments?(node: string, topic: string, partition: number): Promise<string>;
 
   /**
    * The cluster outlives the run (an attached one): the run names its topics for itself, and

@@ -13,6 +13,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { checkHistoryFile } from "../checkers/index.ts";
+import { dumpAnomalousPartitions } from "./segment-dumps.ts";
 import type { Results } from "../checkers/results.ts";
 import { loadClientLibrary } from "../clients/index.ts";
 import { KcError } from "../core/errors.ts";
@@ -177,6 +178,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     logger.info(`checking ${history.count} ops`);
     const results = await checkHistoryFile(history.path, { mode: { subscribe: config.workload.subscribe, transactional: config.workload.txn } });
     writeJson(path.join(runDir, "results.json"), results);
+    // An INVALID run keeps what its anomalous partitions look like on disk, before the cluster goes.
+    await dumpAnomalousPartitions(started, results, runDir).catch((e) => logger.warn(`segment dumps: ${(e as Error).message}`));
     if (hooks.report) await hooks.report(runDir, path.resolve(config.store));
     const exitCode = exitCodeForVerdict(results.valid);
     logger.info(verdictLine(results, runDir));

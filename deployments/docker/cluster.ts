@@ -475,6 +475,11 @@ export class Cluster implements StartedCluster {
    * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
    * whose JVM is down. Empty after a complete heal.
    */
+  dumpSegments(node: string, topic: string, partition: number): Promise<string> {
+    this.node(node);
+    return this.files.dump(node, topic, partition);
+  }
+
   // --- preferred-leader elections ----------------------------------------------------------
 
   async electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {

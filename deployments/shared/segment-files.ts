@@ -28,6 +28,23 @@ export class SegmentFiles implements FileControl {
       .sort((a, b) => a.file.localeCompare(b.file));
   }
 
+  /**
+   * The partition's segments on the node as Kafka's DumpLogSegments prints them: every batch
+   * (offsets, producer id and epoch, base and last sequence, timestamps) and every record; at
+   * most 5 MB. The node's process may be down: the tool reads the files.
+   */
+  async dump(node: string, topic: string, partition: number): Promise<string> {
+    const dir = this.product.partitionDir?.(topic, partition);
+    if (!dir) throw new KcError("KC_NO_SEGMENTS", `${this.product.description} keeps no log segments on its nodes`);
+    const r = await this.shell(
+      node,
+      `. /etc/kc/node.env; files=$(ls ${dir}/*.log 2>/dev/null | paste -sd, -); ` +
+        `if [ -z "$files" ]; then echo "no segment of ${topic}-${partition} on this node"; else ` +
+        `java -Dlog4j.configuration=file:/dev/null -cp "$CLASSPATH" kafka.tools.DumpLogSegments --files "$files" --print-data-log --deep-iteration 2>&1 | head -c 5000000; fi`,
+    );
+    return r.output;
+  }
+
   /** Cuts `bytes` off the end of a file (at most its size). */
   async truncate(node: string, file: string, bytes: number): Promise<FileDamage> {
     const size = await this.fileSize(node, file);

@@ -49,6 +49,14 @@ describe("npm run chaos", () => {
     expect(code, out).toBe(1);
     const results = JSON.parse(fs.readFileSync(path.join(runDirOf(s), "results.json"), "utf8"));
     expect(results["bad-anomaly-types"]).toContain("G1a");
+    // The anomalous partitions are kept as Kafka's DumpLogSegments prints them, from every broker.
+    const key: string = results.anomalies.G1a[0].key;
+    const file = `${key.replace(/\/(\d+)$/, "-$1")}.txt`;
+    for (const b of ["broker-1", "broker-2", "broker-3"]) {
+      const dump = fs.readFileSync(path.join(runDirOf(s), "nodes", b, "segments", file), "utf8");
+      expect(dump).toMatch(/producerId: \d+ producerEpoch: \d+/);
+      expect(dump).toContain("isTransactional: true");
+    }
   });
 
   it("on SIGINT heals, closes a checkable history and removes the cluster", async () => {
