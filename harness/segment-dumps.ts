@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Results } from "../checkers/results.ts";
+import { parseKey } from "../core/history/op.ts";
 import { component } from "../core/log.ts";
 import type { StartedCluster } from "../deployments/deployment.ts";
 
@@ -28,8 +29,7 @@ export async function dumpAnomalousPartitions(cluster: StartedCluster, results: 
   const logger = component("run");
   const written: string[] = [];
   for (const key of keys) {
-    const i = key.lastIndexOf("/");
-    const [topic, partition] = [key.slice(0, i), Number(key.slice(i + 1))];
+    const { topic, partition } = parseKey(key);
     await Promise.all(
       brokers.map(async (b) => {
         try {

@@ -5,13 +5,12 @@
 //   all   every partition of the cluster;
 //   key   the partition of one key in use.
 import { KcError } from "../core/errors.ts";
+import { parseKey } from "../core/history/op.ts";
 import type { ElectionControl, Leadership } from "./capabilities.ts";
 import type { FaultFamily } from "./types.ts";
 
 export const ELECT_TARGETS = ["all", "key"] as const;
 const SETTLE_MS = 15_000;
-
-const split = (key: string) => ({ topic: key.slice(0, key.lastIndexOf("/")), partition: Number(key.slice(key.lastIndexOf("/") + 1)) });
 
 export function electFamily(): FaultFamily<ElectionControl & Leadership> {
   return {
@@ -27,7 +26,7 @@ export function electFamily(): FaultFamily<ElectionControl & Leadership> {
       const leaders = async () => Object.fromEntries(await Promise.all(keys.map(async (k) => [k, (await env.cluster.leader(k).catch(() => undefined)) ?? null] as const)));
       const before = await leaders();
       const t0 = Date.now();
-      const result = await env.cluster.electPreferred(target === "key" ? keys.map(split) : undefined);
+      const result = await env.cluster.electPreferred(target === "key" ? keys.map(parseKey) : undefined);
       const electionMs = Date.now() - t0;
       // Wait until each key's leader is its preferred (first) replica, as the brokers see it.
       const preferred: Record<string, string | null> = {};
@@ -36,7 +35,7 @@ export function electFamily(): FaultFamily<ElectionControl & Leadership> {
       while (pending.length && Date.now() < deadline) {
         const still: string[] = [];
         for (const k of pending) {
-          const { topic, partition } = split(k);
+          const { topic, partition } = parseKey(k);
           const via = (await env.cluster.leader(k).catch(() => undefined)) ?? "";
           const st = via ? (await env.cluster.partitionsVia(via, topic).catch(() => [])).find((p) => p.partition === partition) : undefined;
           preferred[k] = st ? (env.cluster.nodeOfBrokerId(st.replicas[0]) ?? null) : null;

@@ -7,6 +7,7 @@
 //   one, minority, all   that many brokers, each with one random log dir failed;
 //   leader               the dir holding the leader's replica of a key in use.
 import { KcError } from "../core/errors.ts";
+import { parseKey } from "../core/history/op.ts";
 import { leaderOfRandomKey, resolveNodes } from "./targets.ts";
 import type { FailedLogDir, Leadership, LogDirControl, ProcessControl } from "./capabilities.ts";
 import type { FaultFamily } from "./types.ts";
@@ -27,7 +28,7 @@ export function logDirFamily(): FaultFamily<LogDirControl & ProcessControl & Lea
       let why: string;
       if (target === "leader") {
         const { key, node } = await leaderOfRandomKey(env, rng);
-        const [topic, partition] = [key.slice(0, key.lastIndexOf("/")), Number(key.slice(key.lastIndexOf("/") + 1))];
+        const { topic, partition } = parseKey(key);
         const dir = await env.cluster.logDirOf(node, topic, partition);
         if (!dir) throw new KcError("KC_NEMESIS_NO_TARGET", `the leader of ${key} (${node}) holds no replica of it in a log dir`);
         picks.push({ node, dir });

@@ -23,8 +23,8 @@ import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/s
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
-import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, isZeroClock, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
-import { describeClock } from "../../core/clock.ts";
+import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
+import { describeClock, isZeroClock } from "../../core/clock.ts";
 import { parseElection, preferredElectionCommand } from "../shared/elections.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
@@ -470,11 +470,6 @@ export class Cluster implements StartedCluster {
     return this.netfilter.rules({ name: node, pid: n.pid, containerId: n.container.id });
   }
 
-  /**
-   * Faults still in force, read from the cluster itself (not from our bookkeeping): iptables
-   * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
-   * whose JVM is down. Empty after a complete heal.
-   */
   dumpSegments(node: string, topic: string, partition: number): Promise<string> {
     this.node(node);
     return this.files.dump(node, topic, partition);
@@ -538,6 +533,11 @@ export class Cluster implements StartedCluster {
     return this.shell(node, READ_CLOCK_COMMAND).then((r) => parseClockReading(node, r.output));
   }
 
+  /**
+   * Faults still in force, read from the cluster itself (not from our bookkeeping): iptables
+   * DROP rules in any node's namespace, toxics or disabled proxies, paused containers, nodes
+   * whose JVM is down, full disks, failed log dirs, moved clocks. Empty after a complete heal.
+   */
   async leaks(): Promise<string[]> {
     const found: string[] = [];
     await Promise.all(
@@ -550,11 +550,12 @@ export class Cluster implements StartedCluster {
           const r = await exec(n.container, ["sh", "-c", `[ -e ${HOLD} ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
           if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
-          // The clock as the node reads it, not only the file: a tenth of a second off is a clock left moved.
+          // Log dirs kc-lazyfs still fails.
           if (this.lazyfsBin) {
             const failed = parseFailedDirs(n.spec.name, (await exec(n.container, ["sh", "-c", lazyfsStatsCommand()])).output);
             if (failed.length) found.push(`${n.spec.name}'s log dir${failed.length > 1 ? "s" : ""} ${failed.map((d) => `${DATA_DIR}/${d}`).join(", ")} still fail${failed.length > 1 ? "" : "s"}`);
           }
+          // The clock as the node reads it, not only the file: a tenth of a second off is a clock left moved.
           const clock = this.clocks.get(n.spec.name);
           if (clock) {
             const c = await this.readClock(n.spec.name);

@@ -13,7 +13,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheDir } from "../../core/cache.ts";
 import type { ClockReading, ClockSetting } from "../../core/cluster.ts";
-export { isZeroClock } from "../../core/clock.ts";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import { commandExists, runOk } from "../../core/proc.ts";
