@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (pure logic, seconds) and `integration` (real Docker clusters, minutes).
+// Three projects: `unit` (pure logic, seconds), `integration` (real Docker clusters, minutes) and
+// `slow` (more of the same, kept out of the default run).
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +16,18 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "examples/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          pool: "forks",
+        },
+      },
+      {
+        // The slow integration tests (rolling upgrades, differential runs, more clients sharing a
+        // producer, KRaft log dirs): `npm run test:slow` and the nightly job, not `npm test`.
+        test: {
+          name: "slow",
+          include: ["test/slow/**/*.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

@@ -3,16 +3,13 @@
 // (its own log says so), leadership moves, acks=all writes go on through the other replicas, and
 // the broker keeps serving from its other dir. The stop heals the dir and restarts the broker,
 // which serves the dir again; nothing written is lost.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { Rng } from "../../core/rng.ts";
 import type { FailedLogDir } from "../../core/cluster.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
-import { chaos, eventually, startTestCluster } from "./support.ts";
+import { eventually, startTestCluster } from "./support.ts";
 
 const TOPIC = "jbod";
 const N = 30;
@@ -76,21 +73,5 @@ describe("log-dir: a failed log dir under a partition leader (zookeeper, 3.9.1)"
     await eventually(async () => seen.length >= N, "every value read back", 60_000);
     await c.disconnect();
     expect(seen.slice(0, N)).toEqual(Array.from({ length: N }, (_, i) => `v-${i}`));
-  });
-});
-
-describe("npm run chaos -- --nemesis log-dir", () => {
-  it("in KRaft mode (the metadata log in a dir of its own) a safe configuration stays valid", async () => {
-    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
-    const { code, out } = await chaos(["--nemesis", "log-dir", "--mode", "kraft", "--acks", "all", "--idempotent", "--quiet-time", "5", "--nemesis-interval", "10", "--time-limit", "30", "--recovery-time", "5", "--seed", "2", "--store", s]);
-    expect(code, out).toBe(0);
-    const dir = fs.realpathSync(path.join(s, "latest"));
-    const history = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const starts = history.filter((o) => o.f === "start-log-dir" && o.value?.dirs && !o.error);
-    expect(starts.length).toBeGreaterThan(0);
-    expect(history.find((o) => o.f === "check-healed" && o.value?.leaks)?.value.leaks).toEqual([]);
-    const props = fs.readFileSync(path.join(dir, "nodes", "broker-1", "conf", "server.properties"), "utf8");
-    expect(props).toContain("log.dirs=/var/lib/kc/data/logs-0,/var/lib/kc/data/logs-1");
-    expect(props).toContain("metadata.log.dir=/var/lib/kc/data/meta");
   });
 });

@@ -68,3 +68,13 @@ export function chaos(args: string[], opts: { interruptAfterMs?: number; env?: N
     child.on("close", (code) => resolve({ code: code ?? -1, out }));
   });
 }
+
+/** Every run directory of a store (<store>/<test>/<run>). */
+export const runDirsOf = (store: string): string[] =>
+  fs
+    .readdirSync(store, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((t) => fs.readdirSync(path.join(store, t.name)).map((r) => path.join(store, t.name, r)));
+
+/** A JSON file, parsed. */
+export const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));

@@ -4,7 +4,7 @@
 // value, and the checkers (as `check <history>` runs them, mode inferred) find it valid.
 import { describe, expect, it } from "vitest";
 import { checkHistoryFile } from "../../checkers/index.ts";
-import { tally, useWorkloadCluster, workloadConfig, sharedProducerRun } from "./workload-support.ts";
+import { tally, useWorkloadCluster, workloadConfig } from "./workload-support.ts";
 
 const run = useWorkloadCluster();
 const confluent = (seed: number, o: { txn?: boolean; subscribe?: boolean } = {}) => workloadConfig("confluent", seed, o);
@@ -52,9 +52,5 @@ describe("workloads with the confluent client on a fault-free cluster (zookeeper
     expect(ops.some((o) => o.f === "subscribe" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => Array.isArray(o["rebalance-log"]))).toBe(true);
     expect(await verdict(file)).toMatchObject({ valid: true, bad: [] });
-  });
-
-  it("queue with 8 processes sharing 2 idempotent producers (--processes-per-client 4): sends in flight together, one producer id per group", async () => {
-    await sharedProducerRun(run, "confluent", "k");
   });
 });
