@@ -137,6 +137,52 @@ export interface ElectionControl {
   electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult>;
 }
 
+/** A partition's target replica list (broker ids, the first one preferred leader). */
+export interface PartitionMove {
+  topic: string;
+  partition: number;
+  replicas: number[];
+}
+
+/** A reassignment in progress, as the controller lists it (ListPartitionReassignments). */
+export interface ReassignmentInProgress {
+  /** "topic-partition". */
+  partition: string;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
+}
+
+/** What Kafka's reassignment tool said, partition by partition ("topic-partition"). */
+export interface ReassignmentAnswer {
+  /** The broker the tool ran in. */
+  via: string;
+  /** --execute: started; --verify: complete; --cancel: cancelled. */
+  done: string[];
+  /** --verify: still moving. */
+  inProgress: string[];
+  /** --verify: not moving, but the replicas are not the ones asked for; other errors. */
+  failed: { partition: string; error: string }[];
+  /** The tool cleared the replication throttles it had set. */
+  throttlesCleared: boolean;
+}
+
+/**
+ * Partition reassignment (Kafka's AlterPartitionReassignments, through its
+ * ReassignPartitionsCommand in a broker, as an operator runs it): move replicas between brokers,
+ * optionally under a replication throttle, see it through, or cancel it half-way.
+ */
+export interface ReassignmentControl {
+  /** Starts moving the partitions; with `throttleBytes`, replication for the move is limited to that many bytes/s. */
+  reassign(moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer>;
+  /** --verify: which moves are complete; when all are, the tool clears the throttles. */
+  verifyReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer>;
+  /** --cancel: stops the moves in progress (their replicas go back), clearing the throttles. */
+  cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer>;
+  /** Every reassignment in progress, as the controller lists it. */
+  reassignments(): Promise<ReassignmentInProgress[]>;
+}
+
 /** One failed log dir: the broker, the dir, and the partition replicas it held when it failed. */
 export interface FailedLogDir {
   node: string;

@@ -3,7 +3,7 @@
 // Toxiproxy-style proxies. Pure data.
 
 /** The powers a nemesis may ask of a deployment (nemeses/capabilities.ts has the protocols). */
-export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections";
+export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections" | "reassign";
 
 export const CAPABILITIES: Record<Capability, string> = {
   process: "kill and start a node's broker/controller process (kill/start)",
@@ -18,6 +18,7 @@ export const CAPABILITIES: Record<Capability, string> = {
   clock: "move a node's wall clock (bump, strobe, skew, drift) and read it back, its monotonic clocks untouched (the kc-clock layer)",
   "log-dirs": "fail one of a broker's log dirs (every I/O under it answers EIO, through kc-lazyfs) and make it work again",
   elections: "run a preferred-leader election (Kafka's ElectLeaders, through its LeaderElectionCommand in a broker)",
+  reassign: "move partition replicas between brokers, with or without a replication throttle, and cancel a move half-way (Kafka's ReassignPartitionsCommand in a broker)",
   pods: "delete a node's pod; its controller makes a new one (new address, same data) that starts the node again (Kubernetes)",
 };
 

@@ -141,7 +141,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -389,6 +389,11 @@ export function validateConfig(c: TestConfig): void {
   parseClientSpec(c.clientVersion ? `${c.client}@${c.clientVersion}` : c.client, CLIENT_NAMES);
   // Known release line, and a mode it offers (or a KcError that says why and what works).
   if (!c.images.kafka && !c.product) assertModeSupported(c.kafka.version, c.kafka.mode);
+  if (c.nemesis.faults.includes("reassign") && c.cluster.brokers <= c.workload.replicationFactor) {
+    throw new KcError("KC_BAD_FLAG", `the reassign nemesis moves a replica to a broker that holds none, and with --brokers ${c.cluster.brokers} and --replication-factor ${c.workload.replicationFactor} every broker holds one`, {
+      hint: `give --brokers ${c.workload.replicationFactor + 1} (or more), or a lower --replication-factor`,
+    });
+  }
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
   }
@@ -412,6 +417,9 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
   if (c.workload.txn || c.workload.name === "txn") throw refuse("has no transactions (EndTxn is not implemented, so no transaction commits or aborts)", "use --workload queue");
   if (c.producer.idempotent && c.client === "kafkajs") {
     throw refuse("kafkajs's idempotent producer cannot start: its InitProducerId reaches an unimplemented branch (todo!() in tansu-storage's pg.rs) and the connection closes", "use --no-idempotent, or --client java or confluent, whose InitProducerId tansu serves");
+  }
+  for (const f of ["elect", "reassign"] as const) {
+    if (c.nemesis.faults.includes(f)) throw refuse(`--nemesis ${f} runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to ${f === "elect" ? "elect a leader among" : "move"} (its data is in PostgreSQL)`, `drop ${f} from --nemesis`);
   }
   if (c.nemesis.faults.includes("disk")) throw refuse("--nemesis disk fills a broker's data disk, and tansu's brokers keep their data in PostgreSQL", "drop disk from --nemesis");
   if (c.kafka.upgradeTo) throw refuse("--upgrade-to is a rolling upgrade of Apache Kafka", "drop --upgrade-to");

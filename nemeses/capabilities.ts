@@ -26,6 +26,10 @@ export {
   type PodReplacement,
   type PowerControl,
   type PowerCut,
+  type PartitionMove,
+  type ReassignmentAnswer,
+  type ReassignmentControl,
+  type ReassignmentInProgress,
   type ProcessControl,
   type UpgradeControl,
 } from "../core/cluster.ts";

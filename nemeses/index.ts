@@ -10,6 +10,7 @@ import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
 import { powerFamily } from "./power.ts";
+import { reassignFamily } from "./reassign.ts";
 import { killFamily, pauseFamily, podDeleteFamily } from "./process.ts";
 import { upgradeFamily } from "./upgrade.ts";
 import { missingCapabilities, type Capability } from "./capabilities.ts";
@@ -40,6 +41,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   clock: () => clockFamily(),
   "log-dir": () => logDirFamily(),
   elect: () => electFamily(),
+  reassign: () => reassignFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 

@@ -19,7 +19,7 @@ import type { Leadership, NetworkControl, ProcessControl } from "./capabilities.
 import { formatKey, type Key } from "../core/history/op.ts";
 import { PORTS } from "../products/kafka/topology.ts";
 import { byTopic } from "../clients/keys.ts";
-import { brokers, leaderOfRandomKey } from "./targets.ts";
+import { brokers, leaderOfRandomKey, waitFor } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export const LONE_LEADER_TARGETS = ["leader"] as const;
@@ -53,17 +53,6 @@ async function statesViaAny(env: NemesisEnv<Leadership>, vias: string[], keys: K
     if (states.size) return states;
   }
   return new Map();
-}
-
-/** Polls `probe` until it returns a value, or the deadline passes or `stopping` fires (then undefined). */
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, pollMs: number, stopping?: AbortSignal): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline || stopping?.aborted) return undefined;
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
 }
 
 export function loneLeaderFamily(timing: LoneLeaderTiming = DEFAULT_TIMING): FaultFamily<NetworkControl & ProcessControl & Leadership> {

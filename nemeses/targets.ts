@@ -94,3 +94,14 @@ export async function resolveNodes(env: NemesisEnv<Leadership>, target: string, 
       throw new KcError("KC_BAD_FLAG", `unknown nemesis target ${JSON.stringify(target)}`, { hint: `use one of ${NODE_TARGETS.join(", ")}` });
   }
 }
+
+/** Polls `probe` until it returns a value, or the deadline passes or `stopping` fires (then undefined). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, pollMs: number, stopping?: AbortSignal): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() >= deadline || stopping?.aborted) return undefined;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

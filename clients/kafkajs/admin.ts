@@ -1,5 +1,5 @@
 // Cluster metadata and topic administration through kafkajs' admin client (via the proxies).
-import { Kafka, logLevel, type Admin as KafkaAdmin } from "kafkajs";
+import { Kafka, logLevel, type Admin as KafkaAdmin, type ConfigResourceTypes } from "kafkajs";
 import { KcError } from "../../core/errors.ts";
 import { parseKey, type Key } from "../../core/history/op.ts";
 import { component } from "../../core/log.ts";
@@ -12,7 +12,7 @@ export interface TopicSpec {
 }
 
 export type { PartitionState } from "../../core/cluster.ts";
-import type { PartitionState } from "../../core/cluster.ts";
+import type { PartitionState, ReassignmentInProgress } from "../../core/cluster.ts";
 
 /** Routes kafkajs' own log lines into the harness log at debug level. */
 export const kafkajsLogCreator = () => {
@@ -22,6 +22,9 @@ export const kafkajsLogCreator = () => {
     logger.debug({ namespace, ...rest }, message);
   };
 };
+
+/** ConfigResourceTypes.BROKER (kafkajs defines the enum in CommonJS that ESM cannot import by name). */
+const BROKER_RESOURCE = 4 as ConfigResourceTypes;
 
 export class Admin {
   private readonly admin: KafkaAdmin;
@@ -101,6 +104,35 @@ export class Admin {
       for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.offset));
     }
     return new Map(keys.filter((k) => ends.has(k)).map((k) => [k, ends.get(k)!]));
+  }
+
+  /** Every partition reassignment in progress, as the controller lists it (ListPartitionReassignments, Kafka 2.4+). */
+  async reassignments(): Promise<ReassignmentInProgress[]> {
+    const r = await this.admin.listPartitionReassignments({});
+    // kafkajs' types say topic/partitionIndex; its decoder gives name/partition.
+    type Raw = { topic?: string; name?: string; partitions: { partitionIndex?: number; partition?: number; replicas: number[]; addingReplicas?: number[]; removingReplicas?: number[] }[] };
+    return (r.topics as unknown as Raw[]).flatMap((t) =>
+      t.partitions.map((p) => ({
+        partition: `${t.topic ?? t.name}-${p.partitionIndex ?? p.partition}`,
+        replicas: p.replicas ?? [],
+        adding: p.addingReplicas ?? [],
+        removing: p.removingReplicas ?? [],
+      })),
+    );
+  }
+
+  /** Brokers with a replication throttle in force (a dynamic leader/follower.replication.throttled.rate), with the rates. */
+  async replicationThrottles(brokerIds: number[]): Promise<Record<number, Record<string, string>>> {
+    const names = ["leader.replication.throttled.rate", "follower.replication.throttled.rate"];
+    const r = await this.admin.describeConfigs({ includeSynonyms: false, resources: brokerIds.map((id) => ({ type: BROKER_RESOURCE, name: String(id), configNames: names })) });
+    const out: Record<number, Record<string, string>> = {};
+    for (const res of r.resources) {
+      for (const e of res.configEntries) {
+        // Unset, the rate is Long.MAX_VALUE: no throttle.
+        if (names.includes(e.configName) && e.configValue && e.configValue !== "9223372036854775807") (out[Number(res.resourceName)] ??= {})[e.configName] = e.configValue;
+      }
+    }
+    return out;
   }
 
   async partition(topic: string, partition: number): Promise<PartitionState | undefined> {

@@ -10,7 +10,7 @@ import { component } from "../../core/log.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, PartitionMove, ReassignmentAnswer, ReassignmentInProgress, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
@@ -26,6 +26,7 @@ import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountSc
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { describeClock, isZeroClock } from "../../core/clock.ts";
 import { parseElection, preferredElectionCommand } from "../shared/elections.ts";
+import { parseReassignment, reassignmentCommand, type ReassignAction } from "../shared/reassignments.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
@@ -57,7 +58,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections", "reassign"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -477,11 +478,39 @@ export class Cluster implements StartedCluster {
 
   // --- preferred-leader elections ----------------------------------------------------------
 
-  async electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
+  /** A broker that can run an admin tool now (not killed or paused), and the INTERNAL bootstrap it uses. */
+  private toolBroker(what: string): { via: string; bootstrap: string } {
     const via = [...this.live.values()].find((n) => isBroker(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name))?.spec.name;
-    if (!via) throw new KcError("KC_NEMESIS_NO_TARGET", "no broker is up to ask for a preferred-leader election");
-    const bootstrap = this.nodes.filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",");
+    if (!via) throw new KcError("KC_NEMESIS_NO_TARGET", `no broker is up to run ${what} in`);
+    return { via, bootstrap: this.nodes.filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",") };
+  }
+
+  async electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
+    const { via, bootstrap } = this.toolBroker("a preferred-leader election");
     return parseElection(via, (await this.shell(via, preferredElectionCommand(bootstrap, partitions))).output);
+  }
+
+  // --- partition reassignment ---------------------------------------------------------------
+
+  /** Set once a reassignment was started: the leak check then asks for moves and throttles left. */
+  private reassigned = false;
+
+  private async reassignment(action: ReassignAction, moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer> {
+    const { via, bootstrap } = this.toolBroker(`a reassignment --${action}`);
+    if (action === "execute") this.reassigned = true;
+    return parseReassignment(via, action, (await this.shell(via, reassignmentCommand(bootstrap, action, moves, throttleBytes))).output);
+  }
+  reassign(moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer> {
+    return this.reassignment("execute", moves, throttleBytes);
+  }
+  verifyReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
+    return this.reassignment("verify", moves);
+  }
+  cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
+    return this.reassignment("cancel", moves);
+  }
+  reassignments(): Promise<ReassignmentInProgress[]> {
+    return this.admin.reassignments();
   }
 
   // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------
@@ -568,6 +597,13 @@ export class Cluster implements StartedCluster {
     for (const [proxy, st] of Object.entries(await this.links.state())) {
       if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
       if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
+    }
+    // Moves still in progress, and replication throttles left on brokers (asked only once a
+    // reassignment was started: older releases lack ListPartitionReassignments).
+    if (this.reassigned) {
+      for (const r of await this.admin.reassignments()) found.push(`partition ${r.partition} is still being reassigned (adding ${r.adding.join(",") || "none"}, removing ${r.removing.join(",") || "none"})`);
+      const throttles = await this.admin.replicationThrottles(this.nodes.filter(isBroker).map((b) => b.id));
+      for (const [id, rates] of Object.entries(throttles)) found.push(`${this.nodeOfBrokerId(Number(id)) ?? `broker ${id}`} has a replication throttle (${Object.entries(rates).map(([k, v]) => `${k}=${v}`).join(", ")})`);
     }
     return found.sort();
   }

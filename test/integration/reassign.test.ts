@@ -1,0 +1,122 @@
+// The reassign nemesis on a real cluster of four brokers (ZooKeeper, 3.9.1) while a producer
+// writes to the partition: a replica really moves to the broker that held none (the metadata
+// shows the new replicas, all in sync), the leader's replica moves and leadership with it, a
+// throttled move sets a replication throttle that the end of the move clears, and a move at a
+// crawl is cancelled half-way and its replicas go back. Nothing is left for the leak check, and
+// every acknowledged write reads back.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel, type Producer } from "kafkajs";
+import type { Cluster } from "../../deployments/docker/cluster.ts";
+import { Rng } from "../../core/rng.ts";
+import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
+import { eventually, startTestCluster } from "./support.ts";
+
+const TOPIC = "moving";
+const KEY = `${TOPIC}/0`;
+
+describe("reassign: replicas move under writes (zookeeper, 3.9.1, 4 brokers)", () => {
+  let cluster: Cluster;
+  let kafka: Kafka;
+  let producer: Producer;
+  let env: NemesisEnv;
+  const acked: string[] = [];
+  let writing = true;
+  let writer: Promise<void>;
+
+  beforeAll(async () => {
+    ({ cluster } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 4 }));
+    await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "min.insync.replicas": "2" } }]);
+    kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 20 } });
+    producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    env = { cluster, mode: "zookeeper", keys: () => [KEY] };
+    // A steady stream of acks=all writes for the whole file: every move happens under load.
+    writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const v = `v-${i}-${"x".repeat(200)}`;
+        await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: v }] }).then(() => acked.push(v), () => undefined);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+  });
+
+  afterAll(async () => {
+    writing = false;
+    await writer?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  const family = () => buildFamilies(["reassign"], [], cluster.capabilities)[0];
+  const state = async () => (await cluster.partitionsVia((await cluster.leader(KEY))!, TOPIC))[0];
+
+  it("replica: one replica moves to the broker that held none, and the metadata shows it in sync", async () => {
+    const before = await state();
+    const fam = family();
+    const op = await fam.start(env, "replica", new Rng(1));
+    expect(op.completed, String(op.what)).toBe(true);
+    expect(op.from).toEqual(before.replicas);
+    const after = await state();
+    expect(after.replicas).toEqual(op.to);
+    expect([...after.isr].sort()).toEqual([...after.replicas].sort());
+    // Exactly one broker left the set and the fourth came in.
+    expect(before.replicas.filter((r) => !after.replicas.includes(r))).toHaveLength(1);
+    expect(after.replicas.filter((r) => !before.replicas.includes(r))).toHaveLength(1);
+    expect(fam.active()).toBe(false);
+    expect((await fam.stop(env)).what).toBe("no reassignment left to see through");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("leader: the leader's replica moves, and another broker leads", async () => {
+    const before = await state();
+    const op = await family().start(env, "leader", new Rng(2));
+    expect(op.completed, String(op.what)).toBe(true);
+    const after = await state();
+    expect(after.replicas).not.toContain(before.leader);
+    expect(after.leader).not.toBe(before.leader);
+    expect(op.leaderAfter).toBe(after.leader);
+  });
+
+  it("throttled: the move runs under a replication throttle, which its end clears", async () => {
+    const fam = family();
+    const started = fam.start(env, "throttled", new Rng(3));
+    // While it moves (or right after), the throttle is set on the brokers of the move.
+    const seen = await eventually(async () => {
+      const t = await cluster.admin.replicationThrottles(cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.id));
+      return Object.keys(t).length ? t : undefined;
+    }, "a replication throttle on some broker", 20_000, 200).catch(() => undefined);
+    const op = await started;
+    expect(op.completed, String(op.what)).toBe(true);
+    expect(op.throttleBytes).toBe(50_000);
+    expect(seen, "the tool set leader/follower.replication.throttled.rate").toBeDefined();
+    expect(op.throttlesCleared).toBe(true);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("cancel: a move at a crawl is cancelled half-way; its replicas go back and nothing is left", async () => {
+    const before = await state();
+    const fam = family();
+    const op = await fam.start(env, "cancel", new Rng(4));
+    expect(op.inProgressAtCancel, String(op.what)).toBe(true);
+    expect(op.cancelled).toEqual([`${TOPIC}-0`]);
+    expect(op.restored, String(op.what)).toBe(true);
+    expect([...(op.replicasAfter as number[])].sort()).toEqual([...before.replicas].sort());
+    await fam.stop(env);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("every acknowledged write reads back, in order", async () => {
+    writing = false;
+    await writer;
+    expect(acked.length).toBeGreaterThan(100);
+    const c = kafka.consumer({ groupId: `reassign-${Date.now()}` });
+    await c.connect();
+    await c.subscribe({ topic: TOPIC, fromBeginning: true });
+    const seen: string[] = [];
+    await c.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+    await eventually(async () => seen.length >= acked.length, "every acknowledged value read back", 60_000);
+    await c.disconnect();
+    // Idempotent sends in order: what was acknowledged is read back in that order, with no gaps.
+    expect(seen.filter((v) => acked.includes(v))).toEqual(acked);
+  });
+});
