@@ -68,7 +68,11 @@ export interface UpgradeStep {
 export interface UpgradeControl {
   /** The release each node runs now. */
   versionOf(node: string): string;
-  restartOn(node: string, version: string, opts?: { brokerConfig?: Record<string, string> }): Promise<UpgradeStep>;
+  /**
+   * A clean restart (SIGTERM, controlled shutdown; SIGKILL after 60 s) on `version` with the same
+   * data. With `ifUp`, a node another family holds down is left alone (KC_NODE_DOWN).
+   */
+  restartOn(node: string, version: string, opts?: { brokerConfig?: Record<string, string>; ifUp?: boolean }): Promise<UpgradeStep>;
   finalizeUpgrade(version: string): Promise<Record<string, unknown>>;
 }
 

@@ -62,6 +62,8 @@ export interface TestConfig {
     quietSeconds: number;
     /** Restrict targets (e.g. "leader", "minority", "one"); empty: each fault's defaults. */
     targets: string[];
+    /** Composite schedule: fault-free seconds between periods of several families at once. */
+    stableSeconds?: number;
   };
   store: string;
   /** Set on each run of a differential run (`--clients`): one seeded plan through several clients in a row. */
@@ -141,7 +143,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "rolling-restart", "bounce", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -290,6 +292,10 @@ export const FLAGS: Record<string, Flag> = {
   },
   "nemesis-interval": { help: "mean seconds between fault changes", set: (c, v) => (c.nemesis.intervalSeconds = num("nemesis-interval", 1)(v)) },
   "nemesis-targets": { help: "fault targets, comma separated (one, minority, majority, all, leader, controller, quorum, group-coordinator, txn-coordinator, txn-leader-not-coordinator, ...; see README, Nemeses)", set: (c, v) => (c.nemesis.targets = v.split(",").filter(Boolean)) },
+  "stable-time": {
+    help: "composite schedule: each period starts a random subset of the --nemesis families together (each on a random target), holds them about --nemesis-interval seconds, stops them all, then keeps this many fault-free seconds",
+    set: (c, v) => (c.nemesis.stableSeconds = num("stable-time", 0)(v)),
+  },
   "quiet-time": { help: "fault-free seconds at the start", set: (c, v) => (c.nemesis.quietSeconds = num("quiet-time", 0)(v)) },
   store: { help: "directory of run directories", set: (c, v) => (c.store = v) },
   name: { help: "test name (default: workload and faults)", set: (c, v) => (c.name = v) },
@@ -418,9 +424,13 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
   if (c.producer.idempotent && c.client === "kafkajs") {
     throw refuse("kafkajs's idempotent producer cannot start: its InitProducerId reaches an unimplemented branch (todo!() in tansu-storage's pg.rs) and the connection closes", "use --no-idempotent, or --client java or confluent, whose InitProducerId tansu serves");
   }
-  for (const f of ["elect", "reassign"] as const) {
-    if (c.nemesis.faults.includes(f)) throw refuse(`--nemesis ${f} runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to ${f === "elect" ? "elect a leader among" : "move"} (its data is in PostgreSQL)`, `drop ${f} from --nemesis`);
-  }
+  const kafkaOnly: Record<string, string> = {
+    elect: "runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to elect a leader among (its data is in PostgreSQL)",
+    reassign: "runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to move (its data is in PostgreSQL)",
+    "rolling-restart": "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
+    bounce: "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
+  };
+  for (const [f, why] of Object.entries(kafkaOnly)) if (c.nemesis.faults.includes(f)) throw refuse(`--nemesis ${f} ${why}`, `drop ${f} from --nemesis`);
   if (c.nemesis.faults.includes("disk")) throw refuse("--nemesis disk fills a broker's data disk, and tansu's brokers keep their data in PostgreSQL", "drop disk from --nemesis");
   if (c.kafka.upgradeTo) throw refuse("--upgrade-to is a rolling upgrade of Apache Kafka", "drop --upgrade-to");
   if (c.images.kafka) throw refuse("--kafka-image replaces Kafka's image; tansu's is built from the Rust crate registry", "drop --kafka-image");

@@ -127,7 +127,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     const env: NemesisEnv = { cluster, mode: product.mode, keys: () => recent.keys(), coordinated: () => workload.coordinated(live.processes()), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
-      { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds },
+      { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds, stableSeconds: config.nemesis.stableSeconds },
       rng.fork("schedule"),
     );
     progress = new Progress(history, () => [...nemesis.current.values()]);

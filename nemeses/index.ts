@@ -11,6 +11,7 @@ import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
 import { powerFamily } from "./power.ts";
 import { reassignFamily } from "./reassign.ts";
+import { bounceFamily, rollingRestartFamily } from "./restart.ts";
 import { killFamily, pauseFamily, podDeleteFamily } from "./process.ts";
 import { upgradeFamily } from "./upgrade.ts";
 import { missingCapabilities, type Capability } from "./capabilities.ts";
@@ -42,6 +43,8 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   "log-dir": () => logDirFamily(),
   elect: () => electFamily(),
   reassign: () => reassignFamily(),
+  "rolling-restart": () => rollingRestartFamily(),
+  bounce: () => bounceFamily(),
   "pod-delete": () => podDeleteFamily(),
 };
 

@@ -1,5 +1,6 @@
 // Which nodes a target spec names, resolved against the live cluster with the nemesis's rng.
 import { KcError } from "../core/errors.ts";
+import { parseKey } from "../core/history/op.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Leadership } from "./capabilities.ts";
 import type { NemesisEnv } from "./types.ts";
@@ -103,5 +104,27 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     if (v !== undefined) return v;
     if (Date.now() >= deadline || stopping?.aborted) return undefined;
     await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * Waits until every partition of the topics in use has its full ISR, as a running broker sees it;
+ * returns how long that took. Throws `code` after `timeoutMs`.
+ */
+export async function fullIsr(env: NemesisEnv<Leadership>, timeoutMs: number, code: string): Promise<number> {
+  const t0 = Date.now();
+  const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
+  const brokers = env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
+  for (;;) {
+    let full = true;
+    for (const t of topics) {
+      // Asked of the first broker that answers (one may be down, killed by another family).
+      let states: Awaited<ReturnType<typeof env.cluster.partitionsVia>> = [];
+      for (const b of brokers) if (!states.length) states = await env.cluster.partitionsVia(b, t).catch(() => []);
+      if (!states.length || states.some((p) => p.isr.length < p.replicas.length)) full = false;
+    }
+    if (full) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) throw new KcError(code, `the ISR of ${topics.join(", ")} was not full ${timeoutMs / 1000} s after the restart`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -282,8 +282,11 @@ export class Cluster implements StartedCluster {
    * cluster id, ports and data dir, plus `brokerConfig`), SIGTERM (controlled shutdown; SIGKILL
    * after 60 s), then start and wait for its "started" line.
    */
-  async restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string> } = {}): Promise<UpgradeStep> {
+  async restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
     const n = this.node(node);
+    if (opts.ifUp && (this.down.has(node) || this.paused.has(node))) {
+      throw new KcError("KC_NODE_DOWN", `${node} is ${this.paused.has(node) ? "paused" : "held down"} by another fault: a clean restart would undo it`, { hint: "the fault's stop brings it back" });
+    }
     const from = this.versionOf(node);
     const libsDir = version === this.options.kafkaVersion ? "/opt/kafka/libs" : `/opt/kafka-${version}/libs`;
     const have = await exec(n.container, ["sh", "-c", `[ -d ${libsDir} ] && echo present || mkdir -p ${path.posix.dirname(libsDir)}`]);

@@ -88,6 +88,43 @@ describe("schedule", () => {
     );
   });
 
+  it("composite (--stable-time): periods of several families at once, stopped together, then a fault-free stretch", () => {
+    const three = [...families, { name: "pause", targets: ["one"] }];
+    const c = { ...opts, families: three, stableSeconds: 20 };
+    let overlapped = 0;
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const plan = planSchedule(c, new Rng(seed));
+        expect(plan[0].at).toBe(5);
+        // Group by time: each period is one batch of starts, then one batch of stops of the same families.
+        const times = [...new Set(plan.map((a) => a.at))];
+        for (let i = 0; i < times.length; i++) {
+          const batch = plan.filter((a) => a.at === times[i]);
+          expect(new Set(batch.map((a) => a.action)).size).toBe(1);
+          const names = batch.map((a) => a.family);
+          expect(new Set(names).size).toBe(names.length);
+          if (batch[0].action === "start") {
+            for (const a of batch) expect(three.find((f) => f.name === a.family)!.targets).toContain(a.target);
+            if (names.length > 1) overlapped++;
+            const stops = times[i + 1] === undefined ? [] : plan.filter((a) => a.at === times[i + 1]);
+            if (stops.length) {
+              expect(stops.every((a) => a.action === "stop")).toBe(true);
+              expect(stops.map((a) => a.family).sort()).toEqual([...names].sort());
+              const held = times[i + 1] - times[i];
+              expect(held).toBeGreaterThanOrEqual(5 - 1e-6);
+              expect(held).toBeLessThanOrEqual(15 + 1e-6);
+            }
+          } else if (times[i + 1] !== undefined) {
+            // The stable stretch: nothing happens for stableSeconds after a stop.
+            expect(times[i + 1] - times[i]).toBeCloseTo(20, 6);
+          }
+        }
+        expect(plan.at(-1)!.at).toBeLessThan(120);
+      }),
+    );
+    expect(overlapped, "periods with more than one family").toBeGreaterThan(0);
+  });
+
   it("has no faults for --nemesis none", () => {
     expect(planSchedule({ ...opts, families: [] }, new Rng(1))).toEqual([]);
   });
