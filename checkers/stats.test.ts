@@ -46,6 +46,24 @@ describe("fault windows", () => {
     expect(s.availability).toEqual({ inFaults: 0, outsideFaults: 1 });
   });
 
+  it("pairs interleaved ops of different families by f (a composite schedule's families act side by side)", () => {
+    const rows: Row[] = [
+      ["nemesis", "info", "start-reassign", null],
+      ["nemesis", "info", "start-partition", null],
+      ["nemesis", "info", "start-partition", { n1: ["n2"] }],
+      ["nemesis", "info", "start-reassign", { to: [4, 2, 3] }],
+      ["nemesis", "info", "stop-partition", null],
+      ["nemesis", "info", "stop-reassign", null],
+      ["nemesis", "info", "stop-reassign", "done"],
+      ["nemesis", "info", "stop-partition", "healed"],
+    ];
+    const s = checkOps(history(rows)).stats;
+    expect(s.faultWindows.map((w) => [w.f, w.start, w.end, w.value])).toEqual([
+      ["start-reassign", 0, 0.005, { to: [4, 2, 3] }],
+      ["start-partition", 0.001, 0.004, { n1: ["n2"] }],
+    ]);
+  });
+
   it("closes windows still open at the end of the history", () => {
     const rows: Row[] = [["nemesis", "info", "pause", null], ["nemesis", "info", "pause", ["n1"]], ...sendPair(0, "ok", "x", [1, 0])];
     expect(checkOps(history(rows)).stats.faultWindows).toEqual([{ start: 0, end: 0.003, f: "pause", value: ["n1"] }]);

@@ -5,7 +5,8 @@
 //
 // Fault windows. Nemesis ops come in pairs (the first says what is about to be done, the second
 // what was done; `invoke`+`info` pairs are accepted too); the first op of a pair acts, the second
-// only adds its value (e.g. the nodes affected) to the window. By f:
+// (the next op with the same f: pairs of different f may interleave) only adds its value (e.g.
+// the nodes affected) to the window. By f:
 //   - opens a window:  f starting with "start-" (but not "start-all", the final heal's restart
 //                      of nodes that exited), or with "kill", "pause", "isolate", "partition"
 //   - closes one:      f === "start", or starting with "stop", "heal", "restart", "resume", "recover"
@@ -90,7 +91,8 @@ export class StatsCollector {
   // Fault windows.
   private readonly open: Window[] = [];
   private readonly windows: Window[] = [];
-  private pendingNemesis: { f: string; w: Window | null } | null = null;
+  /** First ops of pairs, by f: families' pairs may interleave (composite schedules), one per f at a time. */
+  private readonly pendingNemesis = new Map<string, Window | null>();
   private avail = { inOk: 0, inAll: 0, outOk: 0, outAll: 0 };
   // Unseen over time: the last count in each second.
   private unseenSec: number[] = [];
@@ -106,11 +108,11 @@ export class StatsCollector {
   }
 
   onNemesis(p: ParsedOp): void {
-    const pend = this.pendingNemesis;
-    if (pend !== null && pend.f === p.fLabel) {
+    if (this.pendingNemesis.has(p.fLabel)) {
       // The second op of a pair: what was done.
-      if (pend.w !== null && p.otherValue !== undefined) pend.w.value = p.otherValue;
-      this.pendingNemesis = null;
+      const w = this.pendingNemesis.get(p.fLabel)!;
+      if (w !== null && p.otherValue !== undefined) w.value = p.otherValue;
+      this.pendingNemesis.delete(p.fLabel);
       return;
     }
     const f = p.fLabel;
@@ -130,7 +132,7 @@ export class StatsCollector {
       this.windows.push(closed);
     }
     // Jepsen-style nemesis ops are an invoke then an info; design.md's are two infos.
-    this.pendingNemesis = { f, w };
+    this.pendingNemesis.set(f, w);
   }
 
   /** A completion at time `now`, `lat` ns after its invocation. */

@@ -88,7 +88,8 @@ export function rollingRestartFamily(): FaultFamily<Cluster> {
           steps.push(await restartOne(env, node));
         }
         const cut = steps.length < order.length ? `; the main phase ended before ${order.slice(steps.length).join(", ")}` : "";
-        return { target, what: `rolling restart of ${target === "all" ? "the controllers and brokers" : "the brokers"}: ${summary(steps)}${cut}`, nodes: steps.map((s) => s.node), steps };
+        const whom = order.some((n) => !n.startsWith("broker")) ? "the controllers, then the brokers" : "the brokers";
+        return { target, what: `rolling restart of ${whom}: ${summary(steps)}${cut}`, nodes: steps.map((s) => s.node), steps };
       } finally {
         running = false;
       }

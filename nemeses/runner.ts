@@ -22,21 +22,36 @@ export class NemesisRunner {
     this.rng = rng;
   }
 
-  /** Runs the plan, timed from `startMs` (Date.now() at main-phase start), until done or aborted. */
+  /**
+   * Runs the plan, timed from `startMs` (Date.now() at main-phase start), until done or aborted.
+   * Each family's actions run in order, but families do not wait for each other: a start that
+   * takes a while (a rolling restart, a reassignment) does not hold back another family's
+   * faults, so families scheduled together overlap. Returns when every action begun has ended.
+   */
   async run(plan: PlannedAction[], startMs: number, signal: AbortSignal): Promise<void> {
-    for (const a of plan) {
-      const wait = startMs + a.at * 1000 - Date.now();
-      if (wait > 0 && !(await sleep(wait, signal))) return;
-      if (signal.aborted) return;
-      const fam = this.families.get(a.family)!;
-      if (a.action === "start") await this.start(fam, a.target!);
-      else await this.stop(fam);
+    const chains = new Map<string, Promise<void>>();
+    try {
+      for (const a of plan) {
+        const wait = startMs + a.at * 1000 - Date.now();
+        if (wait > 0 && !(await sleep(wait, signal))) return;
+        if (signal.aborted) return;
+        const fam = this.families.get(a.family)!;
+        const step = () => (signal.aborted ? undefined : a.action === "start" ? this.start(fam, a.target!) : this.stop(fam));
+        chains.set(a.family, (chains.get(a.family) ?? Promise.resolve()).then(step));
+      }
+    } finally {
+      await Promise.all(chains.values());
     }
   }
 
   async start(fam: FaultFamily<any>, target: string): Promise<void> {
     await this.record(fam.startF, { target }, async () => {
-      const done = await fam.start(this.env, target, this.rng);
+      // Shown while it starts too: a rolling restart or a reassignment takes a while.
+      this.current.set(fam.name, `${fam.name}: starting (${target})`);
+      const done = await fam.start(this.env, target, this.rng).catch((e) => {
+        this.current.delete(fam.name);
+        throw e;
+      });
       this.current.set(fam.name, `${fam.name}: ${String(done.what ?? target)}${Array.isArray(done.nodes) ? ` (${done.nodes.join(", ")})` : ""}`);
       return done;
     });

@@ -69,6 +69,22 @@ describe("deriveTimeline", () => {
     ]);
   });
 
+  it("pairs interleaved actions of different families by f", () => {
+    const ops = [
+      nem(5, "start-bounce", "leader"),
+      nem(6, "start-partition", "one"),
+      nem(6.1, "start-partition", { isolated: ["broker-2"] }),
+      nem(20, "start-bounce", { nodes: ["broker-1", "broker-3"] }),
+      nem(21, "stop-partition", "x"),
+      nem(21.1, "stop-partition", "healed"),
+    ];
+    expect(pairNemesisOps(ops, new Set(["broker-1", "broker-2", "broker-3"])).map((a) => [a.f, a.start, a.end, a.nodes])).toEqual([
+      ["start-bounce", 5, 20, ["broker-1", "broker-3"]],
+      ["start-partition", 6, 6.1, ["broker-2"]],
+      ["stop-partition", 21, 21.1, []],
+    ]);
+  });
+
   it("ends only the named nodes and puts faults naming no node on a cluster row", () => {
     const ops = [
       nem(1, "pause", ["broker-1", "broker-2"]),

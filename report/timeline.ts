@@ -116,23 +116,28 @@ export function nodesIn(value: unknown, known: Set<string>): string[] {
   return [...out];
 }
 
-/** Pairs nemesis ops into actions (a process has one op in flight: the next op of the same f completes it). */
+/**
+ * Pairs nemesis ops into actions: the next op with the same f completes one. Pairs of different
+ * f may interleave (families of a composite schedule act side by side), one per f at a time.
+ */
 export function pairNemesisOps(ops: Op[], known: Set<string>): NemesisAction[] {
   const actions: NemesisAction[] = [];
-  let pending: NemesisAction | undefined;
+  const pending = new Map<string, NemesisAction>();
   for (const op of ops) {
     const t = op.time / 1e9;
-    if (pending && pending.f === op.f && op.type !== "invoke") {
-      pending.second = op;
-      pending.end = t;
+    const first = pending.get(op.f);
+    if (first && op.type !== "invoke") {
+      first.second = op;
+      first.end = t;
       const done = nodesIn(op.value, known);
-      if (done.length) pending.nodes = done;
-      if (op.error) pending.error = String(op.error);
-      pending = undefined;
+      if (done.length) first.nodes = done;
+      if (op.error) first.error = String(op.error);
+      pending.delete(op.f);
       continue;
     }
-    pending = { f: op.f, start: t, first: op, nodes: nodesIn(op.value, known), error: op.error ? String(op.error) : undefined };
-    actions.push(pending);
+    const action: NemesisAction = { f: op.f, start: t, first: op, nodes: nodesIn(op.value, known), error: op.error ? String(op.error) : undefined };
+    pending.set(op.f, action);
+    actions.push(action);
   }
   return actions;
 }

@@ -447,25 +447,23 @@ export class Cluster implements StartedCluster {
   async heal(owner?: string): Promise<void> {
     this.grudges.drop(owner);
     if (owner === undefined) {
-      await Promise.all(
-        [...this.live.values()].map((n) => this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, [])),
-      );
-      this.grudges.current = {};
+      await this.grudges.exclusive(async () => {
+        await Promise.all(
+          [...this.live.values()].map((n) => this.netfilter.apply({ name: n.spec.name, pid: n.pid, containerId: n.container.id }, [])),
+        );
+        this.grudges.current = {};
+      });
       return;
     }
     await this.applyGrudges();
   }
 
   /** Applies the union of every owner's grudge, touching only nodes whose rules change. */
-  private async applyGrudges(): Promise<void> {
-    const { merged, changed } = this.grudges.next([...this.live.keys()]);
-    await Promise.all(
-      changed.map((name) => {
-        const n = this.node(name);
-        return this.netfilter.apply({ name, pid: n.pid, containerId: n.container.id }, (merged[name] ?? []).map((e) => this.ipOf(e)));
-      }),
-    );
-    this.grudges.current = merged;
+  private applyGrudges(): Promise<void> {
+    return this.grudges.apply([...this.live.keys()], (name, entries) => {
+      const n = this.node(name);
+      return this.netfilter.apply({ name, pid: n.pid, containerId: n.container.id }, entries.map((e) => this.ipOf(e)));
+    });
   }
 
   /** The DROP rules in force in a node's namespace. */

@@ -276,17 +276,17 @@ export class AttachedCluster implements StartedCluster {
   async heal(owner?: string): Promise<void> {
     this.grudges.drop(owner);
     if (owner === undefined) {
-      await Promise.all([...this.members.values()].map((m) => this.agents.setDrops(m.pod, [])));
-      this.grudges.current = {};
+      await this.grudges.exclusive(async () => {
+        await Promise.all([...this.members.values()].map((m) => this.agents.setDrops(m.pod, [])));
+        this.grudges.current = {};
+      });
       return;
     }
     await this.applyGrudges();
   }
 
-  private async applyGrudges(): Promise<void> {
-    const { merged, changed } = this.grudges.next([...this.members.keys()]);
-    await Promise.all(changed.map((name) => this.agents.setDrops(this.member(name).pod, (merged[name] ?? []).map((e) => this.ipOf(e)))));
-    this.grudges.current = merged;
+  private applyGrudges(): Promise<void> {
+    return this.grudges.apply([...this.members.keys()], (name, entries) => this.agents.setDrops(this.member(name).pod, entries.map((e) => this.ipOf(e))));
   }
 
   private ipOf(entry: string): string {

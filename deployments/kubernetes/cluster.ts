@@ -366,17 +366,17 @@ export class KubernetesCluster implements StartedCluster {
   async heal(owner?: string): Promise<void> {
     this.grudges.drop(owner);
     if (owner === undefined) {
-      await Promise.all([...this.live.values()].map((n) => this.agents.setDrops(this.podOf(n.spec.name), [])));
-      this.grudges.current = {};
+      await this.grudges.exclusive(async () => {
+        await Promise.all([...this.live.values()].map((n) => this.agents.setDrops(this.podOf(n.spec.name), [])));
+        this.grudges.current = {};
+      });
       return;
     }
     await this.applyGrudges();
   }
 
-  private async applyGrudges(): Promise<void> {
-    const { merged, changed } = this.grudges.next([...this.live.keys()]);
-    await Promise.all(changed.map((name) => this.agents.setDrops(this.podOf(name), (merged[name] ?? []).map((e) => this.ipOf(e)))));
-    this.grudges.current = merged;
+  private applyGrudges(): Promise<void> {
+    return this.grudges.apply([...this.live.keys()], (name, entries) => this.agents.setDrops(this.podOf(name), entries.map((e) => this.ipOf(e))));
   }
 
   /** Where a node's pod runs now (its Kubernetes node, uid, address, container). */

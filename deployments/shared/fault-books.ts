@@ -50,6 +50,27 @@ export class GrudgeBook {
     else this.byOwner.delete(owner);
   }
 
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` after every earlier call has finished: families start and stop side by side (a
+   * composite schedule), and two applies racing on one node could leave the older rule set last.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Applies the union of every owner's grudge through `setDrops`, touching only nodes whose entries change; one apply at a time. */
+  apply(nodes: readonly string[], setDrops: (node: string, entries: string[]) => Promise<void>): Promise<void> {
+    return this.exclusive(async () => {
+      const { merged, changed } = this.next(nodes);
+      await Promise.all(changed.map((n) => setDrops(n, merged[n] ?? [])));
+      this.current = merged;
+    });
+  }
+
   /** The union of every owner's grudge, and the nodes whose entries differ from `current`. */
   next(nodes: readonly string[]): { merged: Grudge; changed: string[] } {
     const merged = mergeGrudges(this.byOwner.values());

@@ -4,7 +4,12 @@ import { mergeGrudges } from "../../core/faults.ts";
 import { Rng } from "../../core/rng.ts";
 import { between, bridge, complete, cuts, halves, isolate, majoritiesRing, minorityThird } from "../../nemeses/grudges.ts";
 import { planSchedule } from "../../nemeses/schedule.ts";
-import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { HistoryWriter } from "../../core/history/writer.ts";
+import { buildFamilies, NemesisRunner, type NemesisEnv } from "../../nemeses/index.ts";
+import type { FaultFamily } from "../../nemeses/types.ts";
 import { loneLeaderFamily } from "../../nemeses/lone-leader.ts";
 import { coordinatorTarget } from "../../nemeses/targets.ts";
 import type { Leadership } from "../../nemeses/capabilities.ts";
@@ -258,5 +263,48 @@ describe("coordinator-aware targets (fake cluster)", () => {
 
   it("kill, pause and partition offer them", () => {
     for (const f of buildFamilies(["kill", "pause", "partition"])) expect(f.targets).toEqual(expect.arrayContaining(["group-coordinator", "txn-coordinator", "txn-leader-not-coordinator"]));
+  });
+});
+
+describe("nemesis runner", () => {
+  it("runs each family's actions in order, and families side by side: a slow start does not hold back another family", async () => {
+    const log: string[] = [];
+    const fam = (name: string, startMs: number): FaultFamily<unknown> => ({
+      name,
+      targets: ["t"],
+      needs: [],
+      startF: `start-${name}`,
+      stopF: `stop-${name}`,
+      active: () => false,
+      async start() {
+        log.push(`${name} starts`);
+        await new Promise((r) => setTimeout(r, startMs));
+        log.push(`${name} started`);
+        return { what: name };
+      },
+      async stop() {
+        log.push(`${name} stops`);
+        return { what: "healed" };
+      },
+    });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kc-runner-")), "history.jsonl");
+    const history = new HistoryWriter(file);
+    const env = { cluster: {}, mode: "zookeeper", keys: () => [] } as unknown as NemesisEnv;
+    const runner = new NemesisRunner(env, [fam("slow", 400), fam("fast", 10)], history, new Rng(1));
+    await runner.run(
+      [
+        { at: 0, family: "slow", action: "start", target: "t" },
+        { at: 0, family: "fast", action: "start", target: "t" },
+        { at: 0.1, family: "fast", action: "stop" },
+        { at: 0.1, family: "slow", action: "stop" },
+      ],
+      Date.now(),
+      new AbortController().signal,
+    );
+    history.close();
+    // fast started, ran and stopped while slow was still starting; slow stopped only after its start.
+    expect(log).toEqual(["slow starts", "fast starts", "fast started", "fast stops", "slow started", "slow stops"]);
+    const fs_ = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l).f);
+    expect(fs_).toEqual(["start-slow", "start-fast", "start-fast", "stop-fast", "stop-fast", "start-slow", "stop-slow", "stop-slow"]);
   });
 });
