@@ -50,6 +50,16 @@ export const PRESETS: Record<string, Preset> = {
     expect: "valid",
     flags: ["--acks", "all", "--idempotent", "--broker-config", "log.flush.interval.messages=1", "--nemesis", "power", "--nemesis-targets", "all", "--quiet-time", "10", "--nemesis-interval", "12", "--time-limit", "40", "--recovery-time", "5"],
   },
+  operations: {
+    description:
+      "the safe configuration on 4 brokers under a living cluster's operations and faults together: reassignments (throttled, cancelled), rolling restarts, bounces of leaders and the controller, kills and partitions (coordinator targets among them), a random subset at a time with 10 fault-free seconds between: must stay valid",
+    expect: "valid",
+    flags: [
+      "--acks", "all", "--idempotent", "--replication-factor", "3", "--brokers", "4",
+      "--broker-config", "min.insync.replicas=2", "--broker-config", "unclean.leader.election.enable=false",
+      "--nemesis", "reassign,rolling-restart,bounce,kill,partition", "--stable-time", "10", "--nemesis-interval", "20", "--time-limit", "120", "--rate", "100",
+    ],
+  },
   safe: {
     description: "acks=all, min.insync.replicas=2, replication factor 3, idempotent producer, no unclean election: must stay valid under partitions, kills and pauses",
     expect: "valid",

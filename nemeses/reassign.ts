@@ -100,8 +100,9 @@ export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING)
         nodes: [node(env, plan.out), node(env, plan.in)],
       };
       const t0 = Date.now();
-      const started = await env.cluster.reassign([move], throttle);
+      // Pending before the tool answers: an --execute that failed may still have started it.
       pending.push(move);
+      const started = await env.cluster.reassign([move], throttle);
       const moving = async () => (await env.cluster.reassignments()).some((r) => r.partition === nameOf(move));
 
       if (t === "cancel") {

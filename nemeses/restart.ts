@@ -19,7 +19,7 @@ import type { Leadership, UpgradeControl } from "./capabilities.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 type Cluster = UpgradeControl & Leadership;
-type Step = (UpgradeStep & { isrRejoinMs?: number; holder?: string }) | { node: string; skipped: string };
+type Step = (UpgradeStep & { isrRejoinMs?: number; rejoin?: string; holder?: string }) | { node: string; skipped: string };
 
 const ISR_WAIT_MS = 120_000;
 export const BOUNCES = 3;
@@ -27,8 +27,9 @@ export const BOUNCES = 3;
 /**
  * Waits until a restarted broker is back in the ISR of every test partition it replicates (what an
  * operator waits for before the next broker; other families' faults elsewhere do not hold it up).
+ * Undefined when the main phase ended first.
  */
-async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number> {
+async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number | undefined> {
   const t0 = Date.now();
   const id = env.cluster.nodes.find((n) => n.name === node)?.id;
   const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
@@ -41,7 +42,9 @@ async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number>
       if (!states.length || states.some((p) => p.replicas.includes(id!) && !p.isr.includes(id!))) back = false;
     }
     if (back) return Date.now() - t0;
-    if (Date.now() - t0 > ISR_WAIT_MS || env.stopping?.aborted) {
+    // The main phase ended: the final heal and the recovery wait take over.
+    if (env.stopping?.aborted) return undefined;
+    if (Date.now() - t0 > ISR_WAIT_MS) {
       throw new KcError("KC_RESTART_FAILED", `${node} was not back in the ISR of ${topics.join(", ")} ${Math.round((Date.now() - t0) / 1000)} s after its restart`, { hint: `see ${node}'s container.log` });
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -58,7 +61,9 @@ async function restartOne(env: NemesisEnv<Cluster>, node: string): Promise<Step>
     throw e;
   }
   const broker = env.cluster.nodes.some((n) => n.name === node && n.roles.includes("broker"));
-  return broker ? { ...step, isrRejoinMs: await rejoined(env, node) } : step;
+  if (!broker) return step;
+  const ms = await rejoined(env, node);
+  return ms === undefined ? { ...step, rejoin: "the main phase ended before it was back in the ISR" } : { ...step, isrRejoinMs: ms };
 }
 
 const summary = (steps: Step[]) => {

@@ -282,7 +282,16 @@ export class Cluster implements StartedCluster {
    * cluster id, ports and data dir, plus `brokerConfig`), SIGTERM (controlled shutdown; SIGKILL
    * after 60 s), then start and wait for its "started" line.
    */
-  async restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
+  /** Restarts in progress, per node: families side by side (a bounce and a rolling restart) take turns on one node. */
+  private readonly restarts = new Map<string, Promise<unknown>>();
+
+  restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
+    const run = (this.restarts.get(node) ?? Promise.resolve()).then(() => this.restartNow(node, version, opts));
+    this.restarts.set(node, run.catch(() => undefined));
+    return run;
+  }
+
+  private async restartNow(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean }): Promise<UpgradeStep> {
     const n = this.node(node);
     if (opts.ifUp && (this.down.has(node) || this.paused.has(node))) {
       throw new KcError("KC_NODE_DOWN", `${node} is ${this.paused.has(node) ? "paused" : "held down"} by another fault: a clean restart would undo it`, { hint: "the fault's stop brings it back" });

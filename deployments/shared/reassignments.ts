@@ -51,7 +51,10 @@ export function parseReassignment(via: string, action: ReassignAction, output: s
   // Nothing to cancel (the moves had finished): a fine answer, with nothing done.
   const nothingActive = /None of the specified partition reassignments are active/i.test(output);
   if (!r.done.length && !r.inProgress.length && !r.failed.length && !nothingActive) {
-    throw new KcError("KC_REASSIGNMENT_FAILED", `the reassignment tool's --${action} through ${via} said nothing usable: ${output.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`, {
+    // A Java stack trace ends in "at ..." lines: the exception's own line says what went wrong.
+    const lines = output.trim().split("\n").filter((l) => !l.startsWith("log4j:"));
+    const cause = lines.find((l) => /(Exception|Error)\b/.test(l) && !/^\s*at /.test(l));
+    throw new KcError("KC_REASSIGNMENT_FAILED", `the reassignment tool's --${action} through ${via} said nothing usable: ${(cause ?? lines.slice(-3).join(" | ")).trim().slice(0, 400)}`, {
       hint: "see that node's container.log; the tool needs a live controller, and every target broker registered",
     });
   }

@@ -69,6 +69,8 @@ describe("reassign: the tool's output", () => {
     const e = errorOf(() => parseReassignment("broker-1", "execute", `${LOG4J}\nError: org.apache.kafka.common.errors.InvalidReplicaAssignmentException: Unknown broker id 9`));
     expect(e.code).toBe("KC_REASSIGNMENT_FAILED");
     expect(e.message).toContain("Unknown broker id 9");
+    const trace = ["Error: org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: alterPartitionReassignments", "java.util.concurrent.ExecutionException: x", "\tat org.apache.kafka.tools.reassign.ReassignPartitionsCommand.executeAssignment(ReassignPartitionsCommand.java:747)", "\tat org.apache.kafka.tools.reassign.ReassignPartitionsCommand.handleAction(ReassignPartitionsCommand.java:260)"].join("\n");
+    expect(errorOf(() => parseReassignment("broker-1", "execute", trace)).message).toContain("Timed out waiting for a node assignment");
   });
 
   it("writes the moves to the tool's JSON file, tries the 3.7+ class first, and refuses what is not a move", () => {
