@@ -185,6 +185,8 @@ export interface ReassignmentControl {
   cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer>;
   /** Every reassignment in progress, as the controller lists it. */
   reassignments(): Promise<ReassignmentInProgress[]>;
+  /** Brokers a replica can move to now: registered with the cluster, and not held down or paused by a fault. */
+  liveBrokerIds(): Promise<number[]>;
 }
 
 /** One failed log dir: the broker, the dir, and the partition replicas it held when it failed. */

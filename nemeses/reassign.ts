@@ -80,10 +80,11 @@ export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING)
       const { topic, partition } = parseKey(key);
       const before = await stateOf(env, key);
       if (!before) throw new KcError("KC_NEMESIS_NO_TARGET", `no broker answered for the state of ${key}`);
-      const brokerIds = env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.id);
+      // Only to a broker that is up: the controller refuses one it does not know ("Unknown broker id").
+      const brokerIds = await env.cluster.liveBrokerIds();
       const plan = planMove(before, brokerIds, t, rng);
       if (!plan) {
-        throw new KcError("KC_NEMESIS_NO_TARGET", `every broker already holds a replica of ${key} (replicas ${before.replicas.join(",")}): there is nowhere to move one`, {
+        throw new KcError("KC_NEMESIS_NO_TARGET", `every live broker (${brokerIds.join(",")}) already holds a replica of ${key} (replicas ${before.replicas.join(",")}): there is nowhere to move one now`, {
           hint: "give the cluster more brokers than the replication factor, e.g. --brokers 4",
         });
       }

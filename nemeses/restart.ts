@@ -69,8 +69,9 @@ async function restartOne(env: NemesisEnv<Cluster>, node: string): Promise<Step>
 const summary = (steps: Step[]) => {
   const done = steps.filter((s): s is Exclude<Step, { skipped: string }> => !("skipped" in s));
   const unclean = done.filter((s) => !s.clean).map((s) => s.node);
-  const skipped = steps.filter((s) => "skipped" in s).map((s) => s.node);
-  return `${done.length} clean restart${done.length === 1 ? "" : "s"}${unclean.length ? ` (${unclean.join(", ")} needed SIGKILL)` : ""}${skipped.length ? `; skipped ${skipped.join(", ")} (held by another fault)` : ""}`;
+  const skipped = steps.filter((s) => "skipped" in s && s.node !== "none").map((s) => s.node);
+  const nobody = steps.filter((s) => "skipped" in s && s.node === "none").length;
+  return `${done.length} clean restart${done.length === 1 ? "" : "s"}${unclean.length ? ` (${unclean.join(", ")} needed SIGKILL)` : ""}${skipped.length ? `; skipped ${skipped.join(", ")} (held by another fault)` : ""}${nobody ? `; ${nobody} round${nobody === 1 ? "" : "s"} found nobody holding the role` : ""}`;
 };
 
 export function rollingRestartFamily(): FaultFamily<Cluster> {

@@ -319,9 +319,18 @@ export class Cluster implements StartedCluster {
       await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
       await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
     }
+    // Another family killed it meanwhile: its hold stands (the restart must not start the node).
+    const interrupted = () => opts.ifUp && this.down.has(node);
+    const killedMeanwhile = () => new KcError("KC_NODE_DOWN", `${node} was killed by another fault during its clean restart: it stays down until that fault lets go`);
+    if (interrupted()) throw killedMeanwhile();
     const starting = n.log.mark();
     await exec(n.container, ["sh", "-c", `rm -f ${HOLD}`]);
-    await this.waitStarted(node, 120_000, starting);
+    try {
+      await this.waitStarted(node, 120_000, starting);
+    } catch (e) {
+      if (interrupted()) throw killedMeanwhile();
+      throw e;
+    }
     this.versions.set(node, version);
     return { node, from, to: version, clean, downMs: Date.now() - t0 };
   }
@@ -521,6 +530,10 @@ export class Cluster implements StartedCluster {
   }
   reassignments(): Promise<ReassignmentInProgress[]> {
     return this.admin.reassignments();
+  }
+  async liveBrokerIds(): Promise<number[]> {
+    const registered = new Set(await this.admin.brokerIds());
+    return this.nodes.filter((b) => isBroker(b) && registered.has(b.id) && !this.down.has(b.name) && !this.paused.has(b.name)).map((b) => b.id);
   }
 
   // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------

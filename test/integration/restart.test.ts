@@ -6,12 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kafka, logLevel, type Producer } from "kafkajs";
 import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { Rng } from "../../core/rng.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
 import { bounceFamily } from "../../nemeses/restart.ts";
-import { eventually, startTestCluster } from "./support.ts";
+import { backgroundWrites, eventually, startTestCluster } from "./support.ts";
 
 const TOPIC = "restarting";
 const KEY = `${TOPIC}/0`;
@@ -19,33 +18,19 @@ const KEY = `${TOPIC}/0`;
 describe("rolling-restart and bounce under writes (zookeeper, 3.9.1)", () => {
   let cluster: Cluster;
   let runDir: string;
-  let kafka: Kafka;
-  let producer: Producer;
   let env: NemesisEnv;
-  const acked: string[] = [];
-  let writing = true;
-  let writer: Promise<void>;
+  let writes: Awaited<ReturnType<typeof backgroundWrites>>;
 
   beforeAll(async () => {
     ({ cluster, runDir } = await startTestCluster({ mode: "zookeeper", kafkaVersion: "3.9.1" }));
     await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "min.insync.replicas": "2" } }]);
-    kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30 } });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
     env = { cluster, mode: "zookeeper", keys: () => [KEY] };
-    writer = (async () => {
-      for (let i = 0; writing; i++) {
-        const v = `v-${i}`;
-        await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: v }] }).then(() => acked.push(v), () => undefined);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    // A steady stream of acks=all writes for the whole file: every fault happens under load.
+    writes = await backgroundWrites(cluster, TOPIC);
   });
 
   afterAll(async () => {
-    writing = false;
-    await writer?.catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
+    await writes?.stop();
     await cluster?.stop();
   });
 
@@ -101,17 +86,6 @@ describe("rolling-restart and bounce under writes (zookeeper, 3.9.1)", () => {
   });
 
   it("every acknowledged write reads back, in order", async () => {
-    writing = false;
-    await writer;
-    expect(acked.length).toBeGreaterThan(100);
-    const c = kafka.consumer({ groupId: `restart-${Date.now()}` });
-    await c.connect();
-    await c.subscribe({ topic: TOPIC, fromBeginning: true });
-    const seen: string[] = [];
-    await c.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-    await eventually(async () => seen.length >= acked.length, "every acknowledged value read back", 60_000);
-    await c.disconnect();
-    const ackedSet = new Set(acked);
-    expect(seen.filter((v) => ackedSet.has(v))).toEqual(acked);
+    await writes.readBack(100);
   });
 });

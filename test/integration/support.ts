@@ -3,6 +3,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { expect } from "vitest";
 import { Cluster } from "../../deployments/docker/cluster.ts";
 import { defaultConfig } from "../../harness/config.ts";
 import { ensureImages } from "../../deployments/docker/images.ts";
@@ -78,3 +80,44 @@ export const runDirsOf = (store: string): string[] =>
 
 /** A JSON file, parsed. */
 export const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
+
+/**
+ * A steady stream of acks=all idempotent writes to partition 0 of `topic`, one every 20 ms, for as
+ * long as a test file runs; `readBack` stops it and reads the topic back from the beginning,
+ * checking that every acknowledged value is there, in the order it was acknowledged.
+ */
+export async function backgroundWrites(cluster: Cluster, topic: string, value: (i: number) => string = (i) => `v-${i}`) {
+  const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30 } });
+  const producer = kafka.producer({ idempotent: true });
+  const acked: string[] = [];
+  let writing = true;
+  // Connected before the caller's faults begin (a first connection to a broker that is restarting fails).
+  await producer.connect();
+  const done = (async () => {
+    for (let i = 0; writing; i++) {
+      const v = value(i);
+      await producer.send({ topic, acks: -1, messages: [{ value: v }] }).then(() => acked.push(v), () => undefined);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await producer.disconnect().catch(() => undefined);
+  })();
+  const stop = async () => {
+    writing = false;
+    await done.catch(() => undefined);
+  };
+  const readBack = async (minimum: number) => {
+    await stop();
+    expect(acked.length).toBeGreaterThan(minimum);
+    const c = kafka.consumer({ groupId: `read-back-${Date.now()}` });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    await c.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+    await eventually(async () => seen.length >= acked.length, "every acknowledged value read back", 60_000);
+    await c.disconnect();
+    // Idempotent sends in order: what was acknowledged reads back in that order, with no gaps.
+    const ackedSet = new Set(acked);
+    expect(seen.filter((v) => ackedSet.has(v))).toEqual(acked);
+  };
+  return { acked, stop, readBack };
+}

@@ -120,6 +120,7 @@ describe("reassign nemesis (fake cluster)", () => {
         moving = m[0];
         return { via: "broker-2", done: ["t-0"], inProgress: [], failed: [], throttlesCleared: false };
       },
+      liveBrokerIds: async () => [1, 2, 3, 4],
       reassignments: async (): Promise<ReassignmentInProgress[]> => {
         if (moving && ++polls > finishAfter) finish();
         return moving ? [{ partition: "t-0", replicas: [...new Set([...st.replicas, ...moving.replicas])], adding: [4], removing: [] }] : [];
