@@ -185,7 +185,7 @@ export interface ReassignmentControl {
   cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer>;
   /** Every reassignment in progress, as the controller lists it. */
   reassignments(): Promise<ReassignmentInProgress[]>;
-  /** Brokers a replica can move to now: registered with the cluster, and not held down or paused by a fault. */
+  /** Brokers a replica can move to now: registered with the cluster, not held down or paused by a fault, not in a clean restart. */
   liveBrokerIds(): Promise<number[]>;
 }
 

@@ -165,9 +165,15 @@ export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING)
       const still = moves.filter((m) => verified.inProgress.includes(nameOf(m)));
       if (still.length) cancelled.push(...(await env.cluster.cancelReassignment(still)).done);
       pending = [];
+      const moving = still.map(nameOf);
+      const failed = verified.failed.map((f) => `${f.partition}: ${f.error}`);
       return {
-        what: `reassignments seen through: ${finished.length ? `${finished.join(", ")} complete` : "none complete"}${cancelled.length ? `; ${cancelled.join(", ")} cancelled` : ""}`,
+        what:
+          `reassignments seen through: ${finished.length ? `${finished.join(", ")} complete` : "none complete"}` +
+          (moving.length ? `; ${moving.join(", ")} still moving: ${cancelled.length ? `${cancelled.join(", ")} cancelled` : "finished before the cancel"}` : "") +
+          (failed.length ? `; ${failed.join("; ")}` : ""),
         finished,
+        stillMoving: moving,
         cancelled,
         failed: verified.failed,
       };

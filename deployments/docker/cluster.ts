@@ -285,8 +285,18 @@ export class Cluster implements StartedCluster {
   /** Restarts in progress, per node: families side by side (a bounce and a rolling restart) take turns on one node. */
   private readonly restarts = new Map<string, Promise<unknown>>();
 
+  /** Nodes in a clean restart now (down for a while, though no fault holds them). */
+  private readonly restarting = new Set<string>();
+
   restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
-    const run = (this.restarts.get(node) ?? Promise.resolve()).then(() => this.restartNow(node, version, opts));
+    const run = (this.restarts.get(node) ?? Promise.resolve()).then(async () => {
+      this.restarting.add(node);
+      try {
+        return await this.restartNow(node, version, opts);
+      } finally {
+        this.restarting.delete(node);
+      }
+    });
     this.restarts.set(node, run.catch(() => undefined));
     return run;
   }
@@ -533,7 +543,7 @@ export class Cluster implements StartedCluster {
   }
   async liveBrokerIds(): Promise<number[]> {
     const registered = new Set(await this.admin.brokerIds());
-    return this.nodes.filter((b) => isBroker(b) && registered.has(b.id) && !this.down.has(b.name) && !this.paused.has(b.name)).map((b) => b.id);
+    return this.nodes.filter((b) => isBroker(b) && registered.has(b.id) && !this.down.has(b.name) && !this.paused.has(b.name) && !this.restarting.has(b.name)).map((b) => b.id);
   }
 
   // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------
