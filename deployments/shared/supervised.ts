@@ -109,13 +109,23 @@ export class SupervisedProcesses {
    */
   async startAll(): Promise<string[]> {
     this.holds.clear();
-    const started: string[] = [];
-    await Promise.all(
-      this.n.names().map(async (name) => {
-        await this.n.resume(name);
-        if (await this.start(name)) started.push(name);
-      }),
-    );
-    return started.sort();
+    const started = new Set<string>();
+    // Passes until one starts nothing: a node still starting when a pass looked at it (it had not
+    // failed yet: a broker that started inside a partition, timing out on ZooKeeper just after
+    // the heal) exits while the pass waits for the others, and the next pass starts it again.
+    for (let pass = 0; pass < 3; pass++) {
+      let any = false;
+      await Promise.all(
+        this.n.names().map(async (name) => {
+          await this.n.resume(name);
+          if (await this.start(name)) {
+            started.add(name);
+            any = true;
+          }
+        }),
+      );
+      if (!any) break;
+    }
+    return [...started].sort();
   }
 }
