@@ -130,6 +130,8 @@ export class Analysis {
    * lost what was there (finders/truncated-log.ts).
    */
   readonly logEnds = new Map<string, { end: number; op: number }>();
+  /** The final reads asked for log ends (a `log-ends` op completed, ok or not). */
+  logEndsAsked = false;
   /**
    * Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer).
    * A read of a value whose writer completed ok before the reader was invoked is left out: the
@@ -253,7 +255,10 @@ export class Analysis {
     this.stats.onError(p.type, p.error);
     if (rw) this.microOps(pr, p);
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
-    else if (f === F_OTHER && p.type === T_OK && p.fName === "log-ends") this.logEndsOf(p);
+    else if (f === F_OTHER && p.fName === "log-ends") {
+      this.logEndsAsked = true;
+      if (p.type === T_OK) this.logEndsOf(p);
+    }
     if (p.type === T_INFO) this.procs.delete(pr.id); // the worker goes on as a new process
   }
 

@@ -476,3 +476,33 @@ describe("op evidence", () => {
     expect(lw.ops).toEqual([...lw.ops].sort((a, b) => a - b));
   });
 });
+
+describe("unseen above where the final reads stopped, with the log end unknown", () => {
+  // Three acknowledged sends to x; polls read offsets 0 and 1; the value at offset 2 was never read.
+  const base: Row[] = [
+    ...sendPair(0, "ok", "x", [1, 0]),
+    ...sendPair(1, "ok", "x", [2, 1]),
+    ...sendPair(0, "ok", "x", [3, 2]),
+    ...pollPair(2, "ok", { x: [[0, 1], [1, 2]] }),
+  ];
+  const failedEnds: Row[] = [
+    [9, "invoke", "log-ends", ["x"]],
+    [9, "fail", "log-ends", ["x"], { error: "There is no leader for this topic-partition" }],
+  ];
+
+  it("cannot be judged: the verdict is unknown, with the key, the offsets and why (--preset operations --seed 8)", () => {
+    const r = run([...base, ...failedEnds]);
+    expect(r["anomaly-types"]).toEqual([]);
+    expect(r.valid).toBe("unknown");
+    expect(r["unknown-reasons"]).toEqual([expect.stringMatching(/^x: 1 acknowledged value at offset 2 was never read, but the reads stopped at offset 1 and the log end could not be read/)]);
+  });
+
+  it("still counts below the last offset read, when the log end is known, and in histories without log-ends ops", () => {
+    // A hole below what was read is a skip past an acknowledged value: unseen, whatever the log end.
+    const hole: Row[] = [...sendPair(0, "ok", "x", [1, 0]), ...sendPair(1, "ok", "x", [2, 1]), ...sendPair(0, "ok", "x", [3, 2]), ...pollPair(2, "ok", { x: [[0, 1], [2, 3]] })];
+    expect(found([...hole, ...failedEnds])).toContain("unseen");
+    expect(run([...base, [9, "invoke", "log-ends", ["x"]], [9, "ok", "log-ends", { x: 3 }]]).valid).toBe(false);
+    expect(found([...base, [9, "invoke", "log-ends", ["x"]], [9, "ok", "log-ends", { x: 3 }]])).toEqual(["unseen"]);
+    expect(run(base).valid).toBe(false);
+  });
+});

@@ -12,6 +12,7 @@ import { Analysis } from "./analysis.ts";
 import { Cases } from "./cases.ts";
 import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeFromTestJson, type Mode } from "./modes.ts";
 import { FINDERS } from "./registry.ts";
+import { unjudgedUnseen } from "./finders/unseen.ts";
 import type { Results } from "./results.ts";
 import { decideVerdict } from "./verdict.ts";
 
@@ -107,6 +108,7 @@ function conclude(analysis: Analysis, opts: CheckOptions, warnings: string[], t0
       }
     }
   }
+  if (analysis.finished) unknownReasons.push(...unjudgedUnseen(analysis));
   if (analysis.ops === 0) unknownReasons.push("the history is empty");
   else {
     if (analysis.okSends === 0) unknownReasons.push("no send was acknowledged (no ok op with sends), so nothing could be lost");
