@@ -8,6 +8,7 @@ import type { Cluster } from "../../deployments/docker/cluster.ts";
 import { defaultConfig, type ClientName, type TestConfig } from "../../harness/config.ts";
 import type { Op, OffsetValue } from "../../core/history/op.ts";
 import { HistoryWriter } from "../../core/history/writer.ts";
+import { checkHistoryFile } from "../../checkers/index.ts";
 import { runPhase } from "../../workloads/interpreter.ts";
 import { createWorkload } from "../../workloads/index.ts";
 import { startTestCluster } from "./support.ts";
@@ -75,10 +76,17 @@ export async function sharedProducerRun(run: ReturnType<typeof useWorkloadCluste
   const c = workloadConfig(client, 4);
   Object.assign(c, { concurrency: 8, processesPerClient: 4, rate: 300 });
   c.producer.idempotent = true;
-  const { ops, unreached } = await run(c, prefix, 20);
+  const { file, ops, unreached } = await run(c, prefix, 20);
   const r = tally(ops);
   expect(r.okSends).toBeGreaterThan(100);
-  expect(r.unseen).toEqual([]);
+  if (client === "kafkajs") {
+    // kafkajs 2.2.4's idempotent producer is not safe for sends in flight together to one
+    // partition: now and then, with no fault at all, it acknowledges one send with another's
+    // offset and writes the other's value twice (docs/findings/2026-12-03-kafkajs-shared-idempotent-producer).
+    // A run may show that signature, and nothing else.
+    const v = await checkHistoryFile(file);
+    expect(v["bad-anomaly-types"].filter((t) => !KAFKAJS_SHARED_IDEMPOTENT_SIGNATURE.includes(t)), file).toEqual([]);
+  } else expect(r.unseen).toEqual([]);
   expect(unreached).toBe(0);
   const sends = ops.filter((o) => o.f === "send" && o.type === "ok");
   expect(new Set(sends.map((o) => Number(o.process) % 8)).size, "every worker slot sent").toBe(8);
@@ -99,6 +107,9 @@ export async function sharedProducerRun(run: ReturnType<typeof useWorkloadCluste
   expect(ids.size, "producer ids the brokers saw").toBeGreaterThanOrEqual(1);
   expect(ids.size, "producer ids the brokers saw").toBeLessThanOrEqual(2 + crashes(ops));
 }
+
+/** What kafkajs 2.2.4's shared idempotent producer does to a history when its sends race (see sharedProducerRun). */
+const KAFKAJS_SHARED_IDEMPOTENT_SIGNATURE = ["duplicate", "inconsistent-offsets", "lost-write", "unseen"];
 
 /** Ops that ended a process's producer for its whole group (a crash). */
 export const crashes = (ops: Op[]): number => ops.filter((o) => o.f === "crash" && o.type !== "invoke").length;
