@@ -85,7 +85,7 @@ export function defaultConfig(): TestConfig {
     clientVersion: undefined,
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
-    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150 },
+    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150, abortP: 0.1, crashP: 0.001, resubscribeP: 1 / 64 },
     concurrency: 4,
     processesPerClient: 1,
     rate: 100,
@@ -118,6 +118,11 @@ const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: st
 const num = (name: string, min: number) => (v: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < min) throw badFlag(name, v, `a number >= ${min}`);
+  return n;
+};
+const probability = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw badFlag(name, v, "a probability from 0 to 1");
   return n;
 };
 const bool = (name: string) => (v: string): boolean => {
@@ -279,6 +284,12 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   "auto-commit": { help: "consumer auto-commit", boolean: true, set: (c, v) => (c.consumer.autoCommit = bool("auto-commit")(v)) },
+  "poll-ms": { help: "how long a poll waits for records (ms)", set: (c, v) => (c.consumer.pollMs = int("poll-ms", 1, 600_000)(v)) },
+  "active-keys": { help: "keys written at once; a key retires after --sends-per-key sends and a new one takes its place", set: (c, v) => (c.workload.activeKeys = int("active-keys", 1, 10_000)(v)) },
+  "sends-per-key": { help: "sends to a key before it retires", set: (c, v) => (c.workload.sendsPerKey = int("sends-per-key", 1)(v)) },
+  "abort-p": { help: "txn: probability that a transaction aborts on purpose", set: (c, v) => (c.workload.abortP = probability("abort-p")(v)) },
+  "crash-p": { help: "probability that an op is a client crash (the worker goes on as a new process with a fresh client)", set: (c, v) => (c.workload.crashP = probability("crash-p")(v)) },
+  "subscribe-p": { help: "probability that an op re-assigns or re-subscribes to a random subset of the active keys", set: (c, v) => (c.workload.resubscribeP = probability("subscribe-p")(v)) },
   topics: { help: "test topics", set: (c, v) => (c.workload.topics = int("topics", 1, 100)(v)) },
   partitions: { help: "partitions per topic", set: (c, v) => (c.workload.partitions = int("partitions", 1, 100)(v)) },
   "replication-factor": { help: "replication factor of test topics", set: (c, v) => (c.workload.replicationFactor = int("replication-factor", 1, 9)(v)) },
@@ -457,7 +468,8 @@ function defaultValueOf(flag: string): string | undefined {
     "recovery-time": c.recoverySeconds, "final-time-limit": c.finalTimeLimitSeconds, "kafka-version": c.kafka.version, mode: c.kafka.mode,
     brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
     idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,
-    isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics,
+    isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics, "poll-ms": c.consumer.pollMs,
+    "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP,
     partitions: c.workload.partitions, "replication-factor": c.workload.replicationFactor, nemesis: "none", "nemesis-interval": c.nemesis.intervalSeconds,
     "quiet-time": c.nemesis.quietSeconds, store: c.store,
   };

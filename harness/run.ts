@@ -29,6 +29,7 @@ import { brokerProduct } from "../products/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
 import type { TestConfig } from "./config.ts";
+import { awaitCoordinators } from "./coordinators.ts";
 import { Progress } from "./progress.ts";
 
 /** What the caller adds to a run: today, the report (report/ sits above this layer). */
@@ -112,6 +113,11 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     const topicPrefix = cluster.persistent ? `kc-${Date.now().toString(36)}-t` : undefined;
     const workload = createWorkload(config, cluster.bootstrap, { library, topicPrefix });
     await cluster.createTopics(workload.topics);
+    // The coordinators the workload will use, found now rather than in the main phase.
+    const firstProcesses = Array.from({ length: config.concurrency }, (_, p) => p);
+    const coordinators = await awaitCoordinators(cluster, workload.coordinated(firstProcesses), 30_000, signal);
+    if (coordinators.missing.length) logger.warn(`no coordinator after ${(coordinators.ms / 1000).toFixed(1)} s for ${coordinators.missing.join(", ")}; the main phase starts anyway`);
+    else logger.info(`coordinators ready in ${(coordinators.ms / 1000).toFixed(1)} s`);
     const started = cluster;
 
     // Clients, nemesis and history.

@@ -69,6 +69,12 @@ export interface WorkloadConfig {
     activeKeys: number;
     /** Sends per key before it retires. */
     sendsPerKey: number;
+    /** txn: probability that a transaction aborts on purpose (`--abort-p`); default 0.1. */
+    abortP?: number;
+    /** Probability that an op is a client crash (`--crash-p`); default 1/1000. */
+    crashP?: number;
+    /** Probability that an op re-assigns/re-subscribes (`--subscribe-p`, Jepsen's sub-p); default 1/64. */
+    resubscribeP?: number;
   };
 }
 
@@ -103,6 +109,9 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         sendsPerKey: w.sendsPerKey,
         subscribeVia: config.consumer.mode,
         txn,
+        ...(w.abortP !== undefined && { abortP: w.abortP }),
+        ...(w.crashP !== undefined && { crashP: w.crashP }),
+        ...(w.resubscribeP !== undefined && { resubscribeP: w.resubscribeP }),
       }),
     clients: clientsOf(library, settings),
     opTimeoutMs,

@@ -45,7 +45,7 @@ describe("npm run chaos", () => {
 
   it("finds aborted reads by a read_uncommitted consumer (G1a) and exits 1", async () => {
     const s = store();
-    const { code, out } = await chaos(["--preset", "aborted-reads", "--time-limit", "20", "--recovery-time", "2", "--seed", "5", "--store", s]);
+    const { code, out } = await chaos(["--preset", "aborted-reads", "--abort-p", "0.3", "--time-limit", "20", "--recovery-time", "2", "--seed", "5", "--store", s]);
     expect(code, out).toBe(1);
     const results = JSON.parse(fs.readFileSync(path.join(runDirOf(s), "results.json"), "utf8"));
     expect(results["bad-anomaly-types"]).toContain("G1a");

@@ -39,6 +39,23 @@ describe("run flags", () => {
     expect(errorOf(() => parseRunFlags(["--topic-config", "=true"])).message).toContain("key=value");
   });
 
+  it("--abort-p, --crash-p, --subscribe-p, --poll-ms, --active-keys and --sends-per-key reach the workload", () => {
+    const { config } = parseRunFlags(["--workload", "txn", "--abort-p", "0.5", "--crash-p", "0", "--subscribe-p", "0.25", "--poll-ms", "200", "--active-keys", "2", "--sends-per-key", "3"]);
+    expect(config.workload).toMatchObject({ abortP: 0.5, crashP: 0, resubscribeP: 0.25, activeKeys: 2, sendsPerKey: 3 });
+    expect(config.consumer.pollMs).toBe(200);
+    const gen = createWorkload(config, ["127.0.0.1:1"]).generator();
+    const ops = Array.from({ length: 4000 }, (_, i) => gen.next({ process: i % 4, worker: i % 4, time: i * 1_000_000 })).filter((o) => o !== undefined);
+    const txns = ops.filter((o) => o.f === "txn" || o.f === "send");
+    const aborted = txns.filter((o) => o.abort).length / txns.length;
+    expect(aborted).toBeGreaterThan(0.4);
+    expect(aborted).toBeLessThan(0.6);
+    expect(ops.some((o) => o.f === "crash")).toBe(false);
+    const resubscribes = ops.filter((o) => o.f === "assign").length / ops.length;
+    expect(resubscribes).toBeGreaterThan(0.15);
+    expect(errorOf(() => parseRunFlags(["--abort-p", "1.5"])).message).toContain("a probability from 0 to 1");
+    expect(errorOf(() => parseRunFlags(["--crash-p", "x"])).message).toContain("--crash-p");
+  });
+
   it("rejects a bad choice with the valid ones listed", () => {
     const e = errorOf(() => parseRunFlags(["--acks", "2"]));
     expect(e.code).toBe("KC_BAD_FLAG");
