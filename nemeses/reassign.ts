@@ -14,7 +14,7 @@ import { parseKey, type Key } from "../core/history/op.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Leadership, PartitionMove, ReassignmentControl } from "./capabilities.ts";
 import type { PartitionState } from "../core/cluster.ts";
-import { waitFor } from "./targets.ts";
+import { brokers, topicStates, waitFor } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export const REASSIGN_TARGETS = ["replica", "leader", "throttled", "cancel"] as const;
@@ -53,12 +53,8 @@ type Cluster = ReassignmentControl & Leadership;
 async function stateOf(env: NemesisEnv<Cluster>, key: Key): Promise<PartitionState | undefined> {
   const { topic, partition } = parseKey(key);
   const leader = await env.cluster.leader(key).catch(() => undefined);
-  const brokers = env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
-  for (const via of [...(leader ? [leader] : []), ...brokers.filter((b) => b !== leader)]) {
-    const st = (await env.cluster.partitionsVia(via, topic).catch(() => [])).find((p) => p.partition === partition);
-    if (st) return st;
-  }
-  return undefined;
+  const order = [...(leader ? [leader] : []), ...brokers(env).filter((b) => b !== leader)];
+  return (await topicStates(env, topic, order)).find((p) => p.partition === partition);
 }
 
 export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING): FaultFamily<Cluster> {

@@ -13,9 +13,10 @@
 //   controller  the active controller (a broker in ZooKeeper mode, the quorum leader in KRaft).
 // A node another family holds down or paused is skipped, and the op says so.
 import { KcError } from "../core/errors.ts";
-import type { PartitionState, UpgradeStep } from "../core/cluster.ts";
+import type { UpgradeStep } from "../core/cluster.ts";
 import { parseKey } from "../core/history/op.ts";
 import type { Leadership, UpgradeControl } from "./capabilities.ts";
+import { brokers, topicStates } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 type Cluster = UpgradeControl & Leadership;
@@ -33,12 +34,12 @@ async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number 
   const t0 = Date.now();
   const id = env.cluster.nodes.find((n) => n.name === node)?.id;
   const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
-  const brokers = env.cluster.nodes.filter((n) => n.roles.includes("broker") && n.name !== node).map((n) => n.name);
+  // The restarted broker is asked last: the others have seen it rejoin first.
+  const order = [...brokers(env).filter((b) => b !== node), node];
   for (;;) {
     let back = true;
     for (const t of topics) {
-      let states: PartitionState[] = [];
-      for (const b of [...brokers, node]) if (!states.length) states = await env.cluster.partitionsVia(b, t).catch(() => []);
+      const states = await topicStates(env, t, order);
       if (!states.length || states.some((p) => p.replicas.includes(id!) && !p.isr.includes(id!))) back = false;
     }
     if (back) return Date.now() - t0;
@@ -87,14 +88,15 @@ export function rollingRestartFamily(): FaultFamily<Cluster> {
       running = true;
       try {
         const nodes = env.cluster.nodes.filter((n) => !n.roles.includes("zookeeper") && !n.roles.includes("storage"));
-        const order = [...(target === "all" ? nodes.filter((n) => !n.roles.includes("broker")) : []), ...nodes.filter((n) => n.roles.includes("broker"))].map((n) => n.name);
+        const controllersFirst = target === "all" ? nodes.filter((n) => !n.roles.includes("broker")) : [];
+        const order = [...controllersFirst, ...nodes.filter((n) => n.roles.includes("broker"))].map((n) => n.name);
         const steps: Step[] = [];
         for (const node of order) {
           if (env.stopping?.aborted) break;
           steps.push(await restartOne(env, node));
         }
         const cut = steps.length < order.length ? `; the main phase ended before ${order.slice(steps.length).join(", ")}` : "";
-        const whom = order.some((n) => !n.startsWith("broker")) ? "the controllers, then the brokers" : "the brokers";
+        const whom = controllersFirst.length ? "the controllers, then the brokers" : "the brokers";
         return { target, what: `rolling restart of ${whom}: ${summary(steps)}${cut}`, nodes: steps.map((s) => s.node), steps };
       } finally {
         running = false;

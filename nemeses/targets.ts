@@ -3,6 +3,7 @@ import { KcError } from "../core/errors.ts";
 import { parseKey } from "../core/history/op.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Leadership } from "./capabilities.ts";
+import type { PartitionState } from "../core/cluster.ts";
 import type { NemesisEnv } from "./types.ts";
 
 export const brokers = (env: NemesisEnv<unknown>) => env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
@@ -108,19 +109,28 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
 }
 
 /**
+ * Partition states of `topic` from the first broker in `order` (default: every broker) that
+ * answers with any; [] when none does. One broker may be down, killed or cut off by another family.
+ */
+export async function topicStates(env: NemesisEnv<Leadership>, topic: string, order: string[] = brokers(env)): Promise<PartitionState[]> {
+  for (const b of order) {
+    const states = await env.cluster.partitionsVia(b, topic).catch(() => []);
+    if (states.length) return states;
+  }
+  return [];
+}
+
+/**
  * Waits until every partition of the topics in use has its full ISR, as a running broker sees it;
  * returns how long that took. Throws `code` after `timeoutMs`.
  */
 export async function fullIsr(env: NemesisEnv<Leadership>, timeoutMs: number, code: string): Promise<number> {
   const t0 = Date.now();
   const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
-  const brokers = env.cluster.nodes.filter((n) => n.roles.includes("broker")).map((n) => n.name);
   for (;;) {
     let full = true;
     for (const t of topics) {
-      // Asked of the first broker that answers (one may be down, killed by another family).
-      let states: Awaited<ReturnType<typeof env.cluster.partitionsVia>> = [];
-      for (const b of brokers) if (!states.length) states = await env.cluster.partitionsVia(b, t).catch(() => []);
+      const states = await topicStates(env, t);
       if (!states.length || states.some((p) => p.isr.length < p.replicas.length)) full = false;
     }
     if (full) return Date.now() - t0;
