@@ -1,8 +1,11 @@
 // Fault-free runs of each workload against one real ZooKeeper-mode cluster (Kafka 3.9.1, three
 // brokers): the history, read back from history.jsonl, has ok sends and polls, is well formed,
 // and its final reads saw every acknowledged value.
+import { createRequire } from "node:module";
+import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { tally, useWorkloadCluster, workloadConfig, sharedProducerRun } from "./workload-support.ts";
+import { eventually } from "./support.ts";
 
 const run = useWorkloadCluster();
 
@@ -53,5 +56,85 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
 
   it("queue with 8 processes sharing 2 idempotent producers (--processes-per-client 4): sends in flight together, one producer id per group", async () => {
     await sharedProducerRun(run, "kafkajs", "k");
+  });
+
+  it("pins kafkajs 2.2.4's sequence rewind: a send answered with an error after its batch was written gives its sequence to the next send, which is acknowledged at the first one's offset and never written, and the first is written twice", async () => {
+    // The mechanism behind docs/findings/2026-12-03-kafkajs-shared-idempotent-producer. kafkajs
+    // numbers a partition's batches before sending and winds the number back when produce throws
+    // (src/producer/sendMessages.js). The broker may have appended the batch already: an acks=all
+    // produce that times out waiting for followers (REQUEST_TIMED_OUT) was written on the leader.
+    // A send waiting on the same broker's lock then takes the rewound number, and the broker,
+    // which matches retries by sequence only, answers it with the first batch's offset. Here the
+    // first produce after arming is really sent and appended; its caller then gets Kafka's
+    // REQUEST_TIMED_OUT, as from a broker whose followers were slow.
+    const require = createRequire(import.meta.url);
+    const Broker = require("kafkajs/src/broker/index.js") as { prototype: { produce: (...a: unknown[]) => Promise<unknown> } };
+    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error };
+    const cluster = run.cluster();
+    const topic = "rewind";
+    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const real = Broker.prototype.produce;
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+      let armed = true;
+      const calls: string[] = [];
+      Broker.prototype.produce = async function (this: unknown, ...a: unknown[]) {
+        const { topicData } = a[0] as { topicData: { partitions: { firstSequence: number; messages: { value: string }[] }[] }[] };
+        const p = topicData[0].partitions[0];
+        calls.push(`${p.messages.map((m) => String(m.value)).join(",")} seq ${p.firstSequence}${armed ? " (answered with REQUEST_TIMED_OUT)" : ""}`);
+        const response = await real.apply(this, a);
+        if (!armed) return response;
+        armed = false;
+        // Long enough for the second send to queue on the broker lock behind this one.
+        await new Promise((r) => setTimeout(r, 300));
+        throw createErrorFromCode(7);
+      };
+      const first = producer.send({ topic, acks: -1, messages: [{ value: "A" }] });
+      const second = producer.send({ topic, acks: -1, messages: [{ value: "B" }] });
+      const [a, b] = await Promise.all([first, second]);
+      const offsetOf = (r: { baseOffset?: string }[]) => Number(r[0].baseOffset);
+      const log: { offset: number; value: string }[] = [];
+      const c = kafka.consumer({ groupId: `rewind-${Date.now()}` });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => void log.push({ offset: Number(message.offset), value: String(message.value) }) });
+      await eventually(async () => log.length >= 3, "the log read back", 30_000);
+      // Nothing more comes: the lost value would come after the three.
+      await new Promise((r) => setTimeout(r, 2000));
+      await c.disconnect();
+      const acked: Record<string, number> = { A: offsetOf(a as { baseOffset?: string }[]), B: offsetOf(b as { baseOffset?: string }[]) };
+      const seen = `produce requests: ${calls.join("; ")}; log: ${log.map((m) => `${m.offset}:${m.value}`).join(" ")}; acknowledged: A at ${acked.A}, B at ${acked.B}`;
+      // Which send takes the lock first is up to kafkajs; call it X, the other Y.
+      const x = calls[0].split(" ")[0];
+      const y = x === "A" ? "B" : "A";
+      expect(calls, seen).toEqual([`${x} seq 1 (answered with REQUEST_TIMED_OUT)`, `${y} seq 1`, `${x} seq 2`]);
+      // Both were acknowledged, Y at X's offset. The log holds X twice and no Y: Y is lost, X duplicated.
+      expect(acked[y], seen).toBe(1);
+      expect(acked[x], seen).toBe(2);
+      expect(log.map((m) => `${m.offset}:${m.value}`), seen).toEqual(["0:warm-up", `1:${x}`, `2:${x}`]);
+
+      // The control: the same lost answer with nobody waiting. The retry takes the rewound number
+      // again, the broker answers it as the retry it is, and the value is in the log once.
+      calls.length = 0;
+      armed = true;
+      const [c1] = await producer.send({ topic, acks: -1, messages: [{ value: "C" }] });
+      expect(calls).toEqual(["C seq 3 (answered with REQUEST_TIMED_OUT)", "C seq 3"]);
+      expect(Number(c1.baseOffset)).toBe(3);
+      const tail: string[] = [];
+      const d = kafka.consumer({ groupId: `rewind-control-${Date.now()}` });
+      await d.connect();
+      await d.subscribe({ topic, fromBeginning: true });
+      await d.run({ eachMessage: async ({ message }) => void tail.push(`${message.offset}:${String(message.value)}`) });
+      await eventually(async () => tail.length >= 4, "the log read back", 30_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      await d.disconnect();
+      expect(tail.slice(3)).toEqual(["3:C"]);
+    } finally {
+      Broker.prototype.produce = real;
+      await producer.disconnect();
+    }
   });
 });
