@@ -37,6 +37,42 @@ describe("FinalReadGenerator", () => {
     expect(g.next({ process: 11, worker: 0, time: 0 })).toBeUndefined();
   });
 
+  it("has every reader read every key: one reader done does not end another, and the unreached are what nobody read", () => {
+    const g = new FinalReadGenerator(new Map([["a/0", 3], ["b/0", 3]]));
+    expect(g.next({ process: 20, worker: 0, time: 0 })).toMatchObject({ f: "assign", value: ["a/0", "b/0"] });
+    expect(g.next({ process: 21, worker: 1, time: 0 })).toMatchObject({ f: "assign", value: ["a/0", "b/0"] });
+    g.update(op({ process: 21, f: "poll", value: [["poll", { "a/0": [[3, 4]], "b/0": [[3, 4]] }]] }));
+    expect(g.next({ process: 21, worker: 1, time: 1 })).toBeUndefined();
+    expect(g.remaining.size).toBe(0);
+    // Reader 0 still has to read both itself.
+    expect(g.next({ process: 20, worker: 0, time: 1 })).toEqual({ f: "poll", value: [["poll"]] });
+    expect(g.behind).toBe(1);
+    g.update(op({ process: 20, f: "poll", value: [["poll", { "a/0": [[3, 4]], "b/0": [[3, 4]] }]] }));
+    expect(g.next({ process: 20, worker: 0, time: 2 })).toBeUndefined();
+    expect(g.behind).toBe(0);
+  });
+
+  it("replaces a client that has not caught up in time, then reads one key per assignment so a stuck partition holds up only itself", () => {
+    const s = 1e9;
+    const g = new FinalReadGenerator(new Map([["a/0", 3], ["b/0", 3], ["c/0", 3]]), { freshClientMs: 10_000 });
+    expect(g.next({ process: 30, worker: 0, time: 0 })).toMatchObject({ f: "assign", value: ["a/0", "b/0", "c/0"] });
+    expect(g.next({ process: 30, worker: 0, time: 9 * s })).toEqual({ f: "poll", value: [["poll"]] });
+    // 10 s and nothing read (a leaderless b/0 stalls the whole client): a fresh one.
+    expect(g.next({ process: 30, worker: 0, time: 10 * s })).toEqual({ f: "crash", value: null });
+    expect(g.next({ process: 31, worker: 0, time: 11 * s })).toEqual({ f: "assign", value: ["a/0"], "seek-to-beginning": true });
+    g.update(op({ process: 31, f: "poll", value: [["poll", { "a/0": [[3, 4]] }]] }));
+    // a/0 read: the next key on the same client.
+    expect(g.next({ process: 31, worker: 0, time: 12 * s })).toEqual({ f: "assign", value: ["b/0"], "seek-to-beginning": true });
+    expect(g.next({ process: 31, worker: 0, time: 21 * s })).toEqual({ f: "poll", value: [["poll"]] });
+    expect(g.next({ process: 31, worker: 0, time: 22 * s })).toEqual({ f: "crash", value: null });
+    // b/0 is still stuck: the fresh client takes c/0 first, then comes back to b/0.
+    expect(g.next({ process: 32, worker: 0, time: 23 * s })).toMatchObject({ f: "assign", value: ["c/0"] });
+    g.update(op({ process: 32, f: "poll", value: [["poll", { "c/0": [[3, 4]] }]] }));
+    expect(g.next({ process: 32, worker: 0, time: 24 * s })).toMatchObject({ f: "assign", value: ["b/0"] });
+    expect(g.freshClients).toBe(2);
+    expect([...g.remaining.keys()]).toEqual(["b/0"]);
+  });
+
   it("has nothing to do without targets", () => {
     expect(new FinalReadGenerator(new Map()).next({ process: 0, worker: 0, time: 0 })).toBeUndefined();
   });

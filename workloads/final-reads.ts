@@ -1,6 +1,7 @@
-// Final reads: after the faults are healed and the cluster has recovered, fresh clients assign
-// every key, seek to the beginning and poll until each key has been read up to the highest
-// offset the history proves is in the log, or until the time cap. They are ordinary processes
+// Final reads: after the faults are healed and the cluster has recovered, fresh clients (one
+// reader per worker) assign every key, seek to the beginning and poll until each has read every
+// key up to the highest offset the history proves is in the log, or until the time cap; a client
+// that does not catch up within 10 s is replaced by a fresh one (FinalReadGenerator). They are ordinary processes
 // (numbered above every process of the main phase) and their ops are ordinary history ops:
 // `assign` with `"seek-to-beginning": true`, then `poll`s.
 //
@@ -52,34 +53,103 @@ export function capTargets(targets: Map<Key, number>, logEnds: ReadonlyMap<Key, 
   return capped;
 }
 
+/** How long a reader's client may go without catching up before it is replaced (Jepsen's final reads: 10 s). */
+export const FRESH_CLIENT_MS = 10_000;
+
+interface Reader {
+  process: number;
+  /** Keys this reader has not yet read up to their target. */
+  remaining: Map<Key, number>;
+  /** What its client is assigned now, and since when (history time, ns). */
+  assigned: Key[];
+  since: number;
+  /** After a client that did not catch up in time: one key per assignment, so one stuck partition cannot hold the others up. */
+  perKey: boolean;
+  /** The key assigned last in per-key mode; the next is the one after it, cyclically (readers start apart). */
+  lastKey?: Key;
+  worker: number;
+  freshClients: number;
+}
+
 /**
- * Each new process: assign the keys still short of their target, from the beginning; then poll.
- * A key is done once any ok poll reads it at or past its target; with every key done, no more ops.
+ * Jepsen-strength final reads: every reader (one per worker) reads every key up to its target.
+ *
+ * - A new process assigns the keys it still has to read, from the beginning, then polls.
+ * - A client that has not caught up on what it was assigned within `freshClientMs` is replaced by
+ *   a fresh one (a `crash` op, so the worker goes on as a new process). From then on that reader
+ *   assigns one key at a time, round robin, so a partition that stalls its client (kafkajs waits on
+ *   a leaderless partition for every partition it is assigned) holds up only itself.
+ * - A reader whose assignment is read up to its targets moves on to its next keys on the same client.
+ * - The phase ends when every reader has read every key, or at the time cap.
+ *
+ * `remaining` is what no reader has read up to its target: what the checkers are told is unreached.
  */
 export class FinalReadGenerator implements OpGenerator {
   readonly remaining: Map<Key, number>;
-  private readonly started = new Set<number>();
+  private readonly targets: ReadonlyMap<Key, number>;
+  private readonly readers = new Map<number, Reader>();
+  private readonly byProcess = new Map<number, Reader>();
+  private readonly freshClientNs: number;
 
-  constructor(targets: Map<Key, number>) {
+  constructor(targets: Map<Key, number>, o: { freshClientMs?: number } = {}) {
+    this.targets = new Map(targets);
     this.remaining = new Map(targets);
+    this.freshClientNs = (o.freshClientMs ?? FRESH_CLIENT_MS) * 1e6;
   }
 
-  next({ process }: GenContext): Invocation | undefined {
-    if (!this.remaining.size) return undefined;
-    if (!this.started.has(process)) {
-      this.started.add(process);
-      return { f: "assign", value: [...this.remaining.keys()].sort(), "seek-to-beginning": true };
+  /** Fresh clients the readers needed (one per replacement). */
+  get freshClients(): number {
+    return [...this.readers.values()].reduce((n, r) => n + r.freshClients, 0);
+  }
+
+  /** Readers that have not read every key up to its target. */
+  get behind(): number {
+    return [...this.readers.values()].filter((r) => r.remaining.size > 0).length;
+  }
+
+  next({ process, worker, time }: GenContext): Invocation | undefined {
+    let r = this.readers.get(worker);
+    if (!r) {
+      r = { process: -1, remaining: new Map(this.targets), assigned: [], since: time, perKey: false, worker, freshClients: 0 };
+      this.readers.set(worker, r);
+    }
+    if (!r.remaining.size) return undefined;
+    if (r.process !== process) {
+      // A new process: the first, or the one after a replaced client.
+      if (r.process >= 0) r.freshClients++;
+      r.process = process;
+      this.byProcess.set(process, r);
+      return this.assign(r, time);
+    }
+    if (r.assigned.every((k) => !r.remaining.has(k))) return this.assign(r, time);
+    if (time - r.since >= this.freshClientNs) {
+      r.perKey = true;
+      return { f: "crash", value: null };
     }
     return { f: "poll", value: [["poll"]] };
   }
 
+  private assign(r: Reader, time: number): Invocation {
+    const keys = [...r.remaining.keys()].sort();
+    if (r.perKey) {
+      const key = r.lastKey === undefined ? keys[r.worker % keys.length] : (keys.find((k) => k > r.lastKey!) ?? keys[0]);
+      r.lastKey = key;
+      r.assigned = [key];
+    } else r.assigned = keys;
+    r.since = time;
+    return { f: "assign", value: r.assigned, "seek-to-beginning": true };
+  }
+
   update(op: Op): void {
     if (op.type !== "ok" || op.f !== "poll" || !Array.isArray(op.value)) return;
+    const r = typeof op.process === "number" ? this.byProcess.get(op.process) : undefined;
     for (const m of op.value as unknown[][]) {
       if (m[0] !== "poll" || !m[1]) continue;
       for (const [k, pairs] of Object.entries(m[1] as Record<Key, OffsetValue[]>)) {
-        const target = this.remaining.get(k);
-        if (target !== undefined && pairs.some(([o]) => o >= target)) this.remaining.delete(k);
+        const target = this.targets.get(k);
+        if (target === undefined || !pairs.some(([o]) => o >= target)) continue;
+        this.remaining.delete(k);
+        r?.remaining.delete(k);
       }
     }
   }
@@ -94,8 +164,10 @@ export interface FinalReadOptions {
   deadlineMs: number;
   signal?: AbortSignal;
   opTimeoutMs: number;
-  /** Concurrent readers, each reading every key (default 1). */
+  /** Concurrent readers, each reading every key (default 1; the workloads use one per worker). */
   readers?: number;
+  /** See FRESH_CLIENT_MS. */
+  freshClientMs?: number;
   /** Each key's log end (high watermark), to stop at a log that ends below an acknowledged offset. */
   logEnds?: (keys: Key[]) => Promise<Map<Key, number>>;
 }
@@ -132,9 +204,9 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
     if (capped.length)
       logger.warn(`logs end below acknowledged offsets (truncated?): ${capped.map((c) => `${c.key} ends at ${c.logEnd}, acknowledged ${c.target}`).join("; ")}; reading to the end`);
   }
-  const gen = new FinalReadGenerator(reading);
+  const gen = new FinalReadGenerator(reading, { freshClientMs: o.freshClientMs });
   if (reading.size) {
-    logger.info(`final reads: ${reading.size} keys, up to offsets ${[...reading].map(([k, v]) => `${k}@${v}`).join(" ")}`);
+    logger.info(`final reads: ${o.readers ?? 1} reader(s), ${reading.size} keys, up to offsets ${[...reading].map(([k, v]) => `${k}@${v}`).join(" ")}`);
     await runPhase({
       generator: gen,
       clients: o.clients,
@@ -150,7 +222,11 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
   if (o.logEnds && targets.size) await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds);
   const unreached = gen.remaining;
   if (unreached.size) logger.warn(`final reads stopped short of ${[...unreached].map(([k, v]) => `${k}@${v}`).join(" ")}`);
-  else logger.info(`final reads reached every key in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  else {
+    const lagging = gen.behind ? `; ${gen.behind} reader(s) had not read every key at the cap` : "";
+    const fresh = gen.freshClients ? `; ${gen.freshClients} fresh client(s) after ${(o.freshClientMs ?? FRESH_CLIENT_MS) / 1000} s without catching up` : "";
+    logger.info(`final reads reached every key in ${((Date.now() - start) / 1000).toFixed(1)} s${fresh}${lagging}`);
+  }
   return { targets, unreached, elapsedMs: Date.now() - start };
 }
 

@@ -87,6 +87,9 @@ export interface WorkloadOptions {
   library?: ClientLibrary;
 }
 
+/** Final readers: one per worker, as in Jepsen, up to this many (each reads every key). */
+export const MAX_FINAL_READERS = 8;
+
 export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
   const w = config.workload;
   const txn = w.name === "txn" || w.txn;
@@ -123,7 +126,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
     // watermark while a transaction is open, which read_committed readers would wait out. So
     // transactional runs read up to the acknowledged offsets.
     finalReads: (history, ops, o) =>
-      finalReads({ history, ops, clients: readers, deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs, logEnds: txn ? undefined : o.logEnds }),
+      finalReads({ history, ops, clients: readers, readers: Math.min(config.concurrency, MAX_FINAL_READERS), deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs, logEnds: txn ? undefined : o.logEnds }),
   };
 }
 
