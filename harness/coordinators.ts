@@ -6,6 +6,7 @@
 // every group and transactional id the workload will use, here, moves that wait before the main
 // phase, where it is logged and costs no fault window anything.
 import type { Leadership } from "../core/cluster.ts";
+import { waitFor } from "../nemeses/targets.ts";
 
 export interface CoordinatorsReady {
   /** How long the wait took, ms. */
@@ -22,7 +23,6 @@ export async function awaitCoordinators(
   signal?: AbortSignal,
 ): Promise<CoordinatorsReady> {
   const start = Date.now();
-  const deadline = start + timeoutMs;
   const wanted = [
     ...used.groups.map((g) => ({ what: `group ${g}`, ask: () => cluster.groupCoordinator(g) })),
     ...used.transactionalIds.map((id) => ({ what: `transactional id ${id}`, ask: () => cluster.transactionCoordinator(id) })),
@@ -30,13 +30,8 @@ export async function awaitCoordinators(
   const missing: string[] = [];
   await Promise.all(
     wanted.map(async ({ what, ask }) => {
-      while (!signal?.aborted) {
-        // Each ask retries retriable answers for up to 15 s itself; it throws when none came.
-        if (await ask().catch(() => undefined)) return;
-        if (Date.now() >= deadline) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      missing.push(what);
+      // Each ask retries retriable answers for up to 15 s itself; it throws when none came.
+      if ((await waitFor(ask, timeoutMs, 500, signal)) === undefined) missing.push(what);
     }),
   );
   return { ms: Date.now() - start, missing };

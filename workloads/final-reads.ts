@@ -1,9 +1,9 @@
 // Final reads: after the faults are healed and the cluster has recovered, fresh clients (one
 // reader per worker) assign every key, seek to the beginning and poll until each has read every
 // key up to the highest offset the history proves is in the log, or until the time cap; a client
-// that does not catch up within 10 s is replaced by a fresh one (FinalReadGenerator). They are ordinary processes
-// (numbered above every process of the main phase) and their ops are ordinary history ops:
-// `assign` with `"seek-to-beginning": true`, then `poll`s.
+// that does not catch up within 10 s is replaced by a fresh one (FinalReadGenerator). They are
+// ordinary processes (numbered above every process of the main phase) and their ops are ordinary
+// history ops: `assign` with `"seek-to-beginning": true`, then `poll`s.
 //
 // A log can end below an offset that was acknowledged: an unclean election truncated it. The
 // readers then stop at the log's end (its high watermark, asked once before reading) instead of

@@ -127,7 +127,8 @@ export class KafkaGenerator implements OpGenerator {
   private readonly started = new Set<number>();
 
   constructor(o: KafkaGeneratorOptions) {
-    this.o = { resubscribeP: 1 / 64, crashP: 1 / 1000, abortP: 0.1, maxTxnSends: 4, ...o };
+    // An option given as undefined (a config without it) takes its default too.
+    this.o = { ...o, resubscribeP: o.resubscribeP ?? 1 / 64, crashP: o.crashP ?? 1 / 1000, abortP: o.abortP ?? 0.1, maxTxnSends: o.maxTxnSends ?? 4 };
     this.root = new Rng(o.seed).fork("workload");
     this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
   }
