@@ -28,8 +28,10 @@ const BROKER_RESOURCE = 4 as ConfigResourceTypes;
 
 export class Admin {
   private readonly admin: KafkaAdmin;
+  private readonly bootstrap: string[];
 
   constructor(bootstrap: string[]) {
+    this.bootstrap = bootstrap;
     const kafka = new Kafka({
       clientId: "kafka-chaos-admin",
       brokers: bootstrap,
@@ -139,7 +141,12 @@ export class Admin {
     return (await this.partitions(topic)).find((p) => p.partition === partition);
   }
 
-  /** Creates topics (existing ones are kept) and waits until every partition has its full ISR. */
+  /**
+   * Creates topics (existing ones are kept) and waits until every partition has a leader and its
+   * full ISR in the metadata of every bootstrap address, not just the one the admin asked: in
+   * ZooKeeper mode the controller sends UpdateMetadata to each broker in turn, and a client whose
+   * first broker has not had it yet gets "This server does not host this topic-partition".
+   */
   async createTopics(topics: TopicSpec[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     // Right after the brokers register, the controller may not count them yet ("Replication
@@ -159,10 +166,20 @@ export class Admin {
     let lagging: string[] = [];
     while (Date.now() < deadline) {
       lagging = [];
-      for (const t of topics) {
-        const ps = await this.partitions(t.name).catch(() => []);
-        if (ps.length < t.partitions) lagging.push(`${t.name} (metadata)`);
-        for (const p of ps) if (p.leader < 0 || p.isr.length < p.replicas.length) lagging.push(`${t.name}/${p.partition}`);
+      for (const address of this.bootstrap) {
+        const view = new Admin([address]);
+        // A broker that does not answer at all (one a test stopped) has no view to wait for.
+        if (!(await view.connect().then(() => true, () => false))) continue;
+        try {
+          for (const t of topics) {
+            const ps = await view.partitions(t.name).catch(() => []);
+            if (ps.length < t.partitions) lagging.push(`${t.name} (metadata via ${address})`);
+            for (const p of ps) if (p.leader < 0 || p.isr.length < p.replicas.length) lagging.push(`${t.name}/${p.partition} via ${address}`);
+          }
+        } finally {
+          await view.disconnect().catch(() => undefined);
+        }
+        if (lagging.length) break;
       }
       if (!lagging.length) return;
       await new Promise((r) => setTimeout(r, 500));
