@@ -42,7 +42,7 @@ export function checkOps(ops: Op[], opts: CheckOptions = {}): Results {
 }
 
 /**
- * Checks a history.jsonl file. Mode: opts.mode, else `workload.subscribe`/`workload.txn` of a
+ * Checks a history.jsonl file (or a Jepsen history.edn, see core/history/jepsen.ts). Mode: opts.mode, else `workload.subscribe`/`workload.txn` of a
  * test.json in the same directory, else inferred from the ops (design.md).
  */
 export async function checkHistoryFile(path: string, opts: CheckOptions = {}): Promise<Results> {
@@ -65,19 +65,18 @@ export async function resolveHistory(target: string): Promise<{ history: string;
     s = await stat(target);
   } catch {
     throw new KcError("KC_HISTORY_NOT_FOUND", `no such file or directory: ${target}`, {
-      hint: "Pass a run directory (e.g. store/latest) or the path of a history.jsonl file.",
+      hint: "Pass a run directory (e.g. store/latest) or the path of a history.jsonl (or Jepsen history.edn) file.",
     });
   }
   if (s.isDirectory()) {
-    const history = join(target, "history.jsonl");
-    try {
-      await stat(history);
-    } catch {
-      throw new KcError("KC_HISTORY_NOT_FOUND", `${target} has no history.jsonl`, {
-        hint: "A run directory holds history.jsonl once the run has started; pick another run (store/<test>/<timestamp>) or pass a history file.",
-      });
+    // Ours, else a Jepsen store directory's.
+    for (const name of ["history.jsonl", "history.edn"]) {
+      const history = join(target, name);
+      if (await stat(history).then(() => true, () => false)) return { history, runDir: target };
     }
-    return { history, runDir: target };
+    throw new KcError("KC_HISTORY_NOT_FOUND", `${target} has no history.jsonl (nor a Jepsen history.edn)`, {
+      hint: "A run directory holds history.jsonl once the run has started; pick another run (store/<test>/<timestamp>) or pass a history file.",
+    });
   }
   return { history: target };
 }

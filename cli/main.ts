@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// kafka-chaos command line: `run` (npm run chaos), `check`, `report`, `images`, `clean`.
+// kafka-chaos command line: `run` (npm run chaos), `check`, `export`, `report`, `images`, `clean`.
 // Every command returns an exit code; harness errors print their code, context and a hint.
 import { quietNegativeTimeoutWarnings } from "../core/warnings.ts";
 import { KcError } from "../core/errors.ts";
@@ -11,6 +11,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
   run: { help: "run a test: cluster up, workload + faults, check, report, cluster down", load: async () => (await import("./commands/run.ts")).runCommand },
   check: { help: "re-check a stored history: check <run-dir | history.jsonl> [--json]", load: async () => (await import("./commands/check.ts")).checkCommand },
+  export: { help: "write a history as a Jepsen history.edn, or back: export <run-dir | history file> [--format edn|jsonl]", load: async () => (await import("./commands/export.ts")).exportCommand },
   report: { help: "rebuild a run's report.html from its stored files: report <run-dir>", load: async () => (await import("./commands/report.ts")).reportCommand },
   images: { help: "build (or find) the Docker images: images [--kafka-version V] [--force]", load: async () => (await import("./commands/images.ts")).imagesCommand },
   clean: { help: "remove leftovers of crashed runs: clean [--all]", load: async () => (await import("./commands/clean.ts")).cleanCommand },

@@ -10,9 +10,10 @@ import type { Results } from "../../checkers/results.ts";
 import { KcError } from "../../core/errors.ts";
 import { EXIT_HARNESS_ERROR } from "../../core/exit-codes.ts";
 
-const USAGE = `usage: npm run check -- <run-dir | history.jsonl> [--json] [--mode assign|subscribe|assign+txn|subscribe+txn]
+const USAGE = `usage: npm run check -- <run-dir | history.jsonl | history.edn> [--json] [--mode assign|subscribe|assign+txn|subscribe+txn]
 
   Checks a stored history for anomalies. A run directory gets results.json written into it.
+  A Jepsen history.edn (integer keys k = topic t(k div 2), partition k mod 2) is read as well.
   --json   print results.json to stdout instead of a summary (writes nothing)
   --mode   override the mode (default: test.json's workload.subscribe/txn, else inferred)
 Exit codes: 0 valid, 1 invalid, 2 unknown, 3 error.`;

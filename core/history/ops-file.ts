@@ -3,6 +3,7 @@
 // validates them). Lenient by design: a crashed harness can leave a torn last line, which is
 // counted in `bad` and skipped, so a report can still be drawn from what was written.
 import { closeSync, openSync, readSync } from "node:fs";
+import { JepsenKeys, opFromEdnLine } from "./jepsen.ts";
 import type { Op } from "./op.ts";
 
 /** Lines of a file, read in chunks so histories larger than a string can still be read. */
@@ -27,8 +28,21 @@ export function* readLines(path: string): Generator<string> {
   }
 }
 
-/** Ops of a history.jsonl; torn or malformed lines are counted in `bad.count` and skipped. */
+/** Ops of a history.jsonl (or a Jepsen history.edn); torn or malformed lines are counted in `bad.count` and skipped. */
 export function* readOpsFile(path: string, bad: { count: number } = { count: 0 }): Generator<Op> {
+  if (path.endsWith(".edn")) {
+    const keys = JepsenKeys.forFile(path);
+    let n = 0;
+    for (const line of readLines(path)) {
+      if (!line.trim() || line.trimStart().startsWith(";")) continue;
+      try {
+        yield opFromEdnLine(line, keys, path, n++);
+      } catch {
+        bad.count++;
+      }
+    }
+    return;
+  }
   for (const line of readLines(path)) {
     if (!line.trim()) continue;
     try {

@@ -5,11 +5,14 @@
 // unusual (escapes, odd shapes, a broken line) falls back to JSON.parse plus the same
 // validation as in-memory ops, which names the first bad line by number.
 
+import { accessSync, constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { KcError } from "../errors.ts";
+import { JepsenKeys, opFromEdnLine } from "./jepsen.ts";
 import type { Op } from "./op.ts";
+import { readLines } from "./ops-file.ts";
 
 export const T_INVOKE = 0;
 export const T_OK = 1;
@@ -886,6 +889,7 @@ export async function readHistoryFile(
   onOp: (p: ParsedOp) => void,
   opts: ReadOptions = {},
 ): Promise<ReadSummary> {
+  if (isEdnHistory(path)) return scanEdnFile(path, keys, onOp);
   let useWorker = opts.worker;
   if (useWorker === undefined) {
     try {
@@ -980,6 +984,58 @@ async function scanFile(
   } finally {
     await fh.close();
   }
+  return summary;
+}
+
+/** A Jepsen history (history.edn), read through ./jepsen.ts rather than the JSON scanner. */
+export const isEdnHistory = (path: string): boolean => path.endsWith(".edn");
+
+/**
+ * Reads a Jepsen history.edn: each line an op map, turned into an op of design.md and then
+ * validated exactly as a history.jsonl line is (errors name the .edn file's line). The last line
+ * may be cut short by a crash, as in a history.jsonl.
+ */
+function scanEdnFile(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void): ReadSummary {
+  const jepsenKeys = JepsenKeys.forFile(path);
+  const p = new ParsedOp();
+  const label = (line: number) => `${path} line ${line}`;
+  const validator = new HistoryValidator(label);
+  const summary: ReadSummary = { ops: 0, slowLines: 0, warnings: [] };
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    throw new KcError(HISTORY_UNREADABLE, `cannot open history ${path}: ${(e as Error).message}`, {
+      hint: "Pass a run directory containing history.jsonl or history.edn, or the path of one.",
+      cause: e,
+    });
+  }
+  let lineNo = 0;
+  let pending: { text: string; no: number } | undefined;
+  const handle = (text: string, no: number, last: boolean) => {
+    let op: Op;
+    try {
+      op = opFromEdnLine(text, jepsenKeys, label(no), summary.ops);
+    } catch (e) {
+      if (last && e instanceof KcError && /not valid EDN/.test(e.message)) {
+        summary.warnings.push(`ignored the last line (${no}) of ${path}: it is cut short (not valid EDN), as a crash mid-write leaves it`);
+        return;
+      }
+      throw e;
+    }
+    fillFromObject(op, p, keys, label(no));
+    p.line = no;
+    validator.check(p);
+    summary.ops++;
+    summary.slowLines++;
+    onOp(p);
+  };
+  for (const text of readLines(path)) {
+    lineNo++;
+    if (!text.trim() || text.trimStart().startsWith(";")) continue;
+    if (pending) handle(pending.text, pending.no, false);
+    pending = { text, no: lineNo };
+  }
+  if (pending) handle(pending.text, pending.no, true);
   return summary;
 }
 

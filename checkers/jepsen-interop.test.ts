@@ -1,0 +1,154 @@
+// Jepsen interop through the checker: hand-written Jepsen histories (test/fixtures/jepsen, from
+// kafka_test.clj's scenarios) find what Jepsen's test asserts; every history, exported to EDN
+// and read back, checks exactly as the JSONL it came from; `check` and `export` on the CLI.
+
+import fc from "fast-check";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { checkCommand } from "../cli/commands/check.ts";
+import { exportCommand, exportHistory } from "../cli/commands/export.ts";
+import type { Op } from "../core/history/op.ts";
+import { checkHistoryFile } from "./index.ts";
+import type { Results } from "./results.ts";
+import { seededChoose, simulate } from "./testing/model.ts";
+
+const FIXTURES = join(import.meta.dirname, "..", "test", "fixtures");
+const JEPSEN = join(FIXTURES, "jepsen");
+const CORPUS = join(FIXTURES, "histories");
+const expected = JSON.parse(readFileSync(join(JEPSEN, "expected.json"), "utf8")) as Record<string, { valid: boolean | "unknown"; types: string[]; jepsen: string[] }>;
+const corpus = JSON.parse(readFileSync(join(CORPUS, "expected.json"), "utf8")) as Record<string, { exit?: number }>;
+
+/**
+ * Results without what differs between two checks of one history: timing, and the warning about
+ * a torn last line (the export leaves that line out, so its EDN has none).
+ */
+const comparable = (r: Results) => ({ ...r, history: { ...r.history, checkSeconds: 0 }, warnings: (r.warnings ?? []).filter((w) => !/cut short/.test(w)) });
+
+const tmp = () => mkdtempSync(join(tmpdir(), "kc-edn-"));
+
+describe("Jepsen's kafka_test.clj scenarios, as history.edn", () => {
+  it("has an expectation for every file", () => {
+    expect(readdirSync(JEPSEN).filter((f) => f.endsWith(".edn")).map((f) => f.replace(/\.edn$/, "")).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, exp] of Object.entries(expected)) {
+    it(`${name}: Jepsen finds ${exp.jepsen.join(", ") || "nothing"}; we find ${exp.types.join(", ") || "nothing"}`, async () => {
+      const r = await checkHistoryFile(join(JEPSEN, `${name}.edn`));
+      expect(r["anomaly-types"]).toEqual(exp.types);
+      for (const t of exp.jepsen) expect(r["anomaly-types"]).toContain(t);
+      expect(r.valid).toEqual(exp.valid);
+      // The same history as JSONL checks the same.
+      const dir = tmp();
+      const jsonl = join(dir, `${name}.jsonl`);
+      await exportHistory(join(JEPSEN, `${name}.edn`), "jsonl", jsonl);
+      expect(comparable(await checkHistoryFile(jsonl))).toEqual(comparable(r));
+    });
+  }
+
+  it("names the line of a bad op, in the .edn file", async () => {
+    const dir = tmp();
+    const f = join(dir, "history.edn");
+    writeFileSync(f, `{:index 0, :time 0, :type :invoke, :process 0, :f :poll, :value [[:poll]]}\n{:index 1, :time 1, :type :ok, :process 0, :f :poll, :value [[:poll {0 [[0 :a]]}]]}\n{:index 2}\n`);
+    await expect(checkHistoryFile(f)).rejects.toThrow(/history\.edn line 2: .*poll result \[0,"a"\] for key "t0\/0" is not an \[offset, value\] pair of integers/);
+    writeFileSync(f, `{:index 0, :time 0, :type :ok, :process 0, :f :poll, :value [[:poll]]}\n`);
+    await expect(checkHistoryFile(f)).rejects.toThrow(/line 1: ok completion of process 0 without a preceding invocation/);
+    // A last line cut short by a crash is skipped with a warning, as in a history.jsonl.
+    writeFileSync(f, `{:index 0, :time 0, :type :invoke, :process 0, :f :poll, :value [[:poll]]}\n{:index 1, :time 1, :type :ok, :proc`);
+    const r = await checkHistoryFile(f);
+    expect(r.history?.ops).toBe(1);
+  });
+});
+
+describe("JSONL → EDN → check", () => {
+  for (const name of Object.keys(corpus).filter((n) => corpus[n].exit !== 3)) {
+    it(`${name} checks the same from its EDN export`, async () => {
+      const dir = tmp();
+      const edn = join(dir, `${name}.edn`);
+      await exportHistory(join(CORPUS, `${name}.jsonl`), "edn", edn);
+      expect(comparable(await checkHistoryFile(edn))).toEqual(comparable(await checkHistoryFile(join(CORPUS, `${name}.jsonl`))));
+      // And back to JSONL, op for op.
+      const back = join(dir, `${name}.back.jsonl`);
+      await exportHistory(edn, "jsonl", back);
+      const lines = (p: string) =>
+        readFileSync(p, "utf8")
+          .split("\n")
+          .filter((l) => l.trim() && !(name === "truncated-last-line" && !l.endsWith("}")))
+          .map((l) => JSON.parse(l) as Op);
+      expect(lines(back)).toEqual(lines(join(CORPUS, `${name}.jsonl`)));
+    });
+  }
+
+  it("random model histories (txn or not, info and fail completions, nemesis ops) check the same (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1e9 }), fc.boolean(), fc.integer({ min: 1, max: 6 }), async (seed, txn, keys) => {
+        const ops: Op[] = [];
+        simulate({ keys, processes: 3, ops: 60, txn, choose: seededChoose(seed), infoPerMille: 150, failPerMille: 150, nemesisEvery: 13 }, (o) => ops.push(o));
+        const dir = tmp();
+        const jsonl = join(dir, "history.jsonl");
+        writeFileSync(jsonl, ops.map((o) => JSON.stringify(o)).join("\n") + "\n");
+        const edn = join(dir, "history.edn");
+        await exportHistory(jsonl, "edn", edn);
+        expect(comparable(await checkHistoryFile(edn))).toEqual(comparable(await checkHistoryFile(jsonl)));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("keys outside Jepsen's numbering travel in a side table", async () => {
+    const dir = tmp();
+    const jsonl = join(dir, "h.jsonl");
+    const ops: Op[] = [
+      { index: 0, time: 0, process: 0, type: "invoke", f: "send", value: [["send", "orders/2", 1]] },
+      { index: 1, time: 1, process: 0, type: "ok", f: "send", value: [["send", "orders/2", [0, 1]]] },
+      { index: 2, time: 2, process: 1, type: "invoke", f: "poll", value: [["poll"]] },
+      { index: 3, time: 3, process: 1, type: "ok", f: "poll", value: [["poll", { "orders/2": [[0, 1]] }]] },
+    ];
+    writeFileSync(jsonl, ops.map((o) => JSON.stringify(o)).join("\n"));
+    const { keyTable } = await exportHistory(jsonl, "edn", join(dir, "h.edn"));
+    expect(keyTable).toBe(join(dir, "h.edn.keys.json"));
+    expect(JSON.parse(readFileSync(keyTable!, "utf8"))).toEqual({ 0: "orders/2" });
+    expect(readFileSync(join(dir, "h.edn"), "utf8")).toContain(":value [[:poll {0 [[0 1]]}]]");
+    const r = await checkHistoryFile(join(dir, "h.edn"));
+    expect(r.valid).toBe(true);
+    expect(r.history?.keys).toBe(1);
+  });
+});
+
+describe("npm run check / export on Jepsen histories", () => {
+  let out = "";
+  let err = "";
+  beforeEach(() => {
+    out = "";
+    err = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("check reads a Jepsen store directory's history.edn and exits by the verdict", async () => {
+    const dir = tmp();
+    copyFileSync(join(JEPSEN, "g1c-wr.edn"), join(dir, "history.edn"));
+    expect(await checkCommand([dir])).toBe(1);
+    expect(out).toMatch(/INVALID: G1c/);
+    expect(existsSync(join(dir, "results.json"))).toBe(true);
+  });
+
+  it("export writes history.edn beside a run's history.jsonl, and refuses what it cannot do", async () => {
+    const dir = tmp();
+    copyFileSync(join(CORPUS, "g1a.jsonl"), join(dir, "history.jsonl"));
+    expect(await exportCommand([dir])).toBe(0);
+    expect(out).toMatch(/wrote \d+ ops to .*history\.edn/);
+    expect(readFileSync(join(dir, "history.edn"), "utf8").split("\n")[0]).toMatch(/^\{:index 0, :time \d+, :type :invoke, :process \d+, :f :\w+/);
+    expect(await exportCommand([join(dir, "history.edn"), "--format", "edn"])).toBe(3);
+    expect(err).toMatch(/KC_USAGE: .*history\.edn is already EDN\n→ Use --format jsonl/);
+    expect(await exportCommand([dir, "--format", "xml"])).toBe(3);
+    expect(err).toMatch(/--format must be edn or jsonl, got "xml"/);
+    // A malformed history is named, and nothing is written.
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `{"index":0,"time":0,"process":0,"type":"invoke","f":"poll","value":[["poll"]]}\n{"index":5,"time":1,"process":0,"type":"ok","f":"poll","value":[["poll",{}]]}\n`);
+    expect(await exportCommand([bad])).toBe(3);
+    expect(err).toMatch(/bad\.jsonl line 2: "index" is 5 but should be 1/);
+    expect(existsSync(join(dir, "bad.edn"))).toBe(false);
+  });
+});
