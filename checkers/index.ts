@@ -30,6 +30,8 @@ export interface CheckOptions {
   limit?: number;
   /** Reader options (benchmarks, tests). */
   read?: ReadOptions;
+  /** Jepsen's :ww-deps (Mode.wwDeps), over whatever the mode says. */
+  wwDeps?: boolean;
 }
 
 /** Checks in-memory ops (validated like a file). */
@@ -95,7 +97,9 @@ function conclude(analysis: Analysis, opts: CheckOptions, warnings: string[], t0
   } catch (e) {
     unknownReasons.push(`the analysis crashed: ${(e as Error).message}`);
   }
-  const mode: Mode = opts.mode ?? inferMode({ subscribeOps: analysis.subscribeOps, txnLikeOps: analysis.txnLike });
+  const base: Mode = opts.mode ?? inferMode({ subscribeOps: analysis.subscribeOps, txnLikeOps: analysis.txnLike });
+  const wwDeps = opts.wwDeps ?? base.wwDeps ?? false;
+  const mode: Mode = { subscribe: base.subscribe, transactional: base.transactional, wwDeps };
   const source = opts.mode ? (opts.modeSource ?? "test.json") : "inferred";
   const cases = new Cases(opts.limit);
   if (analysis.finished && unknownReasons.length === 0) {
@@ -127,7 +131,7 @@ function conclude(analysis: Analysis, opts: CheckOptions, warnings: string[], t0
     counts: Object.fromEntries(found.map((t) => [t, cases.counts[t]])),
     ...(unknownReasons.length > 0 ? { "unknown-reasons": unknownReasons } : {}),
     "checked-anomaly-types": [...ANOMALY_TYPES].sort(),
-    mode: { subscribe: mode.subscribe, transactional: mode.transactional, source },
+    mode: { subscribe: mode.subscribe, transactional: mode.transactional, ...(wwDeps ? { wwDeps } : {}), source },
     stats,
     ...(warnings.length > 0 ? { warnings } : {}),
     history: { ops: analysis.ops, keys: analysis.keys.size, checkSeconds: (performance.now() - t0) / 1e3 },

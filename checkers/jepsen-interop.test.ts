@@ -17,7 +17,14 @@ import { seededChoose, simulate } from "./testing/model.ts";
 const FIXTURES = join(import.meta.dirname, "..", "test", "fixtures");
 const JEPSEN = join(FIXTURES, "jepsen");
 const CORPUS = join(FIXTURES, "histories");
-const expected = JSON.parse(readFileSync(join(JEPSEN, "expected.json"), "utf8")) as Record<string, { valid: boolean | "unknown"; types: string[]; jepsen: string[] }>;
+interface Expectation {
+  valid: boolean | "unknown";
+  types: string[];
+  /** What Jepsen's test asserts for the scenario: must be among ours. */
+  jepsen: string[];
+}
+/** `ww-deps`: the same checked with --ww-deps (Jepsen's :ww-deps). */
+const expected = JSON.parse(readFileSync(join(JEPSEN, "expected.json"), "utf8")) as Record<string, Expectation & { "ww-deps"?: Expectation }>;
 const corpus = JSON.parse(readFileSync(join(CORPUS, "expected.json"), "utf8")) as Record<string, { exit?: number }>;
 
 /**
@@ -33,7 +40,8 @@ describe("Jepsen's kafka_test.clj scenarios, as history.edn", () => {
     expect(readdirSync(JEPSEN).filter((f) => f.endsWith(".edn")).map((f) => f.replace(/\.edn$/, "")).sort()).toEqual(Object.keys(expected).sort());
   });
   for (const [name, exp] of Object.entries(expected)) {
-    it(`${name}: Jepsen finds ${exp.jepsen.join(", ") || "nothing"}; we find ${exp.types.join(", ") || "nothing"}`, async () => {
+    const ww = exp["ww-deps"] ? `; with --ww-deps ${exp["ww-deps"].types.join(", ")}` : "";
+    it(`${name}: Jepsen finds ${exp.jepsen.join(", ") || "nothing"}; we find ${exp.types.join(", ") || "nothing"}${ww}`, async () => {
       const r = await checkHistoryFile(join(JEPSEN, `${name}.edn`));
       expect(r["anomaly-types"]).toEqual(exp.types);
       for (const t of exp.jepsen) expect(r["anomaly-types"]).toContain(t);
@@ -43,6 +51,13 @@ describe("Jepsen's kafka_test.clj scenarios, as history.edn", () => {
       const jsonl = join(dir, `${name}.jsonl`);
       await exportHistory(join(JEPSEN, `${name}.edn`), "jsonl", jsonl);
       expect(comparable(await checkHistoryFile(jsonl))).toEqual(comparable(r));
+      const withWw = exp["ww-deps"];
+      if (withWw) {
+        const rw = await checkHistoryFile(join(JEPSEN, `${name}.edn`), { wwDeps: true });
+        expect(rw["anomaly-types"]).toEqual(withWw.types);
+        for (const t of withWw.jepsen) expect(rw["anomaly-types"]).toContain(t);
+        expect(rw.valid).toEqual(withWw.valid);
+      }
     });
   }
 
@@ -132,6 +147,20 @@ describe("npm run check / export on Jepsen histories", () => {
     expect(await checkCommand([dir])).toBe(1);
     expect(out).toMatch(/INVALID: G1c/);
     expect(existsSync(join(dir, "results.json"))).toBe(true);
+  });
+
+  it("check --ww-deps judges G1c as Jepsen's :ww-deps does, and says so; test.json's checker.wwDeps does the same", async () => {
+    const f = join(JEPSEN, "g1c-ww-wr.edn");
+    expect(await checkCommand([f, "--ww-deps"])).toBe(0);
+    expect(out).toMatch(/mode: assign, transactional, ww deps/);
+    expect(out).toMatch(/· G1c +1 \(allowed in this mode\)/);
+    const dir = tmp();
+    copyFileSync(f, join(dir, "history.edn"));
+    writeFileSync(join(dir, "test.json"), JSON.stringify({ workload: { subscribe: false, txn: true }, checker: { wwDeps: true } }));
+    expect(await checkCommand([dir, "--json"])).toBe(0);
+    const r = JSON.parse(out.slice(out.indexOf("\n{") + 1)) as Results;
+    expect(r.mode).toEqual({ subscribe: false, transactional: true, wwDeps: true, source: "test.json" });
+    expect(r["anomaly-types"]).toEqual(["G1c"]);
   });
 
   it("export writes history.edn beside a run's history.jsonl, and refuses what it cannot do", async () => {

@@ -6,6 +6,12 @@ import { readFile } from "node:fs/promises";
 export interface Mode {
   subscribe: boolean;
   transactional: boolean;
+  /**
+   * Jepsen's :ww-deps: G1c is Elle's, cycles of write-write and write-read edges with at least one
+   * write-read edge, judged as G0 is (allowed with transactions, whose writes interleave). Off:
+   * G1c is cycles of write-read edges alone, which count in every mode.
+   */
+  wwDeps?: boolean;
 }
 
 /** Every anomaly type the checkers look for (names are keys in results.json). */
@@ -73,7 +79,9 @@ export const MODE_TABLE: Record<AnomalyType, Row> = {
 const column = (m: Mode): keyof Omit<Row, "why"> => (m.transactional ? (m.subscribe ? "subscribeTxn" : "assignTxn") : m.subscribe ? "subscribe" : "assign");
 
 export function severity(type: string, mode: Mode): Severity {
-  const row = MODE_TABLE[type as AnomalyType];
+  // With ww deps a G1c may be made of write edges but one, and is judged as a write cycle.
+  const judgedAs = mode.wwDeps && type.startsWith("G1c") ? type.replace("G1c", "G0") : type;
+  const row = MODE_TABLE[judgedAs as AnomalyType];
   return row ? row[column(mode)] : "bad";
 }
 
@@ -84,7 +92,8 @@ export function badAnomalyTypes(found: Iterable<string>, mode: Mode): string[] {
 
 /**
  * The mode recorded in a run's test.json. Reads exactly `workload.subscribe` (boolean: consumers
- * subscribe rather than assign) and `workload.txn` (boolean: transactional producers/consumers).
+ * subscribe rather than assign), `workload.txn` (boolean: transactional producers/consumers) and
+ * `checker.wwDeps` (boolean, --ww-deps).
  * Returns undefined when the file is missing, unreadable or lacks both fields; a missing one of
  * the two is taken as false.
  */
@@ -99,7 +108,8 @@ export async function modeFromTestJson(path: string): Promise<Mode | undefined> 
   if (typeof w !== "object" || w === null) return undefined;
   const { subscribe, txn } = w as { subscribe?: unknown; txn?: unknown };
   if (typeof subscribe !== "boolean" && typeof txn !== "boolean") return undefined;
-  return { subscribe: subscribe === true, transactional: txn === true };
+  const wwDeps = (raw as { checker?: { wwDeps?: unknown } }).checker?.wwDeps === true;
+  return { subscribe: subscribe === true, transactional: txn === true, ...(wwDeps ? { wwDeps } : {}) };
 }
 
 /** design.md: any subscribe op → subscribe mode; any txn op or op with several micro-ops → transactional. */

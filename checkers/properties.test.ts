@@ -51,6 +51,15 @@ describe("a correct Kafka", () => {
       { numRuns: 300 },
     );
   });
+
+  it("has no cycle of write-write and write-read edges either (--ww-deps)", () => {
+    fc.assert(
+      fc.property(params(), (p) => {
+        expect(checkOps(generate(p), { mode: { ...modeOf(p), wwDeps: true } })["anomaly-types"]).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 function injected(inject: (ops: Op[], pick: number) => Injected | null, must: string, may: string[], txn?: boolean) {

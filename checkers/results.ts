@@ -73,6 +73,6 @@ export interface Results {
   /** Size of the history and how long checking it took. */
   history?: { ops: number; keys: number; checkSeconds: number };
   /** The mode the verdict was decided in, and where it came from. */
-  mode: { subscribe: boolean; transactional: boolean; source: "test.json" | "inferred" };
+  mode: { subscribe: boolean; transactional: boolean; wwDeps?: boolean; source: "test.json" | "inferred" };
   stats: Stats;
 }

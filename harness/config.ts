@@ -66,6 +66,8 @@ export interface TestConfig {
     stableSeconds?: number;
   };
   store: string;
+  /** How the checkers judge (checkers/modes.ts): `wwDeps`, Jepsen's :ww-deps (--ww-deps). */
+  checker?: { wwDeps?: boolean };
   /** Set on each run of a differential run (`--clients`): one seeded plan through several clients in a row. */
   differential?: { id: string; clients: string[] };
 }
@@ -284,6 +286,11 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   "auto-commit": { help: "consumer auto-commit", boolean: true, set: (c, v) => (c.consumer.autoCommit = bool("auto-commit")(v)) },
+  "ww-deps": {
+    help: "checker: G1c as Jepsen's :ww-deps has it (cycles of write-write and write-read edges, judged as G0 is); off: write-read cycles only, which always count",
+    boolean: true,
+    set: (c, v) => (c.checker = { ...c.checker, wwDeps: bool("ww-deps")(v) }),
+  },
   "poll-ms": { help: "how long a poll waits for records (ms)", set: (c, v) => (c.consumer.pollMs = int("poll-ms", 1, 600_000)(v)) },
   "active-keys": { help: "keys written at once; a key retires after --sends-per-key sends and a new one takes its place", set: (c, v) => (c.workload.activeKeys = int("active-keys", 1, 10_000)(v)) },
   "sends-per-key": { help: "sends to a key before it retires", set: (c, v) => (c.workload.sendsPerKey = int("sends-per-key", 1)(v)) },
@@ -469,7 +476,7 @@ function defaultValueOf(flag: string): string | undefined {
     brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
     idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,
     isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics, "poll-ms": c.consumer.pollMs,
-    "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP,
+    "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP, "ww-deps": c.checker?.wwDeps ?? false,
     partitions: c.workload.partitions, "replication-factor": c.workload.replicationFactor, nemesis: "none", "nemesis-interval": c.nemesis.intervalSeconds,
     "quiet-time": c.nemesis.quietSeconds, store: c.store,
   };

@@ -182,7 +182,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
 
     // Check, report.
     logger.info(`checking ${history.count} ops`);
-    const results = await checkHistoryFile(history.path, { mode: { subscribe: config.workload.subscribe, transactional: config.workload.txn } });
+    const results = await checkHistoryFile(history.path, { mode: { subscribe: config.workload.subscribe, transactional: config.workload.txn, wwDeps: config.checker?.wwDeps === true } });
     writeJson(path.join(runDir, "results.json"), results);
     // An INVALID run keeps what its anomalous partitions look like on disk, before the cluster goes.
     await dumpAnomalousPartitions(started, results, runDir).catch((e) => logger.warn(`segment dumps: ${(e as Error).message}`));

@@ -7,9 +7,11 @@
 //         realtime T1 → T2: T1 completed ok before T2 was invoked
 // Families: G0 = cycles of ww edges; G1c = cycles of wr edges. "-process" adds process edges
 // (the cycle uses at least one), "-realtime" adds realtime (and process) edges (at least one
-// realtime). Why not Elle's mixed ww+wr cycles: in Kafka a transaction's writes and reads have
-// no common point in time, so ww+wr cycles are allowed; pure wr cycles (plus process/realtime)
-// mean a read saw a commit that had not happened yet, which read committed forbids.
+// realtime). Why not Elle's mixed ww+wr cycles by default: in Kafka a transaction's writes and
+// reads have no common point in time, so ww+wr cycles are allowed; pure wr cycles (plus
+// process/realtime) mean a read saw a commit that had not happened yet, which read committed
+// forbids. With the mode's `wwDeps` (Jepsen's :ww-deps), G1c is Elle's: cycles of ww and wr
+// edges with at least one wr edge, and the mode table judges them as it judges G0.
 //
 // Realtime edges would be quadratic; they go through a chain of "time" nodes instead: an ok op
 // links to the chain node of its completion, chain node i to i+1, and chain node i to every op
@@ -36,31 +38,45 @@ import type { Finder } from "./common.ts";
 const PROC = 1;
 const RT = 2;
 
+const WW = 0;
+const WR = 1;
+
 interface Csr {
   start: Int32Array;
   dst: Int32Array;
   key: Int32Array;
   aux: Int32Array;
+  /** WW or WR, per edge. */
+  kind: Uint8Array;
 }
 
-function buildCsr(n: number, src: Int32Array, dst: Int32Array, key: Int32Array, aux: Int32Array, m: number): Csr {
+/** Adjacency of the edges of the given buffers, grouped by source node. */
+function buildCsr(n: number, ...bufs: EdgeBuf[]): Csr {
+  const m = bufs.reduce((t, b) => t + b.n, 0);
   const start = new Int32Array(n + 1);
-  for (let i = 0; i < m; i++) start[src[i] + 1]++;
+  for (const b of bufs) for (let i = 0; i < b.n; i++) start[b.src[i] + 1]++;
   for (let i = 0; i < n; i++) start[i + 1] += start[i];
   const fill = start.slice(0, n);
   const d = new Int32Array(m);
   const k = new Int32Array(m);
   const x = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    const at = fill[src[i]]++;
-    d[at] = dst[i];
-    k[at] = key[i];
-    x[at] = aux[i];
-  }
-  return { start, dst: d, key: k, aux: x };
+  const kind = new Uint8Array(m);
+  for (const b of bufs)
+    for (let i = 0; i < b.n; i++) {
+      const at = fill[b.src[i]]++;
+      d[at] = b.dst[i];
+      k[at] = b.key[i];
+      x[at] = b.aux[i];
+      kind[at] = b.kind;
+    }
+  return { start, dst: d, key: k, aux: x, kind };
 }
 
 class EdgeBuf {
+  readonly kind: number;
+  constructor(kind: number) {
+    this.kind = kind;
+  }
   src = new Int32Array(1024);
   dst = new Int32Array(1024);
   key = new Int32Array(1024);
@@ -253,13 +269,13 @@ class Graph {
 export const cycleFinder: Finder = {
   name: "cycles",
   types: ["G0", "G0-process", "G0-realtime", "G1c", "G1c-process", "G1c-realtime"],
-  find({ analysis: a, cases }) {
+  find({ analysis: a, cases, mode }) {
     const N = a.nodeOp.n;
     if (N === 0) return;
     const committed = a.nodeCommitted;
     const okRank = a.nodeOkRank.a;
     const rtRank = a.nodeRtRank.a;
-    const ww = new EdgeBuf();
+    const ww = new EdgeBuf(WW);
     for (const ks of a.keyStates) {
       let prev = -1;
       for (let i = 0; i < ks.occVal.length; i++) {
@@ -272,7 +288,7 @@ export const cycleFinder: Finder = {
         prev = w;
       }
     }
-    const wr = new EdgeBuf();
+    const wr = new EdgeBuf(WR);
     const rows = a.wr.a;
     for (let r = 0; r < a.wr.n; r += 3) {
       const ks = a.keyStates[rows[r]];
@@ -288,29 +304,56 @@ export const cycleFinder: Finder = {
     if (wwSpans === null && wrSpans === null) return;
     const g = new Graph(a);
     const active = new Uint8Array(g.total);
-    if (wwSpans) family(a, g, cases, "G0", buildCsr(N, ww.src, ww.dst, ww.key, ww.aux, ww.n), active, wwSpans);
-    if (wrSpans) family(a, g, cases, "G1c", buildCsr(N, wr.src, wr.dst, wr.key, wr.aux, wr.n), active, wrSpans);
+    if (wwSpans) family(a, g, cases, "G0", buildCsr(N, ww), active, wwSpans, false);
+    if (mode.wwDeps) {
+      // Elle's G1c: ww and wr edges, at least one wr. A cycle needs a backward edge of either kind.
+      const spans = backwardSpans(a, ww, wr);
+      if (spans && wr.n > 0) family(a, g, cases, "G1c", buildCsr(N, ww, wr), active, spans, true);
+    } else if (wrSpans) family(a, g, cases, "G1c", buildCsr(N, wr), active, wrSpans, false);
   },
 };
 
 /** Times (op indices) covered by the span of some backward edge (prefix-summed), or null if none. */
-function backwardSpans(a: Analysis, e: EdgeBuf): Int32Array | null {
+function backwardSpans(a: Analysis, ...bufs: EdgeBuf[]): Int32Array | null {
   const inv = a.nodeInv.a;
   let diff: Int32Array | null = null;
-  for (let i = 0; i < e.n; i++) {
-    const tw = inv[e.src[i]];
-    const tr = inv[e.dst[i]];
-    if (tw <= tr) continue;
-    diff ??= new Int32Array(a.ops + 2);
-    diff[tr]++;
-    diff[tw + 1]--;
-  }
+  for (const e of bufs)
+    for (let i = 0; i < e.n; i++) {
+      const tw = inv[e.src[i]];
+      const tr = inv[e.dst[i]];
+      if (tw <= tr) continue;
+      diff ??= new Int32Array(a.ops + 2);
+      diff[tr]++;
+      diff[tw + 1]--;
+    }
   if (diff === null) return null;
   for (let t = 1; t < diff.length; t++) diff[t] += diff[t - 1];
   return diff;
 }
 
-function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Int32Array): void {
+/** Per component of g's last Tarjan pass: the index of one wr edge inside it (src at wrSrc), or -1. */
+function wrEdgesInside(g: Graph, csr: Csr): { edge: Int32Array; src: Int32Array } {
+  const edge = new Int32Array(g.compCount).fill(-1);
+  const src = new Int32Array(g.compCount).fill(-1);
+  for (let u = 0; u < g.N; u++) {
+    const c = g.comp[u];
+    if (c < 0 || g.compSize[c] < 2 || edge[c] >= 0) continue;
+    for (let e = csr.start[u]; e < csr.start[u + 1]; e++) {
+      if (csr.kind[e] === WR && g.comp[csr.dst[e]] === c) {
+        edge[c] = e;
+        src[c] = u;
+        break;
+      }
+    }
+  }
+  return { edge, src };
+}
+
+/**
+ * One family's three types. With `needWr` (Elle's G1c over ww + wr edges) a component counts only
+ * if a wr edge lies inside it, and the cycle reported goes through that edge.
+ */
+function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Int32Array, needWr: boolean): void {
   const N = g.N;
   // Everything a cycle of this family could use, then narrow to nodes on some cycle.
   const inv = a.nodeInv.a;
@@ -331,9 +374,19 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   if (!any) return;
   // -realtime: components of the full graph that contain a time node.
   const rtDone = new Set<number>();
+  let inside = needWr ? wrEdgesInside(g, csr) : undefined;
   for (let v = N; v < g.total; v++) {
     const c = g.comp[v];
     if (inCycle[v] !== 1 || rtDone.has(c)) continue;
+    if (inside) {
+      if (inside.edge[c] < 0) continue;
+      rtDone.add(c);
+      // Through the wr edge x → y and the time node v: y ⇝ v ⇝ x → y.
+      const x = inside.src[c];
+      const y = csr.dst[inside.edge[c]];
+      reportWalk(a, g, cases, `${base}-realtime`, csr, join(g.path(csr, PROC | RT, y, v), g.path(csr, PROC | RT, v, x), [y]));
+      continue;
+    }
     rtDone.add(c);
     report(a, g, cases, `${base}-realtime`, csr, PROC | RT, v, v);
   }
@@ -342,21 +395,52 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   active.fill(0, N);
   g.tarjan(csr, PROC, active);
   const procDone = new Set<number>();
+  inside = needWr ? wrEdgesInside(g, csr) : undefined;
   for (let u = 0; u < N; u++) {
     const v = g.procNext[u];
     if (v < 0 || active[u] !== 1) continue;
     const c = g.comp[u];
     if (c < 0 || c !== g.comp[v] || g.compSize[c] < 2 || procDone.has(c)) continue;
+    if (inside) {
+      if (inside.edge[c] < 0) continue;
+      procDone.add(c);
+      // Through the wr edge x → y and the process edge u → v: y ⇝ u → v ⇝ x → y.
+      const x = inside.src[c];
+      const y = csr.dst[inside.edge[c]];
+      reportWalk(a, g, cases, `${base}-process`, csr, join(seg(g, csr, PROC, y, u), seg(g, csr, PROC, v, x), [y]));
+      continue;
+    }
     procDone.add(c);
     report(a, g, cases, `${base}-process`, csr, PROC, v, u, u);
   }
   // The base type: ww (or wr) edges alone.
   g.tarjan(csr, 0, active);
+  inside = needWr ? wrEdgesInside(g, csr) : undefined;
   for (let c = 0; c < g.compCount; c++) {
     if (g.compSize[c] < 2) continue;
+    if (inside) {
+      if (inside.edge[c] < 0) continue;
+      const x = inside.src[c];
+      const y = csr.dst[inside.edge[c]];
+      reportWalk(a, g, cases, base, csr, join(seg(g, csr, 0, y, x), [y]));
+      continue;
+    }
     const s = g.compRep[c];
     report(a, g, cases, base, csr, 0, s, s);
   }
+}
+
+/** A path s ⇝ t inside s's component ([s] when s is t). */
+const seg = (g: Graph, csr: Csr, extras: number, s: number, t: number): number[] | null => (s === t ? [s] : g.path(csr, extras, s, t));
+
+/** Paths end to end (each next one starts where the last ended), or null if any is missing. */
+function join(...parts: (number[] | null)[]): number[] | null {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!p) return null;
+    out.push(...(out.length && out[out.length - 1] === p[0] ? p.slice(1) : p));
+  }
+  return out;
 }
 
 /** Finds a cycle s → … → t (→ s when closeFrom is given, via that node's process edge) and reports it. */
@@ -367,13 +451,18 @@ function report(a: Analysis, g: Graph, cases: Cases, type: string, csr: Csr, ext
     nodes = s === closeFrom ? [s] : g.path(csr, extras, s, closeFrom);
     if (nodes) nodes.push(s);
   } else nodes = g.path(csr, extras, s, t);
+  reportWalk(a, g, cases, type, csr, nodes);
+}
+
+/** Reports a closed walk (last node = first) of the graph as a case of `type`. */
+function reportWalk(a: Analysis, g: Graph, cases: Cases, type: string, csr: Csr, nodes: number[] | null): void {
   if (!nodes) return;
-  const steps = toSteps(a, g, csr, type.startsWith("G0") ? "ww" : "wr", nodes);
+  const steps = toSteps(a, g, csr, nodes);
   if (!cases.wants(type, -steps.length)) return;
   cases.keep(describe(a, type, steps), -steps.length);
 }
 
-function toSteps(a: Analysis, g: Graph, csr: Csr, kind: "ww" | "wr", nodes: number[]): Step[] {
+function toSteps(a: Analysis, g: Graph, csr: Csr, nodes: number[]): Step[] {
   const N = g.N;
   // Rotate so the cycle starts at an op node.
   const firstOp = nodes.findIndex((x) => x < N);
@@ -390,19 +479,22 @@ function toSteps(a: Analysis, g: Graph, csr: Csr, kind: "ww" | "wr", nodes: numb
       continue;
     }
     if (viaTime) steps.push({ type: "realtime", from, to: x });
-    else steps.push(edgeStep(a, g, csr, kind, from, x));
+    else steps.push(edgeStep(a, g, csr, from, x));
     from = x;
     viaTime = false;
   }
   return steps;
 }
 
-function edgeStep(a: Analysis, g: Graph, csr: Csr, kind: "ww" | "wr", u: number, v: number): Step {
-  for (let e = csr.start[u]; e < csr.start[u + 1]; e++) {
-    if (csr.dst[e] !== v) continue;
+function edgeStep(a: Analysis, g: Graph, csr: Csr, u: number, v: number): Step {
+  // The edge u → v; a wr one where there are both (the one a G1c over ww + wr must show).
+  let found = -1;
+  for (let e = csr.start[u]; e < csr.start[u + 1]; e++) if (csr.dst[e] === v && (found < 0 || csr.kind[e] === WR)) found = e;
+  if (found >= 0) {
+    const e = found;
     const ks = a.keyStates[csr.key[e]];
     const aux = csr.aux[e];
-    if (kind === "wr") return { type: "wr", from: u, to: v, key: ks.name, values: [ks.vValue[aux]] };
+    if (csr.kind[e] === WR) return { type: "wr", from: u, to: v, key: ks.name, values: [ks.vValue[aux]] };
     // A ww edge carries the log position of v's value; u's is the nearest earlier one it wrote.
     let j = aux - 1;
     while (j >= 0 && ks.writerNode[ks.slotOf(ks.occVal[j])] !== u) j--;

@@ -10,28 +10,33 @@ import type { Results } from "../../checkers/results.ts";
 import { KcError } from "../../core/errors.ts";
 import { EXIT_HARNESS_ERROR } from "../../core/exit-codes.ts";
 
-const USAGE = `usage: npm run check -- <run-dir | history.jsonl | history.edn> [--json] [--mode assign|subscribe|assign+txn|subscribe+txn]
+const USAGE = `usage: npm run check -- <run-dir | history.jsonl | history.edn> [--json] [--mode assign|subscribe|assign+txn|subscribe+txn] [--ww-deps]
 
   Checks a stored history for anomalies. A run directory gets results.json written into it.
   A Jepsen history.edn (integer keys k = topic t(k div 2), partition k mod 2) is read as well.
   --json   print results.json to stdout instead of a summary (writes nothing)
   --mode   override the mode (default: test.json's workload.subscribe/txn, else inferred)
+  --ww-deps  G1c as Jepsen's :ww-deps has it: cycles of write-write and write-read edges, judged
+           as G0 is (default: test.json's checker.wwDeps, else off: write-read cycles only)
 Exit codes: 0 valid, 1 invalid, 2 unknown, 3 error.`;
 
 interface Args {
   target: string;
   json: boolean;
   mode?: Mode;
+  wwDeps?: boolean;
 }
 
 function parseArgs(argv: string[]): Args | "help" {
   let target: string | undefined;
   let json = false;
   let mode: Mode | undefined;
+  let wwDeps: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--help" || a === "-h") return "help";
     else if (a === "--json") json = true;
+    else if (a === "--ww-deps") wwDeps = true;
     else if (a === "--mode" || a.startsWith("--mode=")) {
       const m = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
       const parts = (m ?? "").split("+");
@@ -43,7 +48,7 @@ function parseArgs(argv: string[]): Args | "help" {
     else throw new KcError("KC_USAGE", `expected one run directory or history file, got also ${JSON.stringify(a)}`, { hint: USAGE });
   }
   if (target === undefined) throw new KcError("KC_USAGE", "missing the run directory or history.jsonl to check", { hint: USAGE });
-  return { target, json, mode };
+  return { target, json, mode, wwDeps };
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -54,7 +59,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const { history, runDir } = await resolveHistory(args.target);
-    const results = await checkHistoryFile(history, args.mode ? { mode: args.mode, modeSource: "inferred" } : {});
+    const results = await checkHistoryFile(history, { ...(args.mode ? { mode: args.mode, modeSource: "inferred" as const } : {}), ...(args.wwDeps ? { wwDeps: true } : {}) });
     if (args.mode) results.mode.source = "inferred";
     if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
@@ -85,7 +90,7 @@ export function summarize(history: string, r: Results, wrote?: string): string {
   const h = r.history;
   out.push(`kafka-chaos check: ${history}`);
   if (h) out.push(`  ${num(h.ops)} ops · ${num(h.keys)} key${h.keys === 1 ? "" : "s"} · ${r.stats.durationSeconds.toFixed(1)} s of test · checked in ${h.checkSeconds.toFixed(2)} s`);
-  out.push(`  mode: ${mode.subscribe ? "subscribe" : "assign"}${mode.transactional ? ", transactional" : ""} (${mode.source === "test.json" ? "from test.json" : "inferred from the ops"})`);
+  out.push(`  mode: ${mode.subscribe ? "subscribe" : "assign"}${mode.transactional ? ", transactional" : ""}${mode.wwDeps ? ", ww deps" : ""} (${mode.source === "test.json" ? "from test.json" : "inferred from the ops"})`);
   out.push("");
   if (r.valid === true) out.push("VALID: no anomaly that counts in this mode.");
   else if (r.valid === false) out.push(`INVALID: ${r["bad-anomaly-types"].join(", ")}`);

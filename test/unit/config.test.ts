@@ -56,6 +56,12 @@ describe("run flags", () => {
     expect(errorOf(() => parseRunFlags(["--crash-p", "x"])).message).toContain("--crash-p");
   });
 
+  it("--ww-deps reaches the checker's settings, which test.json carries", () => {
+    expect(parseRunFlags([]).config.checker?.wwDeps ?? false).toBe(false);
+    expect(parseRunFlags(["--ww-deps"]).config.checker).toEqual({ wwDeps: true });
+    expect(parseRunFlags(["--no-ww-deps"]).config.checker).toEqual({ wwDeps: false });
+  });
+
   it("rejects a bad choice with the valid ones listed", () => {
     const e = errorOf(() => parseRunFlags(["--acks", "2"]));
     expect(e.code).toBe("KC_BAD_FLAG");
