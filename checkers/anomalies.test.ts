@@ -161,6 +161,48 @@ describe("lost-write", () => {
   it("does not flag values beyond the furthest read", () => {
     expect(found([...sendPair(0, "ok", "x", [1, 0], [2, 1]), ...pollPair(1, "ok", { x: [[0, 1]] })])).not.toContain("lost-write");
   });
+
+  // The next four fail against mutants of lost-write.ts that the tests above let through.
+  it("takes the furthest read over all values, not the last value seen", () => {
+    // Sent a, b, c, d (values 1-4) at offsets 3, 0, 1, 2; polls read a (offset 3) and c (offset 1).
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 3]),
+      ...sendPair(1, "ok", "x", [2, 0]),
+      ...sendPair(2, "ok", "x", [3, 1]),
+      ...sendPair(3, "ok", "x", [4, 2]),
+      ...pollPair(4, "ok", { x: [[3, 1]] }),
+      ...pollPair(5, "ok", { x: [[1, 3]] }),
+    ];
+    expect(cases(rows, "lost-write").map((a) => a.values![0])).toEqual([2, 4]);
+  });
+
+  it("judges a value at its last position in the log (a duplicate beyond the furthest read is not lost)", () => {
+    // 1 is acknowledged at offset 1 and seen again at 5 by an aborted poll; the furthest ok read is at 3.
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 1]),
+      ...sendPair(1, "info", "x", [2]),
+      [2, "invoke", "txn", [["poll"]]],
+      [2, "fail", "txn", [["poll", { x: [[5, 1]] }]]],
+      ...pollPair(3, "ok", { x: [[3, 2]] }),
+    ];
+    const r = run(rows, TXN);
+    expect(r["anomaly-types"]).toContain("duplicate");
+    expect(r["anomaly-types"]).not.toContain("lost-write");
+  });
+
+  it("judges every value at a conflicting offset, not just the first", () => {
+    const rows: Row[] = [...sendPair(0, "ok", "x", [1, 0]), ...sendPair(1, "ok", "x", [2, 0]), ...sendPair(2, "ok", "x", [3, 1]), ...pollPair(3, "ok", { x: [[1, 3]] })];
+    expect(cases(rows, "lost-write").map((a) => a.values![0]).sort()).toEqual([1, 2]);
+  });
+
+  it("says 'further along the log' only when the read was further along, and names an acknowledged writer", () => {
+    // 1 and 2 both at offset 0; 2 is read there, so 1 is lost at the very offset that was read.
+    const same = cases([...sendPair(0, "ok", "x", [1, 0]), ...sendPair(1, "ok", "x", [2, 0]), ...pollPair(2, "ok", { x: [[0, 2]] })], "lost-write");
+    expect(same).toHaveLength(1);
+    expect(same[0].explanation).toMatch(/\(process 0, acknowledged\), was never read by any poll, though op 5 \(process 2\) read 2 at offset 0\.$/);
+    const further = cases([...sendPair(0, "ok", "x", [1, 0]), ...sendPair(1, "ok", "x", [2, 1]), ...pollPair(2, "ok", { x: [[1, 2]] })], "lost-write");
+    expect(further[0].explanation).toMatch(/read 2 at offset 1, further along the log\.$/);
+  });
 });
 
 describe("unseen", () => {

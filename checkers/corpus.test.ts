@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkCommand } from "../cli/commands/check.ts";
 import { checkHistoryFile } from "./index.ts";
+import type { Results } from "./results.ts";
 
 const DIR = join(import.meta.dirname, "..", "test", "fixtures", "histories");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8")) as Record<string, { valid?: boolean | "unknown"; types?: string[]; exit?: number; error?: string }>;
@@ -84,4 +85,16 @@ describe("npm run check", () => {
     expect(await checkCommand(["x", "--mode", "sideways"])).toBe(3);
     expect(await checkCommand(["--help"])).toBe(0);
   });
+});
+
+describe("fixture run directories (test/fixtures/runs, which the report tests read)", () => {
+  for (const name of ["valid", "invalid"]) {
+    it(`${name}/results.json is what today's checker says of its history (regenerate: node test/fixtures/runs/generate.ts)`, async () => {
+      const dir = join(import.meta.dirname, "..", "test", "fixtures", "runs", name);
+      const stored = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
+      const now = JSON.parse(JSON.stringify(await checkHistoryFile(join(dir, "history.jsonl")))) as Results;
+      const untimed = (r: Results) => ({ ...r, history: { ...r.history, checkSeconds: 0 } });
+      expect(untimed(now)).toEqual(untimed(stored));
+    });
+  }
 });

@@ -50,7 +50,7 @@ describe("renderMarkdownSummary", () => {
   it("summarises the verdict, the test and the anomalies", () => {
     const md = renderMarkdownSummary({ test: json("invalid", "test.json"), results: json("invalid", "results.json") });
     expect(md).toMatch(/^## ❌ kafka-chaos: INVALID · queue-subscribe-unclean/);
-    expect(md).toContain("**Anomalies that count:** `lost-write` ×3, `unseen` ×3, `duplicate` ×4, `G0` ×2, `G0-process` ×1, `G0-realtime` ×2.");
+    expect(md).toContain("**Anomalies that count:** `lost-write` ×3, `unseen` ×3, `duplicate` ×4.");
     expect(md).toContain("| Seed | `1234` |");
     expect(md).toContain("| Kafka | 3.9.0 (KRaft) |");
     expect(md).toMatch(/\| `lost-write` \| yes \| 3 \| t0\/1: value 58 at offset 47/);

@@ -35,7 +35,7 @@ describe("renderReport", () => {
     expect(page.match(/class="offset-diagram"/g)?.length).toBeGreaterThanOrEqual(3 + 4 + 1);
     // Data loss first, write cycles last, informational types after those that count.
     const sections = [...page.matchAll(/id="anomaly-([\w-]+)" data-type/g)].map((m) => m[1]);
-    expect(sections).toEqual(["lost-write", "unseen", "duplicate", "G0", "G0-process", "G0-realtime", "poll-skip", "nonmonotonic-poll"]);
+    expect(sections).toEqual(["lost-write", "unseen", "duplicate", "poll-skip", "nonmonotonic-poll"]);
     for (const plot of ["latency", "throughput", "lag", "unseen", "timeline"]) expect(page).toContain(`data-plot="${plot}"`);
     expect(page).toContain('href="nodes/broker-1/container.log"');
     expect(page).toContain('href="history.jsonl"');

@@ -101,7 +101,7 @@ describe("reportCommand", () => {
     rmSync(join(store, "index.html"), { force: true });
     const invalid = await run([join(store, "latest")]);
     expect(invalid.code).toBe(1);
-    expect(invalid.out).toContain("verdict: INVALID (lost-write ×3, unseen ×3, duplicate ×4, G0 ×2, G0-process ×1, G0-realtime ×2)");
+    expect(invalid.out).toContain("verdict: INVALID (lost-write ×3, unseen ×3, duplicate ×4)");
     expect(existsSync(join(store, "index.html"))).toBe(true);
     expect((await run([older(), "--no-index"])).code).toBe(0);
     const crashed = await run([join(store, "crashed", "20251124T100000Z")]);

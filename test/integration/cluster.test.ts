@@ -36,6 +36,16 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     await p.connect();
     return p;
   };
+  /** Topic metadata asked of one broker alone, once, with short timeouts. */
+  const metadataVia = async (address: string) => {
+    const a = new Kafka({ brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 3000, retry: { retries: 0 } }).admin();
+    try {
+      await a.connect();
+      return await a.fetchTopicMetadata({ topics: [TOPIC] });
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+  };
   /** What `broker` leads and where it is in the ISR, as a broker other than it sees it. */
   const partitionOf = async (broker: string) => {
     const viewer = broker === "broker-3" ? "broker-2" : "broker-3";
@@ -97,11 +107,18 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     const broker = "broker-3";
     await cluster.pause(broker);
     try {
+      // Frozen, as the engine sees it (not our bookkeeping), and to a client: its proxy takes the
+      // connection but the broker answers nothing.
+      expect(await cluster.leaks()).toContain(`${broker} is paused`);
+      await expect(metadataVia(cluster.bootstrap[2])).rejects.toThrow();
       await eventually(async () => (await partitionOf(broker)).inIsr.length === 0, `${broker} out of every ISR while paused`, 90_000);
     } finally {
       await cluster.resume(broker);
     }
+    expect(await cluster.leaks()).not.toContain(`${broker} is paused`);
     await backInEveryIsr(broker);
+    // The same request answers once it runs again.
+    expect((await metadataVia(cluster.bootstrap[2])).topics[0].name).toBe(TOPIC);
   });
 
   it("a partitioned broker loses its leaderships and ISR membership, stays cut off across a kill, and returns after heal", async () => {
@@ -128,9 +145,28 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
   });
 
   it("knows the active controller", async () => {
-    const c = await eventually(() => cluster.controller(), "an active controller");
+    const c = (await eventually(() => cluster.controller(), "an active controller"))!;
     expect(cluster.nodes.map((n) => n.name)).toContain(c);
-    if (mode === "kraft") expect(c).toMatch(/^controller-/);
-    else expect(c).toMatch(/^broker-/);
+    if (mode === "kraft") {
+      expect(c).toMatch(/^controller-/);
+      // The active one, not any controller: once it is killed another takes over, and is named.
+      await cluster.kill(c);
+      try {
+        const next = await eventually(async () => {
+          const n = await cluster.controller();
+          return n !== c ? n : undefined;
+        }, "another active controller", 60_000);
+        expect(next).toMatch(/^controller-/);
+      } finally {
+        await cluster.start(c);
+      }
+    } else {
+      expect(c).toMatch(/^broker-/);
+      // ZooKeeper's /controller znode names the same broker.
+      const r = await cluster.shell("zk-1", "java -Xmx64m -cp '/opt/kafka/libs/*' org.apache.zookeeper.ZooKeeperMain -server localhost:2181 get /controller 2>/dev/null");
+      const id = /"brokerid":(\d+)/.exec(r.output)?.[1];
+      expect(id, r.output).toBeDefined();
+      expect(cluster.nodes.find((n) => n.name === c)!.id).toBe(Number(id));
+    }
   });
 });

@@ -6,6 +6,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { tally, useWorkloadCluster, workloadConfig, sharedProducerRun } from "./workload-support.ts";
 import { eventually } from "./support.ts";
+import { checkOps } from "../../checkers/index.ts";
+import type { Op } from "../../core/history/op.ts";
 
 const run = useWorkloadCluster();
 
@@ -19,6 +21,17 @@ function reportAbortedReads(reads: string[]): void {
   if (reads.length) console.warn(`read_committed polls returned ${reads.length} aborted value(s) (kafkajs bug, see workloads/README.md): ${reads.slice(0, 10).join(" ")}`);
 }
 
+/**
+ * The checkers on a fault-free run's history: no anomaly that counts but `allowed` (the kafkajs
+ * read_committed bug above shows as G1a), and a verdict that is not unknown.
+ */
+function expectChecked(ops: Op[], mode: { subscribe: boolean; transactional: boolean }, allowed: string[] = []): void {
+  const r = checkOps(ops, { mode });
+  expect(r["unknown-reasons"] ?? []).toEqual([]);
+  expect(r["bad-anomaly-types"].filter((t) => !allowed.includes(t))).toEqual([]);
+  if (!r["bad-anomaly-types"].length) expect(r.valid).toBe(true);
+}
+
 describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
   it("queue (assign): ok sends and polls; final reads see every acknowledged value", async () => {
     const { ops, unreached } = await run(workloadConfig("kafkajs", 1), "q", 30);
@@ -29,6 +42,7 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     expect(unreached).toBe(0);
     expect(ops.some((o) => o.f === "assign" && o.type === "ok" && o["seek-to-beginning"] === true)).toBe(true);
     expect(ops.filter((o) => o.type !== "invoke" && ["send", "poll"].includes(o.f)).every((o) => o.type === "ok")).toBe(true);
+    expectChecked(ops, { subscribe: false, transactional: false });
   });
 
   it("txn (assign, read_committed): commits and aborts on purpose", async () => {
@@ -41,6 +55,7 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     expect(unreached).toBe(0);
     expect(ops.some((o) => o.f === "txn" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => o.type === "fail" && o.error === "aborted-on-purpose")).toBe(true);
+    expectChecked(ops, { subscribe: false, transactional: true }, ["G1a"]);
   });
 
   it("txn (subscribe): one consumer group, rebalances recorded on polls", async () => {
@@ -52,6 +67,7 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     expect(unreached).toBe(0);
     expect(ops.some((o) => o.f === "subscribe" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => Array.isArray(o["rebalance-log"]))).toBe(true);
+    expectChecked(ops, { subscribe: true, transactional: true }, ["G1a"]);
   });
 
   it("queue with 8 processes sharing 2 idempotent producers (--processes-per-client 4): sends in flight together, one producer id per group", async () => {
