@@ -4,9 +4,10 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkCommand } from "../cli/commands/check.ts";
 import { checkHistoryFile } from "./index.ts";
+import { captureOutput } from "./testing/capture.ts";
 import type { Results } from "./results.ts";
 
 const DIR = join(import.meta.dirname, "..", "test", "fixtures", "histories");
@@ -29,24 +30,16 @@ describe("corpus", () => {
 });
 
 describe("npm run check", () => {
-  let out = "";
-  let err = "";
-  beforeEach(() => {
-    out = "";
-    err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
 
   it("prints a summary and exits 0/1/2 by verdict", async () => {
     expect(await checkCommand([join(DIR, "valid-queue.jsonl")])).toBe(0);
-    expect(out).toMatch(/VALID/);
+    expect(io.out).toMatch(/VALID/);
     expect(await checkCommand([join(DIR, "lost-write.jsonl")])).toBe(1);
-    expect(out).toMatch(/INVALID: int-poll-skip, lost-write, unseen/);
-    expect(out).toMatch(/✗ lost-write/);
+    expect(io.out).toMatch(/INVALID: int-poll-skip, lost-write, unseen/);
+    expect(io.out).toMatch(/✗ lost-write/);
     expect(await checkCommand([join(DIR, "unknown-no-reads.jsonl")])).toBe(2);
-    expect(out).toMatch(/UNKNOWN/);
+    expect(io.out).toMatch(/UNKNOWN/);
   });
 
   it("writes results.json into a run directory, using test.json's mode", async () => {
@@ -57,31 +50,31 @@ describe("npm run check", () => {
     const r = JSON.parse(readFileSync(join(run, "results.json"), "utf8"));
     expect(r.mode).toEqual({ subscribe: false, transactional: false, source: "test.json" });
     expect(r["bad-anomaly-types"]).toEqual(["poll-skip"]);
-    expect(out).toMatch(/wrote .*results.json/);
+    expect(io.out).toMatch(/wrote .*results.json/);
   });
 
   it("prints results.json with --json and writes nothing", async () => {
     const run = mkdtempSync(join(tmpdir(), "kc-run-"));
     cpSync(join(DIR, "g0-txn.jsonl"), join(run, "history.jsonl"));
     expect(await checkCommand([run, "--json"])).toBe(0);
-    expect(JSON.parse(out)["anomaly-types"]).toEqual(["G0"]);
+    expect(JSON.parse(io.out)["anomaly-types"]).toEqual(["G0"]);
     expect(existsSync(join(run, "results.json"))).toBe(false);
   });
 
   it("lets --mode override, and exits 3 with the line number on a malformed history", async () => {
     expect(await checkCommand([join(DIR, "poll-skip-subscribe.jsonl"), "--mode", "assign"])).toBe(1);
     expect(await checkCommand([join(DIR, "malformed-line.jsonl")])).toBe(3);
-    expect(err).toMatch(/KC_HISTORY_MALFORMED: .*malformed-line.jsonl line 3: not valid JSON/);
-    expect(err).toMatch(/→ Each line of history.jsonl/);
+    expect(io.err).toMatch(/KC_HISTORY_MALFORMED: .*malformed-line.jsonl line 3: not valid JSON/);
+    expect(io.err).toMatch(/→ Each line of history.jsonl/);
   });
 
   it("explains bad arguments and missing inputs", async () => {
     expect(await checkCommand([])).toBe(3);
-    expect(err).toMatch(/KC_USAGE: missing the run directory/);
+    expect(io.err).toMatch(/KC_USAGE: missing the run directory/);
     expect(await checkCommand([join(DIR, "nope")])).toBe(3);
-    expect(err).toMatch(/KC_HISTORY_NOT_FOUND/);
+    expect(io.err).toMatch(/KC_HISTORY_NOT_FOUND/);
     expect(await checkCommand([DIR])).toBe(3);
-    expect(err).toMatch(/has no history.jsonl/);
+    expect(io.err).toMatch(/has no history.jsonl/);
     expect(await checkCommand(["x", "--mode", "sideways"])).toBe(3);
     expect(await checkCommand(["--help"])).toBe(0);
   });

@@ -154,37 +154,25 @@ describe("G1c with ww deps (Jepsen's :ww-deps)", () => {
     expect(checkOps(history(rows), { mode: TXN }).valid).toBe(false);
   });
 
-  it("finds G1c-process through a process edge, a ww edge and a wr edge", () => {
-    // A (process 0) reads C's y; B, A's next op, writes z before C's z: A → B → C → A.
+  // A (process 0) reads C's y; B writes z before C's z: A → B → C → A. B runs on A's process
+  // (a process edge closes the cycle) or on another, invoked after A completed (a realtime one).
+  it.each([
+    ["G1c-process", 0, ["process", "wr", "ww"]],
+    ["G1c-realtime", 3, ["realtime", "wr", "ww"]],
+  ] as const)("finds %s through a process or realtime step, a ww edge and a wr edge", (type, processOfB, steps) => {
     const rows: Row[] = [
       [1, "invoke", "send", [["send", "y", 5], ["send", "z", 2]]],
       ...pollPair(0, "ok", { y: [[0, 5]] }),
-      ...sendPair(0, "ok", "z", [1, 0]),
+      ...sendPair(processOfB, "ok", "z", [1, 0]),
       [1, "ok", "send", [["send", "y", [0, 5]], ["send", "z", [1, 2]]]],
       ...pollPair(2, "ok", { z: [[0, 1], [1, 2]] }),
     ];
     const r = checkOps(history(rows), { mode: WW_TXN });
-    expect(r["anomaly-types"]).toEqual(expect.arrayContaining(["G1c-process"]));
+    expect(r["anomaly-types"]).toContain(type);
     expect(r["anomaly-types"]).not.toContain("G0");
-    const steps = (r.anomalies["G1c-process"][0].steps as { type: string }[]).map((s) => s.type).sort();
-    expect(steps).toEqual(["process", "wr", "ww"]);
+    if (type === "G1c-realtime") expect(r["anomaly-types"]).toEqual(["G1c-realtime"]);
+    expect((r.anomalies[type][0].steps as { type: string }[]).map((s) => s.type).sort()).toEqual(steps);
     // Without ww deps there is no cycle of wr edges (and process/realtime) here.
-    expect(checkOps(history(rows), { mode: TXN })["anomaly-types"].filter((t) => t.startsWith("G1c"))).toEqual([]);
-  });
-
-  it("finds G1c-realtime through a realtime step, a ww edge and a wr edge", () => {
-    // The same with B on another process, invoked after A completed.
-    const rows: Row[] = [
-      [1, "invoke", "send", [["send", "y", 5], ["send", "z", 2]]],
-      ...pollPair(0, "ok", { y: [[0, 5]] }),
-      ...sendPair(3, "ok", "z", [1, 0]),
-      [1, "ok", "send", [["send", "y", [0, 5]], ["send", "z", [1, 2]]]],
-      ...pollPair(2, "ok", { z: [[0, 1], [1, 2]] }),
-    ];
-    const r = checkOps(history(rows), { mode: WW_TXN });
-    expect(r["anomaly-types"]).toEqual(["G1c-realtime"]);
-    const steps = (r.anomalies["G1c-realtime"][0].steps as { type: string }[]).map((s) => s.type).sort();
-    expect(steps).toEqual(["realtime", "wr", "ww"]);
     expect(checkOps(history(rows), { mode: TXN })["anomaly-types"].filter((t) => t.startsWith("G1c"))).toEqual([]);
   });
 });

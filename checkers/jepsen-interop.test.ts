@@ -6,11 +6,12 @@ import fc from "fast-check";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkCommand } from "../cli/commands/check.ts";
 import { exportCommand, exportHistory } from "../cli/commands/export.ts";
 import type { Op } from "../core/history/op.ts";
 import { checkHistoryFile } from "./index.ts";
+import { captureOutput } from "./testing/capture.ts";
 import type { Results } from "./results.ts";
 import { seededChoose, simulate } from "./testing/model.ts";
 
@@ -131,34 +132,26 @@ describe("JSONL → EDN → check", () => {
 });
 
 describe("npm run check / export on Jepsen histories", () => {
-  let out = "";
-  let err = "";
-  beforeEach(() => {
-    out = "";
-    err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
 
   it("check reads a Jepsen store directory's history.edn and exits by the verdict", async () => {
     const dir = tmp();
     copyFileSync(join(JEPSEN, "g1c-wr.edn"), join(dir, "history.edn"));
     expect(await checkCommand([dir])).toBe(1);
-    expect(out).toMatch(/INVALID: G1c/);
+    expect(io.out).toMatch(/INVALID: G1c/);
     expect(existsSync(join(dir, "results.json"))).toBe(true);
   });
 
   it("check --ww-deps judges G1c as Jepsen's :ww-deps does, and says so; test.json's checker.wwDeps does the same", async () => {
     const f = join(JEPSEN, "g1c-ww-wr.edn");
     expect(await checkCommand([f, "--ww-deps"])).toBe(0);
-    expect(out).toMatch(/mode: assign, transactional, ww deps/);
-    expect(out).toMatch(/· G1c +1 \(allowed in this mode\)/);
+    expect(io.out).toMatch(/mode: assign, transactional, ww deps/);
+    expect(io.out).toMatch(/· G1c +1 \(allowed in this mode\)/);
     const dir = tmp();
     copyFileSync(f, join(dir, "history.edn"));
     writeFileSync(join(dir, "test.json"), JSON.stringify({ workload: { subscribe: false, txn: true }, checker: { wwDeps: true } }));
     expect(await checkCommand([dir, "--json"])).toBe(0);
-    const r = JSON.parse(out.slice(out.indexOf("\n{") + 1)) as Results;
+    const r = JSON.parse(io.out.slice(io.out.indexOf("\n{") + 1)) as Results;
     expect(r.mode).toEqual({ subscribe: false, transactional: true, wwDeps: true, source: "test.json" });
     expect(r["anomaly-types"]).toEqual(["G1c"]);
   });
@@ -167,17 +160,17 @@ describe("npm run check / export on Jepsen histories", () => {
     const dir = tmp();
     copyFileSync(join(CORPUS, "g1a.jsonl"), join(dir, "history.jsonl"));
     expect(await exportCommand([dir])).toBe(0);
-    expect(out).toMatch(/wrote \d+ ops to .*history\.edn/);
+    expect(io.out).toMatch(/wrote \d+ ops to .*history\.edn/);
     expect(readFileSync(join(dir, "history.edn"), "utf8").split("\n")[0]).toMatch(/^\{:index 0, :time \d+, :type :invoke, :process \d+, :f :\w+/);
     expect(await exportCommand([join(dir, "history.edn"), "--format", "edn"])).toBe(3);
-    expect(err).toMatch(/KC_USAGE: .*history\.edn is already EDN\n→ Use --format jsonl/);
+    expect(io.err).toMatch(/KC_USAGE: .*history\.edn is already EDN\n→ Use --format jsonl/);
     expect(await exportCommand([dir, "--format", "xml"])).toBe(3);
-    expect(err).toMatch(/--format must be edn or jsonl, got "xml"/);
+    expect(io.err).toMatch(/--format must be edn or jsonl, got "xml"/);
     // A malformed history is named, and nothing is written.
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, `{"index":0,"time":0,"process":0,"type":"invoke","f":"poll","value":[["poll"]]}\n{"index":5,"time":1,"process":0,"type":"ok","f":"poll","value":[["poll",{}]]}\n`);
     expect(await exportCommand([bad])).toBe(3);
-    expect(err).toMatch(/bad\.jsonl line 2: "index" is 5 but should be 1/);
+    expect(io.err).toMatch(/bad\.jsonl line 2: "index" is 5 but should be 1/);
     expect(existsSync(join(dir, "bad.edn"))).toBe(false);
   });
 });
