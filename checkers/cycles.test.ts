@@ -8,15 +8,17 @@ import { history, pollPair, sendPair, type Row } from "./testing/build.ts";
 const ASSIGN: Mode = { subscribe: false, transactional: false };
 const TXN: Mode = { subscribe: false, transactional: true };
 
+/** Two concurrent transactions write x and y in opposite orders. */
+const wwCycle: Row[] = [
+  [0, "invoke", "send", [["send", "x", 1], ["send", "y", 1]]],
+  [1, "invoke", "send", [["send", "x", 2], ["send", "y", 2]]],
+  [0, "ok", "send", [["send", "x", [0, 1]], ["send", "y", [1, 1]]]],
+  [1, "ok", "send", [["send", "x", [1, 2]], ["send", "y", [0, 2]]]],
+  ...pollPair(2, "ok", { x: [[0, 1], [1, 2]], y: [[0, 2], [1, 1]] }),
+];
+
 describe("G0 (write cycles)", () => {
-  // Two concurrent transactions write x and y in opposite orders.
-  const rows: Row[] = [
-    [0, "invoke", "send", [["send", "x", 1], ["send", "y", 1]]],
-    [1, "invoke", "send", [["send", "x", 2], ["send", "y", 2]]],
-    [0, "ok", "send", [["send", "x", [0, 1]], ["send", "y", [1, 1]]]],
-    [1, "ok", "send", [["send", "x", [1, 2]], ["send", "y", [0, 2]]]],
-    ...pollPair(2, "ok", { x: [[0, 1], [1, 2]], y: [[0, 2], [1, 1]] }),
-  ];
+  const rows = wwCycle;
   it("finds the cycle and explains each step", () => {
     const r = checkOps(history(rows), { mode: TXN });
     expect(r["anomaly-types"]).toEqual(["G0"]);
@@ -50,15 +52,17 @@ describe("G0 (write cycles)", () => {
   });
 });
 
+/** Two transactions each reading the other's write: a cycle of wr edges alone. */
+const wrCycle: Row[] = [
+  [0, "invoke", "txn", [["send", "x", 1], ["poll"]]],
+  [1, "invoke", "txn", [["send", "y", 2], ["poll"]]],
+  [0, "ok", "txn", [["send", "x", [0, 1]], ["poll", { y: [[0, 2]] }]]],
+  [1, "ok", "txn", [["send", "y", [0, 2]], ["poll", { x: [[0, 1]] }]]],
+];
+
 describe("G1c (circular information flow)", () => {
   it("finds two transactions each reading the other's write", () => {
-    const rows: Row[] = [
-      [0, "invoke", "txn", [["send", "x", 1], ["poll"]]],
-      [1, "invoke", "txn", [["send", "y", 2], ["poll"]]],
-      [0, "ok", "txn", [["send", "x", [0, 1]], ["poll", { y: [[0, 2]] }]]],
-      [1, "ok", "txn", [["send", "y", [0, 2]], ["poll", { x: [[0, 1]] }]]],
-    ];
-    const r = checkOps(history(rows), { mode: TXN });
+    const r = checkOps(history(wrCycle), { mode: TXN });
     expect(r["anomaly-types"]).toEqual(["G1c"]);
     expect(r.anomalies.G1c[0].ops).toEqual([2, 3]);
     expect(r.anomalies.G1c[0].explanation).toMatch(/polled 2 from y, which op 3 \(process 1\) sent/);
@@ -131,27 +135,14 @@ describe("G1c with ww deps (Jepsen's :ww-deps)", () => {
   });
 
   it("leaves cycles of write-write edges alone to G0", () => {
-    const rows: Row[] = [
-      [0, "invoke", "send", [["send", "x", 1], ["send", "y", 1]]],
-      [1, "invoke", "send", [["send", "x", 2], ["send", "y", 2]]],
-      [0, "ok", "send", [["send", "x", [0, 1]], ["send", "y", [1, 1]]]],
-      [1, "ok", "send", [["send", "x", [1, 2]], ["send", "y", [0, 2]]]],
-      ...pollPair(2, "ok", { x: [[0, 1], [1, 2]], y: [[0, 2], [1, 1]] }),
-    ];
-    expect(checkOps(history(rows), { mode: WW_TXN })["anomaly-types"]).toEqual(["G0"]);
+    expect(checkOps(history(wwCycle), { mode: WW_TXN })["anomaly-types"]).toEqual(["G0"]);
   });
 
   it("still finds a cycle of write-read edges alone, now judged as G0 is (Jepsen's trade)", () => {
-    const rows: Row[] = [
-      [0, "invoke", "txn", [["send", "x", 1], ["poll"]]],
-      [1, "invoke", "txn", [["send", "y", 2], ["poll"]]],
-      [0, "ok", "txn", [["send", "x", [0, 1]], ["poll", { y: [[0, 2]] }]]],
-      [1, "ok", "txn", [["send", "y", [0, 2]], ["poll", { x: [[0, 1]] }]]],
-    ];
-    const r = checkOps(history(rows), { mode: WW_TXN });
+    const r = checkOps(history(wrCycle), { mode: WW_TXN });
     expect(r["anomaly-types"]).toEqual(["G1c"]);
     expect(r.valid).toBe(true);
-    expect(checkOps(history(rows), { mode: TXN }).valid).toBe(false);
+    expect(checkOps(history(wrCycle), { mode: TXN }).valid).toBe(false);
   });
 
   // A (process 0) reads C's y; B writes z before C's z: A → B → C → A. B runs on A's process
