@@ -416,7 +416,23 @@ describe("nonmonotonic-send", () => {
   it("flags a later send landing below an earlier one", () => {
     const c = cases([...s34, ...s12, ...read], "nonmonotonic-send", TXN);
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ key: "x", values: [4, 1], delta: -3, ops: [1, 3] });
+    expect(c[0]).toMatchObject({ key: "x", values: [4, 1], offsets: [4, 1], delta: -3, ops: [1, 3] });
+    expect(c[0].explanation).toBe("process 0 sent 4 to x (op 1, offset 4) and later sent 1 (op 3), which landed 3 values earlier, at offset 1.");
+  });
+  it("flags a later send landing at the very offset of an earlier one", () => {
+    const c = cases([...sendPair(0, "ok", "x", [3, 3]), ...sendPair(0, "ok", "x", [5, 3]), ...pollPair(1, "ok", { x: [[3, 5]] })], "nonmonotonic-send");
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ values: [3, 5], delta: 0 });
+    expect(c[0].explanation).toMatch(/which landed at the same offset\.$/);
+  });
+  it("counts only committed ops, and only sends whose place in the log is known", () => {
+    // The later op's outcome is unknown and nothing it sent was read: it may never have happened.
+    const unproven: Row[] = [...s34, [0, "invoke", "send", [["send", "x", 1]]], [0, "info", "send", [["send", "x", [1, 1]]]], ...pollPair(5, "ok", { x: [[3, 3], [4, 4]] })];
+    expect(found(unproven, TXN)).not.toContain("nonmonotonic-send");
+    // A read of it proves it committed.
+    expect(found([...unproven, ...pollPair(6, "ok", { x: [[1, 1]] })], TXN)).toContain("nonmonotonic-send");
+    // A send acknowledged without an offset and never read has no known place.
+    expect(found([...sendPair(0, "ok", "x", [4]), ...sendPair(0, "ok", "x", [1, 1]), ...pollPair(5, "ok", { x: [[1, 1]] })])).not.toContain("nonmonotonic-send");
   });
   it("uses read positions for sends without offsets, and resets on an assign dropping the key", () => {
     const rows: Row[] = [...sendPair(0, "ok", "x", [4]), ...sendPair(0, "ok", "x", [1]), ...pollPair(5, "ok", { x: [[0, 1], [1, 4]] })];
@@ -480,7 +496,12 @@ describe("G1a", () => {
     ];
     const c = cases(rows, "G1a", TXN);
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ key: "x", values: [2], ops: [1, 3] });
+    expect(c[0]).toMatchObject({ key: "x", values: [2], offsets: [0], ops: [1, 3] });
+  });
+  it("gives no offset when the poll did not say where it read the value", () => {
+    const c = cases([...sendPair(0, "fail", "x", [2]), ...pollPair(1, "ok", { x: [[null as unknown as number, 2]] })], "G1a");
+    expect(c).toHaveLength(1);
+    expect(c[0].offsets).toBeUndefined();
   });
   it("ignores failed values seen only by polls that did not complete ok", () => {
     const rows: Row[] = [...sendPair(0, "fail", "x", [2]), ...sendPair(0, "ok", "x", [3, 1]), ...pollPair(1, "info", { x: [[0, 2]] }), ...pollPair(2, "ok", { x: [[1, 3]] })];
@@ -496,7 +517,16 @@ describe("precommitted-read", () => {
     ];
     const c = cases(rows, "precommitted-read", TXN);
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ key: "x", values: [1], ops: [1] });
+    expect(c[0]).toMatchObject({ key: "x", values: [1], offsets: [0], ops: [1] });
+  });
+  it("gives no offset when neither the send nor the poll said where the value is", () => {
+    const rows: Row[] = [
+      [0, "invoke", "txn", [["send", "x", 1], ["poll"]]],
+      [0, "ok", "txn", [["send", "x", 1], ["poll", { x: [[null, 1]] }]]],
+    ];
+    const c = cases(rows, "precommitted-read", TXN);
+    expect(c).toHaveLength(1);
+    expect(c[0].offsets).toBeUndefined();
   });
   it("is quiet when a transaction reads others' writes", () => {
     const rows: Row[] = [
