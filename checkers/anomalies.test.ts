@@ -105,6 +105,15 @@ describe("truncated-log", () => {
     expect(cases([...base, ...ends(9, 0), ...ends(9, 2)], "truncated-log")[0]).toMatchObject({ values: [3], offsets: [2] });
   });
 
+  it("says when only a poll that did not complete ok returned the value, and gives no offset it does not know", () => {
+    const rows: Row[] = [...sendPair(0, "ok", "x", [1, 0]), ...sendPair(0, "ok", "x", [2]), ...pollPair(1, "info", { x: [[0, 1]] }), ...sendPair(2, "ok", "y", [5, 0]), ...pollPair(3, "ok", { y: [[0, 5]] })];
+    const c = cases(rows, "unseen");
+    expect(c.map((a) => a.values![0])).toEqual([1, 2]);
+    expect(c[0].explanation).toBe("x: value 1, acknowledged to process 0 (op 1 at offset 0), was never read by any ok poll (only op 5, a poll that did not complete ok, returned it).");
+    expect(c[1].offsets).toBeUndefined();
+    expect(c[1].explanation).toMatch(/was never read by any ok poll\.$/);
+  });
+
   it("ignores failed readings, keys without a reading, and sends whose offset is unknown", () => {
     const failed: Row[] = [
       [9, "invoke", "log-ends", ["x"]],
@@ -567,6 +576,26 @@ describe("unseen above where the final reads stopped, with the log end unknown",
     expect(r["anomaly-types"]).toEqual([]);
     expect(r.valid).toBe("unknown");
     expect(r["unknown-reasons"]).toEqual([expect.stringMatching(/^x: 1 acknowledged value at offset 2 was never read, but the reads stopped at offset 1 and the log end could not be read/)]);
+  });
+
+  it("names every unjudged offset, in order, and judges from the furthest ok read", () => {
+    // 1 and 2 read at 0 and 1 (1 read again, later, by another poll); 3 and 4 acknowledged at 3 and 2, never read.
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 0]),
+      ...sendPair(1, "ok", "x", [2, 1]),
+      // 3 and 4 in flight together, so that 4 landing before 3 is no realtime cycle.
+      [0, "invoke", "send", [["send", "x", 3]]],
+      [1, "invoke", "send", [["send", "x", 4]]],
+      [0, "ok", "send", [["send", "x", [3, 3]]]],
+      [1, "ok", "send", [["send", "x", [2, 4]]]],
+      ...pollPair(2, "ok", { x: [[0, 1], [1, 2]] }),
+      ...pollPair(3, "ok", { x: [[0, 1]] }),
+      ...failedEnds,
+    ];
+    const r = run(rows);
+    expect(r.valid).toBe("unknown");
+    expect(r["unknown-reasons"]).toEqual([expect.stringMatching(/^x: 2 acknowledged values at offsets 2-3 were never read, but the reads stopped at offset 1 and/)]);
+    expect(r["anomaly-types"]).toEqual([]);
   });
 
   it("still counts below the last offset read, when the log end is known, and in histories without log-ends ops", () => {
