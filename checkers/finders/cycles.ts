@@ -331,22 +331,22 @@ function backwardSpans(a: Analysis, ...bufs: EdgeBuf[]): Int32Array | null {
   return diff;
 }
 
-/** Per component of g's last Tarjan pass: the index of one wr edge inside it (src at wrSrc), or -1. */
-function wrEdgesInside(g: Graph, csr: Csr): { edge: Int32Array; src: Int32Array } {
-  const edge = new Int32Array(g.compCount).fill(-1);
+/** Per component of g's last Tarjan pass: the ends of one wr edge inside it (src -1: none). */
+function wrEdgesInside(g: Graph, csr: Csr): { src: Int32Array; dst: Int32Array } {
   const src = new Int32Array(g.compCount).fill(-1);
+  const dst = new Int32Array(g.compCount).fill(-1);
   for (let u = 0; u < g.N; u++) {
     const c = g.comp[u];
-    if (c < 0 || g.compSize[c] < 2 || edge[c] >= 0) continue;
+    if (c < 0 || g.compSize[c] < 2 || src[c] >= 0) continue;
     for (let e = csr.start[u]; e < csr.start[u + 1]; e++) {
       if (csr.kind[e] === WR && g.comp[csr.dst[e]] === c) {
-        edge[c] = e;
         src[c] = u;
+        dst[c] = csr.dst[e];
         break;
       }
     }
   }
-  return { edge, src };
+  return { src, dst };
 }
 
 /**
@@ -379,11 +379,11 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
     const c = g.comp[v];
     if (inCycle[v] !== 1 || rtDone.has(c)) continue;
     if (inside) {
-      if (inside.edge[c] < 0) continue;
+      if (inside.src[c] < 0) continue;
       rtDone.add(c);
       // Through the wr edge x → y and the time node v: y ⇝ v ⇝ x → y.
       const x = inside.src[c];
-      const y = csr.dst[inside.edge[c]];
+      const y = inside.dst[c];
       reportWalk(a, g, cases, `${base}-realtime`, csr, join(g.path(csr, PROC | RT, y, v), g.path(csr, PROC | RT, v, x), [y]));
       continue;
     }
@@ -402,11 +402,11 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
     const c = g.comp[u];
     if (c < 0 || c !== g.comp[v] || g.compSize[c] < 2 || procDone.has(c)) continue;
     if (inside) {
-      if (inside.edge[c] < 0) continue;
+      if (inside.src[c] < 0) continue;
       procDone.add(c);
       // Through the wr edge x → y and the process edge u → v: y ⇝ u → v ⇝ x → y.
       const x = inside.src[c];
-      const y = csr.dst[inside.edge[c]];
+      const y = inside.dst[c];
       reportWalk(a, g, cases, `${base}-process`, csr, join(seg(g, csr, PROC, y, u), seg(g, csr, PROC, v, x), [y]));
       continue;
     }
@@ -419,9 +419,9 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   for (let c = 0; c < g.compCount; c++) {
     if (g.compSize[c] < 2) continue;
     if (inside) {
-      if (inside.edge[c] < 0) continue;
+      if (inside.src[c] < 0) continue;
       const x = inside.src[c];
-      const y = csr.dst[inside.edge[c]];
+      const y = inside.dst[c];
       reportWalk(a, g, cases, base, csr, join(seg(g, csr, 0, y, x), [y]));
       continue;
     }

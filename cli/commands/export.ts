@@ -10,9 +10,8 @@ import { resolveHistory } from "../../checkers/index.ts";
 import { KcError } from "../../core/errors.ts";
 import { EXIT_HARNESS_ERROR } from "../../core/exit-codes.ts";
 import { JepsenKeys, keysOfOp, keyTablePath, opToEdnLine } from "../../core/history/jepsen.ts";
-import type { Op } from "../../core/history/op.ts";
-import { readOpsFile } from "../../core/history/ops-file.ts";
-import { isEdnHistory, KeyTable, readHistoryFile } from "../../core/history/reader.ts";
+import { isEdnHistory, readOpsFile } from "../../core/history/ops-file.ts";
+import { KeyTable, readHistoryFile } from "../../core/history/reader.ts";
 
 export const EXPORT_USAGE = `usage: npm run export -- <run-dir | history.jsonl | history.edn> [--format edn|jsonl] [--out PATH]
 
@@ -92,7 +91,6 @@ export async function exportHistory(history: string, format: Format, out: string
   if (out === history) throw new KcError("KC_USAGE", `--out ${out} is the input itself`, { hint: "Write the export to another file." });
   // Validate the whole input first: a malformed line is named, and nothing is written.
   await readHistoryFile(history, new KeyTable(), () => undefined, { worker: false });
-  const bad = { count: 0 };
   const tmp = `${out}.tmp-${process.pid}`;
   let keyTable: string | undefined;
   let ops = 0;
@@ -100,9 +98,9 @@ export async function exportHistory(history: string, format: Format, out: string
   try {
     if (format === "edn") {
       const keys = new Set<string>();
-      for (const op of readOpsFile(history, bad)) for (const k of keysOfOp(op)) keys.add(k);
+      for (const op of readOpsFile(history)) for (const k of keysOfOp(op)) keys.add(k);
       const jk = JepsenKeys.forKeys(keys);
-      for (const op of readOpsFile(history, { count: 0 })) {
+      for (const op of readOpsFile(history)) {
         sink.line(opToEdnLine(op, jk));
         ops++;
       }
@@ -112,7 +110,7 @@ export async function exportHistory(history: string, format: Format, out: string
         keyTable = side;
       } else if (existsSync(side)) rmSync(side);
     } else {
-      for (const op of readOpsFile(history, bad) as Iterable<Op>) {
+      for (const op of readOpsFile(history)) {
         sink.line(JSON.stringify(op));
         ops++;
       }

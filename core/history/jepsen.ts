@@ -12,9 +12,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { KcError } from "../errors.ts";
 import { EdnMap, EdnSyntaxError, Keyword, ednKeyName, ednToJson, printEdn, readEdn, type Edn } from "./edn.ts";
-import type { Key, Op } from "./op.ts";
+import { HISTORY_MALFORMED, type Key, type Op } from "./op.ts";
 
-export const HISTORY_MALFORMED = "KC_HISTORY_MALFORMED";
 const EDN_HINT =
   "Each line of a history.edn must be one Jepsen op map, e.g. {:index 0, :time 0, :type :invoke, :process 0, :f :send, :value [[:send 3 1]]}; keys and values are integers. Fix or delete the line.";
 const bad = (where: string, problem: string) => new KcError(HISTORY_MALFORMED, `${where}: ${problem}`, { hint: EDN_HINT });

@@ -1,6 +1,9 @@
 // The history format of docs/design.md as TypeScript types: the contract between the
 // workloads that write histories, the checkers that read them and the report that shows them.
 
+/** The error code of a history that breaks this format (reader.ts, jepsen.ts). */
+export const HISTORY_MALFORMED = "KC_HISTORY_MALFORMED";
+
 /** `"invoke"` starts an op; `ok` happened, `fail` definitely did not, `info` unknown. */
 export type OpType = "invoke" | "ok" | "fail" | "info";
 

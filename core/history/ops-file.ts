@@ -28,15 +28,26 @@ export function* readLines(path: string): Generator<string> {
   }
 }
 
+/** A Jepsen history (history.edn), read through ./jepsen.ts rather than as JSON lines. */
+export const isEdnHistory = (path: string): boolean => path.endsWith(".edn");
+
+/** The op lines of a history.edn with their line numbers (1-based): blank lines and `;` comments skipped. */
+export function* ednOpLines(path: string): Generator<{ text: string; no: number }> {
+  let no = 0;
+  for (const text of readLines(path)) {
+    no++;
+    if (text.trim() && !text.trimStart().startsWith(";")) yield { text, no };
+  }
+}
+
 /** Ops of a history.jsonl (or a Jepsen history.edn); torn or malformed lines are counted in `bad.count` and skipped. */
 export function* readOpsFile(path: string, bad: { count: number } = { count: 0 }): Generator<Op> {
-  if (path.endsWith(".edn")) {
+  if (isEdnHistory(path)) {
     const keys = JepsenKeys.forFile(path);
     let n = 0;
-    for (const line of readLines(path)) {
-      if (!line.trim() || line.trimStart().startsWith(";")) continue;
+    for (const { text } of ednOpLines(path)) {
       try {
-        yield opFromEdnLine(line, keys, path, n++);
+        yield opFromEdnLine(text, keys, path, n++);
       } catch {
         bad.count++;
       }

@@ -11,8 +11,8 @@ import { availableParallelism, loadavg } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { KcError } from "../errors.ts";
 import { JepsenKeys, opFromEdnLine } from "./jepsen.ts";
-import type { Op } from "./op.ts";
-import { readLines } from "./ops-file.ts";
+import { HISTORY_MALFORMED, type Op } from "./op.ts";
+import { ednOpLines, isEdnHistory } from "./ops-file.ts";
 
 export const T_INVOKE = 0;
 export const T_OK = 1;
@@ -40,7 +40,7 @@ const V_STRINGS = 2;
 const V_EMPTY = 3;
 const V_OTHER = 4;
 
-export const HISTORY_MALFORMED = "KC_HISTORY_MALFORMED";
+export { HISTORY_MALFORMED };
 export const HISTORY_UNREADABLE = "KC_HISTORY_UNREADABLE";
 
 const FORMAT_HINT =
@@ -987,9 +987,6 @@ async function scanFile(
   return summary;
 }
 
-/** A Jepsen history (history.edn), read through ./jepsen.ts rather than the JSON scanner. */
-export const isEdnHistory = (path: string): boolean => path.endsWith(".edn");
-
 /**
  * Reads a Jepsen history.edn: each line an op map, turned into an op of design.md and then
  * validated exactly as a history.jsonl line is (errors name the .edn file's line). The last line
@@ -1009,7 +1006,6 @@ function scanEdnFile(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void):
       cause: e,
     });
   }
-  let lineNo = 0;
   let pending: { text: string; no: number } | undefined;
   const handle = (text: string, no: number, last: boolean) => {
     let op: Op;
@@ -1029,11 +1025,9 @@ function scanEdnFile(path: string, keys: KeyTable, onOp: (p: ParsedOp) => void):
     summary.slowLines++;
     onOp(p);
   };
-  for (const text of readLines(path)) {
-    lineNo++;
-    if (!text.trim() || text.trimStart().startsWith(";")) continue;
+  for (const line of ednOpLines(path)) {
     if (pending) handle(pending.text, pending.no, false);
-    pending = { text, no: lineNo };
+    pending = line;
   }
   if (pending) handle(pending.text, pending.no, true);
   return summary;
