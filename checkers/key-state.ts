@@ -267,6 +267,26 @@ export class KeyState {
     return lo;
   }
 
+  /** Per dense index i, how many of the log's first i values were not failed writes (built on first use). */
+  private visiblePrefix: Int32Array | null = null;
+
+  /**
+   * The distance from dense index i1 forward to i2 (i2 > i1) counting only values a
+   * read_committed consumer must return: the values strictly between whose send failed (an
+   * aborted transaction's, known to be there because some poll returned it, which is G1a) are
+   * records such a consumer is right to pass over, so they do not make a skip.
+   */
+  committedSpan(i1: number, i2: number): number {
+    let p = this.visiblePrefix;
+    if (p === null) {
+      const n = this.occVal.length;
+      p = new Int32Array(n + 1);
+      for (let i = 0; i < n; i++) p[i + 1] = p[i] + (this.writerType[this.slot(this.occVal[i])] === W_FAIL ? 0 : 1);
+      this.visiblePrefix = p;
+    }
+    return 1 + p[i2] - p[i1 + 1];
+  }
+
   /** Where value v sits: the offset its send reported, else its first offset in the log; NaN if unknown. */
   positionOf(v: number, reported: number): number {
     if (reported === reported) return reported;

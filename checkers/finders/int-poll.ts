@@ -4,12 +4,12 @@
 import { INT_POLL_W } from "../analysis.ts";
 import { listOf, plural } from "../cases.ts";
 import type { Finder } from "./common.ts";
-import { valuesBetween } from "./common.ts";
+import { pollDistance, valuesBetween } from "./common.ts";
 
 export const intPollFinder: Finder = {
   name: "int-poll",
   types: ["int-poll-skip", "int-nonmonotonic-poll"],
-  find({ analysis, cases }) {
+  find({ analysis, cases, mode }) {
     const t = analysis.intPoll;
     const a = t.a;
     for (let r = 0; r < t.n * INT_POLL_W; r += INT_POLL_W) {
@@ -23,11 +23,11 @@ export const intPollFinder: Finder = {
       const also = n > 1 ? ` (${plural(n - 1, "later op")} did the same)` : "";
       const i1 = ks.rank(o1);
       const i2 = ks.rank(o2);
-      const delta = i2 - i1;
+      const delta = pollDistance(ks, i1, i2, mode);
       if (delta === 1) continue;
       if (delta > 1) {
         if (!cases.wants("int-poll-skip", delta, n)) continue;
-        const skipped = valuesBetween(ks, i1, i2);
+        const skipped = valuesBetween(ks, i1, i2, 32, mode.transactional);
         cases.keep(
           {
             type: "int-poll-skip",

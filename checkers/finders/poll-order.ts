@@ -8,12 +8,12 @@
 import { POLL_W } from "../analysis.ts";
 import { listOf, plural } from "../cases.ts";
 import type { Finder } from "./common.ts";
-import { sortedOps, valuesBetween } from "./common.ts";
+import { pollDistance, sortedOps, valuesBetween } from "./common.ts";
 
 export const pollOrderFinder: Finder = {
   name: "poll-order",
   types: ["poll-skip", "nonmonotonic-poll"],
-  find({ analysis, cases }) {
+  find({ analysis, cases, mode }) {
     const t = analysis.pollOrder;
     const a = t.a;
     for (let r = 0; r < t.n * POLL_W; r += POLL_W) {
@@ -29,12 +29,12 @@ export const pollOrderFinder: Finder = {
       const also = n > 1 ? ` (${plural(n - 1, "later poll")} jumped the same way)` : "";
       const i1 = ks.rank(o1);
       const i2 = ks.rank(o2);
-      const delta = i2 - i1;
+      const delta = pollDistance(ks, i1, i2, mode);
       if (delta === 1) continue;
       const before = `process ${proc} polled ${ks.name} up to offset ${o1} (value ${v1}, op ${op1})`;
       if (delta > 1) {
         if (!cases.wants("poll-skip", delta, n)) continue;
-        const skipped = valuesBetween(ks, i1, i2);
+        const skipped = valuesBetween(ks, i1, i2, 32, mode.transactional);
         cases.keep(
           {
             type: "poll-skip",
