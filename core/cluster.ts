@@ -282,6 +282,33 @@ export interface LinkControl {
   };
 }
 
+/**
+ * A directed link between two nodes: the TCP connections `from` opens to `to` on `port`. Requests
+ * go from → to (Toxiproxy's upstream), answers come back (downstream). `replication`: a broker's
+ * connections to another broker's inter-broker listener (a follower's fetches, the ZooKeeper-mode
+ * controller's requests); `quorum`: a broker's connections to a ZooKeeper node or a KRaft
+ * controller.
+ */
+export interface PeerLink {
+  from: string;
+  to: string;
+  port: number;
+  kind: "replication" | "quorum";
+}
+
+export interface PeerLinkControl {
+  readonly peerLinks: {
+    /** Every link a fault can be put on. */
+    list(): PeerLink[];
+    /** Puts a toxic on the link (routing it through its proxy first); returns the toxic's name. */
+    addToxic(from: string, to: string, fault: LinkFault): Promise<string>;
+    /** Takes the link down (its proxy refuses and closes connections) or brings it back. */
+    setEnabled(from: string, to: string, enabled: boolean): Promise<void>;
+    /** Every link direct again: no proxy, no redirection rule, no toxic. */
+    reset(): Promise<void>;
+  };
+}
+
 export interface Leadership {
   leader(key: Key): Promise<string | undefined>;
   controller(): Promise<string | undefined>;

@@ -3,13 +3,14 @@
 // Toxiproxy-style proxies. Pure data.
 
 /** The powers a nemesis may ask of a deployment (nemeses/capabilities.ts has the protocols). */
-export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections" | "reassign";
+export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections" | "reassign" | "peer-links";
 
 export const CAPABILITIES: Record<Capability, string> = {
   process: "kill and start a node's broker/controller process (kill/start)",
   pause: "freeze and thaw a node's processes (pause/resume)",
   network: "drop traffic between nodes (grudges: partition/heal)",
   links: "fault the links clients use through per-broker proxies (toxics)",
+  "peer-links": "fault a link between two nodes (a follower's fetches from its leader, a broker's ZooKeeper or KRaft controller connections) through a proxy of its own, one direction at a time (toxics)",
   leadership: "find partition leaders, the active controller, group and transaction coordinators, partition states per broker",
   upgrade: "restart a node cleanly on another Kafka release with the same data, and raise the cluster's protocol or metadata version",
   files: "read and damage a stopped node's log segment files (truncate their tail, flip bits)",

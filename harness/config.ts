@@ -150,7 +150,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "rolling-restart", "bounce", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "peer-link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "rolling-restart", "bounce", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },

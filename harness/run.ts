@@ -74,7 +74,9 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
   const product = brokerProduct(options, config.product);
   // Refuse faults the deployment cannot do, and targets the product lacks, before anything starts.
-  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, deployment.capabilitiesFor?.(config.kubernetes) ?? deployment.capabilities, {
+  // Links between nodes are the product's to name (tansu's brokers have none to each other).
+  const offered = (deployment.capabilitiesFor?.(config.kubernetes) ?? deployment.capabilities).filter((c) => c !== "peer-links" || product.peerLinks?.().length);
+  const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, offered, {
     upgradeTo: config.kafka.upgradeTo,
     unsupportedTargets: { ...product.unsupportedTargets, ...(config.workload.txn ? {} : NO_TXN_TARGETS) },
     product: product.description,

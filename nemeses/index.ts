@@ -9,6 +9,7 @@ import { electFamily } from "./elect.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
 import { partitionFamily } from "./partition.ts";
+import { peerLinkFamily } from "./peer-link.ts";
 import { powerFamily } from "./power.ts";
 import { reassignFamily } from "./reassign.ts";
 import { bounceFamily, rollingRestartFamily } from "./restart.ts";
@@ -34,6 +35,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   kill: killFamily,
   pause: pauseFamily,
   link: linkFamily,
+  "peer-link": () => peerLinkFamily(),
   "lone-leader": () => loneLeaderFamily(),
   upgrade: (o) => upgradeFamily(o.upgradeTo),
   corrupt: () => corruptFamily(),

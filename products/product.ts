@@ -4,9 +4,9 @@
 // waves they start. Apache Kafka at a version, in ZooKeeper or KRaft mode (./kafka/), and tansu,
 // brokers in Rust that share one PostgreSQL (./tansu/).
 
-import type { MetadataMode, NodeSpec } from "../core/cluster.ts";
+import type { MetadataMode, NodeSpec, PeerLink } from "../core/cluster.ts";
 
-export type { MetadataMode, NodeSpec, Role } from "../core/cluster.ts";
+export type { MetadataMode, NodeSpec, PeerLink, Role } from "../core/cluster.ts";
 
 export interface NodeContext {
   /** The cluster's id (KRaft storage format). */
@@ -57,6 +57,8 @@ export interface BrokerProduct {
   readonly startRetry?: { when: RegExp; afterMs: number; why: string };
   /** The directory of a partition's replica on a broker (its log segments), where the product keeps one. */
   partitionDir?(topic: string, partition: number): string;
+  /** The links between its nodes a fault can be put on (`peer-link`); none when absent. */
+  peerLinks?(): PeerLink[];
   /** Nemesis targets that mean nothing on this product, each with the reason (refused, or left out of the defaults). */
   readonly unsupportedTargets?: Readonly<Record<string, string>>;
 }

@@ -15,6 +15,7 @@ import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
 import { Links } from "../shared/links.ts";
+import { PeerLinks } from "../shared/peer-links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import { GrudgeBook, grudgeAddress } from "../shared/fault-books.ts";
@@ -30,7 +31,7 @@ import { parseReassignment, reassignmentCommand, type ReassignAction } from "../
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, logDirPaths, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, logDirPaths, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -58,7 +59,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections", "reassign"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections", "reassign", "peer-links"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -67,6 +68,8 @@ export class Cluster implements StartedCluster {
   readonly nodes: NodeSpec[];
   readonly network: string;
   readonly links: Links;
+  /** Links between nodes, routed through Toxiproxy while a fault is on them. */
+  readonly peerLinks: PeerLinks;
   readonly admin: Admin;
   /** 127.0.0.1:<port> of each broker's proxy, in broker order. */
   readonly bootstrap: string[];
@@ -95,7 +98,7 @@ export class Cluster implements StartedCluster {
   private clockLib?: string;
   private readonly clocks = new Map<string, ClockFile>();
   private readonly netfilter: Netfilter;
-  private readonly toxiproxy: { container: Docker.Container; log: LogFollower };
+  private readonly toxiproxy: { container: Docker.Container; log: LogFollower; ip: string; apiUrl: string };
   private stopped = false;
 
   private constructor(init: {
@@ -106,7 +109,7 @@ export class Cluster implements StartedCluster {
     links: Links;
     bootstrap: string[];
     netfilter: Netfilter;
-    toxiproxy: { container: Docker.Container; log: LogFollower };
+    toxiproxy: { container: Docker.Container; log: LogFollower; ip: string; apiUrl: string };
   }) {
     this.runId = init.runId;
     this.options = init.options;
@@ -117,6 +120,17 @@ export class Cluster implements StartedCluster {
     this.bootstrap = init.bootstrap;
     this.netfilter = init.netfilter;
     this.toxiproxy = init.toxiproxy;
+    this.peerLinks = new PeerLinks({
+      links: new Links(init.toxiproxy.apiUrl),
+      list: this.product.peerLinks?.() ?? [],
+      ipOf: (node) => this.node(node).ip,
+      proxyIp: init.toxiproxy.ip,
+      basePort: TOXI_PEER_BASE_PORT,
+      shell: (node, script) => {
+        const n = this.node(node);
+        return this.netfilter.inNamespace({ name: node, pid: n.pid, containerId: n.container.id }, script);
+      },
+    });
     this.admin = new Admin(init.bootstrap);
     this.leadership = new ClusterLeadership({
       product: this.product,
@@ -164,7 +178,8 @@ export class Cluster implements StartedCluster {
       await toxi.start();
       await followContainer(toxiLog, toxi);
       const apiPort = await publishedPort(toxi, TOXI_API_PORT);
-      const links = new Links(`http://127.0.0.1:${apiPort}`);
+      const apiUrl = `http://127.0.0.1:${apiPort}`;
+      const links = new Links(apiUrl);
       await waitUntil(() => links.version().then(() => true, () => false), 30_000, "Toxiproxy API", toxiLog);
       const bootstrap: string[] = [];
       for (const b of brokers) {
@@ -179,7 +194,7 @@ export class Cluster implements StartedCluster {
         links,
         bootstrap,
         netfilter: new Netfilter(o.images.net, o.runId),
-        toxiproxy: { container: toxi, log: toxiLog },
+        toxiproxy: { container: toxi, log: toxiLog, ip: await containerIp(toxi, network), apiUrl },
       });
       const clusterId = product.newClusterId();
       if (o.options.lazyfs) cluster.lazyfsBin = await buildLazyfs();
@@ -481,6 +496,7 @@ export class Cluster implements StartedCluster {
         );
         this.grudges.current = {};
       });
+      await this.peerLinks.sync({});
       return;
     }
     await this.applyGrudges();
@@ -491,7 +507,7 @@ export class Cluster implements StartedCluster {
     return this.grudges.apply([...this.live.keys()], (name, entries) => {
       const n = this.node(name);
       return this.netfilter.apply({ name, pid: n.pid, containerId: n.container.id }, entries.map((e) => this.ipOf(e)));
-    });
+    }).then(() => this.peerLinks.sync(this.grudges.current));
   }
 
   /** The DROP rules in force in a node's namespace. */
@@ -627,6 +643,7 @@ export class Cluster implements StartedCluster {
         }
       }),
     );
+    found.push(...(await this.peerLinks.leaks([...this.live.keys()])));
     for (const [proxy, st] of Object.entries(await this.links.state())) {
       if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
       if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);

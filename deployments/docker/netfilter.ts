@@ -52,7 +52,8 @@ export class Netfilter {
     return r.output.split("\n").filter((l) => l.includes("DROP"));
   }
 
-  private async inNamespace(target: NetTarget, script: string): Promise<{ code: number; output: string }> {
+  /** Runs a shell script in the node's network namespace (iptables is there). */
+  async inNamespace(target: NetTarget, script: string): Promise<{ code: number; output: string }> {
     if (await this.canNsenter()) {
       const r = await run("nsenter", ["-t", String(target.pid), "-n", "sh", "-c", script]);
       return { code: r.code, output: r.code === 0 ? r.stdout : r.lastLines.join("\n") };

@@ -1,5 +1,7 @@
-// Client links through Toxiproxy: one proxy per broker, published on 127.0.0.1. Link faults
-// (toxics, proxy down) are applied here; `reset()` removes every toxic and re-enables proxies.
+// Links through Toxiproxy: the clients' (one proxy per broker, published on 127.0.0.1), and the
+// links between nodes while a fault is on them (../docker/peer-links.ts keeps its own instance).
+// Link faults (toxics, proxy down) are applied here; `reset()` removes every toxic of this
+// instance's proxies and re-enables them, leaving another instance's alone.
 import { Toxiproxy, type Proxy, type ICreateToxicBody } from "toxiproxy-node-client";
 import type { LinkFault } from "../../core/faults.ts";
 
@@ -39,8 +41,7 @@ export class Links {
     this.proxies.set(broker, updated);
   }
 
-  async addToxic(broker: string, fault: LinkFault): Promise<string> {
-    const name = `${fault.type}-${++this.counter}`;
+  async addToxic(broker: string, fault: LinkFault, name = `${fault.type}-${++this.counter}`): Promise<string> {
     const body = {
       name,
       type: fault.type,
@@ -52,10 +53,25 @@ export class Links {
     return name;
   }
 
-  /** Every proxy: enabled, no toxics. */
+  /** Removes a proxy (its connections are closed). */
+  async deleteProxy(name: string): Promise<void> {
+    await this.proxy(name).remove();
+    this.proxies.delete(name);
+  }
+
+  /** Removes one toxic by name; a toxic already gone is not an error. */
+  async removeToxic(name: string, toxic: string): Promise<void> {
+    const res = await fetch(`${this.apiUrl}/proxies/${encodeURIComponent(name)}/toxics/${encodeURIComponent(toxic)}`, { method: "DELETE" });
+    if (!res.ok && res.status !== 404) throw new Error(`Toxiproxy: removing toxic ${toxic} of ${name} answered ${res.status}`);
+  }
+
+  /** This instance's proxies (not another's on the same Toxiproxy): enabled, no toxics. */
   async reset(): Promise<void> {
-    await this.api.reset();
-    for (const name of this.proxies.keys()) this.proxies.set(name, await this.api.get(name));
+    const all = await this.state();
+    for (const name of this.proxies.keys()) {
+      for (const t of all[name]?.toxics ?? []) await this.removeToxic(name, t);
+      if (all[name] && !all[name].enabled) await this.setEnabled(name, true);
+    }
   }
 
   /** What is in force now (for leak checks): broker → {enabled, toxics}. Read from the REST API

@@ -2,7 +2,7 @@
 // brokers (dedicated or combined), every node run by the supervisor script from generated config.
 import type { BrokerProduct, NodeSpec } from "../product.ts";
 import { EXITED_LINE } from "../supervisor.ts";
-import { isBroker, isZookeeper, newClusterId, nodeFiles, nodesOf, PORTS, type ClusterOptions } from "./topology.ts";
+import { isBroker, isZookeeper, newClusterId, kafkaPeerLinks, nodeFiles, nodesOf, PORTS, type ClusterOptions } from "./topology.ts";
 import { assertModeSupported, kafkaLine } from "./versions.ts";
 
 export const STARTED = /(KafkaServer id=\d+\] started|Kafka Server started|LEADING - LEADER ELECTION TOOK|FOLLOWING - LEADER ELECTION TOOK|binding to port)/;
@@ -24,6 +24,7 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
     description: `Apache Kafka ${o.kafkaVersion} (${o.mode})`,
     mode: o.mode,
     nodes: () => nodesOf(o),
+    peerLinks: () => kafkaPeerLinks(nodesOf(o)),
     // ZooKeeper ensemble before brokers; KRaft controllers and brokers together.
     startWaves: () => {
       const nodes = nodesOf(o);

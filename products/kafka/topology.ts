@@ -2,7 +2,7 @@
 // each one runs with. No Docker here, so it is unit-tested directly.
 
 export type Mode = "zookeeper" | "kraft";
-import type { NodeSpec } from "../product.ts";
+import type { NodeSpec, PeerLink } from "../product.ts";
 import { kafkaLine } from "./versions.ts";
 import { SUPERVISOR } from "../supervisor.ts";
 
@@ -42,6 +42,8 @@ export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181,
 /** Toxiproxy listens for broker i's clients on TOXI_BASE_PORT + i inside its container. */
 export const TOXI_BASE_PORT = 20000;
 export const TOXI_API_PORT = 8474;
+/** Toxiproxy listens for the i-th link between nodes (topology's peer links) on TOXI_PEER_BASE_PORT + i, on the run's network only. */
+export const TOXI_PEER_BASE_PORT = 21000;
 
 export const DEFAULT_BROKER_CONFIG: Record<string, string> = {
   "auto.create.topics.enable": "false",
@@ -75,6 +77,27 @@ export function nodesOf(o: ClusterOptions): NodeSpec[] {
 export const isBroker = (n: NodeSpec) => n.roles.includes("broker");
 export const isController = (n: NodeSpec) => n.roles.includes("controller");
 export const isZookeeper = (n: NodeSpec) => n.roles.includes("zookeeper");
+
+/**
+ * The links between nodes a fault can be put on: each broker's connections to every other
+ * broker's inter-broker listener (replication; the ZooKeeper-mode controller's requests ride
+ * them too), each broker's connections to every ZooKeeper node or KRaft controller, and each
+ * KRaft controller's to the other controllers (quorum). ZooKeeper's own peer ports are left out.
+ */
+export function kafkaPeerLinks(nodes: NodeSpec[]): PeerLink[] {
+  const links: PeerLink[] = [];
+  const brokers = nodes.filter(isBroker);
+  const quorum = nodes.filter((n) => isZookeeper(n) || isController(n));
+  for (const a of brokers) for (const b of brokers) if (a !== b) links.push({ from: a.name, to: b.name, port: PORTS.internal, kind: "replication" });
+  for (const a of nodes.filter((n) => isBroker(n) || isController(n))) {
+    for (const q of quorum) {
+      if (a === q) continue;
+      if (isZookeeper(q) && isBroker(a)) links.push({ from: a.name, to: q.name, port: PORTS.zk, kind: "quorum" });
+      if (isController(q)) links.push({ from: a.name, to: q.name, port: PORTS.controller, kind: "quorum" });
+    }
+  }
+  return links;
+}
 
 /** Where the node's partitions live: the data dir itself, or its logs-0 .. logs-(n-1) (`logDirs`). */
 export const logDirPaths = (o: Pick<ClusterOptions, "logDirs">): string[] =>

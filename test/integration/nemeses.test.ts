@@ -316,6 +316,74 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(await cluster.leaks()).toEqual([]);
   });
 
+  it("peer-link: latency on the followers' fetches from the leader slows acks=all sends, not acks=1 ones; a partition still cuts a routed link; stop makes every link direct", async () => {
+    const p = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 30_000 }).producer();
+    await p.connect();
+    const median = async (acks: number) => {
+      const xs = [];
+      for (let i = 0; i < 5; i++) {
+        const t = Date.now();
+        await p.send({ topic: TOPIC, acks, messages: [{ partition: 0, value: "x" }] });
+        xs.push(Date.now() - t);
+      }
+      return xs.sort((a, b) => a - b)[2];
+    };
+    const before = { all: await median(-1), one: await median(1) };
+    const leader = (await cluster.leader(KEY))!;
+    const followers = ["broker-1", "broker-2", "broker-3"].filter((b) => b !== leader);
+    for (const f of followers) for (const stream of ["upstream", "downstream"] as const) await cluster.peerLinks.addToxic(f, leader, { type: "latency", attributes: { latency: 500 }, stream });
+    const toxics = await cluster.links.state();
+    for (const f of followers) expect(toxics[`peer-${f}-${leader}`].toxics).toHaveLength(2);
+    // The client links carry nothing.
+    expect(Object.entries(toxics).filter(([n, s]) => !n.startsWith("peer-") && s.toxics.length)).toEqual([]);
+    const during = { all: await median(-1), one: await median(1) };
+    // A partition of a routed link still cuts it: black-hole toxics both ways while it lasts.
+    await cluster.partition({ [leader]: [followers[0]] }, "peer-link-test");
+    expect((await cluster.links.state())[`peer-${followers[0]}-${leader}`].toxics).toEqual(expect.arrayContaining(["kc-cut-up", "kc-cut-down"]));
+    await cluster.heal("peer-link-test");
+    expect((await cluster.links.state())[`peer-${followers[0]}-${leader}`].toxics.filter((t) => t.startsWith("kc-cut"))).toEqual([]);
+    expect((await cluster.leaks()).join("\n")).toMatch(/still routes 1 link\(s\) through Toxiproxy/);
+    await cluster.peerLinks.reset();
+    expect(Object.keys(await cluster.links.state()).filter((n) => n.startsWith("peer-"))).toEqual([]);
+    expect(await cluster.leaks()).toEqual([]);
+    const after = { all: await median(-1), one: await median(1) };
+    await p.disconnect();
+    console.info(`peer-link latency 500 ms both ways on the followers' fetches: median send acks=all ${before.all} → ${during.all} → ${after.all} ms, acks=1 ${before.one} → ${during.one} → ${after.one} ms`);
+    // A follower learns of a write on one fetch and reports it on the next: each is 1 s slower.
+    expect(during.all).toBeGreaterThan(before.all + 700);
+    expect(during.one).toBeLessThan(before.one + 300);
+    expect(after.all).toBeLessThan(during.all - 500);
+    // Every follower back in the ISR.
+    await eventually(async () => (await state(leader)).isr.length === 3, "full ISR after the links are direct", 60_000);
+  });
+
+  it("peer-link: a black hole between a broker and every ZooKeeper node expires its session (it leaves /brokers/ids); the family's start records its links, and stop brings the broker back", async () => {
+    const ids = async () => (await cluster.shell("zk-1", "java -Xmx64m -cp '/opt/kafka/libs/*' org.apache.zookeeper.ZooKeeperMain -server localhost:2181 ls /brokers/ids 2>/dev/null")).output;
+    expect(await ids()).toMatch(/\[1, 2, 3\]/);
+    for (const zk of ["zk-1", "zk-2", "zk-3"]) for (const stream of ["upstream", "downstream"] as const) await cluster.peerLinks.addToxic("broker-3", zk, { type: "timeout", attributes: { timeout: 0 }, stream });
+    // zookeeper.session.timeout.ms is 6000 here.
+    await eventually(async () => /\[1, 2\]/.test(await ids()), "broker-3's registration gone from ZooKeeper", 60_000);
+    await cluster.peerLinks.reset();
+    await eventually(async () => /\[1, 2, 3\]/.test(await ids()), "broker-3 registered again", 60_000);
+    // The family's own start: a scope drawn at random, its links recorded and faulted.
+    const { fam, runner: r } = runner("peer-link", 5);
+    const scopes = new Set<string>();
+    for (let i = 0; i < 8 && scopes.size < 3; i++) {
+      await r.start(fam, "bandwidth");
+      history.flush();
+      const v = nemesisOps().filter((o) => o.f === "start-peer-link").at(-1)!.value as { scope: string; links: string[]; what: string };
+      scopes.add(v.scope);
+      const state = await cluster.links.state();
+      for (const l of v.links) expect(state[`peer-${l.replace("→", "-")}`].toxics.length).toBeGreaterThan(0);
+      if (v.scope === "quorum") expect(v.links.every((l) => /→zk-\d$/.test(l))).toBe(true);
+      else expect(v.what).toContain(`leader of ${KEY}`);
+      await r.stop(fam);
+      expect(await cluster.leaks()).toEqual([]);
+    }
+    expect([...scopes].sort()).toEqual(["follower", "leader", "quorum"]);
+    await eventually(async () => (await state("broker-1")).isr.length === 3, "full ISR again", 60_000);
+  });
+
   /**
    * lone-leader on a topic of its own (keys() → that topic), with acks=all writes going on in the
    * background (an ISR shrinks only while the leader gets writes its followers lack). Returns what
