@@ -447,6 +447,7 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
     reassign: "runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to move (its data is in PostgreSQL)",
     "rolling-restart": "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
     bounce: "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
+    "peer-link": "faults the links between nodes, and tansu's brokers have none to each other (they share PostgreSQL; the link nemesis faults the clients' links)",
   };
   for (const [f, why] of Object.entries(kafkaOnly)) if (c.nemesis.faults.includes(f)) throw refuse(`--nemesis ${f} ${why}`, `drop ${f} from --nemesis`);
   if (c.nemesis.faults.includes("disk")) throw refuse("--nemesis disk fills a broker's data disk, and tansu's brokers keep their data in PostgreSQL", "drop disk from --nemesis");

@@ -52,14 +52,14 @@ export const PRESETS: Record<string, Preset> = {
   },
   operations: {
     description:
-      "the safe configuration on 4 brokers under a living cluster's operations and faults together: reassignments (throttled, cancelled), rolling restarts, bounces of leaders and the controller, kills and partitions (coordinator targets among them), a random subset at a time with 10 fault-free seconds between: must stay valid",
+      "the safe configuration on 4 brokers under a living cluster's operations and faults together: reassignments (throttled, cancelled), rolling restarts, bounces of leaders and the controller, kills and partitions (coordinator targets among them), faults on the links between nodes (followers' fetches, ZooKeeper), a random subset at a time with 10 fault-free seconds between: must stay valid",
     expect: "valid",
     flags: [
       "--acks", "all", "--idempotent", "--replication-factor", "3", "--brokers", "4",
       "--broker-config", "min.insync.replicas=2", "--broker-config", "unclean.leader.election.enable=false",
       // Faults first: the final heal stops families in this order, so the cluster is whole again
       // before the stop of a reassignment verifies what is left.
-      "--nemesis", "kill,partition,reassign,rolling-restart,bounce", "--stable-time", "10", "--nemesis-interval", "20", "--quiet-time", "10", "--time-limit", "120", "--rate", "100",
+      "--nemesis", "kill,partition,peer-link,reassign,rolling-restart,bounce", "--stable-time", "10", "--nemesis-interval", "20", "--quiet-time", "10", "--time-limit", "120", "--rate", "100",
     ],
   },
   safe: {

@@ -144,6 +144,21 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     await backInEveryIsr(broker, `${broker} back in every ISR after heal`);
   });
 
+  it("a black hole on a broker's links to ZooKeeper or the KRaft controllers (and on no other link) takes it out of every ISR; direct links bring it back", async () => {
+    const quorum = cluster.peerLinks.list().filter((l) => l.from === "broker-3" && l.kind === "quorum");
+    expect(quorum.map((l) => l.to).sort()).toEqual(mode === "kraft" ? ["controller-1", "controller-2", "controller-3"] : ["zk-1", "zk-2", "zk-3"]);
+    for (const l of quorum) for (const stream of ["upstream", "downstream"] as const) await cluster.peerLinks.addToxic(l.from, l.to, { type: "timeout", attributes: { timeout: 0 }, stream });
+    try {
+      // ZooKeeper expires its session, or the controllers fence it for missed heartbeats.
+      await eventually(async () => (await partitionOf("broker-3")).inIsr.length === 0, "broker-3 out of every ISR", 90_000);
+      expect((await cluster.leaks()).join("\n")).toMatch(/broker-3 still routes 3 link\(s\) through Toxiproxy/);
+    } finally {
+      await cluster.peerLinks.reset();
+    }
+    expect(await cluster.leaks()).toEqual([]);
+    await backInEveryIsr("broker-3");
+  });
+
   it("knows the active controller", async () => {
     const c = (await eventually(() => cluster.controller(), "an active controller"))!;
     expect(cluster.nodes.map((n) => n.name)).toContain(c);

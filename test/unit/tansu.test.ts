@@ -72,6 +72,7 @@ describe("choosing tansu", () => {
     expect(refused(["--upgrade-to", "4.1.1"]).hint).toBe("drop --upgrade-to");
     expect(refused(["--idempotent"]).message).toContain("InitProducerId reaches an unimplemented branch");
     expect(refused(["--nemesis", "disk"]).hint).toBe("drop disk from --nemesis");
+    expect(refused(["--nemesis", "peer-link"]).message).toContain("tansu's brokers have none to each other");
     expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--idempotent", "--client", "java"]).config)).not.toThrow();
     expect(refused(["--storage", "sqlite"]).hint).toContain("--brokers 1");
     expect(() => validateConfig(parseRunFlags(["--product", "tansu", "--storage", "sqlite", "--brokers", "1", "--replication-factor", "1"]).config)).not.toThrow();
