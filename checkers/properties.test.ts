@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { Op } from "../core/history/op.ts";
 import { checkOps } from "./index.ts";
 import type { Mode } from "./modes.ts";
-import { injectAbortedRead, injectDuplicate, injectLost, injectReorder, type Injected } from "./testing/inject.ts";
-import { simulate } from "./testing/model.ts";
+import { injectAbortedRead, injectDuplicate, injectLeakedAbort, injectMidDuplicate, injectLost, injectReorder, type Injected } from "./testing/inject.ts";
+import { keyName, simulate } from "./testing/model.ts";
 
 interface Params {
   tape: number[];
@@ -22,20 +22,22 @@ interface Params {
 const params = (txn?: boolean): fc.Arbitrary<Params> =>
   fc.record({
     tape: fc.array(fc.nat(), { minLength: 16, maxLength: 300 }),
-    keys: fc.integer({ min: 1, max: 3 }),
+    // Up to 6 keys: keyName spreads them over 4 topics, so some topics have 2 partitions.
+    keys: fc.integer({ min: 1, max: 6 }),
     processes: fc.integer({ min: 1, max: 4 }),
     ops: fc.integer({ min: 5, max: 120 }),
     txn: txn === undefined ? fc.boolean() : fc.constant(txn),
     pick: fc.nat(),
   });
 
-function generate(p: Params): Op[] {
+function simulated(p: Params): { ops: Op[]; logs: ReturnType<typeof simulate>["logs"] } {
   let i = 0;
   const choose = (n: number) => (p.tape.length === 0 ? 0 : (p.tape[i++ % p.tape.length] + Math.floor(i / p.tape.length)) % n);
   const ops: Op[] = [];
-  simulate({ keys: p.keys, processes: p.processes, ops: p.ops, txn: p.txn, choose, infoPerMille: 150, failPerMille: 150, nemesisEvery: 17 }, (o) => ops.push(o));
-  return ops;
+  const { logs } = simulate({ keys: p.keys, processes: p.processes, ops: p.ops, txn: p.txn, choose, infoPerMille: 150, failPerMille: 150, nemesisEvery: 17 }, (o) => ops.push(o));
+  return { ops, logs };
 }
+const generate = (p: Params): Op[] => simulated(p).ops;
 
 const modeOf = (p: Params): Mode => ({ subscribe: false, transactional: p.txn });
 
@@ -87,11 +89,30 @@ describe("an injected fault is detected as its type", () => {
   it("duplicated message → duplicate", () => {
     injected(injectDuplicate, "duplicate", []);
   });
+  it("a message written again in the middle of its key's log, every later record one offset up → duplicate", () => {
+    injected(injectMidDuplicate, "duplicate", []);
+  });
   it("reordered sends of one producer → nonmonotonic-send (and the cycles that order implies)", () => {
     injected(injectReorder, "nonmonotonic-send", ["G0-process", "G0-realtime", "G1c-process", "G1c-realtime"], false);
   });
   it("failed send exposed to a reader → G1a", () => {
     injected(injectAbortedRead, "G1a", []);
+  });
+  it("an aborted record leaked to one read_committed poll, between committed ones → G1a, and no skip by the polls that passed over it", () => {
+    let found = 0;
+    fc.assert(
+      fc.property(params(true), (p) => {
+        const { ops, logs } = simulated(p);
+        const inj = injectLeakedAbort(ops, logs, keyName, p.pick);
+        fc.pre(inj !== null);
+        found++;
+        const r = checkOps(inj!.ops, { mode: modeOf(p) });
+        expect(r["anomaly-types"]).toEqual(["G1a"]);
+        expect(r.anomalies.G1a.map((a) => [a.key, a.values])).toEqual([[inj!.key, [inj!.value]]]);
+      }),
+      { numRuns: 150 },
+    );
+    expect(found).toBeGreaterThan(20);
   });
 });
 

@@ -132,3 +132,93 @@ export function injectAbortedRead(ops: Op[], pick: number): Injected | null {
   const out = renumber(h);
   return appendToFinalRead(out, key, value) ? { ops: out, key, value } : null;
 }
+
+/**
+ * A read_committed poll returns a record of an aborted transaction, between two committed records
+ * it returned anyway (kafkajs 2.2.4's leak): one poll, one record. `logs` are the model's (they
+ * know where aborted records sit; the history does not). Every other poll rightly passed over it.
+ */
+export function injectLeakedAbort(ops: Op[], logs: { value: number; visible: boolean }[][], keyName: (k: number) => string, pick: number): Injected | null {
+  const h = clone(ops);
+  const failed = new Set<number>();
+  for (const op of h) {
+    if (op.type !== "fail" || !Array.isArray(op.value)) continue;
+    for (const m of op.value as unknown[][]) if (m[0] === "send") failed.add(Array.isArray(m[2]) ? (m[2] as Pair)[1] : (m[2] as number));
+  }
+  const aborted = new Map<string, Map<number, number>>(); // key → offset → failed value
+  logs.forEach((log, k) => log.forEach((r, off) => !r.visible && failed.has(r.value) && (aborted.get(keyName(k)) ?? aborted.set(keyName(k), new Map()).get(keyName(k))!).set(off, r.value)));
+  const spots: { pairs: Pair[]; at: number; key: string; offset: number; value: number }[] = [];
+  for (const { op, reads } of pollReads(h)) {
+    if (op.type !== "ok") continue;
+    for (const [key, pairs] of Object.entries(reads)) {
+      const ab = aborted.get(key);
+      if (!ab) continue;
+      for (let i = 1; i < pairs.length; i++) for (let off = pairs[i - 1][0] + 1; off < pairs[i][0]; off++) if (ab.has(off)) spots.push({ pairs, at: i, key, offset: off, value: ab.get(off)! });
+    }
+  }
+  if (spots.length === 0) return null;
+  const s = spots[pick % spots.length];
+  s.pairs.splice(s.at, 0, [s.offset, s.value]);
+  return { ops: h, key: s.key, value: s.value };
+}
+
+/**
+ * Duplicate a message in the middle of its key's log: the broker writes an earlier value again at
+ * offset X, and every later record of the key moves up by one (in acknowledgements and reads
+ * alike). X is chosen where no poll stops or starts, so each reader that crossed X reads the copy
+ * in the same poll, as it would from a real log, and where it splits no op's own sends.
+ */
+export function injectMidDuplicate(ops: Op[], pick: number): Injected | null {
+  const h = clone(ops);
+  const byKey = new Map<string, Map<number, number>>(); // key → offset → value, as read
+  const lists: { key: string; pairs: Pair[] }[] = [];
+  for (const { reads } of pollReads(h)) {
+    for (const [key, pairs] of Object.entries(reads)) {
+      if (!pairs.length) continue;
+      lists.push({ key, pairs });
+      const m = byKey.get(key) ?? byKey.set(key, new Map()).get(key)!;
+      for (const [o, v] of pairs) m.set(o, v);
+    }
+  }
+  // Where each op's sends to a key landed (acknowledged, or else where a poll read the value): a
+  // copy between two of them would split the op's own run of records.
+  const readAt = new Map<string, number>(); // "key value" → first offset read
+  for (const [key, m] of byKey) for (const [o, v] of [...m].sort((a, b) => b[0] - a[0])) readAt.set(`${key} ${v}`, o);
+  const sendSpans: { key: string; lo: number; hi: number }[] = [];
+  for (const op of h) {
+    if (op.type === "invoke" || !Array.isArray(op.value)) continue;
+    const at = new Map<string, number[]>();
+    for (const m of op.value as unknown[][]) {
+      if (m[0] !== "send") continue;
+      const o = Array.isArray(m[2]) ? (m[2] as Pair)[0] : readAt.get(`${m[1] as string} ${m[2] as number}`);
+      if (o !== undefined) (at.get(m[1] as string) ?? at.set(m[1] as string, []).get(m[1] as string)!).push(o);
+    }
+    for (const [key, os] of at) sendSpans.push({ key, lo: Math.min(...os), hi: Math.max(...os) });
+  }
+  const spots: { key: string; x: number; value: number }[] = [];
+  for (const [key, m] of byKey) {
+    const offs = [...m.keys()].sort((a, b) => a - b);
+    for (let i = 1; i < offs.length; i++) {
+      const [prev, x] = [offs[i - 1], offs[i]];
+      // No poll ends at prev without reading x, none starts at x.
+      const clean = lists.filter((l) => l.key === key).every((l) => {
+        const at = l.pairs.findIndex(([o]) => o === prev);
+        return l.pairs[0][0] !== x && (at < 0 || l.pairs[at + 1]?.[0] === x);
+      });
+      const splits = sendSpans.some((sp) => sp.key === key && sp.lo < x && sp.hi >= x);
+      if (clean && !splits) for (const o of offs.slice(0, i)) spots.push({ key, x, value: m.get(o)! });
+    }
+  }
+  if (spots.length === 0) return null;
+  const { key, x, value } = spots[pick % spots.length];
+  const shift = ([o, v]: Pair): Pair => (o >= x ? [o + 1, v] : [o, v]);
+  for (const l of lists) {
+    if (l.key !== key) continue;
+    const shifted = l.pairs.map(shift);
+    const at = shifted.findIndex(([o]) => o > x);
+    if (at > 0) shifted.splice(at, 0, [x, value]);
+    l.pairs.splice(0, l.pairs.length, ...shifted);
+  }
+  for (const s of okSends(h)) if (s.key === key && s.offset >= x) (s.op.value as unknown[][])[s.at][2] = [s.offset + 1, s.value];
+  return { ops: h, key, value };
+}
