@@ -47,6 +47,11 @@ export interface ProcessControl {
   kill(node: string, owner?: string): Promise<void>;
   /** Releases `owner`'s hold; starts the node when no hold is left. Returns whether it started it. */
   start(node: string, opts?: { waitMs?: number }, owner?: string): Promise<boolean>;
+  /**
+   * Stops the node as an operator does (SIGTERM: a controlled shutdown; SIGKILL if it has not
+   * exited within a minute), held down as `kill` holds it. Returns whether it exited cleanly.
+   */
+  shutdown?(node: string, owner?: string): Promise<{ clean: boolean; stopMs: number }>;
 }
 
 /** What one node's clean restart on another release did (a step of a rolling upgrade). */

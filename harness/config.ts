@@ -150,7 +150,7 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
-export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "peer-link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "rolling-restart", "bounce", "pod-delete"] as const;
+export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "peer-link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "membership", "rolling-restart", "bounce", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
   deployment: { help: "where the nodes run", choices: DEPLOYMENT_NAMES, set: (c, v) => (c.deployment = v) },
@@ -413,10 +413,12 @@ export function validateConfig(c: TestConfig): void {
   parseClientSpec(c.clientVersion ? `${c.client}@${c.clientVersion}` : c.client, CLIENT_NAMES);
   // Known release line, and a mode it offers (or a KcError that says why and what works).
   if (!c.images.kafka && !c.product) assertModeSupported(c.kafka.version, c.kafka.mode);
-  if (c.nemesis.faults.includes("reassign") && c.cluster.brokers <= c.workload.replicationFactor) {
-    throw new KcError("KC_BAD_FLAG", `the reassign nemesis moves a replica to a broker that holds none, and with --brokers ${c.cluster.brokers} and --replication-factor ${c.workload.replicationFactor} every broker holds one`, {
-      hint: `give --brokers ${c.workload.replicationFactor + 1} (or more), or a lower --replication-factor`,
-    });
+  for (const [f, does] of [["reassign", "moves a replica to a broker that holds none"], ["membership", "moves a decommissioned broker's replicas to brokers that hold none"]] as const) {
+    if (c.nemesis.faults.includes(f) && c.cluster.brokers <= c.workload.replicationFactor) {
+      throw new KcError("KC_BAD_FLAG", `the ${f} nemesis ${does}, and with --brokers ${c.cluster.brokers} and --replication-factor ${c.workload.replicationFactor} every broker holds one`, {
+        hint: `give --brokers ${c.workload.replicationFactor + 1} (or more), or a lower --replication-factor`,
+      });
+    }
   }
   if (c.workload.replicationFactor > c.cluster.brokers) {
     throw new KcError("KC_BAD_FLAG", `--replication-factor ${c.workload.replicationFactor} exceeds --brokers ${c.cluster.brokers}`, { hint: "lower the replication factor or add brokers" });
@@ -447,6 +449,7 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
     reassign: "runs Kafka's own admin tool in a broker, and tansu keeps no replicas of its own to move (its data is in PostgreSQL)",
     "rolling-restart": "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
     bounce: "restarts Apache Kafka's processes on their release and config, which tansu's brokers do not have",
+    membership: "runs Kafka's own admin tool in a broker to move a decommissioned broker's replicas, and tansu keeps no replicas of its own (its data is in PostgreSQL)",
     "peer-link": "faults the links between nodes, and tansu's brokers have none to each other (they share PostgreSQL; the link nemesis faults the clients' links)",
   };
   for (const [f, why] of Object.entries(kafkaOnly)) if (c.nemesis.faults.includes(f)) throw refuse(`--nemesis ${f} ${why}`, `drop ${f} from --nemesis`);

@@ -8,6 +8,7 @@ import { logDirFamily } from "./log-dir.ts";
 import { electFamily } from "./elect.ts";
 import { linkFamily } from "./link.ts";
 import { loneLeaderFamily } from "./lone-leader.ts";
+import { membershipFamily } from "./membership.ts";
 import { partitionFamily } from "./partition.ts";
 import { peerLinkFamily } from "./peer-link.ts";
 import { powerFamily } from "./power.ts";
@@ -45,6 +46,7 @@ export const FAMILIES: Record<string, (o: FamilyOptions) => AnyFamily> = {
   "log-dir": () => logDirFamily(),
   elect: () => electFamily(),
   reassign: () => reassignFamily(),
+  membership: () => membershipFamily(),
   "rolling-restart": () => rollingRestartFamily(),
   bounce: () => bounceFamily(),
   "pod-delete": () => podDeleteFamily(),

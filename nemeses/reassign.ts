@@ -44,8 +44,8 @@ export function planMove(current: PartitionState, brokerIds: readonly number[], 
   return { replicas: current.replicas.map((r) => (r === out ? incoming : r)), out, in: incoming };
 }
 
-const sameSet = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x) => b.includes(x));
-const nameOf = (m: { topic: string; partition: number }) => `${m.topic}-${m.partition}`;
+export const sameSet = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x) => b.includes(x));
+export const nameOf = (m: { topic: string; partition: number }) => `${m.topic}-${m.partition}`;
 
 type Cluster = ReassignmentControl & Leadership;
 

@@ -394,6 +394,23 @@ export class Cluster implements StartedCluster {
     return this.processes.kill(node, owner);
   }
 
+  async shutdown(node: string, owner = "default"): Promise<{ clean: boolean; stopMs: number }> {
+    const n = this.node(node);
+    const t0 = Date.now();
+    const stopped = n.log.mark();
+    await this.processes.killWith(node, owner, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`, "KC_KILL_FAILED");
+    // killWith waited up to 30 s for the exit line; a controlled shutdown may take longer.
+    let clean = true;
+    try {
+      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped);
+    } catch {
+      clean = false;
+      await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
+      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
+    }
+    return { clean, stopMs: Date.now() - t0 };
+  }
+
   start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
     this.node(node);
     return this.processes.start(node, opts, owner);
@@ -652,7 +669,9 @@ export class Cluster implements StartedCluster {
     // reassignment was started: older releases lack ListPartitionReassignments).
     if (this.reassigned) {
       for (const r of await this.admin.reassignments()) found.push(`partition ${r.partition} is still being reassigned (adding ${r.adding.join(",") || "none"}, removing ${r.removing.join(",") || "none"})`);
-      const throttles = await this.admin.replicationThrottles(this.nodes.filter(isBroker).map((b) => b.id));
+      // Asked of the brokers registered now: a broker that is down (killed, decommissioned) cannot answer.
+      const registered = new Set(await this.admin.brokerIds());
+      const throttles = await this.admin.replicationThrottles(this.nodes.filter((b) => isBroker(b) && registered.has(b.id)).map((b) => b.id));
       for (const [id, rates] of Object.entries(throttles)) found.push(`${this.nodeOfBrokerId(Number(id)) ?? `broker ${id}`} has a replication throttle (${Object.entries(rates).map(([k, v]) => `${k}=${v}`).join(", ")})`);
     }
     return found.sort();

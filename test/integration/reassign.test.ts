@@ -6,8 +6,10 @@
 // every acknowledged write reads back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cluster } from "../../deployments/docker/cluster.ts";
+import { Kafka, logLevel } from "kafkajs";
 import { Rng } from "../../core/rng.ts";
 import { buildFamilies, type NemesisEnv } from "../../nemeses/index.ts";
+import { INTERNAL_TOPICS } from "../../nemeses/membership.ts";
 import { backgroundWrites, eventually, startTestCluster } from "./support.ts";
 
 const TOPIC = "moving";
@@ -87,6 +89,44 @@ describe("reassign: replicas move under writes (zookeeper, 3.9.1, 4 brokers)", (
     expect(op.restored, String(op.what)).toBe(true);
     expect([...(op.replicasAfter as number[])].sort()).toEqual([...before.replicas].sort());
     await fam.stop(env);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("membership: a decommissioned broker's replicas (test and internal topics) move away before it shuts down cleanly; added back, it starts empty and gets a replica of the test partition", async () => {
+    // A consumer group first, so that __consumer_offsets exists and has replicas to move.
+    const c = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30, maxRetryTime: 2_000 } }).consumer({ groupId: "membership" });
+    await c.connect();
+    await c.subscribe({ topic: TOPIC, fromBeginning: false });
+    let joined = false;
+    c.on(c.events.GROUP_JOIN, () => void (joined = true));
+    await c.run({ eachMessage: async () => undefined });
+    await eventually(async () => joined, "the group joined", 60_000);
+    await c.disconnect();
+    const fam = buildFamilies(["membership"], [], cluster.capabilities)[0];
+    const op = await fam.start(env, "leader", new Rng(4));
+    expect(op.drained, String(op.what)).toBe(true);
+    expect(op.clean).toBe(true);
+    const node = op.node as string;
+    const id = cluster.nodes.find((n) => n.name === node)!.id;
+    expect(fam.active()).toBe(true);
+    // It holds no replica of anything, and is down (held by the family: the leak check says so).
+    const viewer = ["broker-1", "broker-2", "broker-3", "broker-4"].find((b) => b !== node)!;
+    for (const t of [TOPIC, ...INTERNAL_TOPICS]) {
+      const states = await cluster.partitionsVia(viewer, t).catch(() => []);
+      expect(states.filter((p) => p.replicas.includes(id)).map((p) => `${t}-${p.partition}`)).toEqual([]);
+    }
+    // The test partition's replica and __consumer_offsets' ones.
+    expect((op.partitions as string[]).some((p) => p.startsWith("__consumer_offsets-"))).toBe(true);
+    expect(op.partitions).toContain(`${TOPIC}-0`);
+    expect(await cluster.leaks()).toContain(`${node} is down`);
+    // Writes go on without it.
+    const before = writes.acked.length;
+    await eventually(async () => writes.acked.length > before + 5, "writes acknowledged while it is out", 30_000);
+    const back = await fam.stop(env);
+    console.info(`membership: ${String(op.what)}; ${String(back.what)}`);
+    expect(back.filled, String(back.what)).toBe(true);
+    expect((await state()).replicas).toContain(id);
+    expect(fam.active()).toBe(false);
     expect(await cluster.leaks()).toEqual([]);
   });
 
