@@ -31,9 +31,9 @@ export const PRESETS: Record<string, Preset> = {
     ],
   },
   "retry-duplicates": {
-    description: "a non-idempotent producer retries sends whose acknowledgement was lost to connection resets and timeouts: one value lands twice",
+    description: "a non-idempotent producer retries sends whose acknowledgement the network held back past its request timeout (every broker's answers held, requests landing): one value lands twice",
     expect: "anomalies",
-    flags: ["--no-idempotent", "--retries", "10", "--max-in-flight", "1", "--request-timeout", "1500", "--nemesis", "link", "--nemesis-targets", "reset_peer,timeout,slicer,latency", "--nemesis-interval", "6", "--time-limit", "60", "--rate", "200", "--concurrency", "6"],
+    flags: ["--no-idempotent", "--retries", "10", "--max-in-flight", "1", "--request-timeout", "1500", "--nemesis", "link", "--nemesis-targets", "lose-acks", "--nemesis-interval", "6", "--time-limit", "60", "--rate", "200", "--concurrency", "6"],
   },
   "aborted-reads": {
     description: "a read_uncommitted consumer sees values of transactions that were aborted (G1a)",

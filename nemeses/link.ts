@@ -1,5 +1,6 @@
 // Link faults on clients' connections through Toxiproxy: latency with jitter, bandwidth limit,
-// timeout (black hole), reset_peer, slicer, slow_close, and the proxy taken down. One random
+// timeout (black hole), reset_peer, slicer, slow_close, the proxy taken down, and lose-acks
+// (every broker's answers held while requests land: retries append twice). One random
 // broker's link, or every broker's (a third of the time); toxics go on both directions, or on
 // responses only (the request reaches the broker, its answer is lost: what makes a retrying
 // producer write twice), or on requests only. Stop removes every toxic.
@@ -8,9 +9,9 @@ import type { LinkControl } from "./capabilities.ts";
 import { brokers } from "./targets.ts";
 import type { FaultFamily } from "./types.ts";
 
-export const LINK_TARGETS = ["latency", "bandwidth", "timeout", "reset_peer", "slicer", "slow_close", "down"] as const;
+export const LINK_TARGETS = ["latency", "bandwidth", "timeout", "reset_peer", "slicer", "slow_close", "down", "lose-acks"] as const;
 
-export const LINK_FAULTS: Record<Exclude<(typeof LINK_TARGETS)[number], "down">, LinkFault> = {
+export const LINK_FAULTS: Record<Exclude<(typeof LINK_TARGETS)[number], "down" | "lose-acks">, LinkFault> = {
   latency: { type: "latency", attributes: { latency: 500, jitter: 300 } },
   bandwidth: { type: "bandwidth", attributes: { rate: 16 } },
   timeout: { type: "timeout", attributes: { timeout: 0 } },
@@ -30,6 +31,14 @@ export function linkFamily(): FaultFamily<LinkControl> {
     active: () => inForce,
     async start(env, target, rng) {
       const bs = brokers(env);
+      if (target === "lose-acks") {
+        // Every broker's answers held (a black hole on responses only), its requests still
+        // landing: a producer whose request times out sends it again, and the broker, which
+        // appended the first, appends the retry too. What a lost acknowledgement does.
+        inForce = true;
+        for (const b of bs) await env.cluster.links.addToxic(b, { ...LINK_FAULTS.timeout, stream: "downstream" });
+        return { target, what: "every broker's answers to clients held (responses only), requests landing", nodes: bs, direction: "responses", attributes: LINK_FAULTS.timeout.attributes };
+      }
       const nodes = rng.next() < 1 / 3 ? bs : [rng.pick(bs)];
       const direction = rng.pick(["both", "responses", "requests"] as const);
       const streams = { both: ["downstream", "upstream"], responses: ["downstream"], requests: ["upstream"] }[direction] as ("downstream" | "upstream")[];

@@ -316,6 +316,48 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     expect(await cluster.leaks()).toEqual([]);
   });
 
+  it("link lose-acks: with every broker's answers held and requests landing, a non-idempotent producer's retry after its request timeout writes the value twice; an idempotent one's does not", async () => {
+    const topic = "lose-acks";
+    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 1500, retry: { retries: 10, initialRetryTime: 100 } });
+    const p = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The control: an idempotent producer's retries carry the first attempt's sequence, and the broker drops them.
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await p.connect();
+    await idem.connect();
+    await p.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+    await idem.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+    const { fam, runner: r } = runner("link", 1);
+    await r.start(fam, "lose-acks");
+    history.flush();
+    const started = nemesisOps().filter((o) => o.f === "start-link").at(-1)!.value as { nodes: string[]; direction: string };
+    expect(started.nodes.sort()).toEqual(["broker-1", "broker-2", "broker-3"]);
+    expect(started.direction).toBe("responses");
+    const sent = p.send({ topic, acks: -1, messages: [{ value: "once" }] }).then(() => "ok", (e: Error) => e.name);
+    const sentIdem = idem.send({ topic, acks: -1, messages: [{ value: "idempotent" }] }).then(() => "ok", (e: Error) => e.name);
+    await new Promise((res) => setTimeout(res, 5_000));
+    await r.stop(fam);
+    expect(Object.values(await cluster.links.state()).every((s) => s.enabled && !s.toxics.length)).toBe(true);
+    const outcome = await sent;
+    expect(await sentIdem).toBe("ok");
+    await p.disconnect();
+    await idem.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const end = Number((await admin.fetchTopicOffsets(topic))[0].high);
+    await admin.disconnect();
+    const c = kafka.consumer({ groupId: `read-${topic}` });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    await c.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+    await eventually(async () => seen.length >= end, `${topic} read to offset ${end}`, 60_000);
+    await c.disconnect();
+    console.info(`lose-acks: the send completed ${outcome}; "once" is in the log ${seen.filter((v) => v === "once").length} times`);
+    expect(seen.filter((v) => v === "once").length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter((v) => v === "idempotent")).toHaveLength(1);
+  });
+
   it("peer-link: latency on the followers' fetches from the leader slows acks=all sends, not acks=1 ones; a partition still cuts a routed link; stop makes every link direct", async () => {
     const p = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, requestTimeout: 30_000 }).producer();
     await p.connect();
