@@ -336,14 +336,7 @@ export class Cluster implements StartedCluster {
     const t0 = Date.now();
     const stopped = n.log.mark();
     await exec(n.container, ["sh", "-c", `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`]);
-    let clean = true;
-    try {
-      await n.log.waitFor(this.product.exited, 60_000, undefined, stopped);
-    } catch {
-      clean = false;
-      await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
-      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
-    }
+    const clean = await this.cleanExit(n, stopped);
     // Another family killed it meanwhile: its hold stands (the restart must not start the node).
     const interrupted = () => opts.ifUp && this.down.has(node);
     const killedMeanwhile = () => new KcError("KC_NODE_DOWN", `${node} was killed by another fault during its clean restart: it stays down until that fault lets go`);
@@ -399,16 +392,19 @@ export class Cluster implements StartedCluster {
     const t0 = Date.now();
     const stopped = n.log.mark();
     await this.processes.killWith(node, owner, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`, "KC_KILL_FAILED");
-    // killWith waited up to 30 s for the exit line; a controlled shutdown may take longer.
-    let clean = true;
+    return { clean: await this.cleanExit(n, stopped), stopMs: Date.now() - t0 };
+  }
+
+  /** After a SIGTERM: waits a minute for the node's exit line, else SIGKILLs it. Whether it exited by itself. */
+  private async cleanExit(n: LiveNode, since: number): Promise<boolean> {
     try {
-      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped);
+      await n.log.waitFor(this.product.exited, 60_000, undefined, since);
+      return true;
     } catch {
-      clean = false;
       await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
-      await n.log.waitFor(this.product.exited, 30_000, undefined, stopped).catch(() => undefined);
+      await n.log.waitFor(this.product.exited, 30_000, undefined, since).catch(() => undefined);
+      return false;
     }
-    return { clean, stopMs: Date.now() - t0 };
   }
 
   start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
