@@ -139,3 +139,18 @@ describe("PeerLinks", () => {
     expect(proxies.size).toBe(0);
   });
 });
+
+describe("peer-link family", () => {
+  it("is refused where the deployment routes no link between nodes (Kubernetes), before anything starts", async () => {
+    const { buildFamilies } = await import("../../nemeses/index.ts");
+    let err: { code?: string; message: string } | undefined;
+    try {
+      buildFamilies(["peer-link"], [], ["process", "pause", "network", "links", "leadership"]);
+    } catch (e) {
+      err = e as { code?: string; message: string };
+    }
+    expect(err?.code).toBe("KC_CAPABILITY_MISSING");
+    expect(err?.message).toContain('the peer-link nemesis needs "peer-links"');
+    expect(buildFamilies(["peer-link"], ["latency"], ["peer-links", "leadership"])[0].targets).toEqual(["latency"]);
+  });
+});
