@@ -52,12 +52,17 @@ export async function coordinatorTarget(env: NemesisEnv<Leadership>, target: str
   throw new KcError("KC_NEMESIS_NO_TARGET", `every partition in use is led by ${coordinator}, the transaction coordinator of ${id}`);
 }
 
+const LEADER_WAIT_MS = 5_000;
+
 export async function leaderOfRandomKey(env: NemesisEnv<Leadership>, rng: Rng): Promise<{ key: string; node: string }> {
   const keys = env.keys();
   if (!keys.length) throw new KcError("KC_NEMESIS_NO_TARGET", "no keys in use yet to find a leader of");
   const key = rng.pick(keys);
-  const node = await env.cluster.leader(key);
-  if (!node) throw new KcError("KC_NEMESIS_NO_TARGET", `${key} has no leader now`);
+  // Asked again for a few seconds: the broker asked may be the one another family holds down
+  // ("Closed connection"), or the partition between leaders.
+  let last: unknown;
+  const node = await waitFor(() => env.cluster.leader(key).catch((e: unknown) => void (last = e)), LEADER_WAIT_MS, 500, env.stopping);
+  if (!node) throw new KcError("KC_NEMESIS_NO_TARGET", `${key} has no leader now (asked for ${LEADER_WAIT_MS / 1000} s${last instanceof Error ? `; last answer: ${last.message}` : ""})`);
   return { key, node };
 }
 

@@ -308,3 +308,18 @@ describe("nemesis runner", () => {
     expect(fs_).toEqual(["start-slow", "start-fast", "start-fast", "stop-fast", "stop-fast", "start-slow", "stop-slow", "stop-slow"]);
   });
 });
+
+describe("leaderOfRandomKey", () => {
+  const env = (leader: () => Promise<string | undefined>, stopping?: AbortSignal) =>
+    ({ cluster: { leader, nodes: [] }, mode: "zookeeper", keys: () => ["t0/0"], stopping }) as never;
+  it("asks again when the broker asked cannot answer (another fault holds it), and names the last answer when none comes", async () => {
+    const { leaderOfRandomKey } = await import("../../nemeses/targets.ts");
+    const { Rng } = await import("../../core/rng.ts");
+    let calls = 0;
+    const flaky = async () => (++calls < 3 ? Promise.reject(new Error("Closed connection")) : "broker-2");
+    expect(await leaderOfRandomKey(env(flaky), new Rng(1))).toEqual({ key: "t0/0", node: "broker-2" });
+    expect(calls).toBe(3);
+    const down = env(() => Promise.reject(new Error("Closed connection")), AbortSignal.abort());
+    await expect(leaderOfRandomKey(down, new Rng(1))).rejects.toMatchObject({ code: "KC_NEMESIS_NO_TARGET", message: expect.stringContaining("last answer: Closed connection") });
+  });
+});
