@@ -13,8 +13,8 @@ import { KcError } from "../core/errors.ts";
 import { parseKey } from "../core/history/op.ts";
 import type { PartitionState } from "../core/cluster.ts";
 import type { Leadership, PartitionMove, ProcessControl, ReassignmentControl } from "./capabilities.ts";
-import { nameOf, sameSet } from "./reassign.ts";
-import { brokers, leaderOfRandomKey, topicStates, waitFor } from "./targets.ts";
+import { nameOf, seenThrough } from "./reassign.ts";
+import { brokerIdOf, brokers, leaderOfRandomKey, topicStates, waitFor } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 export const MEMBERSHIP_TARGETS = ["one", "leader"] as const;
@@ -65,23 +65,6 @@ async function statesOf(env: NemesisEnv<Cluster>, topics: readonly string[]): Pr
   return out;
 }
 
-/** Waits until no move of `moves` is in progress and the metadata has their replicas, all in sync; the time it took, or undefined. */
-async function seenThrough(env: NemesisEnv<Cluster>, moves: PartitionMove[], waitMs: number): Promise<number | undefined> {
-  const t0 = Date.now();
-  const names = new Set(moves.map(nameOf));
-  const topics = [...new Set(moves.map((m) => m.topic))];
-  const done = await waitFor(async () => {
-    if ((await env.cluster.reassignments()).some((r) => names.has(r.partition))) return undefined;
-    const now = await statesOf(env, topics);
-    const ok = moves.every((m) => {
-      const s = now.find((x) => x.topic === m.topic && x.state.partition === m.partition)?.state;
-      return s !== undefined && sameSet(s.replicas, m.replicas) && sameSet(s.isr, m.replicas);
-    });
-    return ok ? true : undefined;
-  }, waitMs, 500, env.stopping);
-  return done ? Date.now() - t0 : undefined;
-}
-
 export function membershipFamily(timing: MembershipTiming = DEFAULT_MEMBERSHIP_TIMING): FaultFamily<Cluster> {
   /** The broker decommissioned and not yet added back. */
   let removed: string | undefined;
@@ -95,11 +78,10 @@ export function membershipFamily(timing: MembershipTiming = DEFAULT_MEMBERSHIP_T
     async start(env, target, rng) {
       if (removed) throw new KcError("KC_NEMESIS_NO_TARGET", `${removed} is decommissioned already; one at a time`);
       const live = await env.cluster.liveBrokerIds();
-      const idOf = (n: string) => env.cluster.nodes.find((x) => x.name === n)!.id;
-      const liveNames = brokers(env).filter((b) => live.includes(idOf(b)));
+      const liveNames = brokers(env).filter((b) => live.includes(brokerIdOf(env, b)));
       const node = target === "leader" ? (await leaderOfRandomKey(env, rng)).node : rng.pick(liveNames);
       if (!liveNames.includes(node)) throw new KcError("KC_NEMESIS_NO_TARGET", `${node} is not a live broker now (another fault holds it)`);
-      const id = idOf(node);
+      const id = brokerIdOf(env, node);
       const topics = [...new Set(env.keys().map((k) => parseKey(k).topic)), ...INTERNAL_TOPICS];
       const states = await statesOf(env, topics);
       const moves = planDrain(states, id, live);
@@ -110,7 +92,7 @@ export function membershipFamily(timing: MembershipTiming = DEFAULT_MEMBERSHIP_T
       }
       const t0 = Date.now();
       const started = moves.length ? await env.cluster.reassign(moves) : { done: [] };
-      const drainMs = moves.length ? await seenThrough(env, moves, timing.waitMs) : 0;
+      const drainMs = moves.length ? (await seenThrough(env, moves, timing.waitMs))?.ms : 0;
       const intent = { target, node, nodes: [node], brokerId: id, moved: moves.length, partitions: moves.map(nameOf), started: started.done };
       if (drainMs === undefined) {
         // Not drained: an operator would not stop a broker that still holds replicas.
@@ -136,11 +118,11 @@ export function membershipFamily(timing: MembershipTiming = DEFAULT_MEMBERSHIP_T
       await env.cluster.start(node, {}, OWNER);
       removed = undefined;
       // The new member gets one replica of each test partition.
-      const id = env.cluster.nodes.find((x) => x.name === node)!.id;
+      const id = brokerIdOf(env, node);
       await waitFor(async () => ((await env.cluster.liveBrokerIds()).includes(id) ? true : undefined), 30_000, 500);
       const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
       const moves = planFill(await statesOf(env, topics), id);
-      const filled = moves.length ? await env.cluster.reassign(moves).then(() => seenThrough(env, moves, timing.waitMs)) : 0;
+      const filled = moves.length ? await env.cluster.reassign(moves).then(async () => (await seenThrough(env, moves, timing.waitMs))?.ms) : 0;
       // A move not seen through is cancelled: no reassignment outlives the stop.
       const verified = moves.length ? await env.cluster.verifyReassignment(moves).catch(() => undefined) : undefined;
       const still = moves.filter((m) => verified?.inProgress.includes(nameOf(m)));

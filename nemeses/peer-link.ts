@@ -29,7 +29,7 @@ async function linksFor(env: Env, scope: (typeof PEER_LINK_SCOPES)[number], rng:
   const { key, node: leader } = await leaderOfRandomKey(env, rng);
   // The key's followers: its replicas other than the leader, as the leader's metadata has them.
   const { topic, partition } = parseKey(key);
-  const state = (await topicStates(env, topic).catch(() => [])).find((p) => p.partition === partition);
+  const state = (await topicStates(env, topic)).find((p) => p.partition === partition);
   const followers = state ? state.replicas.map((id) => env.cluster.nodeOfBrokerId(id)).filter((n): n is string => n !== undefined && n !== leader) : [];
   const toLeader = all.filter((l) => l.kind === "replication" && l.to === leader && (!followers.length || followers.includes(l.from)));
   if (!toLeader.length) throw new KcError("KC_NEMESIS_NO_TARGET", `${key}'s leader ${leader} has no follower link to fault`);

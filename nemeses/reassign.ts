@@ -10,7 +10,7 @@
 //   cancel     a move at a crawl (a 1 B/s throttle) is cancelled half-way; its replicas go back.
 // Needs a broker outside the partition's replica set: more brokers than the replication factor.
 import { KcError } from "../core/errors.ts";
-import { parseKey, type Key } from "../core/history/op.ts";
+import { formatKey, parseKey, type Key } from "../core/history/op.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Leadership, PartitionMove, ReassignmentControl } from "./capabilities.ts";
 import type { PartitionState } from "../core/cluster.ts";
@@ -55,6 +55,38 @@ async function stateOf(env: NemesisEnv<Cluster>, key: Key): Promise<PartitionSta
   const leader = await env.cluster.leader(key).catch(() => undefined);
   const order = [...(leader ? [leader] : []), ...brokers(env).filter((b) => b !== leader)];
   return (await topicStates(env, topic, order)).find((p) => p.partition === partition);
+}
+
+/**
+ * Waits until no move of `moves` is in progress (the controller lists none of them) and the
+ * metadata shows each one's new replicas, all in sync, as the leader of its first partition in
+ * each topic sees it. Their states then and how long it took; undefined at the deadline, or when
+ * the main phase ends.
+ */
+export async function seenThrough(
+  env: NemesisEnv<Cluster>,
+  moves: readonly PartitionMove[],
+  waitMs: number,
+): Promise<{ ms: number; states: Map<string, PartitionState> } | undefined> {
+  const t0 = Date.now();
+  const names = new Set(moves.map(nameOf));
+  const topics = [...new Set(moves.map((m) => m.topic))];
+  const states = await waitFor(async () => {
+    if ((await env.cluster.reassignments()).some((r) => names.has(r.partition))) return undefined;
+    const seen = new Map<string, PartitionState>();
+    for (const topic of topics) {
+      const first = moves.find((m) => m.topic === topic)!;
+      const leader = await env.cluster.leader(formatKey(topic, first.partition)).catch(() => undefined);
+      const order = [...(leader ? [leader] : []), ...brokers(env).filter((b) => b !== leader)];
+      for (const st of await topicStates(env, topic, order)) seen.set(nameOf({ topic, partition: st.partition }), st);
+    }
+    const done = moves.every((m) => {
+      const st = seen.get(nameOf(m));
+      return st !== undefined && sameSet(st.replicas, m.replicas) && sameSet(st.isr, m.replicas);
+    });
+    return done ? seen : undefined;
+  }, waitMs, 500, env.stopping);
+  return states ? { ms: Date.now() - t0, states } : undefined;
 }
 
 export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING): FaultFamily<Cluster> {
@@ -129,12 +161,8 @@ export function reassignFamily(timing: ReassignTiming = DEFAULT_REASSIGN_TIMING)
         };
       }
 
-      // Done when the controller lists no move of it, and the metadata has the new replicas, all in sync.
-      const after = await waitFor(async () => {
-        if (await moving()) return undefined;
-        const st = await stateOf(env, key);
-        return st && sameSet(st.replicas, plan.replicas) && sameSet(st.isr, plan.replicas) ? st : undefined;
-      }, timing.waitMs, 500, env.stopping);
+      const seen = await seenThrough(env, [move], timing.waitMs);
+      const after = seen?.states.get(nameOf(move));
       const ms = Date.now() - t0;
       // --verify clears the throttles once the move is complete.
       const verified = after ? await env.cluster.verifyReassignment([move]).catch(() => undefined) : undefined;

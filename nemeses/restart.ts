@@ -16,7 +16,7 @@ import { KcError } from "../core/errors.ts";
 import type { UpgradeStep } from "../core/cluster.ts";
 import { parseKey } from "../core/history/op.ts";
 import type { Leadership, UpgradeControl } from "./capabilities.ts";
-import { brokers, topicStates } from "./targets.ts";
+import { brokerIdOf, brokers, topicStates } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
 type Cluster = UpgradeControl & Leadership;
@@ -32,7 +32,7 @@ export const BOUNCES = 3;
  */
 async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number | undefined> {
   const t0 = Date.now();
-  const id = env.cluster.nodes.find((n) => n.name === node)?.id;
+  const id = brokerIdOf(env, node);
   const topics = [...new Set(env.keys().map((k) => parseKey(k).topic))];
   // The restarted broker is asked last: the others have seen it rejoin first.
   const order = [...brokers(env).filter((b) => b !== node), node];
@@ -40,7 +40,7 @@ async function rejoined(env: NemesisEnv<Cluster>, node: string): Promise<number 
     let back = true;
     for (const t of topics) {
       const states = await topicStates(env, t, order);
-      if (!states.length || states.some((p) => p.replicas.includes(id!) && !p.isr.includes(id!))) back = false;
+      if (!states.length || states.some((p) => p.replicas.includes(id) && !p.isr.includes(id))) back = false;
     }
     if (back) return Date.now() - t0;
     // The main phase ended: the final heal and the recovery wait take over.

@@ -14,6 +14,12 @@ export const quorum = (env: NemesisEnv<unknown>) =>
 /** What `quorum` names, for a fault's description. */
 export const quorumName = (env: NemesisEnv<unknown>): string =>
   env.mode === "zookeeper" ? "ZooKeeper" : env.mode === "kraft" ? "the KRaft controllers" : "the brokers' shared storage";
+/** The broker id of node `node` (a name from the cluster's nodes). */
+export function brokerIdOf(env: NemesisEnv<unknown>, node: string): number {
+  const id = env.cluster.nodes.find((n) => n.name === node)?.id;
+  if (id === undefined) throw new KcError("KC_NEMESIS_NO_TARGET", `no node named ${JSON.stringify(node)} in this cluster`, { hint: `its nodes are ${allNodes(env).join(", ")}` });
+  return id;
+}
 export const allNodes = (env: NemesisEnv<unknown>) => env.cluster.nodes.map((n) => n.name);
 
 export const minority = (n: number) => Math.max(1, Math.floor((n - 1) / 2));

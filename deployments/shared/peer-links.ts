@@ -123,12 +123,8 @@ export class PeerLinks {
 
   /** What is left, read from the nodes themselves: redirection rules, and routed links not reset. */
   async leaks(nodes: string[]): Promise<string[]> {
-    const found: string[] = [];
-    for (const n of nodes) {
-      const r = await this.deps.shell(n, LIST_PEER_RULES);
-      const lines = r.output.split("\n").filter((l) => l.trim());
-      if (lines.length) found.push(`${n} still routes ${lines.length / 2} link(s) through Toxiproxy (iptables rules commented kc-peer-link)`);
-    }
+    const rules = await Promise.all(nodes.map(async (n) => ({ n, lines: (await this.deps.shell(n, LIST_PEER_RULES)).output.split("\n").filter((l) => l.trim()) })));
+    const found = rules.filter((r) => r.lines.length).map((r) => `${r.n} still routes ${r.lines.length / 2} link(s) through Toxiproxy (iptables rules commented kc-peer-link)`);
     for (const name of this.routed.keys()) found.push(`link ${name} is still routed through its proxy`);
     return found;
   }
