@@ -7,6 +7,7 @@ import type { FullCapabilities } from "../core/cluster.ts";
 import type { Capability } from "../core/faults.ts";
 import type { Key } from "../core/history/op.ts";
 import type { TopicSpec } from "../clients/kafkajs/admin.ts";
+import type { ClientHostLauncher } from "../clients/remote/remote.ts";
 import type { ClusterOptions } from "../products/kafka/topology.ts";
 import type { BrokerProduct } from "../products/product.ts";
 import type { ProductSpec } from "../products/index.ts";
@@ -27,6 +28,10 @@ export interface DeploymentSettings {
   namespace?: string;
   /** Kubernetes: test a cluster that already runs, found by label selectors (deployments/kubernetes/attached.ts). */
   attach?: { brokers: string; quorum?: string; port: number; container?: string };
+  /** Kubernetes: where the workload's clients run: in pods of the run (`pod`), or in the harness's process (`host`, the one-node cluster only). */
+  clientsIn?: "host" | "pod";
+  /** Kubernetes, `clientsIn` pod: how many client pods (spread over the Kubernetes nodes); default 1. */
+  clientPods?: number;
 }
 
 export interface DeploymentStartOptions {
@@ -60,6 +65,11 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
    * the cluster deletes them when it stops, so that it is left as it was found.
    */
   readonly persistent?: boolean;
+  /**
+   * Where the workload's clients run when not in the harness's process (Kubernetes,
+   * `--clients-in pod`): one launcher per pod, each starts a client host there (clients/remote/).
+   */
+  readonly clientHosts?: readonly ClientHostLauncher[];
   /** Where the cluster runs, for test.json (Kubernetes: version, nodes, namespace, pods). */
   readonly info?: Record<string, unknown>;
 
@@ -78,7 +88,15 @@ export interface Deployment {
   /** Fails with an actionable error when it cannot run here; removes leftovers of crashed runs (returned). */
   preflight(settings?: DeploymentSettings): Promise<string[]>;
   /** Builds or finds what the nodes run (images), given the version and any images asked for. */
-  prepare(o: { kafkaVersion: string; images: { kafka?: string; toxiproxy?: string }; upgradeTo?: string; product?: ProductSpec; settings?: DeploymentSettings }): Promise<Artifacts>;
+  prepare(o: {
+    kafkaVersion: string;
+    images: { kafka?: string; toxiproxy?: string };
+    upgradeTo?: string;
+    product?: ProductSpec;
+    settings?: DeploymentSettings;
+    /** The client library in use (its package directory): the clients image carries it when clients run in the cluster. */
+    client?: { name: string; version: string; dir: string };
+  }): Promise<Artifacts>;
   /** Starts a cluster and waits until it is ready; on failure removes what it created. */
   start(o: DeploymentStartOptions & { artifacts: Artifacts }): Promise<StartedCluster>;
 }

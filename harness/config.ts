@@ -26,7 +26,7 @@ export interface TestConfig {
   /** Where the nodes run (deployments/): "docker" or "kubernetes". */
   deployment: string;
   /** --deployment kubernetes: the kubeconfig and namespace given (absent: $KUBECONFIG or the local cluster's, and kc-<run id>). */
-  kubernetes?: { kubeconfig?: string; namespace?: string; attach?: { brokers: string; quorum?: string; port: number; container?: string } };
+  kubernetes?: { kubeconfig?: string; namespace?: string; clientsIn?: "host" | "pod"; clientPods?: number; attach?: { brokers: string; quorum?: string; port: number; container?: string } };
   /** Where the cluster ran, as the deployment reported it (Kubernetes: version, nodes, namespace, pods); set once it started. */
   deploymentInfo?: Record<string, unknown>;
   /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
@@ -172,6 +172,15 @@ export const FLAGS: Record<string, Flag> = {
       if (!bool("attach")(v)) return;
       c.kubernetes = { ...c.kubernetes, attach: { brokers: "", port: 9092, ...c.kubernetes?.attach } };
     },
+  },
+  "clients-in": {
+    help: "--deployment kubernetes: where the workload's clients run: pod (in a pod of the run, reaching the brokers from inside the cluster; needed past one machine) or host (in the harness's process; the local one-node cluster only)",
+    choices: ["host", "pod"],
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, clientsIn: v as "host" | "pod" }),
+  },
+  "client-pods": {
+    help: "--clients-in pod: how many pods run the clients (process p runs in pod p mod N), spread over the Kubernetes nodes; default 1",
+    set: (c, v) => (c.kubernetes = { ...c.kubernetes, clientPods: int("client-pods", 1, 16)(v) }),
   },
   "broker-selector": {
     help: "--attach: label selector of the broker pods, e.g. app=kafka or strimzi.io/broker-role=true",
@@ -362,13 +371,19 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
   if (c.kubernetes && c.deployment !== "kubernetes") {
-    throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
+    throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace, --clients-in, --client-pods and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
   }
   const attach = c.kubernetes?.attach;
   if (attach) {
     if (!attach.brokers) throw new KcError("KC_BAD_FLAG", "--attach needs --broker-selector: the labels of the cluster's broker pods", { hint: "e.g. --broker-selector app=kafka (kubectl get pods --show-labels lists them)" });
     if (!c.kubernetes?.namespace) throw new KcError("KC_BAD_FLAG", "--attach needs --namespace: the namespace the cluster runs in", { hint: "e.g. --namespace kafka" });
     if (c.product) throw new KcError("KC_BAD_FLAG", "--attach tests the cluster that runs; --product says which one to deploy", { hint: "drop --product" });
+  }
+  if (c.kubernetes?.clientPods !== undefined && c.kubernetes.clientsIn !== "pod") {
+    throw new KcError("KC_BAD_FLAG", "--client-pods is for --clients-in pod", { hint: "add --clients-in pod, or drop --client-pods" });
+  }
+  if (c.kubernetes?.clientsIn === "pod") {
+    if (c.client !== "kafkajs") throw new KcError("KC_NOT_OFFERED", `--clients-in pod runs kafkajs clients only for now, not ${c.client} (the clients image has no native librdkafka and no JDK yet)`, { hint: "use --client kafkajs[@VERSION], or drop --clients-in" });
   }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;

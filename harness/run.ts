@@ -16,6 +16,7 @@ import { checkHistoryFile } from "../checkers/index.ts";
 import { dumpAnomalousPartitions } from "./segment-dumps.ts";
 import type { Results } from "../checkers/results.ts";
 import { loadClientLibrary } from "../clients/index.ts";
+import type { HostInfo } from "../clients/remote/remote.ts";
 import { KcError } from "../core/errors.ts";
 import { exitCodeForVerdict } from "../core/exit-codes.ts";
 import type { Key, Op } from "../core/history/op.ts";
@@ -99,7 +100,14 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     // client version and the images it really used.
     const library = await loadClientLibrary({ name: config.client, version: config.clientVersion });
     config.clientVersion = library.version;
-    const artifacts = await deployment.prepare({ kafkaVersion: config.kafka.version, images: config.images, upgradeTo: config.kafka.upgradeTo, product: config.product, settings: config.kubernetes });
+    const artifacts = await deployment.prepare({
+      kafkaVersion: config.kafka.version,
+      images: config.images,
+      upgradeTo: config.kafka.upgradeTo,
+      product: config.product,
+      settings: config.kubernetes,
+      client: { name: library.name, version: library.version, dir: library.dir },
+    });
     config.images = config.product ? { [config.product.name]: artifacts.kafka, toxiproxy: artifacts.toxiproxy } : { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
     writeJson(testFile, config);
 
@@ -113,7 +121,16 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     // A cluster that outlives the run gets topics of this run's own (it removes them at its end).
     const topicPrefix = cluster.persistent ? `kc-${Date.now().toString(36)}-t` : undefined;
-    const workload = createWorkload(config, cluster.bootstrap, { library, topicPrefix });
+    // Clients run in the cluster's pods when it offers them (--clients-in pod); where each host ran goes in test.json.
+    const hosts: HostInfo[] = [];
+    const onHost = (h: HostInfo) => {
+      if (hosts.some((x) => x.hostname === h.hostname)) return;
+      hosts.push(h);
+      config.deploymentInfo = { ...config.deploymentInfo, clientHosts: hosts };
+      writeJson(testFile, config);
+      logger.info(`client host up on ${h.hostname} (Node ${h.node}, ${library.name} ${h.version})`);
+    };
+    const workload = createWorkload(config, cluster.bootstrap, { library, topicPrefix, remote: cluster.clientHosts, onHost });
     await cluster.createTopics(workload.topics);
     // The coordinators the workload will use, found now rather than in the main phase.
     const firstProcesses = Array.from({ length: config.concurrency }, (_, p) => p);

@@ -23,6 +23,8 @@ import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.
 import { groupIdOf, transactionalIdOf } from "../clients/names.ts";
 import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "../clients/types.ts";
+import { remoteClients, type ClientHostLauncher, type HostInfo } from "../clients/remote/remote.ts";
+import type { ConfluentSettings } from "../clients/confluent/client.ts";
 
 export interface Workload {
   name: "queue" | "txn";
@@ -85,6 +87,10 @@ export interface WorkloadOptions {
   tag?: string;
   /** The loaded client library (clients/library.ts); default: the bundled release of config.client. */
   library?: ClientLibrary;
+  /** Clients run in client hosts these start (one per pod of the cluster), not in this process. */
+  remote?: readonly ClientHostLauncher[];
+  /** Hears what each client host said about itself when it came up. */
+  onHost?: (info: HostInfo) => void;
 }
 
 /** Final readers: one per worker, as in Jepsen, up to this many (each reads every key). */
@@ -98,8 +104,11 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
   const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency, processesPerClient: config.processesPerClient ?? 1 };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);
   const library = opts.library ?? bundledLibrary(config.client);
+  const remote = opts.remote;
+  const open = (s: ConfluentSettings): ClientFactory =>
+    remote?.length ? remoteClients({ client: library.name, version: library.version, libraryDir: remote[0].libraryDir, settings: s }, remote, opts.onHost) : clientsOf(library, s);
   // Final readers assign (never subscribe) and never write.
-  const readers = clientsOf(library, { ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
+  const readers = open({ ...settings, txn: false, consumer: { ...config.consumer, mode: "assign" } });
   return {
     name: txn ? "txn" : "queue",
     topics: space.topics,
@@ -116,7 +125,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         crashP: w.crashP,
         resubscribeP: w.resubscribeP,
       }),
-    clients: clientsOf(library, settings),
+    clients: open(settings),
     opTimeoutMs,
     coordinated: (processes) => ({
       groups: [...new Set(processes.map((p) => groupIdOf(settings, config.consumer.mode, p)))],

@@ -26,12 +26,11 @@ import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { describeClock, isZeroClock } from "../../core/clock.ts";
-import { parseElection, preferredElectionCommand } from "../shared/elections.ts";
-import { parseReassignment, reassignmentCommand, type ReassignAction } from "../shared/reassignments.ts";
+import { ClusterOperations } from "../shared/operations.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, logDirPaths, PORTS, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -534,45 +533,32 @@ export class Cluster implements StartedCluster {
     return this.files.dump(node, topic, partition);
   }
 
-  // --- preferred-leader elections ----------------------------------------------------------
+  // --- preferred-leader elections and partition reassignment (Kafka's tools, in a broker) ---
 
-  /** A broker that can run an admin tool now (not killed or paused), and the INTERNAL bootstrap it uses. */
-  private toolBroker(what: string): { via: string; bootstrap: string } {
-    const via = [...this.live.values()].find((n) => isBroker(n.spec) && !this.down.has(n.spec.name) && !this.paused.has(n.spec.name))?.spec.name;
-    if (!via) throw new KcError("KC_NEMESIS_NO_TARGET", `no broker is up to run ${what} in`);
-    return { via, bootstrap: this.nodes.filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",") };
-  }
-
-  async electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
-    const { via, bootstrap } = this.toolBroker("a preferred-leader election");
-    return parseElection(via, (await this.shell(via, preferredElectionCommand(bootstrap, partitions))).output);
-  }
-
-  // --- partition reassignment ---------------------------------------------------------------
-
-  /** Set once a reassignment was started: the leak check then asks for moves and throttles left. */
-  private reassigned = false;
-
-  private async reassignment(action: ReassignAction, moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer> {
-    const { via, bootstrap } = this.toolBroker(`a reassignment --${action}`);
-    if (action === "execute") this.reassigned = true;
-    return parseReassignment(via, action, (await this.shell(via, reassignmentCommand(bootstrap, action, moves, throttleBytes))).output);
+  private readonly operations = new ClusterOperations({
+    nodes: () => this.nodes,
+    admin: () => this.admin,
+    usable: (node) => !this.down.has(node) && !this.paused.has(node) && !this.restarting.has(node),
+    shell: (node, command) => this.shell(node, command),
+    nodeOfBrokerId: (id) => this.nodeOfBrokerId(id),
+  });
+  electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
+    return this.operations.electPreferred(partitions);
   }
   reassign(moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer> {
-    return this.reassignment("execute", moves, throttleBytes);
+    return this.operations.reassign(moves, throttleBytes);
   }
   verifyReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
-    return this.reassignment("verify", moves);
+    return this.operations.verifyReassignment(moves);
   }
   cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
-    return this.reassignment("cancel", moves);
+    return this.operations.cancelReassignment(moves);
   }
   reassignments(): Promise<ReassignmentInProgress[]> {
-    return this.admin.reassignments();
+    return this.operations.reassignments();
   }
-  async liveBrokerIds(): Promise<number[]> {
-    const registered = new Set(await this.admin.brokerIds());
-    return this.nodes.filter((b) => isBroker(b) && registered.has(b.id) && !this.down.has(b.name) && !this.paused.has(b.name) && !this.restarting.has(b.name)).map((b) => b.id);
+  liveBrokerIds(): Promise<number[]> {
+    return this.operations.liveBrokerIds();
   }
 
   // --- failed log dirs (kc-lazyfs) ----------------------------------------------------------
@@ -661,15 +647,7 @@ export class Cluster implements StartedCluster {
       if (!st.enabled) found.push(`proxy ${proxy} is disabled`);
       if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
     }
-    // Moves still in progress, and replication throttles left on brokers (asked only once a
-    // reassignment was started: older releases lack ListPartitionReassignments).
-    if (this.reassigned) {
-      for (const r of await this.admin.reassignments()) found.push(`partition ${r.partition} is still being reassigned (adding ${r.adding.join(",") || "none"}, removing ${r.removing.join(",") || "none"})`);
-      // Asked of the brokers registered now: a broker that is down (killed, decommissioned) cannot answer.
-      const registered = new Set(await this.admin.brokerIds());
-      const throttles = await this.admin.replicationThrottles(this.nodes.filter((b) => isBroker(b) && registered.has(b.id)).map((b) => b.id));
-      for (const [id, rates] of Object.entries(throttles)) found.push(`${this.nodeOfBrokerId(Number(id)) ?? `broker ${id}`} has a replication throttle (${Object.entries(rates).map(([k, v]) => `${k}=${v}`).join(", ")})`);
-    }
+    found.push(...(await this.operations.leaks()));
     return found.sort();
   }
 

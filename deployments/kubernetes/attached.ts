@@ -26,6 +26,8 @@ import { FaultAgents } from "./agent.ts";
 import { ownerOf, runningPod, type PodInfo, type PodJson } from "./cluster.ts";
 import { Kubectl } from "./kubectl.ts";
 import { agent, namespaceObject } from "./manifests.ts";
+import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
+import { startClientPods } from "./client-pods.ts";
 
 export const ATTACHED_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "leadership"];
 
@@ -51,6 +53,8 @@ export interface AttachOptions {
   ownNamespace: string;
   attach: AttachSettings;
   agentImage: string;
+  /** `--clients-in pod`: the clients image and how many pods, in the run's own namespace. */
+  clients?: { image: string; replicas: number };
   readyTimeoutSeconds?: number;
 }
 
@@ -68,6 +72,8 @@ export class AttachedCluster implements StartedCluster {
   readonly persistent = true;
   nodes: NodeSpec[] = [];
   bootstrap: string[] = [];
+  /** `--clients-in pod`: client hosts start in the run's clients pods (in its own namespace), one per pod. */
+  clientHosts?: ClientHostLauncher[];
   readonly paused = new Set<string>();
   info: Record<string, unknown> = {};
   readonly target: Kubectl;
@@ -143,6 +149,10 @@ export class AttachedCluster implements StartedCluster {
       const owner = ownerOf();
       await c.own.apply([namespaceObject({ namespace: o.ownNamespace, runId: o.runId, owner }), agent({ namespace: o.ownNamespace, runId: o.runId, owner, pullPolicy: "IfNotPresent", images: { agent: o.agentImage } })], `creating namespace ${o.ownNamespace} and the fault agent`);
       await c.agents.waitReady(timeoutMs);
+      const clientPods = o.clients
+        ? await startClientPods(c.own, { namespace: o.ownNamespace, runId: o.runId, owner, pullPolicy: "IfNotPresent", image: o.clients.image, replicas: o.clients.replicas, timeoutMs })
+        : undefined;
+      c.clientHosts = clientPods?.hosts;
       c.leadership = new ClusterLeadership({
         product: c.product,
         nodes: c.nodes,
@@ -152,6 +162,7 @@ export class AttachedCluster implements StartedCluster {
         shell: () => Promise.reject(notOffered("process")),
       });
       c.info = await c.describe();
+      if (clientPods) c.info.clients = clientPods.info;
       logger.info(`attached to ${c.nodes.map((n) => `${n.name} (${n.roles[0]}${n.roles[0] === "broker" ? ` ${n.id}` : ""})`).join(", ")} in namespace ${o.namespace}; clients via ${c.bootstrap.join(",")}; fault agent in ${o.ownNamespace}`);
       return c;
     } catch (err) {

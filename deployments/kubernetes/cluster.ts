@@ -9,7 +9,7 @@ import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
-import type { FileDamage, NodeSpec, PartitionState, PodReplacement, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ElectionResult, FileDamage, NodeSpec, PartitionMove, PartitionState, PodReplacement, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -23,12 +23,15 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
+import { ClusterOperations } from "../shared/operations.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
-import { groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
+import { CLIENTS, groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
+import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
+import { startClientPods } from "./client-pods.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign"];
 
 
 export interface KubernetesStartOptions {
@@ -38,7 +41,9 @@ export interface KubernetesStartOptions {
   product: BrokerProduct;
   kubeconfig: string;
   namespace: string;
-  images: { node: string; toxiproxy: string; agent: string };
+  images: { node: string; toxiproxy: string; agent: string; clients?: string };
+  /** With `images.clients`: how many clients pods. */
+  clientPods?: number;
   pullPolicy: "IfNotPresent" | "Never";
   readyTimeoutSeconds?: number;
 }
@@ -71,6 +76,8 @@ export class KubernetesCluster implements StartedCluster {
   readonly kubectl: Kubectl;
   readonly paused = new Set<string>();
   bootstrap: string[] = [];
+  /** `--clients-in pod`: client hosts start in the run's clients pods, one per pod. */
+  clientHosts?: ClientHostLauncher[];
   links!: Links;
   admin!: Admin;
   /** The Kubernetes version and nodes, as the API server reports them (for test.json). */
@@ -82,6 +89,13 @@ export class KubernetesCluster implements StartedCluster {
   private readonly agents: FaultAgents;
   private readonly files: SegmentFiles;
   private leadership!: ClusterLeadership;
+  private readonly operations = new ClusterOperations({
+    nodes: () => this.nodes,
+    admin: () => this.admin,
+    usable: (node) => !this.down.has(node) && !this.paused.has(node),
+    shell: (node, command) => this.shell(node, command),
+    nodeOfBrokerId: (id) => this.nodeOfBrokerId(id),
+  });
   private readonly options: ClusterOptions;
   /** Whether the run created the namespace (then it deletes it). */
   private ownsNamespace = false;
@@ -180,6 +194,11 @@ export class KubernetesCluster implements StartedCluster {
       await c.admin.connect();
       const registered = o.product.selfOnlyMetadata ? 1 : brokers.length;
       await waitUntil(async () => (await c.admin.brokerIds().catch(() => [])).length === registered, timeoutMs, `all ${brokers.length} brokers registered`);
+      if (o.images.clients) {
+        const pods = await startClientPods(c.kubectl, { namespace: o.namespace, runId: o.runId, owner, pullPolicy: o.pullPolicy, image: o.images.clients, replicas: o.clientPods ?? 1, timeoutMs });
+        c.clientHosts = pods.hosts;
+        c.info.clients = pods.info;
+      }
       c.info.pods = Object.fromEntries([...c.live.values()].map((n) => [n.spec.name, n.pod]));
       logger.info(`cluster ready in namespace ${o.namespace}: ${o.product.description}, ${c.nodes.map((n) => `${n.name}@${c.live.get(n.name)!.pod?.host}`).join(" ")}; clients via ${c.bootstrap.join(",")}`);
       return c;
@@ -417,7 +436,29 @@ export class KubernetesCluster implements StartedCluster {
         if (st.toxics.length) found.push(`proxy ${proxy} has toxics ${st.toxics.join(", ")}`);
       }
     }
+    found.push(...(await this.operations.leaks()));
     return found.sort();
+  }
+
+  // --- preferred-leader elections and partition reassignment (Kafka's tools, in a broker) ---
+
+  electPreferred(partitions?: { topic: string; partition: number }[]): Promise<ElectionResult> {
+    return this.operations.electPreferred(partitions);
+  }
+  reassign(moves: PartitionMove[], throttleBytes?: number): Promise<ReassignmentAnswer> {
+    return this.operations.reassign(moves, throttleBytes);
+  }
+  verifyReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
+    return this.operations.verifyReassignment(moves);
+  }
+  cancelReassignment(moves: PartitionMove[]): Promise<ReassignmentAnswer> {
+    return this.operations.cancelReassignment(moves);
+  }
+  reassignments(): Promise<ReassignmentInProgress[]> {
+    return this.operations.reassignments();
+  }
+  liveBrokerIds(): Promise<number[]> {
+    return this.operations.liveBrokerIds();
   }
 
   // --- file damage, who leads ------------------------------------------------------------
@@ -488,7 +529,7 @@ export class KubernetesCluster implements StartedCluster {
     await this.admin?.disconnect().catch(() => undefined);
     const selector = `${RUN_LABEL}=${dnsLabel(this.runId)}`;
     await this.kubectl.run(["delete", "statefulset", "-l", selector, "--wait=true", "--timeout=90s"]);
-    await this.kubectl.run(["wait", "--for=delete", "pod", "-l", `${selector},kafka-chaos.role notin (${TOXIPROXY},kc-fault-agent)`, "--timeout=90s"]);
+    await this.kubectl.run(["wait", "--for=delete", "pod", "-l", `${selector},kafka-chaos.role notin (${TOXIPROXY},kc-fault-agent,${CLIENTS})`, "--timeout=90s"]);
     await this.agents.removeData().catch((e) => component("k8s").warn(`removing the nodes' data under ${HOST_DATA_ROOT}/${this.namespace}: ${(e as Error).message}`));
     for (const n of this.live.values()) {
       n.follower?.kill();
@@ -510,7 +551,7 @@ const notOffered = (c: Capability) => new KcError("KC_NOT_OFFERED", `the kuberne
 
 /** A pod as `kubectl get pod -o json` prints it (the fields read here). */
 export interface PodJson {
-  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
   spec: { nodeName?: string; containers: { name: string }[] };
   status: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; containerID?: string; restartCount?: number; ready?: boolean; state?: { running?: unknown } }[] };
 }

@@ -11,6 +11,7 @@ import type { Deployment, DeploymentSettings } from "../deployment.ts";
 import { ensureImages, kafkaTag, toxiproxyTag } from "../docker/images.ts";
 import { assertDockerRunning } from "../docker/docker.ts";
 import { ensureTansuImage } from "../docker/tansu-image.ts";
+import { ensureClientsImage } from "../docker/clients-image.ts";
 import { AttachedCluster, ATTACHED_CAPABILITIES } from "./attached.ts";
 import { KubernetesCluster, KUBERNETES_CAPABILITIES, ownerOf } from "./cluster.ts";
 import { Kubectl, localKubeconfig, resolveKubeconfig } from "./kubectl.ts";
@@ -62,20 +63,25 @@ export const kubernetesDeployment: Deployment = {
   async prepare(o) {
     const kubeconfig = resolveKubeconfig(o.settings?.kubeconfig);
     if (o.upgradeTo) throw new KcError("KC_NOT_OFFERED", "rolling upgrades are not offered on Kubernetes yet", { hint: "use --deployment docker with --upgrade-to" });
+    const inPods = o.settings?.clientsIn === "pod";
+    if (inPods && !o.client) throw new KcError("KC_NOT_OFFERED", "--clients-in pod needs the client library the run loaded", { hint: "run it through harness/run.ts (npm run chaos)" });
     if (!isLocal(kubeconfig)) {
       // Another cluster pulls the images itself: they must be in a registry its nodes reach.
       const kafka = o.images.kafka ?? kafkaTag(o.kafkaVersion);
       const toxiproxy = o.images.toxiproxy ?? toxiproxyTag();
-      component("k8s").info(`the cluster's nodes pull ${kafka} and ${toxiproxy} (push them to a registry they reach, or give --kafka-image/--toxiproxy-image)`);
-      return { kafka, toxiproxy, agent: kafka };
+      // The clients image is built here (it carries this harness's sources) and pushed by the user.
+      const clients = inPods ? (await assertDockerRunning(), await ensureClientsImage(o.client!)) : undefined;
+      component("k8s").info(`the cluster's nodes pull ${[kafka, toxiproxy, ...(clients ? [clients] : [])].join(", ")} (push them to a registry they reach, or give --kafka-image/--toxiproxy-image)`);
+      return { kafka, toxiproxy, agent: kafka, ...(clients ? { clients } : {}) };
     }
     await assertDockerRunning();
     const nodeImage = o.product?.name === "tansu" ? await ensureTansuImage(o.product.version) : o.images.kafka;
     const images = await ensureImages({ kafkaVersion: o.kafkaVersion, kafkaImage: nodeImage, toxiproxyImage: o.images.toxiproxy });
-    for (const image of new Set([images.kafka, images.toxiproxy])) {
+    const clients = inPods ? await ensureClientsImage(o.client!) : undefined;
+    for (const image of new Set([images.kafka, images.toxiproxy, ...(clients ? [clients] : [])])) {
       await runOk("KC_K8S_IMAGE", "bash", [LOAD_IMAGE, image], { what: `side-loading ${image} into the local Kubernetes node` });
     }
-    return { kafka: images.kafka, toxiproxy: images.toxiproxy, agent: images.kafka };
+    return { kafka: images.kafka, toxiproxy: images.toxiproxy, agent: images.kafka, ...(clients ? { clients } : {}) };
   },
   start: (o) =>
     o.settings?.attach
@@ -88,6 +94,7 @@ export const kubernetesDeployment: Deployment = {
           ownNamespace: runNamespace(o.runId),
           attach: o.settings.attach,
           agentImage: o.artifacts.agent ?? o.artifacts.kafka,
+          clients: o.artifacts.clients ? { image: o.artifacts.clients, replicas: o.settings.clientPods ?? 1 } : undefined,
           readyTimeoutSeconds: o.readyTimeoutSeconds,
         })
       : KubernetesCluster.start({
@@ -97,7 +104,8 @@ export const kubernetesDeployment: Deployment = {
       product: o.product,
       kubeconfig: resolveKubeconfig(o.settings?.kubeconfig),
       namespace: o.settings?.namespace ?? runNamespace(o.runId),
-      images: { node: o.artifacts.kafka, toxiproxy: o.artifacts.toxiproxy, agent: o.artifacts.agent ?? o.artifacts.kafka },
+      images: { node: o.artifacts.kafka, toxiproxy: o.artifacts.toxiproxy, agent: o.artifacts.agent ?? o.artifacts.kafka, ...(o.artifacts.clients ? { clients: o.artifacts.clients } : {}) },
+      clientPods: o.settings?.clientPods,
       pullPolicy: "IfNotPresent",
       readyTimeoutSeconds: o.readyTimeoutSeconds,
     }),

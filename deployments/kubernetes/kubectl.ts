@@ -2,7 +2,7 @@
 // run's kubeconfig. kubectl is what every Kubernetes user has, speaks every auth plugin their
 // kubeconfig may name, and prints errors a person can act on. The local cluster's own build
 // (scripts/k8s/) is used when nothing else is given.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +91,11 @@ export class Kubectl {
     const r = await run(this.bin, [...this.base(), "exec", pod, "-c", container, "--", "sh", "-c", `(${script}) 2>&1`], { tail: 40 });
     // kubectl's own failure (no such pod, no permission) has no output of the script.
     return { exitCode: r.code, output: r.code === 0 ? r.stdout : [r.stdout, ...r.lastLines].join("\n") };
+  }
+
+  /** Starts `command` in a pod's container with its stdin, stdout and stderr streamed through the API server (`kubectl exec -i`). */
+  execStream(pod: string, container: string, command: string[]): ChildProcessWithoutNullStreams {
+    return spawn(this.bin, [...this.base(), "exec", "-i", pod, "-c", container, "--", ...command], { stdio: ["pipe", "pipe", "pipe"] });
   }
 
   /** Follows a container's output from its start (`kubectl logs -f`); the process ends with the container. */

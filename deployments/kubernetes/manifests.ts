@@ -24,6 +24,8 @@ export const ROLE_LABEL = "kafka-chaos.role";
 export const NODE_CONTAINER = "node";
 export const AGENT = "kc-fault-agent";
 export const TOXIPROXY = "toxiproxy";
+/** The pods of the workload's clients (--clients-in pod). */
+export const CLIENTS = "kc-clients";
 /** Where each node's data lives on the Kubernetes node: <root>/<namespace>/<node>. */
 export const HOST_DATA_ROOT = "/var/lib/kafka-chaos/runs";
 
@@ -85,6 +87,24 @@ export function runLabels(i: Pick<RunManifestInput, "runId" | "owner">, extra: R
 }
 
 const meta = (i: Pick<RunManifestInput, "namespace" | "runId" | "owner">, name: string, extra: Record<string, string> = {}) => ({ name, namespace: i.namespace, labels: runLabels(i, extra) });
+
+/**
+ * A StatefulSet, Deployment or DaemonSet of the run named `name`, whose pods carry the run's
+ * labels and role `name`, stop at once (grace 1 s) and get no service-link environment.
+ */
+function podSet(i: Pick<RunManifestInput, "namespace" | "runId" | "owner">, kind: "StatefulSet" | "Deployment" | "DaemonSet", name: string, spec: Obj, pod: Obj): Obj {
+  const labels = { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: name };
+  return {
+    apiVersion: "apps/v1",
+    kind,
+    metadata: meta(i, name, { [ROLE_LABEL]: name }),
+    spec: {
+      ...spec,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels: { ...runLabels(i), ...labels } }, spec: { terminationGracePeriodSeconds: 1, enableServiceLinks: false, ...pod } },
+    },
+  };
+}
 
 export function namespaceObject(i: Pick<RunManifestInput, "namespace" | "runId" | "owner">): Obj {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name: i.namespace, labels: runLabels(i) } };
@@ -149,77 +169,44 @@ const afterPeersResolve = (command: string[]): string[] => [
 ];
 
 function statefulSet(i: RunManifestInput, group: string, replicas: number, items: { key: string; path: string }[], peers: string[]): Obj {
-  const labels = { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: group };
-  return {
-    apiVersion: "apps/v1",
-    kind: "StatefulSet",
-    metadata: meta(i, group, { [ROLE_LABEL]: group }),
-    spec: {
-      serviceName: group,
-      replicas,
-      ordinals: { start: 1 },
-      podManagementPolicy: "Parallel",
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels: { ...runLabels(i), ...labels } },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          enableServiceLinks: false,
-          containers: [
-            {
-              name: NODE_CONTAINER,
-              image: i.images.node,
-              imagePullPolicy: i.pullPolicy,
-              command: afterPeersResolve(i.product.command),
-              env: [
-                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                { name: "KC_PEERS", value: peers.join(" ") },
-              ],
-              volumeMounts: [
-                { name: "conf", mountPath: i.product.configDir, subPathExpr: "$(POD_NAME)", readOnly: true },
-                { name: "state", mountPath: "/var/lib/kc" },
-                { name: "data", mountPath: "/var/lib/kc/data", subPathExpr: "$(POD_NAME)" },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "conf", configMap: { name: `${group}-conf`, items } },
-            { name: "state", emptyDir: {} },
-            { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
-          ],
-        },
+  return podSet(i, "StatefulSet", group, { serviceName: group, replicas, ordinals: { start: 1 }, podManagementPolicy: "Parallel" }, {
+    containers: [
+      {
+        name: NODE_CONTAINER,
+        image: i.images.node,
+        imagePullPolicy: i.pullPolicy,
+        command: afterPeersResolve(i.product.command),
+        env: [
+          { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          { name: "KC_PEERS", value: peers.join(" ") },
+        ],
+        volumeMounts: [
+          { name: "conf", mountPath: i.product.configDir, subPathExpr: "$(POD_NAME)", readOnly: true },
+          { name: "state", mountPath: "/var/lib/kc" },
+          { name: "data", mountPath: "/var/lib/kc/data", subPathExpr: "$(POD_NAME)" },
+        ],
       },
-    },
-  };
+    ],
+    volumes: [
+      { name: "conf", configMap: { name: `${group}-conf`, items } },
+      { name: "state", emptyDir: {} },
+      { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
+    ],
+  });
 }
 
 function toxiproxy(i: RunManifestInput): Obj[] {
-  const labels = { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: TOXIPROXY };
   const ports = [{ name: "api", port: i.toxiproxy.apiPort }, ...Object.entries(i.toxiproxy.ports).map(([b, p]) => ({ name: b, port: p }))];
   return [
     {
       apiVersion: "v1",
       kind: "Service",
       metadata: meta(i, TOXIPROXY),
-      spec: { selector: labels, ports: ports.map((p) => ({ ...p, protocol: "TCP", targetPort: p.port })) },
+      spec: { selector: { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: TOXIPROXY }, ports: ports.map((p) => ({ ...p, protocol: "TCP", targetPort: p.port })) },
     },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta(i, TOXIPROXY, { [ROLE_LABEL]: TOXIPROXY }),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels: { ...runLabels(i), ...labels } },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            enableServiceLinks: false,
-            containers: [{ name: TOXIPROXY, image: i.images.toxiproxy, imagePullPolicy: i.pullPolicy, ports: ports.map((p) => ({ containerPort: p.port })) }],
-          },
-        },
-      },
-    },
+    podSet(i, "Deployment", TOXIPROXY, { replicas: 1 }, {
+      containers: [{ name: TOXIPROXY, image: i.images.toxiproxy, imagePullPolicy: i.pullPolicy, ports: ports.map((p) => ({ containerPort: p.port })) }],
+    }),
   ];
 }
 
@@ -229,35 +216,34 @@ function toxiproxy(i: RunManifestInput): Obj[] {
  * namespace and change its iptables rules, to list them, and to remove the run's data.
  */
 export function agent(i: Pick<RunManifestInput, "namespace" | "runId" | "owner" | "pullPolicy"> & { images: { agent: string } }): Obj {
-  const labels = { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: AGENT };
-  return {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: meta(i, AGENT, { [ROLE_LABEL]: AGENT }),
-    spec: {
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels: { ...runLabels(i), ...labels } },
-        spec: {
-          hostPID: true,
-          hostNetwork: true,
-          dnsPolicy: "ClusterFirstWithHostNet",
-          terminationGracePeriodSeconds: 1,
-          enableServiceLinks: false,
-          tolerations: [{ operator: "Exists" }],
-          containers: [
-            {
-              name: "agent",
-              image: i.images.agent,
-              imagePullPolicy: i.pullPolicy,
-              command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
-              securityContext: { privileged: true, capabilities: { add: ["NET_ADMIN", "SYS_ADMIN"] } },
-              volumeMounts: [{ name: "runs", mountPath: HOST_DATA_ROOT }],
-            },
-          ],
-          volumes: [{ name: "runs", hostPath: { path: HOST_DATA_ROOT, type: "DirectoryOrCreate" } }],
-        },
+  return podSet(i, "DaemonSet", AGENT, {}, {
+    hostPID: true,
+    hostNetwork: true,
+    dnsPolicy: "ClusterFirstWithHostNet",
+    tolerations: [{ operator: "Exists" }],
+    containers: [
+      {
+        name: "agent",
+        image: i.images.agent,
+        imagePullPolicy: i.pullPolicy,
+        command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"],
+        securityContext: { privileged: true, capabilities: { add: ["NET_ADMIN", "SYS_ADMIN"] } },
+        volumeMounts: [{ name: "runs", mountPath: HOST_DATA_ROOT }],
       },
-    },
-  };
+    ],
+    volumes: [{ name: "runs", hostPath: { path: HOST_DATA_ROOT, type: "DirectoryOrCreate" } }],
+  });
+}
+
+/**
+ * The pods that run the workload's clients (`--clients-in pod`): the clients image, idle until
+ * the harness starts a client host in one (`kubectl exec -i … node clients/remote/host.ts`).
+ * Spread over the Kubernetes nodes when there are several replicas.
+ */
+export function clients(i: Pick<RunManifestInput, "namespace" | "runId" | "owner" | "pullPolicy">, image: string, replicas = 1): Obj {
+  const spread = { labelSelector: { matchLabels: { [RUN_LABEL]: dnsLabel(i.runId), [ROLE_LABEL]: CLIENTS } }, topologyKey: "kubernetes.io/hostname" };
+  return podSet(i, "Deployment", CLIENTS, { replicas }, {
+    affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: spread }] } },
+    containers: [{ name: "clients", image, imagePullPolicy: i.pullPolicy, command: ["sleep", "infinity"] }],
+  });
 }

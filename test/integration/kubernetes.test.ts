@@ -116,6 +116,24 @@ describe("kubernetes deployment", () => {
     expect(await cluster.leaks()).toEqual([]);
   });
 
+  it("reassigns a partition's replica with Kafka's tool in a broker pod and elects its preferred leader; the leak check asks for moves left", async () => {
+    await cluster.createTopics([{ name: "moved", partitions: 1, replicationFactor: 2 }]);
+    const before = (await cluster.partitionsVia("broker-1", "moved"))[0];
+    const outside = [1, 2, 3].find((b) => !before.replicas.includes(b))!;
+    const target = [outside, ...before.replicas.slice(1)];
+    const started = await cluster.reassign([{ topic: "moved", partition: 0, replicas: target }]);
+    expect(started.done).toEqual(["moved-0"]);
+    await eventually(async () => (await cluster.reassignments()).length === 0, "the move to finish", 60_000);
+    const verified = await cluster.verifyReassignment([{ topic: "moved", partition: 0, replicas: target }]);
+    expect(verified.done).toEqual(["moved-0"]);
+    const after = (await cluster.partitionsVia("broker-1", "moved"))[0];
+    expect(after.replicas).toEqual(target);
+    const elected = await cluster.electPreferred([{ topic: "moved", partition: 0 }]);
+    expect([...elected.elected, ...elected.alreadyPreferred]).toEqual(["moved-0"]);
+    await eventually(async () => (await cluster.partitionsVia("broker-1", "moved"))[0].leader === outside, "the preferred leader to lead", 30_000);
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
   it("stop removes the namespace and the nodes' data", async () => {
     const ns = cluster.namespace;
     await cluster.stop();
@@ -150,12 +168,23 @@ describe("npm run chaos -- --deployment kubernetes", () => {
     expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
   });
 
-  it("the safe preset ends VALID", async () => {
+  it("the safe preset ends VALID with its clients in two pods of the cluster, and their ops in the run's history", async () => {
     const s = store();
-    const { code, out } = await chaos(["--deployment", "kubernetes", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
     expect(out).toMatch(/VALID\. Report/);
     expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = runDirOf(s);
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    // The clients ran in both clients pods (a host's hostname is its pod's name), not here.
+    const pods = (test.deploymentInfo.clients.pods as { pod: string }[]).map((p) => p.pod).sort();
+    expect(pods).toHaveLength(2);
+    for (const p of pods) expect(p).toMatch(/^kc-clients-/);
+    expect([...new Set(test.deploymentInfo.clientHosts.map((h: { hostname: string }) => h.hostname))].sort()).toEqual(pods);
+    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(ops.filter((o) => o.f === "send" && o.type === "ok").length).toBeGreaterThan(20);
+    expect(ops.filter((o) => o.f === "poll" && o.type === "ok").length).toBeGreaterThan(0);
     await eventually(async () => (await runNamespaces()).length === 0, "the run's namespace to be gone", 30_000);
+    expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
   });
 });
 
@@ -179,12 +208,12 @@ describe("npm run chaos -- --deployment kubernetes --attach", () => {
     await k().run(["delete", "namespace", ns, "--wait=true", "--timeout=120s"], { namespaced: false });
   });
 
-  it("tests a cluster it did not deploy under partitions, kills and pauses, and leaves it as it found it", async () => {
+  it("tests a cluster it did not deploy under partitions, kills and pauses, from clients in a pod, and leaves it as it found it", async () => {
     const before = await objects();
     const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
     const { code, out } = await chaos([
       "--deployment", "kubernetes", "--attach", "--namespace", ns, "--broker-selector", "app=kafka", "--quorum-selector", "app=kafka", "--mode", "kraft",
-      "--preset", "safe", "--nemesis", "partition,kill,pause", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "3", "--store", s,
+      "--preset", "safe", "--nemesis", "partition,kill,pause", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "3", "--store", s, "--clients-in", "pod",
     ]);
     expect([0, 1], out.split("\n").slice(-20).join("\n")).toContain(code);
     const dir = fs.realpathSync(path.join(s, "latest"));
@@ -206,6 +235,9 @@ describe("npm run chaos -- --deployment kubernetes --attach", () => {
     expect(pods.items.every((p) => p.status.containerStatuses.every((c) => c.state.running))).toBe(true);
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(test.deploymentInfo.attached).toMatchObject({ namespace: ns, brokers: "app=kafka" });
+    // Its clients ran in a pod of the run's own namespace (gone now, with it).
+    expect(test.deploymentInfo.clients.pods).toHaveLength(1);
+    expect(test.deploymentInfo.clientHosts.map((h: { hostname: string }) => h.hostname)).toContain(test.deploymentInfo.clients.pods[0].pod);
   });
 
   it("says what is wrong when the selector finds no broker, and leaves nothing", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dnsLabel, groupOf, groups, runNamespace, runObjects, AGENT, TOXIPROXY, RUN_LABEL } from "../../deployments/kubernetes/manifests.ts";
+import { clients, dnsLabel, groupOf, groups, runNamespace, runObjects, AGENT, CLIENTS, TOXIPROXY, RUN_LABEL } from "../../deployments/kubernetes/manifests.ts";
+import { packageClosure } from "../../deployments/docker/clients-image.ts";
 import { GrudgeBook, KillHolds } from "../../deployments/shared/fault-books.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import { nodesOf, serverProperties, type ClusterOptions } from "../../products/kafka/topology.ts";
@@ -65,6 +66,44 @@ describe("kubernetes manifests", () => {
     expect([agent.hostPID, agent.hostNetwork, agent.containers[0].securityContext.privileged]).toEqual([true, true, true]);
     const proxy = objs.find((o) => o.kind === "Service" && o.metadata.name === TOXIPROXY)!;
     expect(proxy.spec.ports.map((p: { port: number }) => p.port)).toEqual([8474, 20001, 20002, 20003]);
+  });
+
+  it("--clients-in pod: a Deployment of the clients image with the run's labels, its replicas spread over Kubernetes nodes", () => {
+    expect(objects(zk).some((o) => o.metadata.name === CLIENTS)).toBe(false);
+    const d = clients({ namespace: "kc-run-1", runId: "Queue_Partition.2026", owner: "host-p1", pullPolicy: "IfNotPresent" }, "kafka-chaos/clients:kafkajs-2.2.4-abc", 3) as unknown as Obj;
+    expect(d.kind).toBe("Deployment");
+    expect(d.metadata.labels[RUN_LABEL]).toBe(dnsLabel("Queue_Partition.2026"));
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.template.spec.containers[0]).toMatchObject({ image: "kafka-chaos/clients:kafkajs-2.2.4-abc", command: ["sleep", "infinity"] });
+    expect(d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+  });
+
+  it("the clients image carries the npm packages a host loads, with their dependencies, nested ones travelling with their parent", () => {
+    const lock = {
+      packages: {
+        "node_modules/pino": { dependencies: { "sonic-boom": "^4", "thread-stream": "^3" } },
+        "node_modules/sonic-boom": { dependencies: { "atomic-sleep": "^1" } },
+        "node_modules/atomic-sleep": {},
+        "node_modules/thread-stream": { dependencies: { "real-require": "^0.2" } },
+        "node_modules/thread-stream/node_modules/real-require": {},
+        "node_modules/real-require": {},
+        "node_modules/unrelated": {},
+      },
+    };
+    expect(packageClosure(lock, ["pino"])).toEqual(["atomic-sleep", "pino", "sonic-boom", "thread-stream"]);
+    expect(() => packageClosure(lock, ["missing"])).toThrow(/no node_modules\/missing/);
+  });
+
+  it("flags: --clients-in pod is kafkajs only, also with --attach; --client-pods needs it", () => {
+    const ok = parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2"]).config;
+    expect(ok.kubernetes).toEqual({ clientsIn: "pod", clientPods: 2 });
+    expect(() => validateConfig(ok)).not.toThrow();
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "java"]).config)).toThrow(/kafkajs clients only/);
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--client-pods", "2"]).config)).toThrow(/--client-pods is for --clients-in pod/);
+    expect(() => validateConfig(parseRunFlags(["--clients-in", "pod"]).config)).toThrow(/for --deployment kubernetes/);
+    expect(() => parseRunFlags(["--clients-in", "node"])).toThrow(KcError);
+    const attach = parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka", "--clients-in", "pod"]).config;
+    expect(() => validateConfig(attach)).not.toThrow();
   });
 
   it("brokers advertise the address clients reach their proxy on", () => {

@@ -1,0 +1,144 @@
+// Clients that run elsewhere (in a pod of the cluster), behind the same protocol as local ones:
+// a ClientFactory whose clients forward each invocation to a client host (./host.ts) reached
+// through a command's stdin and stdout (`kubectl exec -i <pod> -- node .../host.ts`). One host
+// per launcher (pod) serves its share of the processes; it starts with the first open. When the host goes away,
+// every op in flight and every later one throws (the interpreter records `info` and opens a new
+// client, which starts a new host).
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import readline from "node:readline";
+import { KcError } from "../../core/errors.ts";
+import { component } from "../../core/log.ts";
+import { LineRpc } from "../line-rpc.ts";
+import type { Client, ClientFactory, Completion, Invocation } from "../types.ts";
+import { specToWire, type HostSpec } from "./wire.ts";
+
+export interface ClientHostLauncher {
+  /** Where the host runs, for messages (e.g. `pod kc-clients in namespace kc-...`). */
+  where: string;
+  /** The client library's package directory where the host runs. */
+  libraryDir: string;
+  /** Starts the host process (its stdin and stdout carry the protocol). */
+  spawn(): ChildProcessWithoutNullStreams;
+}
+
+/** What a host said about itself when it came up. */
+export interface HostInfo {
+  hostname: string;
+  node: string;
+  version: string;
+}
+
+class RemoteError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+class Host {
+  readonly info: Promise<HostInfo>;
+  /** The process exited (or never started). */
+  gone = false;
+  private readonly rpc: LineRpc;
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(launcher: ClientHostLauncher, spec: HostSpec) {
+    const log = component("client-host");
+    this.child = launcher.spawn();
+    this.rpc = new LineRpc(this.child.stdin, this.child.stdout, (f) => new RemoteError(f.error ?? "Error", f.message ?? ""), (line) => log.debug(line));
+    readline.createInterface({ input: this.child.stderr }).on("line", (line) => log.debug(line));
+    const gone = (why: string) => {
+      this.gone = true;
+      this.rpc.fail(new KcError("KC_CLIENT_HOST", `the client host in ${launcher.where} ${why}`, { hint: "its output is in harness.log (component client-host)" }));
+    };
+    this.child.on("error", (e) => gone(`could not start: ${e.message}`));
+    this.child.on("exit", (code, sig) => gone(`exited (${sig ?? `code ${code}`})`));
+    const rpc = this.rpc;
+    this.info = (async () => {
+      const hello = await rpc.ready();
+      const init = await rpc.call("init", { spec: specToWire(spec) });
+      return { hostname: String(hello.hostname), node: String(hello.node), version: String(init.version) };
+    })();
+    this.info.catch(() => undefined);
+  }
+
+  call(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.rpc.call(op, args);
+  }
+
+  close(): void {
+    this.child.stdin.end();
+    setTimeout(() => this.child.kill("SIGKILL"), 5000).unref();
+  }
+}
+
+/**
+ * Clients of `spec` run by hosts that `launchers` start: process p's client runs in the host of
+ * launcher p mod n (one host per launcher, e.g. per pod). `onHost` hears what each new host said
+ * about itself (the run records where its clients ran).
+ */
+export function remoteClients(spec: HostSpec, launchers: readonly ClientHostLauncher[], onHost?: (info: HostInfo) => void): ClientFactory {
+  if (!launchers.length) throw new KcError("KC_CLIENT_HOST", "no client host to run the clients in", { hint: "the deployment offered no pod for the clients" });
+  const slots = launchers.map((launcher) => ({ launcher, host: undefined as Host | undefined, open: 0, idle: undefined as NodeJS.Timeout | undefined }));
+  return {
+    open: async (process) => {
+      const slot = slots[process % slots.length];
+      clearTimeout(slot.idle);
+      if (!slot.host || slot.host.gone) {
+        const h = (slot.host = new Host(slot.launcher, spec));
+        h.info.then(onHost, () => undefined);
+      }
+      const h = slot.host;
+      slot.open++;
+      const release = () => {
+        if (--slot.open > 0) return;
+        slot.idle = setTimeout(() => {
+          slot.host?.close();
+          slot.host = undefined;
+        }, 5000);
+        slot.idle.unref();
+      };
+      try {
+        await h.info;
+        await h.call("open", { process });
+      } catch (e) {
+        if (slot.host === h) {
+          slot.host = undefined;
+          h.close();
+        }
+        slot.open--;
+        throw e;
+      }
+      return new RemoteClient(h, process, release);
+    },
+  };
+}
+
+class RemoteClient implements Client {
+  private closed = false;
+  private readonly host: Host;
+  private readonly process: number;
+  private readonly onClose: () => void;
+
+  constructor(host: Host, process: number, onClose: () => void) {
+    this.host = host;
+    this.process = process;
+    this.onClose = onClose;
+  }
+
+  async invoke(inv: Invocation): Promise<Completion> {
+    return (await this.host.call("invoke", { process: this.process, inv })) as unknown as Completion;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.host.call("close", { process: this.process });
+    } catch {
+      // The host is gone: nothing left to close.
+    } finally {
+      this.onClose();
+    }
+  }
+}
