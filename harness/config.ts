@@ -383,7 +383,7 @@ export function validateConfig(c: TestConfig): void {
     throw new KcError("KC_BAD_FLAG", "--client-pods is for --clients-in pod", { hint: "add --clients-in pod, or drop --client-pods" });
   }
   if (c.kubernetes?.clientsIn === "pod") {
-    if (c.client !== "kafkajs") throw new KcError("KC_NOT_OFFERED", `--clients-in pod runs kafkajs clients only for now, not ${c.client} (the clients image has no native librdkafka and no JDK yet)`, { hint: "use --client kafkajs[@VERSION], or drop --clients-in" });
+    if (c.client === "confluent") throw new KcError("KC_NOT_OFFERED", "--clients-in pod runs the kafkajs and Java clients, not confluent yet (the clients image has no build of librdkafka)", { hint: "use --client kafkajs or --client java, or drop --clients-in" });
   }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;

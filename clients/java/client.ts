@@ -17,6 +17,8 @@ import { Sidecar } from "./sidecar.ts";
 export interface JavaLibrary {
   classpath: string;
   version: string;
+  /** Sidecar.class compiled ahead, where no JDK compiler is at hand (the clients image). */
+  sidecarClasses?: string;
 }
 
 const tp = (key: Key) => {
@@ -44,7 +46,7 @@ export function javaClients(s: ConfluentSettings, lib: JavaLibrary): ClientFacto
   return {
     open: async (process) => {
       clearTimeout(idle);
-      sidecar ??= new Sidecar(lib.classpath);
+      sidecar ??= new Sidecar(lib.classpath, lib.sidecarClasses);
       open++;
       try {
         await sidecar.version;

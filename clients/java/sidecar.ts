@@ -9,7 +9,9 @@ import { component } from "../../core/log.ts";
 import { LineRpc } from "../line-rpc.ts";
 import { JavaError } from "./errors.ts";
 
-const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), "Sidecar.java");
+/** The sidecar's source: run as a single-file program, or compiled ahead into the clients image. */
+export const SIDECAR_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), "Sidecar.java");
+const SOURCE = SIDECAR_SOURCE;
 
 export class Sidecar {
   readonly version: Promise<string>;
@@ -17,8 +19,10 @@ export class Sidecar {
   private readonly rpc: LineRpc;
   private readonly log = component("java");
 
-  constructor(classpath: string) {
-    this.child = spawn("java", ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, SOURCE], { stdio: ["pipe", "pipe", "pipe"] });
+  /** `classes`: a directory with Sidecar.class compiled ahead (a JRE without a compiler, as in the clients image); default: run the source. */
+  constructor(classpath: string, classes?: string) {
+    const main = classes ? ["-cp", `${classes}:${classpath}`, "Sidecar"] : ["-cp", classpath, SOURCE];
+    this.child = spawn("java", ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", ...main], { stdio: ["pipe", "pipe", "pipe"] });
     this.rpc = new LineRpc(this.child.stdin, this.child.stdout, (f) => new JavaError(f.error ?? "Error", f.message ?? ""), (line) => this.log.debug(line));
     this.version = this.rpc.ready().then((r) => String(r.version));
     readline.createInterface({ input: this.child.stderr }).on("line", (line) => this.log.debug(line));

@@ -10,13 +10,33 @@
 // completion when the answer comes, so a lost host leaves `info` ops, never a gap. An invoke that
 // throws answers ok:false, which the harness rethrows (the interpreter records info and replaces
 // the client). Logs go to stderr.
+import fs from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import os from "node:os";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { clientsOf } from "../index.ts";
 import type { Client, ClientFactory, Invocation } from "../types.ts";
+import type { ClientName } from "../settings.ts";
+import type { JavaLibrary } from "../java/client.ts";
 import { specFromWire } from "./wire.ts";
+
+/**
+ * The library in `dir`: an npm package (its exports and package.json's version), or the Java
+ * client's jars in libs/ with the sidecar compiled ahead in classes/ (the version is that of the
+ * kafka-clients jar there).
+ */
+function loadLibrary(client: ClientName, dir: string, wanted: string): { module: unknown; version: string } {
+  if (client === "java") {
+    const jar = fs.readdirSync(path.join(dir, "libs")).find((f) => /^kafka-clients-.+\.jar$/.test(f));
+    const version = jar?.replace(/^kafka-clients-|\.jar$/g, "") ?? "none";
+    const module: JavaLibrary = { classpath: path.join(dir, "libs", "*"), version: wanted, sidecarClasses: path.join(dir, "classes") };
+    return { module, version };
+  }
+  const require = createRequire(import.meta.url);
+  return { module: require(dir), version: (require(`${dir}/package.json`) as { version: string }).version };
+}
 
 const out = (m: Record<string, unknown>) => process.stdout.write(JSON.stringify(m) + "\n");
 
@@ -28,8 +48,7 @@ export async function serve(): Promise<void> {
     switch (req.op) {
       case "init": {
         const spec = specFromWire(req.spec as Record<string, unknown>);
-        const module = createRequire(import.meta.url)(spec.libraryDir);
-        const version = (createRequire(import.meta.url)(`${spec.libraryDir}/package.json`) as { version: string }).version;
+        const { module, version } = loadLibrary(spec.client, spec.libraryDir, spec.version);
         if (version !== spec.version) throw new Error(`the image has ${spec.client} ${version} at ${spec.libraryDir}, not ${spec.version}`);
         factory = clientsOf({ name: spec.client, version, bundled: false, dir: spec.libraryDir, module }, spec.settings);
         return { version };

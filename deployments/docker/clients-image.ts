@@ -1,7 +1,8 @@
 // The clients image: what a pod needs to run the workload's clients where the brokers are
 // (clients/remote/host.ts). The base image, the Node binary that runs the harness, the harness's
 // core/ and clients/ sources, the npm packages they load (closure from package-lock.json), and
-// the client library in use at /app/lib/client. Tagged by a hash of all of it, so a change to
+// the client library in use at /app/lib/client (the Java client: its jars in libs/ and the sidecar
+// compiled here into classes/, since the image has a JRE and no compiler). Tagged by a hash of all of it, so a change to
 // any source or another library version builds a new image, and an unchanged one is reused.
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -10,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { cacheDir } from "../../core/cache.ts";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
+import { runOk } from "../../core/proc.ts";
+import { SIDECAR_SOURCE } from "../../clients/java/sidecar.ts";
 import { dockerBuild, ensureBase, imageExists } from "./images.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -63,7 +66,10 @@ export async function ensureClientsImage(library: { name: string; version: strin
   const files: [string, string][] = [];
   for (const d of SOURCE_DIRS) for (const f of sources(path.join(root, d))) files.push([path.join(d, f), path.join(root, d, f)]);
   for (const p of packages) for (const f of sources(path.join(root, "node_modules", p))) files.push([path.join("node_modules", p, f), path.join(root, "node_modules", p, f)]);
-  for (const f of sources(library.dir)) files.push([path.join("lib", "client", f), path.join(library.dir, f)]);
+  // The Java client: its jars (libs/), and the sidecar compiled here (the image has a JRE only).
+  const dir = library.name === "java" ? path.join(library.dir, "libs") : library.dir;
+  for (const f of sources(dir)) files.push([path.join("lib", "client", library.name === "java" ? "libs" : "", f), path.join(dir, f)]);
+  if (library.name === "java") files.push([path.join("lib", "client", "Sidecar.java"), SIDECAR_SOURCE]);
   files.push(["package.json", path.join(root, "package.json")]);
 
   const hash = crypto.createHash("sha256");
@@ -80,6 +86,13 @@ export async function ensureClientsImage(library: { name: string; version: strin
       fs.copyFileSync(abs, path.join(ctx, "app", rel));
     }
     fs.copyFileSync(process.execPath, path.join(ctx, "node"));
+    if (library.name === "java") {
+      const lib = path.join(ctx, "app", "lib", "client");
+      await runOk("KC_IMAGE_BUILD_FAILED", "javac", ["--release", "17", "-cp", path.join(lib, "libs", "*"), "-d", path.join(lib, "classes"), SIDECAR_SOURCE], {
+        what: "compiling the Java client's sidecar for the clients image",
+        hint: "a JDK 17 (javac) is needed: apt-get install openjdk-17-jdk-headless",
+      });
+    }
     fs.writeFileSync(path.join(ctx, "Dockerfile"), DOCKERFILE);
     logger.info(`building ${tag} (${files.length} files, Node ${process.version})`);
     await dockerBuild(tag, ctx, { BASE: base }, { role: "clients", client: `${library.name}@${library.version}` });

@@ -208,12 +208,12 @@ describe("npm run chaos -- --deployment kubernetes --attach", () => {
     await k().run(["delete", "namespace", ns, "--wait=true", "--timeout=120s"], { namespaced: false });
   });
 
-  it("tests a cluster it did not deploy under partitions, kills and pauses, from clients in a pod, and leaves it as it found it", async () => {
+  it("tests a cluster it did not deploy under partitions, kills and pauses, from Java clients in a pod, and leaves it as it found it", async () => {
     const before = await objects();
     const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
     const { code, out } = await chaos([
       "--deployment", "kubernetes", "--attach", "--namespace", ns, "--broker-selector", "app=kafka", "--quorum-selector", "app=kafka", "--mode", "kraft",
-      "--preset", "safe", "--nemesis", "partition,kill,pause", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "3", "--store", s, "--clients-in", "pod",
+      "--preset", "safe", "--nemesis", "partition,kill,pause", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "3", "--store", s, "--clients-in", "pod", "--client", "java",
     ]);
     expect([0, 1], out.split("\n").slice(-20).join("\n")).toContain(code);
     const dir = fs.realpathSync(path.join(s, "latest"));
@@ -235,8 +235,9 @@ describe("npm run chaos -- --deployment kubernetes --attach", () => {
     expect(pods.items.every((p) => p.status.containerStatuses.every((c) => c.state.running))).toBe(true);
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(test.deploymentInfo.attached).toMatchObject({ namespace: ns, brokers: "app=kafka" });
-    // Its clients ran in a pod of the run's own namespace (gone now, with it).
+    // Its clients (the Java client, its sidecar compiled into the image) ran in a pod of the run's own namespace (gone now, with it).
     expect(test.deploymentInfo.clients.pods).toHaveLength(1);
+    expect(test.deploymentInfo.clients.image).toMatch(/^kafka-chaos\/clients:java-/);
     expect(test.deploymentInfo.clientHosts.map((h: { hostname: string }) => h.hostname)).toContain(test.deploymentInfo.clients.pods[0].pod);
   });
 
