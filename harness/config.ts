@@ -382,9 +382,6 @@ export function validateConfig(c: TestConfig): void {
   if (c.kubernetes?.clientPods !== undefined && c.kubernetes.clientsIn !== "pod") {
     throw new KcError("KC_BAD_FLAG", "--client-pods is for --clients-in pod", { hint: "add --clients-in pod, or drop --client-pods" });
   }
-  if (c.kubernetes?.clientsIn === "pod") {
-    if (c.client === "confluent") throw new KcError("KC_NOT_OFFERED", "--clients-in pod runs the kafkajs and Java clients, not confluent yet (the clients image has no build of librdkafka)", { hint: "use --client kafkajs or --client java, or drop --clients-in" });
-  }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;
   if (c.nemesis.faults.includes("power")) {

@@ -168,14 +168,15 @@ describe("npm run chaos -- --deployment kubernetes", () => {
     expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
   });
 
-  it("the safe preset ends VALID with its clients in two pods of the cluster, and their ops in the run's history", async () => {
+  it("the safe preset ends VALID with its clients (confluent's librdkafka) in two pods of the cluster, and their ops in the run's history", async () => {
     const s = store();
-    const { code, out } = await chaos(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2", "--client", "confluent", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
     expect(out).toMatch(/VALID\. Report/);
     expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
     const dir = runDirOf(s);
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     // The clients ran in both clients pods (a host's hostname is its pod's name), not here.
+    expect(test.deploymentInfo.clients.image).toMatch(/^kafka-chaos\/clients:confluent-/);
     const pods = (test.deploymentInfo.clients.pods as { pod: string }[]).map((p) => p.pod).sort();
     expect(pods).toHaveLength(2);
     for (const p of pods) expect(p).toMatch(/^kc-clients-/);

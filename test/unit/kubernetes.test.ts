@@ -94,11 +94,11 @@ describe("kubernetes manifests", () => {
     expect(() => packageClosure(lock, ["missing"])).toThrow(/no node_modules\/missing/);
   });
 
-  it("flags: --clients-in pod runs kafkajs and Java (not confluent yet), also with --attach; --client-pods needs it", () => {
+  it("flags: --clients-in pod runs every client, also with --attach; --client-pods needs it", () => {
     const ok = parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2"]).config;
     expect(ok.kubernetes).toEqual({ clientsIn: "pod", clientPods: 2 });
     expect(() => validateConfig(ok)).not.toThrow();
-    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "confluent"]).config)).toThrow(/not confluent yet/);
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "confluent"]).config)).not.toThrow();
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "java"]).config)).not.toThrow();
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--client-pods", "2"]).config)).toThrow(/--client-pods is for --clients-in pod/);
     expect(() => validateConfig(parseRunFlags(["--clients-in", "pod"]).config)).toThrow(/for --deployment kubernetes/);
