@@ -35,12 +35,13 @@ export function planSchedule(o: ScheduleOptions, rng: Rng): PlannedAction[] {
 function composite(o: ScheduleOptions, stable: number, rng: Rng): PlannedAction[] {
   const plan: PlannedAction[] = [];
   let t = o.quietSeconds;
-  while (t < o.timeLimitSeconds) {
+  while (round(t) < o.timeLimitSeconds) {
     let chosen = o.families.filter(() => rng.next() < 0.5);
     if (!chosen.length) chosen = [rng.pick(o.families)];
     for (const f of chosen) plan.push({ at: round(t), family: f.name, action: "start", target: rng.pick(f.targets) });
     const end = t + o.intervalSeconds * rng.between(0.5, 1.5);
-    if (end >= o.timeLimitSeconds) break;
+    // Compared as planned (rounded to the millisecond): 119.9996 s is planned at 120 s.
+    if (round(end) >= o.timeLimitSeconds) break;
     for (const f of chosen) plan.push({ at: round(end), family: f.name, action: "stop" });
     t = end + stable;
   }
@@ -51,7 +52,7 @@ function oneAtATime(o: ScheduleOptions, rng: Rng): PlannedAction[] {
   const plan: PlannedAction[] = [];
   const active = new Set<string>();
   let t = o.quietSeconds;
-  while (t < o.timeLimitSeconds) {
+  while (round(t) < o.timeLimitSeconds) {
     const fam = rng.pick(o.families);
     if (active.has(fam.name)) {
       plan.push({ at: round(t), family: fam.name, action: "stop" });

@@ -98,6 +98,7 @@ describe("schedule", () => {
     const c = { ...opts, families: three, stableSeconds: 20 };
     let overlapped = 0;
     fc.assert(
+      // 361072321: a stop 119.9996 s in, which rounds to the time limit (fresh-clone CI, 2026-12-03).
       fc.property(fc.integer(), (seed) => {
         const plan = planSchedule(c, new Rng(seed));
         expect(plan[0].at).toBe(5);
@@ -126,6 +127,7 @@ describe("schedule", () => {
         }
         expect(plan.at(-1)!.at).toBeLessThan(120);
       }),
+      { examples: [[361072321]] },
     );
     expect(overlapped, "periods with more than one family").toBeGreaterThan(0);
   });
