@@ -1,7 +1,9 @@
 // Calls to a child process over its stdin and stdout, one JSON object per line: requests carry
 // ids, responses ({id, ok, r} or {id, ok: false, error, message}) come back in any order. Lines
 // that are not JSON go to the log. The Java client's sidecar (./java/sidecar.ts) and the client
-// host in a pod (./remote/) speak it.
+// host in a pod (./remote/) speak it; RpcProcess and SharedProcess are how both are started,
+// shared by a factory's clients and stopped.
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 
@@ -68,5 +70,87 @@ export class LineRpc {
   private await(id: number): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(this.closed);
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+}
+
+/**
+ * A child process spoken to with LineRpc: its stderr and stray stdout lines go to `log`; when it
+ * cannot start or exits, every call in flight and every later one fails with `gone(...)`.
+ */
+export class RpcProcess {
+  readonly rpc: LineRpc;
+  /** The process exited (or never started). */
+  gone = false;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly killAfterMs: number;
+
+  constructor(
+    child: ChildProcessWithoutNullStreams,
+    o: { toError: (f: RpcFailure) => Error; log: (line: string) => void; gone: (why: { startError: Error } | { exit: string }) => Error; killAfterMs: number },
+  ) {
+    this.child = child;
+    this.killAfterMs = o.killAfterMs;
+    this.rpc = new LineRpc(child.stdin, child.stdout, o.toError, o.log);
+    readline.createInterface({ input: child.stderr }).on("line", o.log);
+    const gone = (why: { startError: Error } | { exit: string }) => {
+      this.gone = true;
+      this.rpc.fail(o.gone(why));
+    };
+    child.on("error", (e) => gone({ startError: e }));
+    child.on("exit", (code, sig) => gone({ exit: sig ?? `code ${code}` }));
+  }
+
+  /** Ends its stdin (it exits when it reads the end), and kills it if it is still there after a while. */
+  close(): void {
+    this.child.stdin.end();
+    setTimeout(() => this.child.kill("SIGKILL"), this.killAfterMs).unref();
+  }
+}
+
+/**
+ * One process shared by every client of a factory: made on the first acquire (and again once
+ * `stale` says the current one is no use), closed `idleMs` after the last client released it.
+ */
+export class SharedProcess<T extends { close(): void }> {
+  private current: T | undefined;
+  private users = 0;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly o: { make: () => T; ready: (t: T) => Promise<unknown>; stale?: (t: T) => boolean; idleMs: number };
+
+  constructor(o: { make: () => T; ready: (t: T) => Promise<unknown>; stale?: (t: T) => boolean; idleMs: number }) {
+    this.o = o;
+  }
+
+  /** The shared process once it is ready; a process that fails to get ready is discarded. */
+  async acquire(): Promise<T> {
+    clearTimeout(this.idle);
+    if (!this.current || this.o.stale?.(this.current)) this.current = this.o.make();
+    const t = this.current;
+    this.users++;
+    try {
+      await this.o.ready(t);
+    } catch (e) {
+      this.discard(t);
+      throw e;
+    }
+    return t;
+  }
+
+  /** Gives up an acquire whose use failed: the process is closed and not handed out again. */
+  discard(t: T): void {
+    if (this.current === t) {
+      this.current = undefined;
+      t.close();
+    }
+    this.users--;
+  }
+
+  release(): void {
+    if (--this.users > 0) return;
+    this.idle = setTimeout(() => {
+      this.current?.close();
+      this.current = undefined;
+    }, this.o.idleMs);
+    this.idle.unref();
   }
 }

@@ -8,6 +8,7 @@ import type { ConfluentSettings } from "../confluent/client.ts";
 import { topicsOf } from "../keys.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
 import { AdapterClient, singleAttempt, type SendMop } from "../adapter.ts";
+import { SharedProcess } from "../line-rpc.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
 import { emptyPolled, RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
@@ -32,31 +33,9 @@ const tp = (key: Key) => {
  */
 export function javaClients(s: ConfluentSettings, lib: JavaLibrary): ClientFactory {
   const producers = new SharedSlots<number>(s.concurrency, s.txn ? 1 : (s.processesPerClient ?? 1));
-  let sidecar: Sidecar | undefined;
-  let open = 0;
-  let idle: NodeJS.Timeout | undefined;
-  const release = () => {
-    if (--open > 0) return;
-    idle = setTimeout(() => {
-      sidecar?.close();
-      sidecar = undefined;
-    }, 5000);
-    idle.unref();
-  };
+  const sidecar = new SharedProcess({ make: () => new Sidecar(lib.classpath, lib.sidecarClasses), ready: (side) => side.version, idleMs: 5000 });
   return {
-    open: async (process) => {
-      clearTimeout(idle);
-      sidecar ??= new Sidecar(lib.classpath, lib.sidecarClasses);
-      open++;
-      try {
-        await sidecar.version;
-      } catch (e) {
-        sidecar = undefined;
-        open--;
-        throw e;
-      }
-      return new JavaClient(s, process, sidecar, producers, release);
-    },
+    open: async (process) => new JavaClient(s, process, await sidecar.acquire(), producers, () => sidecar.release()),
   };
 }
 

@@ -1,14 +1,13 @@
 // Clients that run elsewhere (in a pod of the cluster), behind the same protocol as local ones:
 // a ClientFactory whose clients forward each invocation to a client host (./host.ts) reached
 // through a command's stdin and stdout (`kubectl exec -i <pod> -- node .../host.ts`). One host
-// per launcher (pod) serves its share of the processes; it starts with the first open. When the host goes away,
-// every op in flight and every later one throws (the interpreter records `info` and opens a new
-// client, which starts a new host).
+// per launcher (pod) serves its share of the processes; it starts with the first open. When the
+// host goes away, every op in flight and every later one throws (the interpreter records `info`
+// and opens a new client, which starts a new host).
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import readline from "node:readline";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
-import { LineRpc } from "../line-rpc.ts";
+import { RpcProcess, SharedProcess } from "../line-rpc.ts";
 import type { Client, ClientFactory, Completion, Invocation } from "../types.ts";
 import { specToWire, type HostSpec } from "./wire.ts";
 
@@ -37,23 +36,20 @@ class RemoteError extends Error {
 
 class Host {
   readonly info: Promise<HostInfo>;
-  /** The process exited (or never started). */
-  gone = false;
-  private readonly rpc: LineRpc;
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly proc: RpcProcess;
 
   constructor(launcher: ClientHostLauncher, spec: HostSpec) {
     const log = component("client-host");
-    this.child = launcher.spawn();
-    this.rpc = new LineRpc(this.child.stdin, this.child.stdout, (f) => new RemoteError(f.error ?? "Error", f.message ?? ""), (line) => log.debug(line));
-    readline.createInterface({ input: this.child.stderr }).on("line", (line) => log.debug(line));
-    const gone = (why: string) => {
-      this.gone = true;
-      this.rpc.fail(new KcError("KC_CLIENT_HOST", `the client host in ${launcher.where} ${why}`, { hint: "its output is in harness.log (component client-host)" }));
-    };
-    this.child.on("error", (e) => gone(`could not start: ${e.message}`));
-    this.child.on("exit", (code, sig) => gone(`exited (${sig ?? `code ${code}`})`));
-    const rpc = this.rpc;
+    this.proc = new RpcProcess(launcher.spawn(), {
+      toError: (f) => new RemoteError(f.error ?? "Error", f.message ?? ""),
+      log: (line) => log.debug(line),
+      gone: (why) =>
+        new KcError("KC_CLIENT_HOST", `the client host in ${launcher.where} ${"startError" in why ? `could not start: ${why.startError.message}` : `exited (${why.exit})`}`, {
+          hint: "its output is in harness.log (component client-host)",
+        }),
+      killAfterMs: 5000,
+    });
+    const rpc = this.proc.rpc;
     this.info = (async () => {
       const hello = await rpc.ready();
       const init = await rpc.call("init", { spec: specToWire(spec) });
@@ -62,13 +58,17 @@ class Host {
     this.info.catch(() => undefined);
   }
 
+  /** The process exited (or never started). */
+  get gone(): boolean {
+    return this.proc.gone;
+  }
+
   call(op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.rpc.call(op, args);
+    return this.proc.rpc.call(op, args);
   }
 
   close(): void {
-    this.child.stdin.end();
-    setTimeout(() => this.child.kill("SIGKILL"), 5000).unref();
+    this.proc.close();
   }
 }
 
@@ -79,37 +79,30 @@ class Host {
  */
 export function remoteClients(spec: HostSpec, launchers: readonly ClientHostLauncher[], onHost?: (info: HostInfo) => void): ClientFactory {
   if (!launchers.length) throw new KcError("KC_CLIENT_HOST", "no client host to run the clients in", { hint: "the deployment offered no pod for the clients" });
-  const slots = launchers.map((launcher) => ({ launcher, host: undefined as Host | undefined, open: 0, idle: undefined as NodeJS.Timeout | undefined }));
+  const hosts = launchers.map(
+    (launcher) =>
+      new SharedProcess({
+        make: () => {
+          const h = new Host(launcher, spec);
+          h.info.then(onHost, () => undefined);
+          return h;
+        },
+        ready: (h) => h.info,
+        stale: (h) => h.gone,
+        idleMs: 5000,
+      }),
+  );
   return {
     open: async (process) => {
-      const slot = slots[process % slots.length];
-      clearTimeout(slot.idle);
-      if (!slot.host || slot.host.gone) {
-        const h = (slot.host = new Host(slot.launcher, spec));
-        h.info.then(onHost, () => undefined);
-      }
-      const h = slot.host;
-      slot.open++;
-      const release = () => {
-        if (--slot.open > 0) return;
-        slot.idle = setTimeout(() => {
-          slot.host?.close();
-          slot.host = undefined;
-        }, 5000);
-        slot.idle.unref();
-      };
+      const shared = hosts[process % hosts.length];
+      const h = await shared.acquire();
       try {
-        await h.info;
         await h.call("open", { process });
       } catch (e) {
-        if (slot.host === h) {
-          slot.host = undefined;
-          h.close();
-        }
-        slot.open--;
+        shared.discard(h);
         throw e;
       }
-      return new RemoteClient(h, process, release);
+      return new RemoteClient(h, process, () => shared.release());
     },
   };
 }
