@@ -15,7 +15,11 @@ function quorumStatus(o: ClusterOptions, controller: NodeSpec): string {
     q.via === "controller"
       ? `--bootstrap-controller ${controller.name}:${PORTS.controller}`
       : `--bootstrap-server ${nodesOf(o).filter(isBroker).map((b) => `${b.name}:${PORTS.internal}`).join(",")}`;
-  return `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' ${q.mainClass} ${bootstrap} describe --status 2>&1`;
+  // Bounded: after the active controller dies, the admin client may keep sending to it (its
+  // metadata named it) until default.api.timeout.ms, 60 s by default, and then give up without an
+  // answer (fresh-clone CI, 2026-12-04). 8 s lets a caller that asks again learn the new leader.
+  const config = "/tmp/kc-quorum.properties";
+  return `printf 'default.api.timeout.ms=8000\\nrequest.timeout.ms=3000\\n' > ${config} && java -Xmx128m -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' ${q.mainClass} ${bootstrap} --command-config ${config} describe --status 2>&1`;
 }
 
 export function apacheKafka(o: ClusterOptions): BrokerProduct {

@@ -29,7 +29,10 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
       runId: `it-nem-${Date.now().toString(36)}`,
       runDir: dir,
       images: await ensureImages({ kafkaVersion: "3.9.1" }),
-      options: { ...defaultConfig().cluster, mode: "zookeeper", kafkaVersion: "3.9.1" },
+      // No automatic preferred-leader rebalance (every 300 s by default): the elect test needs
+      // a non-preferred leader to stay until its own election (fresh-clone CI, 2026-12-03: the
+      // preferred replica led again before the election ran).
+      options: { ...defaultConfig().cluster, mode: "zookeeper", kafkaVersion: "3.9.1", brokerConfig: { "auto.leader.rebalance.enable": "false" } },
     });
     await cluster.createTopics([{ name: TOPIC, partitions: 1, replicationFactor: 3, config: { "message.timestamp.type": "LogAppendTime" } }]);
     // createTopics saw the full ISR through one broker; the first test asks others (leader
