@@ -11,6 +11,7 @@ import type { Results, Verdict } from "./checkers/index.ts";
 import { runTest as runLifecycle } from "./harness/run.ts";
 import { resolveSpec, type TestSpec } from "./harness/spec.ts";
 import { writeReports } from "./report/index.ts";
+import type { Application } from "./workloads/application/index.ts";
 
 export interface TestResult {
   /** store/<name>/<timestamp>/ of this run. */
@@ -26,6 +27,12 @@ export interface RunTestOptions {
   signal?: AbortSignal;
   /** Write report.html and the store's index (default true). */
   report?: boolean;
+  /**
+   * Test your own application instead of the built-in workload: the harness feeds
+   * `application.input`, starts the application with a recorder for its kafkajs clients, and
+   * judges its outputs in `application.output` as well as Kafka (README: "Testing your own application").
+   */
+  application?: Application;
 }
 
 /**
@@ -35,7 +42,7 @@ export interface RunTestOptions {
 export async function runTest(spec: TestSpec = {}, opts: RunTestOptions = {}): Promise<TestResult> {
   const config = resolveSpec(spec);
   const never = new AbortController().signal;
-  const out = await runLifecycle(config, opts.signal ?? never, never, { report: opts.report === false ? undefined : writeReports });
+  const out = await runLifecycle(config, opts.signal ?? never, never, { report: opts.report === false ? undefined : writeReports, application: opts.application });
   return { runDir: out.runDir, valid: out.results?.valid, results: out.results, exitCode: out.exitCode };
 }
 
@@ -44,6 +51,8 @@ export { resolveSpec, type TestSpec } from "./harness/spec.ts";
 export { defaultConfig, parseRunFlags, type TestConfig } from "./harness/config.ts";
 export { check, checkHistoryFile, checkOps, type Anomaly, type CheckOptions, type Results, type Stats, type Verdict } from "./checkers/index.ts";
 export { KcError } from "./core/errors.ts";
+export { Recorder, type Application, type ApplicationContext, type StopApplication } from "./workloads/application/index.ts";
+export { APP_ANOMALY_TYPES, checkApplication, type AppResults, type Delivery } from "./checkers/application.ts";
 export { EXIT };
 export type { Op } from "./core/history/op.ts";
 export { DEPLOYMENTS, type Deployment, type StartedCluster } from "./deployments/index.ts";

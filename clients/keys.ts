@@ -35,6 +35,14 @@ export function keySpace(o: KeySpaceOptions): KeySpace {
   };
 }
 
+/** The key space of topics made elsewhere (an application's input and output topics), keys in the same order. */
+export function keySpaceOfTopics(topics: TopicSpec[]): KeySpace {
+  const keys: Key[] = [];
+  const most = Math.max(0, ...topics.map((t) => t.partitions));
+  for (let p = 0; p < most; p++) for (const t of topics) if (p < t.partitions) keys.push(formatKey(t.name, p));
+  return { keys, topics, partitionsOf: new Map(topics.map((t) => [t.name, Array.from({ length: t.partitions }, (_, p) => p)])) };
+}
+
 /** The topics a set of keys live in, sorted. */
 export function topicsOf(keys: Iterable<Key>): string[] {
   return [...new Set([...keys].map((k) => parseKey(k).topic))].sort();

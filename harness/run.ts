@@ -27,6 +27,9 @@ import { Rng } from "../core/rng.ts";
 import { deploymentNamed, type StartedCluster } from "../deployments/index.ts";
 import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../nemeses/index.ts";
 import { brokerProduct } from "../products/index.ts";
+import { checkApplication, withApplication } from "../checkers/application.ts";
+import { bundledLibrary } from "../clients/index.ts";
+import { ApplicationRun, validateApplication, type Application } from "../workloads/application/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
 import type { TestConfig } from "./config.ts";
@@ -37,6 +40,11 @@ import { Progress } from "./progress.ts";
 export interface RunHooks {
   /** Writes report.html (and the CI summaries) into the run directory and the store's index. */
   report?: (runDir: string, store: string) => Promise<void>;
+  /**
+   * Application mode (workloads/application/): the user's service is the client under test. The
+   * harness feeds its input topic and judges its outputs as well as Kafka's behaviour.
+   */
+  application?: Application;
 }
 
 export interface RunOutcome {
@@ -71,6 +79,12 @@ const writeJson = (file: string, v: unknown) => fs.writeFileSync(file, JSON.stri
 export const runIdOf = (...parts: string[]): string => parts.join("-").replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
 
 export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const application = hooks.application;
+  if (application) {
+    validateApplication(application);
+    const { start: _start, ...described } = application;
+    config.application = described;
+  }
   const deployment = deploymentNamed(config.deployment);
   const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
   const product = brokerProduct(options, config.product);
@@ -92,6 +106,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   let cluster: StartedCluster | undefined;
   let history: HistoryWriter | undefined;
   let progress: Progress | undefined;
+  let app: ApplicationRun | undefined;
   try {
     const leftovers = await deployment.preflight(config.kubernetes);
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
@@ -130,11 +145,16 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
       writeJson(testFile, config);
       logger.info(`client host up on ${h.hostname} (Node ${h.node}, ${library.name} ${h.version})`);
     };
-    const workload = createWorkload(config, cluster.bootstrap, { library, topicPrefix, remote: cluster.clientHosts, onHost });
+    // In application mode the workload only reads back (kafkajs, which reads the kc-value header).
+    const appTopics = application && ApplicationRun.topics(application, config.workload.replicationFactor);
+    const workload = appTopics
+      ? createWorkload({ ...config, client: "kafkajs" }, cluster.bootstrap, { library: bundledLibrary("kafkajs"), topics: appTopics })
+      : createWorkload(config, cluster.bootstrap, { library, topicPrefix, remote: cluster.clientHosts, onHost });
     await cluster.createTopics(workload.topics);
+    const coordinated = (processes: number[]) => (application ? { groups: [application.groupId], transactionalIds: [] } : workload.coordinated(processes));
     // The coordinators the workload will use, found now rather than in the main phase.
     const firstProcesses = Array.from({ length: config.concurrency }, (_, p) => p);
-    const coordinators = await awaitCoordinators(cluster, workload.coordinated(firstProcesses), 30_000, signal);
+    const coordinators = await awaitCoordinators(cluster, coordinated(firstProcesses), 30_000, signal);
     if (coordinators.missing.length) logger.warn(`no coordinator after ${(coordinators.ms / 1000).toFixed(1)} s for ${coordinators.missing.join(", ")}; the main phase starts anyway`);
     else logger.info(`coordinators ready in ${(coordinators.ms / 1000).toFixed(1)} s`);
     const started = cluster;
@@ -149,7 +169,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     });
     const rng = new Rng(config.seed);
     const faultsDone = new AbortController();
-    const env: NemesisEnv = { cluster, mode: product.mode, keys: () => recent.keys(), coordinated: () => workload.coordinated(live.processes()), stopping: faultsDone.signal };
+    const env: NemesisEnv = { cluster, mode: product.mode, keys: () => recent.keys(), coordinated: () => coordinated(live.processes()), stopping: faultsDone.signal };
     const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds, stableSeconds: config.nemesis.stableSeconds },
@@ -157,14 +177,21 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     );
     progress = new Progress(history, () => [...nemesis.current.values()]);
 
-    // Main phase: workload and faults side by side.
+    if (application) {
+      app = new ApplicationRun(application, cluster.bootstrap, history);
+      await app.start();
+    }
+
+    // Main phase: workload (or the application's feeder) and faults side by side.
     progress.phase("main", config.timeLimitSeconds);
     const mainStart = Date.now();
     const stopFaults = () => faultsDone.abort();
     signal.addEventListener("abort", stopFaults, { once: true });
     try {
       await Promise.all([
-        runPhase({
+        (app
+          ? app.feed(config.timeLimitSeconds * 1000, signal, { idempotent: config.producer.idempotent, acks: config.producer.acks === "all" ? -1 : config.producer.acks === "1" ? 1 : 0 })
+          : runPhase({
           generator: workload.generator(),
           clients: workload.clients,
           concurrency: config.concurrency,
@@ -173,7 +200,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
           durationMs: config.timeLimitSeconds * 1000,
           signal,
           opTimeoutMs: workload.opTimeoutMs,
-        }).finally(stopFaults),
+        })
+        ).finally(stopFaults),
         nemesis.run(plan, mainStart, faultsDone.signal),
       ]);
     } finally {
@@ -185,6 +213,20 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     if (!signal.aborted) {
       progress.phase("recovery", config.recoverySeconds);
       await sleep(config.recoverySeconds * 1000, signal);
+    }
+    // The application catches up on a healed cluster for a stated time, then stops; what its
+    // group committed tells lost inputs from pending ones.
+    let committed: Record<string, number> = {};
+    if (app) {
+      if (!signal.aborted) {
+        progress.phase("drain", app.app.drainSeconds);
+        await sleep(app.app.drainSeconds * 1000, signal);
+      }
+      await app.stop();
+      committed = await app.committed().catch((e) => {
+        logger.warn(`the application's committed offsets could not be read: ${(e as Error).message}`);
+        return {};
+      });
     }
     if (!hardStop.aborted) {
       progress.phase("final reads", config.finalTimeLimitSeconds);
@@ -201,7 +243,10 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
 
     // Check, report.
     logger.info(`checking ${history.count} ops`);
-    const results = await checkHistoryFile(history.path, { mode: { subscribe: config.workload.subscribe, transactional: config.workload.txn, wwDeps: config.checker?.wwDeps === true } });
+    const kafkaResults = await checkHistoryFile(history.path, { mode: { subscribe: app ? true : config.workload.subscribe, transactional: app ? false : config.workload.txn, wwDeps: config.checker?.wwDeps === true } });
+    const results = app
+      ? withApplication(kafkaResults, checkApplication(readOpsFile(history.path), { inputs: [app.app.input], outputs: [app.app.output], delivery: app.app.delivery, committed }))
+      : kafkaResults;
     writeJson(path.join(runDir, "results.json"), results);
     // An INVALID run keeps what its anomalous partitions look like on disk, before the cluster goes.
     await dumpAnomalousPartitions(started, results, runDir).catch((e) => logger.warn(`segment dumps: ${(e as Error).message}`));
@@ -215,6 +260,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     logger.error(`run failed: ${(err as Error).message}`);
     throw err;
   } finally {
+    await app?.stop();
     await cluster?.stop().catch((e) => logger.warn(`teardown: ${(e as Error).message}`));
     detach();
   }

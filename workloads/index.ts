@@ -18,7 +18,7 @@ import { KafkaGenerator, type OpGenerator } from "./generator.ts";
 import type { Key, Op } from "../core/history/op.ts";
 import type { HistorySink } from "./interpreter.ts";
 import { finalReads, type FinalReadSummary } from "./final-reads.ts";
-import { keySpace } from "../clients/keys.ts";
+import { keySpace, keySpaceOfTopics } from "../clients/keys.ts";
 import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.ts";
 import { groupIdOf, transactionalIdOf } from "../clients/names.ts";
 import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
@@ -91,6 +91,8 @@ export interface WorkloadOptions {
   remote?: readonly ClientHostLauncher[];
   /** Hears what each client host said about itself when it came up. */
   onHost?: (info: HostInfo) => void;
+  /** These topics instead of the workload's own (application mode reads back the application's topics). */
+  topics?: TopicSpec[];
 }
 
 /** Final readers: one per worker, as in Jepsen, up to this many (each reads every key). */
@@ -99,7 +101,7 @@ export const MAX_FINAL_READERS = 8;
 export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts: WorkloadOptions = {}): Workload {
   const w = config.workload;
   const txn = w.name === "txn" || w.txn;
-  const space = keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix, config: w.topicConfig });
+  const space = opts.topics ? keySpaceOfTopics(opts.topics) : keySpace({ topics: w.topics, partitions: w.partitions, replicationFactor: w.replicationFactor, prefix: opts.topicPrefix, config: w.topicConfig });
   const tag = opts.tag ?? `${config.seed}-${Date.now().toString(36)}`;
   const settings = { bootstrap, producer: config.producer, consumer: config.consumer, txn, keySpace: space, tag, concurrency: config.concurrency, processesPerClient: config.processesPerClient ?? 1 };
   const opTimeoutMs = Math.max(20_000, config.producer.requestTimeoutMs * 3, config.consumer.pollMs + GROUP_TIMING.rebalanceTimeout + 5000);

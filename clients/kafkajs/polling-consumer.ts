@@ -211,7 +211,8 @@ export class PollingConsumer {
     const list = (out.records[key] ??= []);
     for (const m of offer.payload.batch.messages) {
       const offset = Number(m.offset);
-      const value = Number(m.value?.toString());
+      // A record of an application under test carries its integer in a kc-value header (workloads/application/).
+      const value = Number((m.headers?.["kc-value"] ?? m.value)?.toString());
       if (!Number.isSafeInteger(value)) {
         this.log.warn({ key, offset }, "record whose value is not an integer: not written by this workload; left out");
         continue;

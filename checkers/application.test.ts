@@ -1,0 +1,100 @@
+// The application checker: hand-made cases for each anomaly, and a property over random
+// pipelines (each input processed 0, 1 or more times, outputs in or out of order).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Op } from "../core/history/op.ts";
+import { appSeverity, checkApplication, withApplication, type AppCheckOptions } from "./application.ts";
+import { checkOps } from "./index.ts";
+
+/** A tiny history builder: inputs in `in/0`, outputs in `out/0`, final reads of both. */
+function history(inputs: number[], outputs: { from: number; u: number }[]): Op[] {
+  const ops: Op[] = [];
+  const push = (o: Omit<Op, "index" | "time">) => ops.push({ index: ops.length, time: ops.length, ...o } as Op);
+  inputs.forEach((v, i) => {
+    push({ process: 0, type: "invoke", f: "send", value: [["send", "in/0", v]] });
+    push({ process: 0, type: "ok", f: "send", value: [["send", "in/0", [i, v]]] });
+  });
+  outputs.forEach(({ from, u }, i) => {
+    push({ process: 1, type: "invoke", f: "send", value: [["send", "out/0", u]], from: [["in/0", from]] });
+    push({ process: 1, type: "ok", f: "send", value: [["send", "out/0", [i, u]]] });
+  });
+  push({ process: 2, type: "invoke", f: "poll", value: [["poll"]] });
+  push({ process: 2, type: "ok", f: "poll", value: [["poll", { "in/0": inputs.map((v, i) => [i, v]), "out/0": outputs.map(({ u }, i) => [i, u]) }]] });
+  return ops;
+}
+
+const opts = (o: Partial<AppCheckOptions> = {}): AppCheckOptions => ({ inputs: ["in"], outputs: ["out"], delivery: "exactly-once", committed: {}, ...o });
+
+describe("checkApplication", () => {
+  it("one output per input, in order: nothing found", () => {
+    const r = checkApplication(history([1, 2, 3], [{ from: 1, u: 10 }, { from: 2, u: 11 }, { from: 3, u: 12 }]), opts({ committed: { "in/0": 3 } }));
+    expect(r).toMatchObject({ inputs: 3, processed: 3, outputs: 3, unattributed: 0, counts: {}, bad: [] });
+  });
+
+  it("an input without output is app-lost below the committed offset, app-unprocessed at or above it", () => {
+    const r = checkApplication(history([1, 2, 3], [{ from: 2, u: 11 }]), opts({ committed: { "in/0": 1 } }));
+    expect(r.counts).toEqual({ "app-lost": 1, "app-unprocessed": 1 });
+    expect(r.anomalies["app-lost"]![0]).toMatchObject({ key: "in/0", offsets: [0], values: [1], committed: 1 });
+    expect(r.anomalies["app-unprocessed"]![0]).toMatchObject({ offsets: [2], values: [3] });
+    expect(r.bad).toEqual(["app-lost", "app-unprocessed"]);
+  });
+
+  it("two outputs of one input: app-duplicate, bad for exactly-once, counted only for at-least-once", () => {
+    const h = history([1, 2], [{ from: 1, u: 10 }, { from: 1, u: 11 }, { from: 2, u: 12 }]);
+    expect(checkApplication(h, opts()).bad).toEqual(["app-duplicate"]);
+    const r = checkApplication(h, opts({ delivery: "at-least-once" }));
+    expect(r.counts).toEqual({ "app-duplicate": 1 });
+    expect(r.bad).toEqual([]);
+    expect(appSeverity("app-duplicate", "at-least-once")).toBe("info");
+  });
+
+  it("outputs of one key's inputs in the other order: app-reorder", () => {
+    const r = checkApplication(history([1, 2, 3], [{ from: 2, u: 11 }, { from: 1, u: 10 }, { from: 3, u: 12 }]), opts({ committed: { "in/0": 3 } }));
+    expect(r.counts).toEqual({ "app-reorder": 1 });
+    expect(r.anomalies["app-reorder"]![0]).toMatchObject({ values: [1, 2], offsets: [0, 1] });
+  });
+
+  it("outputs sent outside a handler are counted as unattributed, not judged", () => {
+    const ops = history([1], [{ from: 1, u: 10 }]);
+    ops.push({ index: ops.length, time: 0, process: 3, type: "invoke", f: "send", value: [["send", "out/0", 99]] });
+    ops.push({ index: ops.length, time: 0, process: 2, type: "ok", f: "poll", value: [["poll", { "out/0": [[1, 99]] }]] });
+    expect(checkApplication(ops, opts({ committed: { "in/0": 1 } }))).toMatchObject({ outputs: 2, unattributed: 1, counts: {} });
+  });
+
+  it("withApplication: the verdict is false when an application anomaly counts, and lists it", () => {
+    const ops = history([1, 2], [{ from: 2, u: 11 }]);
+    const kafka = checkOps(ops, { mode: { subscribe: true, transactional: false } });
+    expect(kafka.valid).toBe(true);
+    const r = withApplication(kafka, checkApplication(ops, opts({ committed: { "in/0": 2 } })));
+    expect(r.valid).toBe(false);
+    expect(r["bad-anomaly-types"]).toEqual(["app-lost"]);
+    expect(r.counts["app-lost"]).toBe(1);
+    expect(r["checked-anomaly-types"]).toContain("app-reorder");
+  });
+
+  it("property: counts match how each input was processed", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        fc.nat({ max: 40 }),
+        (times, shuffle, committedRaw) => {
+          const inputs = times.map((_, i) => i + 1);
+          let u = 1000;
+          const outputs = inputs.flatMap((v, i) => Array.from({ length: times[i] }, () => ({ from: v, u: u++ })));
+          // A shuffle that moves only whole inputs' output runs: reverse the order of inputs.
+          const ordered = shuffle ? [...outputs].reverse() : outputs;
+          const committed = Math.min(committedRaw, inputs.length);
+          const r = checkApplication(history(inputs, ordered), opts({ committed: { "in/0": committed } }));
+          const none = times.map((t, i) => (t === 0 ? i : -1)).filter((i) => i >= 0);
+          expect(r.counts["app-lost"] ?? 0).toBe(none.filter((i) => i < committed).length);
+          expect(r.counts["app-unprocessed"] ?? 0).toBe(none.filter((i) => i >= committed).length);
+          expect(r.counts["app-duplicate"] ?? 0).toBe(times.filter((t) => t > 1).length);
+          expect(r.processed).toBe(times.filter((t) => t > 0).length);
+          // Reversed outputs: every processed input after the first processed one is out of order.
+          expect(r.counts["app-reorder"] ?? 0).toBe(shuffle ? Math.max(0, r.processed - 1) : 0);
+        },
+      ),
+    );
+  });
+});

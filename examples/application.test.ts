@@ -1,0 +1,43 @@
+// Testing your own application: a consume-transform-produce service (./application/) runs in this
+// process against a real cluster while brokers are killed. The correct service stays
+// valid; the buggy one (auto-commit with asynchronous processing) lets outputs overtake each
+// other, and the verdict names it: app-reorder. Copy the pattern into your own repo: your start function, your assertion.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runTest, type TestSpec } from "kafka-chaos";
+import { GROUP, startEnricher } from "./application/enricher.ts";
+import { GROUP as BUGGY_GROUP, startBuggyEnricher } from "./application/enricher-buggy.ts";
+
+const spec = (name: string): TestSpec => ({
+  name,
+  store: fs.mkdtempSync(path.join(os.tmpdir(), "kc-app-")),
+  seed: 11,
+  cluster: { brokers: 3 },
+  producer: { acks: "all", idempotent: true },
+  // Brokers killed for about 15 s at a time.
+  nemesis: { faults: ["kill"], intervalSeconds: 15 },
+  timeLimitSeconds: 45,
+});
+
+describe("testing your own application", () => {
+  it("the correct service (processed and sent, then committed) keeps every input: VALID", async () => {
+    const r = await runTest(spec("app-correct"), {
+      application: { input: "orders", output: "enriched", groupId: GROUP, delivery: "at-least-once", partitions: 3, outputPartitions: 4, rate: 30, start: startEnricher },
+    });
+    const app = (r.results as unknown as { application: { inputs: number; processed: number } }).application;
+    expect(app.inputs, "inputs were fed and read back").toBeGreaterThan(100);
+    expect(app.processed, "every input has an output").toBe(app.inputs);
+    expect(r.valid, `see ${path.join(r.runDir, "report.html")}: ${JSON.stringify(r.results?.["bad-anomaly-types"])}`).toBe(true);
+  }, 600_000);
+
+  it("the buggy service (auto-commit, processing not awaited) reorders outputs: INVALID with app-reorder", async () => {
+    const r = await runTest(spec("app-buggy"), {
+      application: { input: "orders", output: "enriched", groupId: BUGGY_GROUP, delivery: "at-least-once", partitions: 3, outputPartitions: 4, rate: 30, start: startBuggyEnricher },
+    });
+    expect(r.valid).toBe(false);
+    expect(r.results!["bad-anomaly-types"]).toContain("app-reorder");
+    expect(r.exitCode).toBe(1);
+  }, 600_000);
+});

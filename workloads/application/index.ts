@@ -1,0 +1,229 @@
+// Application mode: the user's own service is the client under test. The harness feeds its
+// input topic (unique integers, recorded sends through the same recording layer), starts the
+// application with a Recorder for its clients, keeps it running through the faults, the heal
+// and a drain period, stops it, and asks the application's group what it committed. The run's
+// final reads then read both topics and the checkers judge Kafka's behaviour and the
+// application's (checkers/application.ts).
+import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
+import type { TopicSpec } from "../../clients/kafkajs/admin.ts";
+import { KcError } from "../../core/errors.ts";
+import { formatKey, type Key } from "../../core/history/op.ts";
+import { component } from "../../core/log.ts";
+import type { Delivery } from "../../checkers/application.ts";
+import type { HistorySink } from "../interpreter.ts";
+import { Recorder } from "./recorder.ts";
+
+export { Recorder, recordValue, VALUE_HEADER } from "./recorder.ts";
+
+export interface ApplicationContext {
+  /** The cluster's bootstrap addresses (through its proxies). */
+  bootstrap: string[];
+  /** Wrap the clients the application constructs: `record.producer(p)`, `record.consumer(c)`. */
+  record: Recorder;
+  input: string;
+  output: string;
+}
+
+/** A running application: stopping it is abrupt or clean, as the application decides. */
+export type StopApplication = () => Promise<void>;
+
+export interface Application {
+  /** The topic the harness feeds and the application reads (created by the run). */
+  input: string;
+  /** The topic the application writes (created by the run). */
+  output: string;
+  /** The application's consumer group: its committed offsets tell lost inputs from pending ones. */
+  groupId: string;
+  /** exactly-once makes a second output of one input an anomaly that counts; at-least-once (default) only counts it. */
+  delivery?: Delivery;
+  /** Partitions of the input topic (default 3). */
+  partitions?: number;
+  /** Partitions of the output topic (default: as many as the input's). */
+  outputPartitions?: number;
+  /** Message keys the feeder cycles through (default 8); each key's inputs must come out in order. */
+  keys?: number;
+  /** Inputs fed per second during the main phase (default 20). */
+  rate?: number;
+  /** Seconds the application keeps running after the heal and recovery wait, to catch up (default 20). */
+  drainSeconds?: number;
+  /** Starts the application; resolves once it runs, with the function that stops it. */
+  start(ctx: ApplicationContext): Promise<StopApplication>;
+}
+
+/** How long the application's start and stop may take. */
+const START_MS = 60_000;
+const STOP_MS = 15_000;
+const TIMED_OUT = Symbol("timed out");
+
+/** The promise's value, or TIMED_OUT after `ms` (the promise goes on; its rejection is then ignored). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), ms)));
+  p.catch(() => undefined);
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Feeder producers, one send in flight each. */
+const FEEDERS = 8;
+
+export const APP_DEFAULTS = { delivery: "at-least-once" as Delivery, partitions: 3, keys: 8, rate: 20, drainSeconds: 20 };
+
+const quiet = (bootstrap: string[]) => new Kafka({ brokers: bootstrap, clientId: "kc-app-harness", logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000 });
+
+/** Checks the application description before anything starts. */
+export function validateApplication(app: Application): void {
+  const bad = (what: string, hint: string) => new KcError("KC_BAD_APPLICATION", what, { hint });
+  for (const t of ["input", "output"] as const) {
+    if (typeof app[t] !== "string" || !/^[a-zA-Z0-9._-]{1,200}$/.test(app[t])) throw bad(`application.${t} is ${JSON.stringify(app[t])}, not a topic name`, "letters, digits, '.', '_' and '-' only");
+  }
+  if (app.input === app.output) throw bad(`application.input and application.output are both ${app.input}`, "the application must write to a topic other than the one it reads");
+  if (typeof app.groupId !== "string" || !app.groupId) throw bad("application.groupId is missing", "give the consumer group the application uses, so committed offsets can be read");
+  if (typeof app.start !== "function") throw bad("application.start is not a function", "start(ctx) starts the application and resolves with a stop function");
+  if (app.delivery !== undefined && app.delivery !== "exactly-once" && app.delivery !== "at-least-once") throw bad(`application.delivery is ${JSON.stringify(app.delivery)}`, "exactly-once or at-least-once");
+  for (const k of ["partitions", "outputPartitions", "keys", "rate", "drainSeconds"] as const) {
+    const v = app[k];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw bad(`application.${k} is ${JSON.stringify(v)}`, "a positive number");
+  }
+}
+
+export class ApplicationRun {
+  readonly app: Application & typeof APP_DEFAULTS & { outputPartitions: number };
+  readonly recorder: Recorder;
+  private readonly bootstrap: string[];
+  private readonly history: HistorySink;
+  private stopApp?: StopApplication;
+  private readonly log = component("application");
+
+  constructor(app: Application, bootstrap: string[], history: HistorySink) {
+    validateApplication(app);
+    this.app = { ...APP_DEFAULTS, ...app, outputPartitions: app.outputPartitions ?? app.partitions ?? APP_DEFAULTS.partitions };
+    this.bootstrap = bootstrap;
+    this.history = history;
+    this.recorder = new Recorder(history, { partitions: { [app.input]: this.app.partitions, [app.output]: this.app.outputPartitions } });
+  }
+
+  static topics(app: Application, replicationFactor: number): TopicSpec[] {
+    const partitions = app.partitions ?? APP_DEFAULTS.partitions;
+    return [
+      { name: app.input, partitions, replicationFactor },
+      { name: app.output, partitions: app.outputPartitions ?? partitions, replicationFactor },
+    ];
+  }
+
+  /** Every key of both topics. */
+  keys(): Key[] {
+    return ApplicationRun.topics(this.app, 1).flatMap((t) => Array.from({ length: t.partitions }, (_, p) => formatKey(t.name, p)));
+  }
+
+  /**
+   * Starts the application as a supervisor would: a start that throws (a broker down, a
+   * leadership election) is tried again after a second, its clients crashed first, for up to
+   * START_MS in all. Resolves with the number of failed attempts.
+   */
+  async start(): Promise<number> {
+    const deadline = Date.now() + START_MS;
+    let failed = 0;
+    for (;;) {
+      const left = deadline - Date.now();
+      let error: string;
+      try {
+        const t = await within(this.app.start({ bootstrap: this.bootstrap, record: this.recorder, input: this.app.input, output: this.app.output }), left);
+        if (t === TIMED_OUT) error = `start(ctx) did not resolve within ${START_MS / 1000} s`;
+        else if (typeof t !== "function") throw new KcError("KC_BAD_APPLICATION", "application.start resolved without a stop function", { hint: "resolve with async () => { await consumer.disconnect(); ... }" });
+        else {
+          this.stopApp = t;
+          return failed;
+        }
+      } catch (e) {
+        if (e instanceof KcError && e.code === "KC_BAD_APPLICATION") throw e;
+        error = (e as Error).message;
+      }
+      failed++;
+      this.recorder.crash(); // what the failed attempt wrapped is dead, as its process would be
+      if (Date.now() + 1000 >= deadline) {
+        throw new KcError("KC_APP_START_FAILED", `the application did not start in ${START_MS / 1000} s (${failed} attempts): ${error}`, { hint: "start(ctx) must connect its clients to ctx.bootstrap and resolve with a stop function" });
+      }
+      this.log.warn(`the application's start failed (${error}); trying again in 1 s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /**
+   * Feeds the input topic at the application's rate until the duration ends or the signal aborts.
+   * Open loop over FEEDERS producers, each with one send in flight (kafkajs' idempotent producer
+   * must not send concurrently: docs/findings/2026-12-03-kafkajs-shared-idempotent-producer): a
+   * send that hangs (its partition's leader is down) does not hold back the others, and a tick
+   * when every feeder is busy is skipped, not queued. Feeders are the harness's: crashes of the
+   * application leave them alone.
+   */
+  async feed(durationMs: number, signal: AbortSignal, producerConfig: { idempotent: boolean; acks: -1 | 0 | 1 }): Promise<void> {
+    const kafka = quiet(this.bootstrap);
+    const idle: Producer[] = Array.from({ length: FEEDERS }, () =>
+      this.recorder.producer(kafka.producer({ idempotent: producerConfig.idempotent, maxInFlightRequests: producerConfig.idempotent ? 1 : undefined, retry: { retries: 3 } }), { crashes: false }),
+    );
+    const all = [...idle];
+    await Promise.all(all.map((p) => p.connect()));
+    const end = Date.now() + durationMs;
+    const every = 1000 / this.app.rate;
+    const inFlight = new Set<Promise<unknown>>();
+    let n = 0;
+    try {
+      for (let next = Date.now(); Date.now() < end && !signal.aborted; next += every) {
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const producer = idle.pop();
+        if (!producer) continue;
+        const key = `k${n++ % this.app.keys}`;
+        const value = this.recorder.value();
+        // Recorded as fail/info when it fails; the feeder goes on.
+        const sent: Promise<unknown> = producer
+          .send({ topic: this.app.input, acks: producerConfig.acks, messages: [{ key, value: String(value) }] })
+          .catch(() => undefined)
+          .finally(() => {
+            inFlight.delete(sent);
+            idle.push(producer);
+          });
+        inFlight.add(sent);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await Promise.all(all.map((p) => p.disconnect().catch(() => undefined)));
+    }
+  }
+
+  /**
+   * Stops the application (its own stop function). A stop that throws, or does not return
+   * within STOP_MS, is logged and reported, not fatal: the run goes on without waiting for it.
+   */
+  async stop(): Promise<"clean" | "failed" | "timed out" | "not running"> {
+    const stop = this.stopApp;
+    this.stopApp = undefined;
+    if (!stop) return "not running";
+    try {
+      if ((await within(stop(), STOP_MS)) !== TIMED_OUT) return "clean";
+      this.log.warn(`the application's stop did not return within ${STOP_MS / 1000} s; going on without it`);
+      return "timed out";
+    } catch (e) {
+      this.log.warn(`the application's stop failed: ${(e as Error).message}`);
+      return "failed";
+    }
+  }
+
+  /** The application's committed offsets per input key (the next offset it would consume). */
+  async committed(): Promise<Record<Key, number>> {
+    const admin: Admin = quiet(this.bootstrap).admin();
+    await admin.connect();
+    try {
+      const [t] = await admin.fetchOffsets({ groupId: this.app.groupId, topics: [this.app.input] });
+      const out: Record<Key, number> = {};
+      for (const p of t?.partitions ?? []) if (Number(p.offset) >= 0) out[formatKey(this.app.input, p.partition)] = Number(p.offset);
+      return out;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// The recording layer without a broker: fake kafkajs clients, real Recorder.
+import type { Consumer, EachMessagePayload, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import type { Op } from "../../core/history/op.ts";
+import type { NewOp } from "../../core/history/writer.ts";
+import { validateApplication, type Application } from "./index.ts";
+import { Recorder, recordValue } from "./recorder.ts";
+
+function sink() {
+  const ops: Op[] = [];
+  return { ops, append: (o: NewOp) => (ops.push({ index: ops.length, time: ops.length, ...o } as Op), ops[ops.length - 1]), now: () => ops.length };
+}
+
+/** A producer that answers each send with base offset 7 per partition, or throws `error`. */
+function fakeProducer(error?: Error) {
+  const sent: ProducerRecord[] = [];
+  const p = {
+    send: async (r: ProducerRecord): Promise<RecordMetadata[]> => {
+      sent.push(r);
+      if (error) throw error;
+      const partitions = [...new Set(r.messages.map((m) => m.partition!))];
+      return partitions.map((partition) => ({ topicName: r.topic, partition, errorCode: 0, baseOffset: "7" }));
+    },
+    connect: async () => undefined,
+  };
+  return { p: p as unknown as Producer, sent };
+}
+
+describe("Recorder", () => {
+  it("records a send with the partition it pins (default partitioner over the key), a kc-value header and the offsets", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 4 } });
+    const { p, sent } = fakeProducer();
+    await rec.producer(p).send({ topic: "out", messages: [{ key: "a", value: "x" }, { key: "a", value: "y" }, { partition: 3, value: "z" }] });
+    const partition = sent[0].messages[0].partition!;
+    expect(sent[0].messages[1].partition).toBe(partition);
+    expect(sent[0].messages.map((m) => m.headers?.["kc-value"])).toEqual(["1", "2", "3"]);
+    expect(h.ops.map((o) => [o.type, o.value])).toEqual([
+      ["invoke", [["send", `out/${partition}`, 1], ["send", `out/${partition}`, 2], ["send", "out/3", 3]]],
+      ["ok", [["send", `out/${partition}`, [7, 1]], ["send", `out/${partition}`, [8, 2]], ["send", "out/3", [7, 3]]]],
+    ]);
+    expect(h.ops[0].from).toBeUndefined();
+  });
+
+  it("sorts a failed send with the kafkajs error table and rethrows it", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const { p } = fakeProducer(Object.assign(new Error("Request Produce timed out"), { name: "KafkaJSRequestTimeoutError" }));
+    await expect(rec.producer(p).send({ topic: "out", messages: [{ value: "x" }] })).rejects.toThrow(/timed out/);
+    expect(h.ops[1]).toMatchObject({ type: "info", f: "send" });
+  });
+
+  it("refuses a topic the run did not create, and sendBatch, with codes", async () => {
+    const rec = new Recorder(sink(), { partitions: { out: 1 } });
+    const wrapped = rec.producer(fakeProducer().p);
+    await expect(wrapped.send({ topic: "elsewhere", messages: [{ value: "x" }] })).rejects.toMatchObject({ code: "KC_APP_UNKNOWN_TOPIC" });
+    expect(() => wrapped.sendBatch({ topicMessages: [] })).toThrow(expect.objectContaining({ code: "KC_APP_UNSUPPORTED" }));
+  });
+
+  it("records each delivered message as a poll, and a send made while it is handled names it (awaited or not); concurrent sends are separate processes", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const { p } = fakeProducer();
+    const producer = rec.producer(p);
+    let deliver: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+    const fake = {
+      events: { GROUP_JOIN: "consumer.group_join" },
+      on: () => () => undefined,
+      run: async (cfg: { eachMessage: (payload: EachMessagePayload) => Promise<void> }) => {
+        deliver = cfg.eachMessage;
+      },
+    };
+    const consumer = rec.consumer(fake as unknown as Consumer);
+    const pending: Promise<unknown>[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        pending.push(producer.send({ topic: "out", messages: [{ value: `${message.value!.toString()}!` }] }));
+        pending.push(producer.send({ topic: "out", messages: [{ value: "again" }] }));
+      },
+    });
+    await deliver!({ topic: "in", partition: 2, message: { offset: "5", value: Buffer.from("x"), headers: { "kc-value": Buffer.from("41") } } } as unknown as EachMessagePayload);
+    await Promise.all(pending);
+    const poll = h.ops.find((o) => o.f === "poll" && o.type === "ok")!;
+    expect(poll.value).toEqual([["poll", { "in/2": [[5, 41]] }]]);
+    const sends = h.ops.filter((o) => o.f === "send" && o.type === "invoke");
+    expect(sends.map((o) => o.from)).toEqual([[["in/2", 41]], [["in/2", 41]]]);
+    expect(new Set(sends.map((o) => o.process)).size).toBe(2);
+    expect(sends.every((o) => o.process !== poll.process)).toBe(true);
+  });
+
+  it("crash(): clients wrapped before it throw KC_APP_CRASHED and record nothing; the harness's own (crashes: false) and later ones go on", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const old = rec.producer(fakeProducer().p);
+    const feeder = rec.producer(fakeProducer().p, { crashes: false });
+    rec.crash();
+    await expect(old.send({ topic: "out", messages: [{ value: "x" }] })).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
+    expect(h.ops).toEqual([]);
+    await feeder.send({ topic: "out", messages: [{ value: "x" }] });
+    await rec.producer(fakeProducer().p).send({ topic: "out", messages: [{ value: "y" }] });
+    expect(h.ops.filter((o) => o.type === "ok")).toHaveLength(2);
+  });
+
+  it("a message handler that finishes after a crash throws, so its offset is not resolved", async () => {
+    const rec = new Recorder(sink(), { partitions: {} });
+    let deliver: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+    const fake = { events: { GROUP_JOIN: "j" }, on: () => undefined, run: async (cfg: { eachMessage: (p: EachMessagePayload) => Promise<void> }) => void (deliver = cfg.eachMessage) };
+    await rec.consumer(fake as unknown as Consumer).run({ eachMessage: async () => rec.crash() });
+    await expect(deliver!({ topic: "in", partition: 0, message: { offset: "0", value: Buffer.from("1") } } as unknown as EachMessagePayload)).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
+    await expect(deliver!({ topic: "in", partition: 0, message: { offset: "1", value: Buffer.from("2") } } as unknown as EachMessagePayload)).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
+  });
+
+  it("recordValue: the kc-value header, else an integer payload, else nothing", () => {
+    expect(recordValue({ headers: { "kc-value": Buffer.from("12") }, value: Buffer.from("{}") })).toBe(12);
+    expect(recordValue({ value: Buffer.from("7") })).toBe(7);
+    expect(recordValue({ value: Buffer.from("{\"a\":1}") })).toBeUndefined();
+    expect(recordValue({ value: null })).toBeUndefined();
+  });
+});
+
+describe("validateApplication", () => {
+  const ok: Application = { input: "in", output: "out", groupId: "g", start: async () => async () => undefined };
+  it("accepts a complete description", () => expect(() => validateApplication(ok)).not.toThrow());
+  it.each([
+    [{ input: "a b" }, /application.input is "a b"/],
+    [{ output: "in" }, /both in/],
+    [{ groupId: "" }, /groupId is missing/],
+    [{ start: undefined }, /start is not a function/],
+    [{ delivery: "twice" }, /delivery is "twice"/],
+    [{ rate: 0 }, /rate is 0/],
+    [{ drainSeconds: -1 }, /drainSeconds is -1/],
+  ])("refuses %j with KC_BAD_APPLICATION", (bad, message) => {
+    expect(() => validateApplication({ ...ok, ...bad } as unknown as Application)).toThrow(expect.objectContaining({ code: "KC_BAD_APPLICATION", message: expect.stringMatching(message) }));
+  });
+});
