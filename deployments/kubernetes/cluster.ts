@@ -168,7 +168,10 @@ export class KubernetesCluster implements StartedCluster {
       await c.agents.removeOrphanData();
       if (proxyIp) {
         c.links = new Links(`http://${proxyIp}:${TOXI_API_PORT}`);
-        await waitUntil(() => c.links.version().then(() => true, () => false), 60_000, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT}`);
+        // The pod is ready, but its Service answers only once kube-proxy has written its rules:
+        // just after the local cluster came up that took more than 60 s once (fresh-clone CI,
+        // 2026-12-04), so this waits as long as any other part of the start.
+        await waitUntil(() => c.links.version().then(() => true, () => false), timeoutMs, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`);
         for (const b of brokers) {
           await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
           c.bootstrap.push(`${proxyIp}:${ports[b.name]}`);
