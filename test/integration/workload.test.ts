@@ -158,4 +158,56 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
       await producer.disconnect();
     }
   });
+
+  it("pins the same rewind for a lone sender: once kafkajs gives up on a batch that was written, the producer's next, different record is acknowledged at its offset and never written", async () => {
+    // docs/findings/2026-12-04-kafkajs-lone-sender-rewind: no concurrency. The first attempt is
+    // appended and answered with an error; its one retry fails before it is sent (as against a
+    // dead leader). The failed send reaches the caller with its sequence wound back, so whatever
+    // this producer sends next to the partition takes it, and the broker takes that for a retry.
+    const require = createRequire(import.meta.url);
+    const Broker = require("kafkajs/src/broker/index.js") as { prototype: { produce: (...a: unknown[]) => Promise<unknown> } };
+    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error };
+    const cluster = run.cluster();
+    const topic = "rewind-lone";
+    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 100 } });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const real = Broker.prototype.produce;
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+      let armed = 2;
+      const calls: string[] = [];
+      Broker.prototype.produce = async function (this: unknown, ...a: unknown[]) {
+        const { topicData } = a[0] as { topicData: { partitions: { firstSequence: number; messages: { value: string }[] }[] }[] };
+        const p = topicData[0].partitions[0];
+        calls.push(`${p.messages.map((m) => String(m.value)).join(",")} seq ${p.firstSequence}`);
+        if (armed === 1) {
+          armed = 0;
+          throw createErrorFromCode(7); // the retry: not sent
+        }
+        const response = await real.apply(this, a);
+        if (armed === 0) return response;
+        armed = 1;
+        throw createErrorFromCode(7); // REQUEST_TIMED_OUT, after the batch was appended
+      };
+      await expect(producer.send({ topic, acks: -1, messages: [{ value: "D" }] })).rejects.toThrow();
+      const [e] = await producer.send({ topic, acks: -1, messages: [{ value: "E" }] });
+      const log: string[] = [];
+      const c = kafka.consumer({ groupId: `rewind-lone-${Date.now()}` });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => void log.push(`${message.offset}:${String(message.value)}`) });
+      await eventually(async () => log.length >= 2, "the log read back", 30_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      await c.disconnect();
+      const seen = `produce requests: ${calls.join("; ")}; log: ${log.join(" ")}; E acknowledged at ${e.baseOffset}`;
+      expect(calls, seen).toEqual(["D seq 1", "D seq 1", "E seq 1"]);
+      expect(Number(e.baseOffset), seen).toBe(1);
+      expect(log, seen).toEqual(["0:warm-up", "1:D"]);
+    } finally {
+      Broker.prototype.produce = real;
+      await producer.disconnect();
+    }
+  });
 });
