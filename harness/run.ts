@@ -29,6 +29,7 @@ import { buildFamilies, NemesisRunner, planSchedule, type NemesisEnv } from "../
 import { brokerProduct } from "../products/index.ts";
 import { checkApplication, withApplication } from "../checkers/application.ts";
 import { bundledLibrary } from "../clients/index.ts";
+import { ACKS } from "../clients/kafkajs/client.ts";
 import { ApplicationRun, validateApplication, type Application } from "../workloads/application/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
@@ -190,7 +191,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     try {
       await Promise.all([
         (app
-          ? app.feed(config.timeLimitSeconds * 1000, signal, { idempotent: config.producer.idempotent, acks: config.producer.acks === "all" ? -1 : config.producer.acks === "1" ? 1 : 0 })
+          ? app.feed(config.timeLimitSeconds * 1000, signal, { idempotent: config.producer.idempotent, acks: ACKS[config.producer.acks] })
           : runPhase({
           generator: workload.generator(),
           clients: workload.clients,

@@ -79,6 +79,58 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     await sharedProducerRun(run, "kafkajs", "k");
   });
 
+  /**
+   * The rewind pins' fixture: a one-partition topic, an idempotent kafkajs producer that has
+   * written "warm-up" at offset 0, and kafkajs' Broker.produce replaced so that each produce
+   * request is noted in `calls` ("values seq N", index `call`) and handed to `answer`, which sends
+   * it for real (`send()`) or not, and may throw; `timedOut()` is Kafka's REQUEST_TIMED_OUT.
+   * `readLog(n)` reads the whole log back ("offset:value"), once it has n records and 2 s more.
+   */
+  const rewindFixture = async (topic: string, retry: { retries: number; initialRetryTime: number }) => {
+    const require = createRequire(import.meta.url);
+    const Broker = require("kafkajs/src/broker/index.js") as { prototype: { produce: (...a: unknown[]) => Promise<unknown> } };
+    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error };
+    const cluster = run.cluster();
+    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const real = Broker.prototype.produce;
+    const calls: string[] = [];
+    return {
+      producer,
+      calls,
+      timedOut: () => createErrorFromCode(7),
+      async warmUp() {
+        await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+      },
+      intercept(answer: (send: () => Promise<unknown>, call: number) => Promise<unknown>) {
+        Broker.prototype.produce = async function (this: unknown, ...a: unknown[]) {
+          const { topicData } = a[0] as { topicData: { partitions: { firstSequence: number; messages: { value: string }[] }[] }[] };
+          const p = topicData[0].partitions[0];
+          calls.push(`${p.messages.map((m) => String(m.value)).join(",")} seq ${p.firstSequence}`);
+          return answer(() => real.apply(this, a), calls.length - 1);
+        };
+      },
+      async readLog(n: number): Promise<string[]> {
+        const log: string[] = [];
+        const c = kafka.consumer({ groupId: `${topic}-${Date.now()}` });
+        await c.connect();
+        await c.subscribe({ topic, fromBeginning: true });
+        await c.run({ eachMessage: async ({ message }) => void log.push(`${message.offset}:${String(message.value)}`) });
+        await eventually(async () => log.length >= n, "the log read back", 30_000);
+        // Nothing more comes: a lost value would come after these.
+        await new Promise((r) => setTimeout(r, 2000));
+        await c.disconnect();
+        return log;
+      },
+      async close() {
+        Broker.prototype.produce = real;
+        await producer.disconnect();
+      },
+    };
+  };
+
   it("pins kafkajs 2.2.4's sequence rewind: a send answered with an error after its batch was written gives its sequence to the next send, which is acknowledged at the first one's offset and never written, and the first is written twice", async () => {
     // The mechanism behind docs/findings/2026-12-03-kafkajs-shared-idempotent-producer. kafkajs
     // numbers a partition's batches before sending and winds the number back when produce throws
@@ -88,46 +140,27 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     // which matches retries by sequence only, answers it with the first batch's offset. Here the
     // first produce after arming is really sent and appended; its caller then gets Kafka's
     // REQUEST_TIMED_OUT, as from a broker whose followers were slow.
-    const require = createRequire(import.meta.url);
-    const Broker = require("kafkajs/src/broker/index.js") as { prototype: { produce: (...a: unknown[]) => Promise<unknown> } };
-    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error };
-    const cluster = run.cluster();
-    const topic = "rewind";
-    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
-    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    const real = Broker.prototype.produce;
+    const f = await rewindFixture("rewind", { retries: 5, initialRetryTime: 100 });
+    const { producer, calls } = f;
     try {
-      await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+      await f.warmUp();
       let armed = true;
-      const calls: string[] = [];
-      Broker.prototype.produce = async function (this: unknown, ...a: unknown[]) {
-        const { topicData } = a[0] as { topicData: { partitions: { firstSequence: number; messages: { value: string }[] }[] }[] };
-        const p = topicData[0].partitions[0];
-        calls.push(`${p.messages.map((m) => String(m.value)).join(",")} seq ${p.firstSequence}${armed ? " (answered with REQUEST_TIMED_OUT)" : ""}`);
-        const response = await real.apply(this, a);
-        if (!armed) return response;
+      f.intercept(async (send, call) => {
+        if (!armed) return send();
+        calls[call] += " (answered with REQUEST_TIMED_OUT)";
+        await send();
         armed = false;
         // Long enough for the second send to queue on the broker lock behind this one.
         await new Promise((r) => setTimeout(r, 300));
-        throw createErrorFromCode(7);
-      };
-      const first = producer.send({ topic, acks: -1, messages: [{ value: "A" }] });
-      const second = producer.send({ topic, acks: -1, messages: [{ value: "B" }] });
+        throw f.timedOut();
+      });
+      const first = producer.send({ topic: "rewind", acks: -1, messages: [{ value: "A" }] });
+      const second = producer.send({ topic: "rewind", acks: -1, messages: [{ value: "B" }] });
       const [a, b] = await Promise.all([first, second]);
       const offsetOf = (r: { baseOffset?: string }[]) => Number(r[0].baseOffset);
-      const log: { offset: number; value: string }[] = [];
-      const c = kafka.consumer({ groupId: `rewind-${Date.now()}` });
-      await c.connect();
-      await c.subscribe({ topic, fromBeginning: true });
-      await c.run({ eachMessage: async ({ message }) => void log.push({ offset: Number(message.offset), value: String(message.value) }) });
-      await eventually(async () => log.length >= 3, "the log read back", 30_000);
-      // Nothing more comes: the lost value would come after the three.
-      await new Promise((r) => setTimeout(r, 2000));
-      await c.disconnect();
+      const log = await f.readLog(3);
       const acked: Record<string, number> = { A: offsetOf(a as { baseOffset?: string }[]), B: offsetOf(b as { baseOffset?: string }[]) };
-      const seen = `produce requests: ${calls.join("; ")}; log: ${log.map((m) => `${m.offset}:${m.value}`).join(" ")}; acknowledged: A at ${acked.A}, B at ${acked.B}`;
+      const seen = `produce requests: ${calls.join("; ")}; log: ${log.join(" ")}; acknowledged: A at ${acked.A}, B at ${acked.B}`;
       // Which send takes the lock first is up to kafkajs; call it X, the other Y.
       const x = calls[0].split(" ")[0];
       const y = x === "A" ? "B" : "A";
@@ -135,27 +168,19 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
       // Both were acknowledged, Y at X's offset. The log holds X twice and no Y: Y is lost, X duplicated.
       expect(acked[y], seen).toBe(1);
       expect(acked[x], seen).toBe(2);
-      expect(log.map((m) => `${m.offset}:${m.value}`), seen).toEqual(["0:warm-up", `1:${x}`, `2:${x}`]);
+      expect(log, seen).toEqual(["0:warm-up", `1:${x}`, `2:${x}`]);
 
       // The control: the same lost answer with nobody waiting. The retry takes the rewound number
       // again, the broker answers it as the retry it is, and the value is in the log once.
       calls.length = 0;
       armed = true;
-      const [c1] = await producer.send({ topic, acks: -1, messages: [{ value: "C" }] });
+      const [c1] = await producer.send({ topic: "rewind", acks: -1, messages: [{ value: "C" }] });
       expect(calls).toEqual(["C seq 3 (answered with REQUEST_TIMED_OUT)", "C seq 3"]);
       expect(Number(c1.baseOffset)).toBe(3);
-      const tail: string[] = [];
-      const d = kafka.consumer({ groupId: `rewind-control-${Date.now()}` });
-      await d.connect();
-      await d.subscribe({ topic, fromBeginning: true });
-      await d.run({ eachMessage: async ({ message }) => void tail.push(`${message.offset}:${String(message.value)}`) });
-      await eventually(async () => tail.length >= 4, "the log read back", 30_000);
-      await new Promise((r) => setTimeout(r, 2000));
-      await d.disconnect();
+      const tail = await f.readLog(4);
       expect(tail.slice(3)).toEqual(["3:C"]);
     } finally {
-      Broker.prototype.produce = real;
-      await producer.disconnect();
+      await f.close();
     }
   });
 
@@ -164,50 +189,30 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     // appended and answered with an error; its one retry fails before it is sent (as against a
     // dead leader). The failed send reaches the caller with its sequence wound back, so whatever
     // this producer sends next to the partition takes it, and the broker takes that for a retry.
-    const require = createRequire(import.meta.url);
-    const Broker = require("kafkajs/src/broker/index.js") as { prototype: { produce: (...a: unknown[]) => Promise<unknown> } };
-    const { createErrorFromCode } = require("kafkajs/src/protocol/error.js") as { createErrorFromCode: (code: number) => Error };
-    const cluster = run.cluster();
-    const topic = "rewind-lone";
-    await cluster.createTopics([{ name: topic, partitions: 1, replicationFactor: 3 }]);
-    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 100 } });
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    const real = Broker.prototype.produce;
+    const f = await rewindFixture("rewind-lone", { retries: 1, initialRetryTime: 100 });
+    const { producer, calls } = f;
     try {
-      await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
+      await f.warmUp();
       let armed = 2;
-      const calls: string[] = [];
-      Broker.prototype.produce = async function (this: unknown, ...a: unknown[]) {
-        const { topicData } = a[0] as { topicData: { partitions: { firstSequence: number; messages: { value: string }[] }[] }[] };
-        const p = topicData[0].partitions[0];
-        calls.push(`${p.messages.map((m) => String(m.value)).join(",")} seq ${p.firstSequence}`);
+      f.intercept(async (send) => {
         if (armed === 1) {
           armed = 0;
-          throw createErrorFromCode(7); // the retry: not sent
+          throw f.timedOut(); // the retry: not sent
         }
-        const response = await real.apply(this, a);
+        const response = await send();
         if (armed === 0) return response;
         armed = 1;
-        throw createErrorFromCode(7); // REQUEST_TIMED_OUT, after the batch was appended
-      };
-      await expect(producer.send({ topic, acks: -1, messages: [{ value: "D" }] })).rejects.toThrow();
-      const [e] = await producer.send({ topic, acks: -1, messages: [{ value: "E" }] });
-      const log: string[] = [];
-      const c = kafka.consumer({ groupId: `rewind-lone-${Date.now()}` });
-      await c.connect();
-      await c.subscribe({ topic, fromBeginning: true });
-      await c.run({ eachMessage: async ({ message }) => void log.push(`${message.offset}:${String(message.value)}`) });
-      await eventually(async () => log.length >= 2, "the log read back", 30_000);
-      await new Promise((r) => setTimeout(r, 2000));
-      await c.disconnect();
+        throw f.timedOut(); // REQUEST_TIMED_OUT, after the batch was appended
+      });
+      await expect(producer.send({ topic: "rewind-lone", acks: -1, messages: [{ value: "D" }] })).rejects.toThrow();
+      const [e] = await producer.send({ topic: "rewind-lone", acks: -1, messages: [{ value: "E" }] });
+      const log = await f.readLog(2);
       const seen = `produce requests: ${calls.join("; ")}; log: ${log.join(" ")}; E acknowledged at ${e.baseOffset}`;
       expect(calls, seen).toEqual(["D seq 1", "D seq 1", "E seq 1"]);
       expect(Number(e.baseOffset), seen).toBe(1);
       expect(log, seen).toEqual(["0:warm-up", "1:D"]);
     } finally {
-      Broker.prototype.produce = real;
-      await producer.disconnect();
+      await f.close();
     }
   });
 });

@@ -98,8 +98,8 @@ export class ApplicationRun {
   private stopApp?: StopApplication;
   private readonly log = component("application");
 
+  /** `app` has passed validateApplication (the run checks it before anything starts). */
   constructor(app: Application, bootstrap: string[], history: HistorySink) {
-    validateApplication(app);
     this.app = { ...APP_DEFAULTS, ...app, outputPartitions: app.outputPartitions ?? app.partitions ?? APP_DEFAULTS.partitions };
     this.bootstrap = bootstrap;
     this.history = history;
@@ -114,17 +114,12 @@ export class ApplicationRun {
     ];
   }
 
-  /** Every key of both topics. */
-  keys(): Key[] {
-    return ApplicationRun.topics(this.app, 1).flatMap((t) => Array.from({ length: t.partitions }, (_, p) => formatKey(t.name, p)));
-  }
-
   /**
    * Starts the application as a supervisor would: a start that throws (a broker down, a
    * leadership election) is tried again after a second, its clients crashed first, for up to
-   * START_MS in all. Resolves with the number of failed attempts.
+   * START_MS in all.
    */
-  async start(): Promise<number> {
+  async start(): Promise<void> {
     const deadline = Date.now() + START_MS;
     let failed = 0;
     for (;;) {
@@ -136,7 +131,7 @@ export class ApplicationRun {
         else if (typeof t !== "function") throw new KcError("KC_BAD_APPLICATION", "application.start resolved without a stop function", { hint: "resolve with async () => { await consumer.disconnect(); ... }" });
         else {
           this.stopApp = t;
-          return failed;
+          return;
         }
       } catch (e) {
         if (e instanceof KcError && e.code === "KC_BAD_APPLICATION") throw e;
@@ -157,13 +152,12 @@ export class ApplicationRun {
    * Open loop over FEEDERS producers, each with one send in flight (kafkajs' idempotent producer
    * must not send concurrently: docs/findings/2026-12-03-kafkajs-shared-idempotent-producer): a
    * send that hangs (its partition's leader is down) does not hold back the others, and a tick
-   * when every feeder is busy is skipped, not queued. Feeders are the harness's: crashes of the
-   * application leave them alone.
+   * when every feeder is busy is skipped, not queued.
    */
   async feed(durationMs: number, signal: AbortSignal, producerConfig: { idempotent: boolean; acks: -1 | 0 | 1 }): Promise<void> {
     const kafka = quiet(this.bootstrap);
     const idle: Producer[] = Array.from({ length: FEEDERS }, () =>
-      this.recorder.producer(kafka.producer({ idempotent: producerConfig.idempotent, maxInFlightRequests: producerConfig.idempotent ? 1 : undefined, retry: { retries: 3 } }), { crashes: false }),
+      this.recorder.producer(kafka.producer({ idempotent: producerConfig.idempotent, maxInFlightRequests: producerConfig.idempotent ? 1 : undefined, retry: { retries: 3 } })),
     );
     const all = [...idle];
     await Promise.all(all.map((p) => p.connect()));
@@ -197,19 +191,16 @@ export class ApplicationRun {
 
   /**
    * Stops the application (its own stop function). A stop that throws, or does not return
-   * within STOP_MS, is logged and reported, not fatal: the run goes on without waiting for it.
+   * within STOP_MS, is logged, not fatal: the run goes on without waiting for it.
    */
-  async stop(): Promise<"clean" | "failed" | "timed out" | "not running"> {
+  async stop(): Promise<void> {
     const stop = this.stopApp;
     this.stopApp = undefined;
-    if (!stop) return "not running";
+    if (!stop) return;
     try {
-      if ((await within(stop(), STOP_MS)) !== TIMED_OUT) return "clean";
-      this.log.warn(`the application's stop did not return within ${STOP_MS / 1000} s; going on without it`);
-      return "timed out";
+      if ((await within(stop(), STOP_MS)) === TIMED_OUT) this.log.warn(`the application's stop did not return within ${STOP_MS / 1000} s; going on without it`);
     } catch (e) {
       this.log.warn(`the application's stop failed: ${(e as Error).message}`);
-      return "failed";
     }
   }
 

@@ -74,10 +74,9 @@ export class Recorder {
   }
 
   /** A test for "wrapped before the last crash", and the error a dead client throws. */
-  private lifeOf(what: string, crashes = true): () => void {
+  private lifeOf(what: string): () => void {
     const generation = this.generation;
     return () => {
-      if (!crashes) return;
       if (generation !== this.generation) throw new KcError("KC_APP_CRASHED", `this ${what} belongs to an application instance the harness crashed`, { hint: "expected during a crash test: a crashed process does nothing more" });
     };
   }
@@ -101,11 +100,10 @@ export class Recorder {
   }
 
   /**
-   * The producer, with send() recorded. `crashes: false` keeps it alive through crash() (the
-   * harness's own feeder). Other methods pass through (transactions and sendBatch are not recorded: they throw). */
-  producer<P extends Producer>(p: P, o: { crashes?: boolean } = {}): P {
+   * The producer, with send() recorded. Other methods pass through (transactions and sendBatch are not recorded: they throw). */
+  producer<P extends Producer>(p: P): P {
     const free: number[] = [];
-    const alive = this.lifeOf("producer", o.crashes !== false);
+    const alive = this.lifeOf("producer");
     const send = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
       alive();
       const process = free.pop() ?? this.nextProcess++;
