@@ -51,7 +51,7 @@ export { resolveSpec, type TestSpec } from "./harness/spec.ts";
 export { defaultConfig, parseRunFlags, type TestConfig } from "./harness/config.ts";
 export { check, checkHistoryFile, checkOps, type Anomaly, type CheckOptions, type Results, type Stats, type Verdict } from "./checkers/index.ts";
 export { KcError } from "./core/errors.ts";
-export { Recorder, type Application, type ApplicationContext, type StopApplication } from "./workloads/application/index.ts";
+export { Recorder, type Application, type ApplicationContext, type ApplicationImage, type StopApplication } from "./workloads/application/index.ts";
 export { APP_ANOMALY_TYPES, checkApplication, type AppResults, type Delivery } from "./checkers/application.ts";
 export { EXIT };
 export type { Op } from "./core/history/op.ts";

@@ -12,6 +12,12 @@ import type { ClusterOptions } from "../products/kafka/topology.ts";
 import type { BrokerProduct } from "../products/product.ts";
 import type { ProductSpec } from "../products/index.ts";
 
+export interface ContainerNetwork {
+  name: string;
+  bootstrap: string[];
+  labels: Record<string, string>;
+}
+
 /** Images (or other artifacts) a run uses, as recorded in test.json. */
 export interface Artifacts {
   /** The image every node runs: Kafka's, or another product's (tansu). */
@@ -52,6 +58,12 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
   readonly product: BrokerProduct;
   /** Addresses clients bootstrap from (each broker's proxy). */
   readonly bootstrap: string[];
+  /**
+   * Where a container of the user's own (an application under test) joins the run: the Docker
+   * network, the brokers' addresses on it (through their proxies, so link faults reach it too),
+   * and the labels that make it the run's (removed with it). Local Docker with Apache Kafka only.
+   */
+  readonly containerNetwork?: ContainerNetwork;
   createTopics(topics: TopicSpec[], timeoutMs?: number): Promise<void>;
   /** Log end offsets of keys, from the cluster (final reads stop at a truncated log's end). */
   endOffsets(keys: Key[]): Promise<Map<Key, number>>;

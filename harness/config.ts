@@ -1,6 +1,6 @@
 // The test description: one serializable value, resolved from CLI flags and presets, saved as
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
-import type { Application } from "../workloads/application/index.ts";
+import type { Application, ContainerStats } from "../workloads/application/index.ts";
 import { KcError } from "../core/errors.ts";
 import { compareVersions } from "../core/versions.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
@@ -72,7 +72,10 @@ export interface TestConfig {
   /** Set on each run of a differential run (`--clients`): one seeded plan through several clients in a row. */
   differential?: { id: string; clients: string[] };
   /** Application mode (library only: runTest(spec, { application })): what the application under test was, without its code. */
-  application?: Omit<Application, "start">;
+  application?: Omit<Application, "start"> & {
+    /** A container application's instances, the run's kills of it, its own crashes and dropped protocol lines. */
+    containerStats?: ContainerStats;
+  };
 }
 
 /** The defaults: a 60 s queue test against 3 ZooKeeper nodes + 3 brokers, no faults. */

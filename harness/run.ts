@@ -30,7 +30,7 @@ import { brokerProduct } from "../products/index.ts";
 import { checkApplication, withApplication } from "../checkers/application.ts";
 import { bundledLibrary } from "../clients/index.ts";
 import { ACKS } from "../clients/kafkajs/client.ts";
-import { ApplicationRun, validateApplication, type Application } from "../workloads/application/index.ts";
+import { ApplicationRun, preflightApplication, validateApplication, type Application } from "../workloads/application/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
 import type { TestConfig } from "./config.ts";
@@ -111,6 +111,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   try {
     const leftovers = await deployment.preflight(config.kubernetes);
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
+    if (application) await preflightApplication(application);
 
     // The client library (installed on demand), images, then the test description with the
     // client version and the images it really used.
@@ -179,7 +180,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     progress = new Progress(history, () => [...nemesis.current.values()]);
 
     if (application) {
-      app = new ApplicationRun(application, cluster.bootstrap, history);
+      app = new ApplicationRun(application, cluster, history, runDir);
       await app.start();
     }
 
@@ -224,6 +225,11 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
         await sleep(app.app.drainSeconds * 1000, signal);
       }
       await app.stop();
+      if (app.containerStats && config.application) {
+        config.application.containerStats = app.containerStats;
+        writeJson(testFile, config);
+        logger.info(`application container: ${JSON.stringify(app.containerStats)}`);
+      }
       committed = await app.committed().catch((e) => {
         logger.warn(`the application's committed offsets could not be read: ${(e as Error).message}`);
         return {};

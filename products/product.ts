@@ -15,6 +15,11 @@ export interface NodeContext {
   clientPort?: number;
   /** The address clients reach that port on (default 127.0.0.1: a proxy published on the host). */
   clientHost?: string;
+  /**
+   * Containers on the run's network reach this broker through the proxy at NETWORK_PROXY_HOST
+   * and this port (the product advertises it on a listener of its own, where it has one).
+   */
+  networkPort?: number;
 }
 
 export interface BrokerProduct {
@@ -38,6 +43,8 @@ export interface BrokerProduct {
   readonly exited: RegExp;
   /** The port clients (through their proxies) reach a broker on. */
   readonly clientPort: number;
+  /** The port of a second client listener, for containers on the run's network (`NodeContext.networkPort`); none when absent. */
+  readonly networkClientPort?: number;
   /** A fresh cluster id. */
   newClusterId(): string;
   /**

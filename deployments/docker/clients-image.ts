@@ -17,8 +17,11 @@ import { SIDECAR_SOURCE } from "../../clients/java/sidecar.ts";
 import { dockerBuild, ensureBase, imageExists, LABEL } from "./images.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** The harness's folders a client host imports (clients/ imports only core/). */
-const SOURCE_DIRS = ["core", "clients"];
+/**
+ * The harness's folders a client host imports (clients/ imports only core/), and the recording
+ * layer an application container imports ("kafka-chaos/recorder": the image is a base for one).
+ */
+const SOURCE_DIRS = ["core", "clients", "workloads/application"];
 /** npm packages the host loads besides the client library: the logger, and kafkajs for the admin client the adapters import. */
 const PACKAGES = ["pino", "pino-pretty", "kafkajs"];
 /** Where the host finds the client library inside the image (whichever client it is). */

@@ -7,13 +7,13 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
-import type { StartedCluster } from "../deployment.ts";
+import type { ContainerNetwork, StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
 import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, PartitionMove, ReassignmentAnswer, ReassignmentInProgress, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
-import { assertDockerRunning, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
+import { assertDockerRunning, runLabels, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
 import { Links } from "../shared/links.ts";
 import { PeerLinks } from "../shared/peer-links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
@@ -30,7 +30,7 @@ import { ClusterOperations } from "../shared/operations.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, TOXI_NETWORK_BASE_PORT, NETWORK_PROXY_HOST, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -72,6 +72,11 @@ export class Cluster implements StartedCluster {
   readonly admin: Admin;
   /** 127.0.0.1:<port> of each broker's proxy, in broker order. */
   readonly bootstrap: string[];
+  /** <toxiproxy>:<port> of each broker's proxy for containers on `network` (products with a second client listener). */
+  readonly networkBootstrap?: string[];
+  get containerNetwork(): ContainerNetwork | undefined {
+    return this.networkBootstrap && { name: this.network, bootstrap: this.networkBootstrap, labels: runLabels(this.runId, { role: "application" }) };
+  }
   readonly capabilities = DOCKER_CAPABILITIES;
   readonly paused = new Set<string>();
   /** Kill, start and readiness through each node's supervisor; kills owned by fault families. */
@@ -107,6 +112,7 @@ export class Cluster implements StartedCluster {
     network: string;
     links: Links;
     bootstrap: string[];
+    networkBootstrap?: string[];
     netfilter: Netfilter;
     toxiproxy: { container: Docker.Container; log: LogFollower; ip: string; apiUrl: string };
   }) {
@@ -117,6 +123,7 @@ export class Cluster implements StartedCluster {
     this.network = init.network;
     this.links = init.links;
     this.bootstrap = init.bootstrap;
+    this.networkBootstrap = init.networkBootstrap;
     this.netfilter = init.netfilter;
     this.toxiproxy = init.toxiproxy;
     this.peerLinks = new PeerLinks({
@@ -170,7 +177,7 @@ export class Cluster implements StartedCluster {
         image: o.images.toxiproxy,
         runId: o.runId,
         network,
-        alias: "toxiproxy",
+        alias: NETWORK_PROXY_HOST,
         publish: [TOXI_API_PORT, ...brokers.map((b) => TOXI_BASE_PORT + b.id)],
         labels: { role: "toxiproxy", node: "toxiproxy" },
       });
@@ -181,9 +188,15 @@ export class Cluster implements StartedCluster {
       const links = new Links(apiUrl);
       await waitUntil(() => links.version().then(() => true, () => false), 30_000, "Toxiproxy API", toxiLog);
       const bootstrap: string[] = [];
+      // Each broker's second listener, where the product has one, for containers on the run's network (networkBootstrap).
+      const networkBootstrap: string[] = [];
       for (const b of brokers) {
         await links.createProxy(b.name, TOXI_BASE_PORT + b.id, `${b.name}:${product.clientPort}`);
         bootstrap.push(`127.0.0.1:${await publishedPort(toxi, TOXI_BASE_PORT + b.id)}`);
+        if (product.networkClientPort !== undefined) {
+          await links.createProxy(`${b.name}-network`, TOXI_NETWORK_BASE_PORT + b.id, `${b.name}:${product.networkClientPort}`, b.name);
+          networkBootstrap.push(`${NETWORK_PROXY_HOST}:${TOXI_NETWORK_BASE_PORT + b.id}`);
+        }
       }
       cluster = new Cluster({
         runId: o.runId,
@@ -192,6 +205,7 @@ export class Cluster implements StartedCluster {
         network,
         links,
         bootstrap,
+        networkBootstrap: networkBootstrap.length ? networkBootstrap : undefined,
         netfilter: new Netfilter(o.images.net, o.runId),
         toxiproxy: { container: toxi, log: toxiLog, ip: await containerIp(toxi, network), apiUrl },
       });
@@ -223,11 +237,16 @@ export class Cluster implements StartedCluster {
     }
   }
 
+  /** The in-network proxy port of a broker, where the product listens for containers on the network. */
+  private networkPort(n: NodeSpec): number | undefined {
+    return this.networkBootstrap && isBroker(n) ? TOXI_NETWORK_BASE_PORT + n.id : undefined;
+  }
+
   private async launch(o: ClusterStartOptions, n: NodeSpec, clusterId: string, clientPort?: number): Promise<void> {
     const dir = path.join(o.runDir, "nodes", n.name);
     const conf = path.join(dir, "conf");
     fs.mkdirSync(conf, { recursive: true });
-    for (const [file, text] of Object.entries(this.product.files(n, { clusterId, clientPort }))) fs.writeFileSync(path.join(conf, file), text);
+    for (const [file, text] of Object.entries(this.product.files(n, { clusterId, clientPort, networkPort: this.networkPort(n) }))) fs.writeFileSync(path.join(conf, file), text);
     // The power-loss layer: the FUSE device, the right to mount it, and the binary.
     const lazyfs = this.lazyfsBin;
     if (lazyfs) fs.writeFileSync(path.join(conf, MOUNT_SCRIPT), lazyfsMountScript());
@@ -329,7 +348,7 @@ export class Cluster implements StartedCluster {
     }
     const options = { ...this.options, kafkaVersion: version, libsDir, brokerConfig: { ...this.options.brokerConfig, ...opts.brokerConfig } };
     const conf = path.join(this.runDir, "nodes", node, "conf");
-    for (const [file, text] of Object.entries(apacheKafka(options).files(n.spec, { clusterId: this.clusterId, clientPort: this.clientPorts.get(node) }))) {
+    for (const [file, text] of Object.entries(apacheKafka(options).files(n.spec, { clusterId: this.clusterId, clientPort: this.clientPorts.get(node), networkPort: this.networkPort(n.spec) }))) {
       fs.writeFileSync(path.join(conf, file), text);
     }
     const t0 = Date.now();

@@ -1,7 +1,9 @@
 // Links through Toxiproxy: the clients' (one proxy per broker, published on 127.0.0.1), and the
 // links between nodes while a fault is on them (../docker/peer-links.ts keeps its own instance).
 // Link faults (toxics, proxy down) are applied here; `reset()` removes every toxic of this
-// instance's proxies and re-enables them, leaving another instance's alone.
+// instance's proxies and re-enables them, leaving another instance's alone. A proxy may have
+// twins (the same broker's proxy for containers on the run's network): a fault put on the
+// proxy is put on its twins too, so every client of the broker sees it.
 import { Toxiproxy, type Proxy, type ICreateToxicBody } from "toxiproxy-node-client";
 import type { LinkFault } from "../../core/faults.ts";
 
@@ -10,6 +12,8 @@ export type { LinkFault, ToxicType } from "../../core/faults.ts";
 export class Links {
   private readonly api: Toxiproxy;
   private readonly proxies = new Map<string, Proxy>();
+  /** proxy → its twins. */
+  private readonly twins = new Map<string, string[]>();
   private counter = 0;
 
   private readonly apiUrl: string;
@@ -23,9 +27,16 @@ export class Links {
     return this.api.getVersion();
   }
 
-  async createProxy(broker: string, listenPort: number, upstream: string): Promise<void> {
+  /** A proxy; with `twinOf`, one that shares that proxy's faults. */
+  async createProxy(broker: string, listenPort: number, upstream: string, twinOf?: string): Promise<void> {
     const proxy = await this.api.createProxy({ name: broker, listen: `0.0.0.0:${listenPort}`, upstream });
     this.proxies.set(broker, proxy);
+    if (twinOf !== undefined) this.twins.set(twinOf, [...(this.twins.get(twinOf) ?? []), broker]);
+  }
+
+  /** The proxy and its twins. */
+  private family(broker: string): string[] {
+    return [broker, ...(this.twins.get(broker) ?? [])];
   }
 
   private proxy(broker: string): Proxy {
@@ -36,9 +47,11 @@ export class Links {
 
   /** Takes the broker's client link down (connections refused/closed) or brings it back. */
   async setEnabled(broker: string, enabled: boolean): Promise<void> {
-    const p = this.proxy(broker);
-    const updated = await p.update({ enabled, listen: p.listen, upstream: p.upstream });
-    this.proxies.set(broker, updated);
+    for (const name of this.family(broker)) {
+      const p = this.proxy(name);
+      const updated = await p.update({ enabled, listen: p.listen, upstream: p.upstream });
+      this.proxies.set(name, updated);
+    }
   }
 
   async addToxic(broker: string, fault: LinkFault, name = `${fault.type}-${++this.counter}`): Promise<string> {
@@ -49,7 +62,7 @@ export class Links {
       toxicity: fault.toxicity ?? 1,
       attributes: fault.attributes,
     } as unknown as ICreateToxicBody<unknown>;
-    await this.proxy(broker).addToxic(body);
+    for (const proxy of this.family(broker)) await this.proxy(proxy).addToxic(body);
     return name;
   }
 
@@ -70,7 +83,10 @@ export class Links {
     const all = await this.state();
     for (const name of this.proxies.keys()) {
       for (const t of all[name]?.toxics ?? []) await this.removeToxic(name, t);
-      if (all[name] && !all[name].enabled) await this.setEnabled(name, true);
+      if (all[name] && !all[name].enabled) {
+        const p = this.proxy(name);
+        this.proxies.set(name, await p.update({ enabled: true, listen: p.listen, upstream: p.upstream }));
+      }
     }
   }
 

@@ -34,12 +34,13 @@ export function apacheKafka(o: ClusterOptions): BrokerProduct {
       const nodes = nodesOf(o);
       return o.mode === "zookeeper" ? [nodes.filter(isZookeeper), nodes.filter(isBroker)] : [nodes];
     },
-    files: (node: NodeSpec, ctx) => nodeFiles(o, node, ctx.clusterId, ctx.clientPort, ctx.clientHost),
+    files: (node: NodeSpec, ctx) => nodeFiles(o, node, ctx.clusterId, ctx.clientPort, ctx.clientHost, ctx.networkPort),
     configDir: "/etc/kc",
     command: ["sh", "/etc/kc/supervise.sh"],
     ready: STARTED,
     exited: EXITED,
     clientPort: PORTS.client,
+    networkClientPort: PORTS.network,
     newClusterId: () => newClusterId(),
     quorumStatusCommand: o.mode === "kraft" ? (c: NodeSpec) => quorumStatus(o, c) : undefined,
     startRetry: o.mode === "zookeeper" ? { when: /NodeExistsException/, afterMs: 7000, why: "its registration in ZooKeeper from before it died has not expired yet" } : undefined,

@@ -38,12 +38,16 @@ export interface ClusterOptions {
   clockLayer?: boolean;
 }
 
-export const PORTS = { client: 9092, internal: 9091, controller: 9093, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;
+export const PORTS = { client: 9092, internal: 9091, controller: 9093, network: 9094, zk: 2181, zkPeer: 2888, zkElection: 3888 } as const;
 /** Toxiproxy listens for broker i's clients on TOXI_BASE_PORT + i inside its container. */
 export const TOXI_BASE_PORT = 20000;
 export const TOXI_API_PORT = 8474;
 /** Toxiproxy listens for the i-th link between nodes (topology's peer links) on TOXI_PEER_BASE_PORT + i, on the run's network only. */
 export const TOXI_PEER_BASE_PORT = 21000;
+/** Toxiproxy listens for broker i's clients in containers on the run's network (`NETWORK` listener) on TOXI_NETWORK_BASE_PORT + i. */
+export const TOXI_NETWORK_BASE_PORT = 22000;
+/** The run network's name for the Toxiproxy container. */
+export const NETWORK_PROXY_HOST = "toxiproxy";
 
 export const DEFAULT_BROKER_CONFIG: Record<string, string> = {
   "auto.create.topics.enable": "false",
@@ -112,7 +116,7 @@ const props = (m: Record<string, string | number>) =>
     .join("\n") + "\n";
 
 /** The properties file a Kafka node (broker and/or controller) runs with. */
-export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: number | undefined, clientHost = "127.0.0.1"): string {
+export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: number | undefined, clientHost = "127.0.0.1", networkPort?: number): string {
   const nodes = nodesOf(o);
   const replicas = Math.min(3, o.brokers);
   const base: Record<string, string | number> = {
@@ -128,11 +132,16 @@ export function serverProperties(o: ClusterOptions, node: NodeSpec, clientPort: 
     // Clients only ever learn the Toxiproxy address, so their traffic cannot bypass link faults.
     advertised.push(`CLIENT://${clientHost}:${clientPort}`, `INTERNAL://${node.name}:${PORTS.internal}`);
     base["inter.broker.listener.name"] = "INTERNAL";
+    // Containers on the run's network (an application under test) reach it through Toxiproxy too, by its network name.
+    if (networkPort !== undefined) {
+      listeners.push(`NETWORK://0.0.0.0:${PORTS.network}`);
+      advertised.push(`NETWORK://${NETWORK_PROXY_HOST}:${networkPort}`);
+    }
   }
   if (isController(node)) listeners.push(`CONTROLLER://0.0.0.0:${PORTS.controller}`);
   base["listeners"] = listeners.join(",");
   if (advertised.length) base["advertised.listeners"] = advertised.join(",");
-  base["listener.security.protocol.map"] = "CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT";
+  base["listener.security.protocol.map"] = `CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT${networkPort !== undefined && isBroker(node) ? ",NETWORK:PLAINTEXT" : ""}`;
   if (o.mode === "zookeeper") {
     base["broker.id"] = node.id;
     base["zookeeper.connect"] = nodes.filter(isZookeeper).map((z) => `${z.name}:${PORTS.zk}`).join(",");
@@ -188,7 +197,7 @@ logger.request.level = WARN
 export const usesLog4j2 = (kafkaVersion: string) => kafkaLine(kafkaVersion).log4j2;
 
 /** Files for one node, written into nodes/<node>/conf and mounted at /etc/kc. */
-export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, clientPort?: number, clientHost?: string): Record<string, string> {
+export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, clientPort?: number, clientHost?: string, networkPort?: number): Record<string, string> {
   const log4j2 = usesLog4j2(o.kafkaVersion);
   const logOpt = log4j2 ? "-Dlog4j2.configurationFile=/etc/kc/log4j2.properties" : "-Dlog4j.configuration=file:/etc/kc/log4j.properties";
   const files: Record<string, string> = {};
@@ -202,7 +211,7 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
     args = "/etc/kc/zoo.cfg";
     prestart = `mkdir -p /var/lib/kc/data && echo ${node.id} > /var/lib/kc/data/myid\n`;
   } else {
-    files["server.properties"] = serverProperties(o, node, clientPort, clientHost);
+    files["server.properties"] = serverProperties(o, node, clientPort, clientHost, networkPort);
     main = "kafka.Kafka";
     args = "/etc/kc/server.properties";
     if (o.mode === "kraft") {

@@ -310,6 +310,9 @@ describe("nemeses on a real cluster (zookeeper, 3.9.1)", () => {
     await r.start(fam, "down");
     const down = Object.entries(await cluster.links.state()).filter(([, s]) => !s.enabled);
     expect(down.length).toBeGreaterThan(0);
+    // Containers on the run's network (an application under test) reach each broker through a twin proxy that shares its faults.
+    const downNames = down.map(([name]) => name);
+    for (const name of downNames.filter((n) => !n.endsWith("-network"))) expect(downNames).toContain(`${name}-network`);
     await r.start(fam, "latency");
     expect(Object.values(await cluster.links.state()).some((s) => s.toxics.length > 0)).toBe(true);
     // The leak check sees what is in force.

@@ -12,8 +12,12 @@ import { component } from "../../core/log.ts";
 import type { Delivery } from "../../checkers/application.ts";
 import type { HistorySink } from "../interpreter.ts";
 import { Recorder } from "./recorder.ts";
+import { assertApplicationImage, ContainerApplication, type ApplicationImage, type ContainerStats, type JoinedNetwork } from "./container.ts";
+import { ENV } from "./lines.ts";
 
 export { Recorder, recordValue, VALUE_HEADER } from "./recorder.ts";
+export { lineSink, recorderFromEnv, parseLine, LINE_PREFIX, ENV as APPLICATION_ENV } from "./lines.ts";
+export type { ApplicationImage, ContainerStats } from "./container.ts";
 
 export interface ApplicationContext {
   /** The cluster's bootstrap addresses (through its proxies). */
@@ -46,8 +50,10 @@ export interface Application {
   rate?: number;
   /** Seconds the application keeps running after the heal and recovery wait, to catch up (default 20). */
   drainSeconds?: number;
-  /** Starts the application; resolves once it runs, with the function that stops it. */
-  start(ctx: ApplicationContext): Promise<StopApplication>;
+  /** In process: starts the application; resolves once it runs, with the function that stops it. Give this or `container`. */
+  start?(ctx: ApplicationContext): Promise<StopApplication>;
+  /** As a container of the user's own image, on the run's network (local Docker, Apache Kafka). Give this or `start`. */
+  container?: ApplicationImage;
 }
 
 /** How long the application's start and stop may take. */
@@ -70,6 +76,11 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OU
 /** Feeder producers, one send in flight each. */
 const FEEDERS = 8;
 
+interface Feeder {
+  producer: Producer;
+  connected: boolean;
+}
+
 export const APP_DEFAULTS = { delivery: "at-least-once" as Delivery, partitions: 3, keys: 8, rate: 20, drainSeconds: 20 };
 
 const quiet = (bootstrap: string[]) => new Kafka({ brokers: bootstrap, clientId: "kc-app-harness", logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000 });
@@ -82,7 +93,15 @@ export function validateApplication(app: Application): void {
   }
   if (app.input === app.output) throw bad(`application.input and application.output are both ${app.input}`, "the application must write to a topic other than the one it reads");
   if (typeof app.groupId !== "string" || !app.groupId) throw bad("application.groupId is missing", "give the consumer group the application uses, so committed offsets can be read");
-  if (typeof app.start !== "function") throw bad("application.start is not a function", "start(ctx) starts the application and resolves with a stop function");
+  if ((app.start === undefined) === (app.container === undefined)) throw bad(app.start ? "application has both start and container" : "application has neither start nor container", "give start(ctx), to run it in this process, or container: { image }, to run an image of yours");
+  if (app.start !== undefined && typeof app.start !== "function") throw bad("application.start is not a function", "start(ctx) starts the application and resolves with a stop function");
+  const c = app.container;
+  if (c !== undefined) {
+    if (typeof c !== "object" || c === null || typeof c.image !== "string" || !c.image) throw bad(`application.container.image is ${JSON.stringify((c as ApplicationImage | null)?.image)}`, "the name of an image built on this machine, e.g. my-app:test");
+    if (c.env !== undefined && (typeof c.env !== "object" || c.env === null || !Object.values(c.env).every((v) => typeof v === "string"))) throw bad("application.container.env is not a map of strings", 'e.g. { LOG_LEVEL: "info" }');
+    if (c.command !== undefined && !(Array.isArray(c.command) && c.command.every((v) => typeof v === "string"))) throw bad("application.container.command is not a list of strings", 'e.g. ["node", "app.js"]');
+    if (c.killEverySeconds !== undefined && !(Number.isFinite(c.killEverySeconds) && c.killEverySeconds >= 2)) throw bad(`application.container.killEverySeconds is ${JSON.stringify(c.killEverySeconds)}`, "a number of seconds ≥ 2");
+  }
   if (app.delivery !== undefined && app.delivery !== "exactly-once" && app.delivery !== "at-least-once") throw bad(`application.delivery is ${JSON.stringify(app.delivery)}`, "exactly-once or at-least-once");
   for (const k of ["partitions", "outputPartitions", "keys", "rate", "drainSeconds"] as const) {
     const v = app[k];
@@ -90,18 +109,28 @@ export function validateApplication(app: Application): void {
   }
 }
 
+/** What can be checked of the application before the cluster starts: a container's image is here. */
+export async function preflightApplication(app: Application): Promise<void> {
+  if (app.container) await assertApplicationImage(app.container.image);
+}
+
 export class ApplicationRun {
   readonly app: Application & typeof APP_DEFAULTS & { outputPartitions: number };
   readonly recorder: Recorder;
   private readonly bootstrap: string[];
+  private readonly network?: JoinedNetwork;
+  private readonly runDir: string;
   private readonly history: HistorySink;
   private stopApp?: StopApplication;
+  private container?: ContainerApplication;
   private readonly log = component("application");
 
   /** `app` has passed validateApplication (the run checks it before anything starts). */
-  constructor(app: Application, bootstrap: string[], history: HistorySink) {
+  constructor(app: Application, cluster: { bootstrap: string[]; containerNetwork?: JoinedNetwork }, history: HistorySink, runDir: string) {
     this.app = { ...APP_DEFAULTS, ...app, outputPartitions: app.outputPartitions ?? app.partitions ?? APP_DEFAULTS.partitions };
-    this.bootstrap = bootstrap;
+    this.bootstrap = cluster.bootstrap;
+    this.network = cluster.containerNetwork;
+    this.runDir = runDir;
     this.history = history;
     this.recorder = new Recorder(history, { partitions: { [app.input]: this.app.partitions, [app.output]: this.app.outputPartitions } });
   }
@@ -120,13 +149,15 @@ export class ApplicationRun {
    * START_MS in all.
    */
   async start(): Promise<void> {
+    if (this.app.container) return this.startContainer(this.app.container);
+    const start = this.app.start!;
     const deadline = Date.now() + START_MS;
     let failed = 0;
     for (;;) {
       const left = deadline - Date.now();
       let error: string;
       try {
-        const t = await within(this.app.start({ bootstrap: this.bootstrap, record: this.recorder, input: this.app.input, output: this.app.output }), left);
+        const t = await within(start({ bootstrap: this.bootstrap, record: this.recorder, input: this.app.input, output: this.app.output }), left);
         if (t === TIMED_OUT) error = `start(ctx) did not resolve within ${START_MS / 1000} s`;
         else if (typeof t !== "function") throw new KcError("KC_BAD_APPLICATION", "application.start resolved without a stop function", { hint: "resolve with async () => { await consumer.disconnect(); ... }" });
         else {
@@ -147,20 +178,58 @@ export class ApplicationRun {
     }
   }
 
+  private async startContainer(image: ApplicationImage): Promise<void> {
+    if (!this.network) {
+      throw new KcError("KC_APP_NO_NETWORK", "this cluster offers no network for an application container", {
+        hint: "run it with --deployment docker and Apache Kafka (other products and deployments: start the application in process, with start(ctx))",
+      });
+    }
+    this.container = new ContainerApplication({
+      image,
+      network: this.network,
+      recorder: this.recorder,
+      history: this.history,
+      runDir: this.runDir,
+      env: {
+        [ENV.input]: this.app.input,
+        [ENV.output]: this.app.output,
+        [ENV.group]: this.app.groupId,
+        [ENV.partitions]: JSON.stringify({ [this.app.input]: this.app.partitions, [this.app.output]: this.app.outputPartitions }),
+      },
+    });
+    await this.container.start();
+  }
+
+  /** The container's instances, kills and crashes (container applications only). */
+  get containerStats(): ContainerStats | undefined {
+    return this.container?.stats ?? this.stopped;
+  }
+  private stopped?: ContainerStats;
+
   /**
    * Feeds the input topic at the application's rate until the duration ends or the signal aborts.
    * Open loop over FEEDERS producers, each with one send in flight (kafkajs' idempotent producer
    * must not send concurrently: docs/findings/2026-12-03-kafkajs-shared-idempotent-producer): a
    * send that hangs (its partition's leader is down) does not hold back the others, and a tick
-   * when every feeder is busy is skipped, not queued.
+   * when every feeder is busy is skipped, not queued. A feeder whose send failed is replaced by a
+   * new producer, connected when next used: kafkajs 2.2.4 gives a failed batch's sequence to the
+   * next send of the same producer, which is then acknowledged at the failed batch's offset
+   * without being written if that batch was written after all
+   * (docs/findings/2026-12-04-kafkajs-lone-sender-rewind; this feeder ran into it before).
    */
   async feed(durationMs: number, signal: AbortSignal, producerConfig: { idempotent: boolean; acks: -1 | 0 | 1 }): Promise<void> {
     const kafka = quiet(this.bootstrap);
-    const idle: Producer[] = Array.from({ length: FEEDERS }, () =>
-      this.recorder.producer(kafka.producer({ idempotent: producerConfig.idempotent, maxInFlightRequests: producerConfig.idempotent ? 1 : undefined, retry: { retries: 3 } })),
-    );
-    const all = [...idle];
-    await Promise.all(all.map((p) => p.connect()));
+    const make = (): Feeder => ({
+      producer: this.recorder.producer(kafka.producer({ idempotent: producerConfig.idempotent, maxInFlightRequests: producerConfig.idempotent ? 1 : undefined, retry: { retries: 3 } })),
+      connected: false,
+    });
+    const idle: Feeder[] = Array.from({ length: FEEDERS }, make);
+    const all = new Set(idle);
+    await Promise.all(idle.map(async (f) => {
+      await f.producer.connect();
+      f.connected = true;
+    }));
+    this.container?.startKills();
     const end = Date.now() + durationMs;
     const every = 1000 / this.app.rate;
     const inFlight = new Set<Promise<unknown>>();
@@ -169,23 +238,34 @@ export class ApplicationRun {
       for (let next = Date.now(); Date.now() < end && !signal.aborted; next += every) {
         const wait = next - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const producer = idle.pop();
-        if (!producer) continue;
+        const feeder = idle.pop();
+        if (!feeder) continue;
         const key = `k${n++ % this.app.keys}`;
         const value = this.recorder.value();
-        // Recorded as fail/info when it fails; the feeder goes on.
-        const sent: Promise<unknown> = producer
-          .send({ topic: this.app.input, acks: producerConfig.acks, messages: [{ key, value: String(value) }] })
-          .catch(() => undefined)
-          .finally(() => {
-            inFlight.delete(sent);
-            idle.push(producer);
-          });
+        // Recorded as fail/info when it fails; the feeder is replaced and the feed goes on.
+        const attempt = async () => {
+          try {
+            if (!feeder.connected) {
+              await feeder.producer.connect();
+              feeder.connected = true;
+            }
+            await feeder.producer.send({ topic: this.app.input, acks: producerConfig.acks, messages: [{ key, value: String(value) }] });
+            idle.push(feeder);
+          } catch {
+            all.delete(feeder);
+            void feeder.producer.disconnect().catch(() => undefined);
+            const fresh = make();
+            all.add(fresh);
+            idle.push(fresh);
+          }
+        };
+        const sent: Promise<unknown> = attempt().finally(() => inFlight.delete(sent));
         inFlight.add(sent);
       }
       await Promise.all(inFlight);
     } finally {
-      await Promise.all(all.map((p) => p.disconnect().catch(() => undefined)));
+      this.container?.stopKills();
+      await Promise.all([...all].map((f) => f.producer.disconnect().catch(() => undefined)));
     }
   }
 
@@ -194,6 +274,13 @@ export class ApplicationRun {
    * within STOP_MS, is logged, not fatal: the run goes on without waiting for it.
    */
   async stop(): Promise<void> {
+    if (this.container) {
+      const c = this.container;
+      this.container = undefined;
+      await c.stop().catch((e: Error) => this.log.warn(`the application container's stop failed: ${e.message}`));
+      this.stopped = c.stats;
+      return;
+    }
     const stop = this.stopApp;
     this.stopApp = undefined;
     if (!stop) return;

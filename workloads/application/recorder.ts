@@ -43,6 +43,8 @@ export interface RecorderOptions {
   partitions: Record<string, number>;
   /** First history process number for the wrapped clients. */
   firstProcess?: number;
+  /** The first value it gives a record (default 1): recorders whose records meet in one history draw from disjoint ranges. */
+  firstValue?: number;
 }
 
 /** The integer a record carries in its kc-value header, or (a plain integer payload) in its value. */
@@ -57,7 +59,7 @@ export class Recorder {
   private readonly source = new AsyncLocalStorage<Source>();
   private generation = 0;
   private nextProcess: number;
-  private nextValue = 1;
+  private nextValue: number;
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly history: HistorySink;
   private readonly o: RecorderOptions;
@@ -66,6 +68,12 @@ export class Recorder {
     this.history = history;
     this.o = o;
     this.nextProcess = o.firstProcess ?? 0;
+    this.nextValue = o.firstValue ?? 1;
+  }
+
+  /** A history process number no client of this recorder has (for ops recorded elsewhere, e.g. an application container's). */
+  newProcess(): number {
+    return this.nextProcess++;
   }
 
   /** Every client wrapped so far is dead from now on (see the header). */
