@@ -50,7 +50,7 @@ describe("InstanceOps", () => {
     const { ops, io } = setup();
     io.line(1, line(invoke));
     io.line(1, line({ ...invoke, type: "ok", value: [["send", "out/0", [0, 7]]], from: undefined }));
-    io.line(2, line(invoke));
+    io.line(2, line({ ...invoke, value: [["send", "out/0", 8]] }));
     expect(ops.map((o) => [o.process, o.type])).toEqual([
       [100, "invoke"],
       [100, "ok"],
@@ -61,11 +61,20 @@ describe("InstanceOps", () => {
   it("closes what an ended instance had in flight as info, with the invoke's value and source, and only that instance's", () => {
     const { ops, io } = setup();
     io.line(1, line(invoke));
-    io.line(2, line({ ...invoke, process: 3 }));
+    io.line(2, line({ ...invoke, process: 3, value: [["send", "out/0", 8]] }));
     expect(io.end(1, "application-killed")).toBe(1);
     expect(ops[2]).toEqual({ process: 100, type: "info", f: "send", value: [["send", "out/0", 7]], from: [["in/0", 3]], error: "application-killed" });
     expect(io.end(1, "application-killed")).toBe(0);
     expect(io.end(2, "application-exited")).toBe(1);
+  });
+
+  it("drops a send of a value sent before (it would read as a Kafka duplicate), naming KC_VALUE_BASE", () => {
+    const { ops, io } = setup();
+    io.line(1, line(invoke));
+    io.line(1, line({ ...invoke, type: "ok", value: [["send", "out/0", [0, 7]]], from: undefined }));
+    expect(io.line(2, line(invoke)).problem).toMatch(/value 7 was sent before.*KC_VALUE_BASE/);
+    expect(io.line(2, line({ ...invoke, value: [["send", "out/0", 8], ["send", "out/1", 8]] })).problem).toMatch(/value 8 was sent before/);
+    expect(ops).toHaveLength(2);
   });
 
   it("drops completions without an invoke and a second invoke in flight, saying why", () => {

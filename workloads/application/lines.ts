@@ -112,6 +112,8 @@ export function parseLine(line: string): { op: NewOp & { process: number } } | {
 export class InstanceOps {
   private readonly processes = new Map<number, Map<number, number>>();
   private readonly inFlight = new Map<number, NewOp>();
+  /** Values sent so far: a value sent twice would read as a Kafka duplicate. */
+  private readonly sent = new Set<number>();
   private readonly newProcess: () => number;
   private readonly append: (op: NewOp) => void;
 
@@ -133,6 +135,12 @@ export class InstanceOps {
     const open = this.inFlight.get(process);
     if (op.type === "invoke") {
       if (open) return { problem: `process ${op.process} invoked a ${op.f} while its ${open.f} was in flight` };
+      if (op.f === "send") {
+        const values = (op.value as [string, string, number][]).map((m) => m[2]);
+        const again = values.find((v, i) => this.sent.has(v) || values.indexOf(v) !== i);
+        if (again !== undefined) return { problem: `value ${again} was sent before: values must be unique in the run (count up from $${ENV.valueBase}, which differs per instance)` };
+        for (const v of values) this.sent.add(v);
+      }
       this.inFlight.set(process, { ...op, process });
     } else {
       if (!open) return { problem: `process ${op.process} completed a ${op.f} it never invoked` };

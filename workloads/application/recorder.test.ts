@@ -108,6 +108,19 @@ describe("Recorder", () => {
     await expect(deliver!({ topic: "in", partition: 0, message: { offset: "1", value: Buffer.from("2") } } as unknown as EachMessagePayload)).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
   });
 
+  it("gives every record sent a fresh kc-value, replacing one forwarded from the input (a reprocessed input's outputs stay two values)", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const { p, sent } = fakeProducer();
+    const forwarded = { "kc-value": "41", trace: "t-1" };
+    await rec.producer(p).send({ topic: "out", messages: [{ value: "x", headers: forwarded }] });
+    await rec.producer(p).send({ topic: "out", messages: [{ value: "x", headers: forwarded }] });
+    expect(sent.map((r) => r.messages[0].headers)).toEqual([
+      { "kc-value": "1", trace: "t-1" },
+      { "kc-value": "2", trace: "t-1" },
+    ]);
+  });
+
   it("recordValue: the kc-value header, else an integer payload, else nothing", () => {
     expect(recordValue({ headers: { "kc-value": Buffer.from("12") }, value: Buffer.from("{}") })).toBe(12);
     expect(recordValue({ value: Buffer.from("7") })).toBe(7);

@@ -11,9 +11,9 @@
 //   or `fail`/`info` sorted by the kafkajs error table (clients/kafkajs/errors.ts). The partition
 //   is chosen here (the message's own, else Kafka's default partitioner over its key, as the
 //   Java client and kafkajs 2 do) and pinned on the message, so the op names the real key.
-// - Values: every record gets a `kc-value` header, an integer unique in the run (the feeder's
-//   input values, a fresh one for the application's outputs); the history follows those, so the
-//   payload stays the application's own.
+// - Values: every record sent gets a `kc-value` header, an integer unique in the run (replacing
+//   one it carries, e.g. forwarded from its input); the history follows those, so the payload
+//   stays the application's own.
 // - A delivered message (eachMessage) is a poll op; the handler runs with that message as its
 //   source, and every send made while it runs, awaited or not, records it (`from`): that is how
 //   the checkers tie outputs to inputs (checkers/application.ts).
@@ -139,7 +139,9 @@ export class Recorder {
       const mops: ["send", Key, number][] = [];
       const messages = record.messages.map((m) => {
         const partition = this.partitionOf(record.topic, m);
-        const value = recordValue({ headers: m.headers, value: null }) ?? this.value();
+        // Always a fresh one: a service that forwards its input's headers would otherwise give a
+        // reprocessed input's two outputs one value, and the history would call that a Kafka duplicate.
+        const value = this.value();
         mops.push(["send", formatKey(record.topic, partition), value]);
         return { ...m, partition, headers: { ...m.headers, [VALUE_HEADER]: String(value) } };
       });
