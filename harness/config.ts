@@ -1,6 +1,7 @@
 // The test description: one serializable value, resolved from CLI flags and presets, saved as
 // test.json before the run starts. Live handles (Docker, clients) never go in here.
-import type { Application, ContainerStats } from "../workloads/application/index.ts";
+import { validateApplication, type Application, type ApplicationImage, type ContainerStats } from "../workloads/application/index.ts";
+import type { Delivery } from "../checkers/application.ts";
 import { KcError } from "../core/errors.ts";
 import { compareVersions } from "../core/versions.ts";
 import type { Acks, ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
@@ -156,6 +157,18 @@ function keyValueFlag(name: string, help: string, into: (c: TestConfig) => Recor
   };
 }
 
+/** Application mode from the command line: a container application, its topics and group named for it unless given. */
+export const APP_FLAG_DEFAULTS = { input: "kc-app-in", output: "kc-app-out", groupId: "kc-app" };
+function appOf(c: TestConfig): NonNullable<TestConfig["application"]> {
+  c.application ??= { ...APP_FLAG_DEFAULTS };
+  return c.application;
+}
+const containerOf = (c: TestConfig): ApplicationImage => {
+  const a = appOf(c);
+  a.container ??= { image: "" };
+  return a.container;
+};
+
 export const NEMESIS_FAULTS = ["none", "partition", "kill", "pause", "link", "peer-link", "lone-leader", "upgrade", "corrupt", "disk", "power", "clock", "log-dir", "elect", "reassign", "membership", "rolling-restart", "bounce", "pod-delete"] as const;
 
 export const FLAGS: Record<string, Flag> = {
@@ -259,6 +272,19 @@ export const FLAGS: Record<string, Flag> = {
   zookeepers: { help: "ZooKeeper nodes (zookeeper mode)", choices: ["1", "3"], set: (c, v) => (c.cluster.zookeepers = Number(v)) },
   controllers: { help: "dedicated KRaft controllers", set: (c, v) => (c.cluster.controllers = int("controllers", 1, 5)(v)) },
   combined: { help: "KRaft: every broker is also a controller", boolean: true, set: (c, v) => (c.cluster.combined = bool("combined")(v)) },
+  "app-image": {
+    help: "application mode: test your own service, an image built on this machine, in place of the workload. It runs on the run's network with the brokers in $KC_BOOTSTRAP, its topics in $KC_INPUT and $KC_OUTPUT, its group in $KC_GROUP, and reports its ops on stdout (README: Testing your own application)",
+    set: (c, v) => (containerOf(c).image = v),
+  },
+  "app-input": { help: "--app-image: the topic the harness feeds and the service reads [kc-app-in]", set: (c, v) => (appOf(c).input = v) },
+  "app-output": { help: "--app-image: the topic the service writes [kc-app-out]", set: (c, v) => (appOf(c).output = v) },
+  "app-group": { help: "--app-image: the service's consumer group [kc-app]", set: (c, v) => (appOf(c).groupId = v) },
+  "app-delivery": { help: "--app-image: what the service promises: a second output of one input counts as an anomaly with exactly-once [at-least-once]", choices: ["at-least-once", "exactly-once"], set: (c, v) => (appOf(c).delivery = v as Delivery) },
+  "app-rate": { help: "--app-image: inputs fed per second [20]", set: (c, v) => (appOf(c).rate = int("app-rate", 1, 100_000)(v)) },
+  "app-partitions": { help: "--app-image: partitions of the input topic (and the output's) [3]", set: (c, v) => (appOf(c).partitions = int("app-partitions", 1, 1000)(v)) },
+  "app-drain": { help: "--app-image: seconds the service runs on after the heal, to catch up [20]", set: (c, v) => (appOf(c).drainSeconds = int("app-drain", 1, 3600)(v)) },
+  "app-kill-every": { help: "--app-image: SIGKILL the service every N seconds of the main phase; a new instance starts as a supervisor would", set: (c, v) => (containerOf(c).killEverySeconds = int("app-kill-every", 2, 3600)(v)) },
+  "app-env": keyValueFlag("app-env", "--app-image: environment for the service key=value (repeatable)", (c) => (containerOf(c).env ??= {})),
   "broker-config": keyValueFlag("broker-config", "broker config override key=value (repeatable)", (c) => c.cluster.brokerConfig),
   "topic-config": keyValueFlag(
     "topic-config",
@@ -367,7 +393,7 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
       }
     }
     if (flag.choices && !flag.choices.includes(value)) throw badFlag(name, value, `one of ${flag.choices.join(", ")}`);
-    if (seen.has(name) && !flag.repeatable) throw new KcError("KC_BAD_FLAG", `--${name} given twice`, { hint: "give each flag once (only --broker-config and --topic-config repeat)" });
+    if (seen.has(name) && !flag.repeatable) throw new KcError("KC_BAD_FLAG", `--${name} given twice`, { hint: "give each flag once (only --broker-config, --topic-config and --app-env repeat)" });
     seen.add(name);
     flag.set(c, value);
   }
@@ -376,6 +402,10 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 
 /** Cross-flag checks, after presets and flags are merged. */
 export function validateConfig(c: TestConfig): void {
+  if (c.application) {
+    if (!c.application.container?.image) throw new KcError("KC_BAD_FLAG", "--app-input, --app-output, --app-group and the other --app-* flags need --app-image", { hint: "give the image of your service: --app-image my-service:test (built on this machine)" });
+    validateApplication(c.application);
+  }
   if (c.kubernetes && c.deployment !== "kubernetes") {
     throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace, --clients-in, --client-pods and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
   }

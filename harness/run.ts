@@ -80,7 +80,8 @@ const writeJson = (file: string, v: unknown) => fs.writeFileSync(file, JSON.stri
 export const runIdOf = (...parts: string[]): string => parts.join("-").replace(/[^a-zA-Z0-9_.-]/g, "-").toLowerCase();
 
 export async function runTest(config: TestConfig, signal: AbortSignal, hardStop: AbortSignal, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const application = hooks.application;
+  // The application under test: code given to runTest, or a container named in the description (--app-image).
+  const application: Application | undefined = hooks.application ?? (config.application?.container ? { ...config.application } : undefined);
   if (application) {
     validateApplication(application);
     const { start: _start, ...described } = application;

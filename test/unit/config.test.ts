@@ -174,4 +174,18 @@ describe("--matrix", () => {
     expect(down.config.cluster.brokerConfig["inter.broker.protocol.version"], "a downgrade pins the older protocol").toBe("3.6");
     expect(errorOf(() => resolveRunArgs(["--mode", "kraft", "--kafka-version", "4.1.1", "--upgrade-to", "3.9.1"])).message).toContain("downgrade of a KRaft cluster");
   });
+
+  it("--app-image runs a container application: topics and group default, the other --app-* flags fill it in, and bad ones are refused", () => {
+    const r = resolveRunArgs(["--app-image", "my-service:test", "--app-kill-every", "10", "--app-env", "LOG=debug", "--app-env", "X=a=b", "--app-delivery", "exactly-once"]);
+    if (r === "help") throw new Error("help");
+    expect(r.config.application).toEqual({ input: "kc-app-in", output: "kc-app-out", groupId: "kc-app", delivery: "exactly-once", container: { image: "my-service:test", killEverySeconds: 10, env: { LOG: "debug", X: "a=b" } } });
+    const named = resolveRunArgs(["--app-input", "orders", "--app-output", "enriched", "--app-group", "enricher", "--app-rate", "50", "--app-partitions", "6", "--app-drain", "30", "--app-image", "svc:1"]);
+    if (named === "help") throw new Error("help");
+    expect(named.config.application).toMatchObject({ input: "orders", output: "enriched", groupId: "enricher", rate: 50, partitions: 6, drainSeconds: 30 });
+    const noImage = errorOf(() => resolveRunArgs(["--app-input", "orders"]));
+    expect([noImage.code, noImage.message]).toEqual(["KC_BAD_FLAG", expect.stringContaining("need --app-image")]);
+    expect(errorOf(() => resolveRunArgs(["--app-image", "svc:1", "--app-output", "kc-app-in"])).code).toBe("KC_BAD_APPLICATION");
+    expect(errorOf(() => resolveRunArgs(["--app-image", "svc:1", "--app-kill-every", "1"])).message).toContain("an integer from 2");
+    expect(errorOf(() => resolveRunArgs(["--app-image", "svc:1", "--app-env", "novalue"])).message).toContain("key=value");
+  });
 });

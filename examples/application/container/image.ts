@@ -8,6 +8,7 @@ import path from "node:path";
 import { bundledLibrary } from "../../../clients/library.ts";
 import { ensureClientsImage } from "../../../deployments/docker/clients-image.ts";
 import { dockerBuild, imageExists } from "../../../deployments/docker/images.ts";
+import { run } from "../../../core/proc.ts";
 import type { TestSpec } from "kafka-chaos";
 
 const here = import.meta.dirname;
@@ -31,6 +32,9 @@ export async function enricherImage(): Promise<string> {
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });
   }
+  // Older builds go (a container still using one keeps it).
+  const older = (await run("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "kafka-chaos/example-enricher"])).stdout.split("\n").filter((t) => t && t !== tag);
+  if (older.length) await run("docker", ["image", "rm", ...older]);
   return tag;
 }
 
