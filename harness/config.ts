@@ -510,7 +510,7 @@ function validateProduct(c: TestConfig, p: ProductSpec): void {
 }
 
 /** The default test name: the workload and the fault families, e.g. "queue-partition". */
-export const defaultName = (c: TestConfig): string => (c.preset ?? [c.workload.name, ...(c.nemesis.faults.length ? c.nemesis.faults : ["none"])].join("-"));
+export const defaultName = (c: TestConfig): string => (c.preset ?? [c.application ? "app" : c.workload.name, ...(c.nemesis.faults.length ? c.nemesis.faults : ["none"])].join("-"));
 
 export function helpText(): string {
   const rows = Object.entries(FLAGS).map(([k, f]) => {

@@ -33,6 +33,8 @@ export interface TestInfo {
   producer: Json;
   consumer: Json;
   workload: Json;
+  /** Application mode: the application under test as described (topics, group, delivery, container and its statistics); absent otherwise. */
+  application?: Json;
   nemesis: Json;
   timeLimitSeconds?: number;
   cluster: Json;
@@ -69,6 +71,7 @@ export function readTestInfo(raw: unknown): TestInfo {
     producer: asRecord(t.producer),
     consumer: asRecord(t.consumer),
     workload: asRecord(t.workload),
+    application: isRecord(t.application) ? t.application : undefined,
     nemesis: asRecord(t.nemesis),
     timeLimitSeconds: asNumber(t.timeLimitSeconds),
     cluster,

@@ -95,4 +95,17 @@ describe("renderReport", () => {
     expect(page).toContain("No lag data in results.json.");
     expect(page).toMatch(/class="fault"/); // fault windows derived from nemesis ops
   });
+
+  it("shows an application run's application in place of the workload: as described, its container's instances, and what became of its inputs", () => {
+    const run = load("invalid");
+    const application = { input: "orders", output: "enriched", groupId: "enricher", container: { image: "svc:1", killEverySeconds: 6 }, containerStats: { instances: 12, kills: 3, crashes: 8, badLines: 0 } };
+    const results = { ...run.results, application: { inputs: 2249, processed: 2186, outputs: 3766, unattributed: 0 } };
+    const page = renderReport({ test: { ...run.test, application }, results, history: run.history });
+    const test = page.slice(page.indexOf('id="test"'), page.indexOf('id="anomalies"'));
+    expect(test).toContain("<dt>Application</dt>");
+    expect(test).not.toContain("<dt>Workload</dt>");
+    for (const cell of ["enricher", "svc:1", "its instances", "<td>crashes</td><td><code>8</code>", "<td>processed</td><td><code>2186</code>"]) expect(test).toContain(cell);
+    expect(renderReport({ test: run.test, results: run.results, history: run.history })).not.toContain("<dt>Application</dt>");
+  });
 });
+

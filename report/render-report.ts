@@ -153,7 +153,7 @@ export function renderReport(input: ReportInput): string {
 <nav><a href="#verdict">Verdict</a><a href="#test">Test</a><a href="#anomalies">Anomalies</a><a href="#plots">Plots</a><a href="#faults">Faults</a><a href="#files">Files</a></nav></div></header>
 <main>
 ${renderVerdict(results, types, digest, durationSeconds, hasHistory)}
-${renderTest(test, durationSeconds)}
+${renderTest(test, durationSeconds, input.results)}
 ${renderAnomalies(results, types, examples, digest, hasHistory)}
 ${renderPlots(results, digest, durationSeconds, faults)}
 <section id="faults"><h2>Faults</h2><div class="card">${renderTimeline(timeline, durationSeconds || 1, faults)}${renderActionsTable(timeline)}</div></section>
@@ -226,7 +226,15 @@ function deploymentCell(t: TestInfo): SafeHtml {
   return html`${t.deployment}${settingsTable(summary)}`;
 }
 
-function renderTest(t: TestInfo, durationSeconds: number): SafeHtml {
+/** Application mode: what the application was and what became of its inputs (results.application). */
+function applicationCell(app: Json, results: unknown): SafeHtml {
+  const { container, containerStats, ...described } = app as Json & { container?: Json; containerStats?: Json };
+  const r = asRecord(asRecord(results).application);
+  const outcome = Object.fromEntries(["inputs", "processed", "outputs", "unattributed"].filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
+  return html`${settingsTable(described)}${container ? html`<div class="muted">container</div>${settingsTable(container)}` : ""}${containerStats ? html`<div class="muted">its instances</div>${settingsTable(containerStats)}` : ""}${Object.keys(outcome).length ? html`<div class="muted">its inputs</div>${settingsTable(outcome)}` : ""}`;
+}
+
+function renderTest(t: TestInfo, durationSeconds: number, results?: unknown): SafeHtml {
   const nemesis = t.nemesis;
   const faults = asArray(nemesis.faults).map((f) => (typeof f === "string" ? f : compactJson(f, 80)));
   const rest = Object.fromEntries(Object.entries(nemesis).filter(([k]) => k !== "faults"));
@@ -241,7 +249,7 @@ ${row("Images", Object.keys(t.images).length ? settingsTable(t.images) : undefin
 ${row("Client", t.client)}
 ${row("Producer", settingsTable(t.producer))}
 ${row("Consumer", settingsTable(t.consumer))}
-${row("Workload", settingsTable(t.workload))}
+${t.application ? row("Application", applicationCell(t.application, results)) : row("Workload", settingsTable(t.workload))}
 ${row("Nemesis", html`${faults.length ? faults.join(", ") : "none"}${Object.keys(rest).length ? html`${settingsTable(rest)}` : ""}`)}
 ${row("Cluster", Object.keys(t.cluster).length ? settingsTable(t.cluster) : undefined)}
 ${row("Started", dateTime(t.startedAt))}

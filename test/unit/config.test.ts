@@ -178,6 +178,7 @@ describe("--matrix", () => {
   it("--app-image runs a container application: topics and group default, the other --app-* flags fill it in, and bad ones are refused", () => {
     const r = resolveRunArgs(["--app-image", "my-service:test", "--app-kill-every", "10", "--app-env", "LOG=debug", "--app-env", "X=a=b", "--app-delivery", "exactly-once"]);
     if (r === "help") throw new Error("help");
+    expect(r.config.name).toBe("app-none");
     expect(r.config.application).toEqual({ input: "kc-app-in", output: "kc-app-out", groupId: "kc-app", delivery: "exactly-once", container: { image: "my-service:test", killEverySeconds: 10, env: { LOG: "debug", X: "a=b" } } });
     const named = resolveRunArgs(["--app-input", "orders", "--app-output", "enriched", "--app-group", "enricher", "--app-rate", "50", "--app-partitions", "6", "--app-drain", "30", "--app-image", "svc:1"]);
     if (named === "help") throw new Error("help");
