@@ -99,6 +99,8 @@ export class ContainerApplication {
   private readonly log = component("application");
   private current?: Instance;
   private stopping = false;
+  /** The stop under way (a second stop waits for the first). */
+  private stopped: Promise<void> = Promise.resolve();
   private firstLine?: () => void;
   private readonly ops: InstanceOps;
   private readonly out: fs.WriteStream;
@@ -170,7 +172,13 @@ export class ContainerApplication {
 
   /** Stops the running instance (SIGTERM, then SIGKILL after STOP_GRACE_MS); no new one starts. */
   async stop(): Promise<void> {
+    if (this.stopping) return this.stopped;
     this.stopping = true;
+    this.stopped = this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopKills();
     const c = this.current;
     if (c) {
