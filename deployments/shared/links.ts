@@ -47,11 +47,13 @@ export class Links {
 
   /** Takes the broker's client link down (connections refused/closed) or brings it back. */
   async setEnabled(broker: string, enabled: boolean): Promise<void> {
-    for (const name of this.family(broker)) {
-      const p = this.proxy(name);
-      const updated = await p.update({ enabled, listen: p.listen, upstream: p.upstream });
-      this.proxies.set(name, updated);
-    }
+    for (const name of this.family(broker)) await this.enable(name, enabled);
+  }
+
+  /** One proxy, not its twins, up or down. */
+  private async enable(name: string, enabled: boolean): Promise<void> {
+    const p = this.proxy(name);
+    this.proxies.set(name, await p.update({ enabled, listen: p.listen, upstream: p.upstream }));
   }
 
   async addToxic(broker: string, fault: LinkFault, name = `${fault.type}-${++this.counter}`): Promise<string> {
@@ -83,10 +85,7 @@ export class Links {
     const all = await this.state();
     for (const name of this.proxies.keys()) {
       for (const t of all[name]?.toxics ?? []) await this.removeToxic(name, t);
-      if (all[name] && !all[name].enabled) {
-        const p = this.proxy(name);
-        this.proxies.set(name, await p.update({ enabled: true, listen: p.listen, upstream: p.upstream }));
-      }
+      if (all[name] && !all[name].enabled) await this.enable(name, true);
     }
   }
 

@@ -121,6 +121,8 @@ export class ApplicationRun {
   private readonly network?: JoinedNetwork;
   private readonly runDir: string;
   private readonly history: HistorySink;
+  /** Partition counts of the application's two topics. */
+  private readonly partitions: Record<string, number>;
   private stopApp?: StopApplication;
   private container?: ContainerApplication;
   private readonly log = component("application");
@@ -132,7 +134,8 @@ export class ApplicationRun {
     this.network = cluster.containerNetwork;
     this.runDir = runDir;
     this.history = history;
-    this.recorder = new Recorder(history, { partitions: { [app.input]: this.app.partitions, [app.output]: this.app.outputPartitions } });
+    this.partitions = { [app.input]: this.app.partitions, [app.output]: this.app.outputPartitions };
+    this.recorder = new Recorder(history, { partitions: this.partitions });
   }
 
   static topics(app: Application, replicationFactor: number): TopicSpec[] {
@@ -194,7 +197,7 @@ export class ApplicationRun {
         [ENV.input]: this.app.input,
         [ENV.output]: this.app.output,
         [ENV.group]: this.app.groupId,
-        [ENV.partitions]: JSON.stringify({ [this.app.input]: this.app.partitions, [this.app.output]: this.app.outputPartitions }),
+        [ENV.partitions]: JSON.stringify(this.partitions),
       },
     });
     await this.container.start();
@@ -202,9 +205,8 @@ export class ApplicationRun {
 
   /** The container's instances, kills and crashes (container applications only). */
   get containerStats(): ContainerStats | undefined {
-    return this.container?.stats ?? this.stopped;
+    return this.container?.stats;
   }
-  private stopped?: ContainerStats;
 
   /**
    * Feeds the input topic at the application's rate until the duration ends or the signal aborts.
@@ -274,13 +276,8 @@ export class ApplicationRun {
    * within STOP_MS, is logged, not fatal: the run goes on without waiting for it.
    */
   async stop(): Promise<void> {
-    if (this.container) {
-      const c = this.container;
-      this.container = undefined;
-      await c.stop().catch((e: Error) => this.log.warn(`the application container's stop failed: ${e.message}`));
-      this.stopped = c.stats;
-      return;
-    }
+    // A container's stop is idempotent (a second one waits for the first); its stats stay readable.
+    if (this.container) return this.container.stop().catch((e: Error) => this.log.warn(`the application container's stop failed: ${e.message}`));
     const stop = this.stopApp;
     this.stopApp = undefined;
     if (!stop) return;
