@@ -21,7 +21,9 @@ describe("testing your own application in a container", () => {
     expect(stats.instances, "a new instance after each kill").toBeGreaterThan(stats.kills);
     expect(stats.badLines).toBe(0);
     const res = r.results as unknown as { application: { inputs: number; processed: number } };
-    expect(res.application.processed, "it processed most inputs").toBeGreaterThan(res.application.inputs / 2);
+    // It ran and produced outputs. Not "most inputs": its sends are fire-and-forget and failures
+    // are dropped, so under broker kills it can lose most of them (CI 2026-12-04: 704 of 2,194).
+    expect(res.application.processed, "it processed inputs").toBeGreaterThan(100);
     expect(r.valid).toBe(false);
     expect(r.results!["bad-anomaly-types"]).toContain("app-lost");
     expect(r.exitCode).toBe(1);
