@@ -16,9 +16,9 @@ const spec = (name: string): TestSpec => ({
   seed: 11,
   cluster: { brokers: 3 },
   producer: { acks: "all", idempotent: true },
-  // Brokers killed for about 15 s at a time.
+  // Brokers killed for about 15 s at a time: a kill and its restart within the 30 s.
   nemesis: { faults: ["kill"], intervalSeconds: 15 },
-  timeLimitSeconds: 45,
+  timeLimitSeconds: 30,
 });
 
 describe("testing your own application", () => {

@@ -9,44 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaCluster, type StartedKafkaCluster } from "../../harness/cluster-builder.ts";
-import { Kubectl, kubectlBinary, localKubeconfig } from "../../deployments/kubernetes/kubectl.ts";
-import { HOST_DATA_ROOT, LABEL } from "../../deployments/kubernetes/manifests.ts";
+import { Kubectl, kubectlBinary } from "../../deployments/kubernetes/kubectl.ts";
+import { HOST_DATA_ROOT } from "../../deployments/kubernetes/manifests.ts";
 import type { KubernetesCluster } from "../../deployments/kubernetes/cluster.ts";
 import { chaos, eventually } from "./support.ts";
+import { k, kubeconfig, nemesisOps, processesWith, runNamespaces, useLocalKubernetes } from "./k8s-support.ts";
 
-let startedHere = false;
-const kubeconfig = localKubeconfig();
-const k = () => new Kubectl(kubeconfig, "default");
-
-/** Command lines of this machine's processes that contain every one of `words`. */
-function processesWith(...words: string[]): string[] {
-  return fs
-    .readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").join(" ");
-      } catch {
-        return "";
-      }
-    })
-    .filter((cmd) => words.every((w) => cmd.includes(w)));
-}
-
-/** The run namespaces that exist now. */
-const runNamespaces = async () => (await k().ok(["get", "namespaces", "-l", `${LABEL}=1`, "-o", "name"], "listing namespaces", { namespaced: false })).trim().split("\n").filter(Boolean);
-
-beforeAll(async () => {
-  const up = fs.existsSync(kubeconfig) && (await k().run(["get", "--raw", "/readyz"], { namespaced: false })).code === 0;
-  if (!up) {
-    execFileSync("bash", ["scripts/k8s/up.sh"], { stdio: ["ignore", "ignore", "inherit"] });
-    startedHere = true;
-  }
-});
-
-afterAll(() => {
-  if (startedHere) execFileSync("bash", ["scripts/k8s/down.sh"], { stdio: ["ignore", "ignore", "inherit"] });
-});
+useLocalKubernetes();
 
 describe("kubernetes deployment", () => {
   let cluster: StartedKafkaCluster & KubernetesCluster;
@@ -146,45 +115,33 @@ describe("npm run chaos -- --deployment kubernetes", () => {
   const store = () => fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
   const runDirOf = (s: string) => fs.realpathSync(path.join(s, "latest"));
 
-  it("partition and kill end with a verdict; the faults were healed and nothing of the run is left", async () => {
+  it("the safe preset ends VALID under partitions and kills that took effect, with its clients (confluent's librdkafka) in two pods of the cluster and their ops in the run's history; nothing of the run is left", async () => {
     const s = store();
-    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "partition,kill", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "5", "--store", s]);
-    expect([0, 1], out).toContain(code);
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2", "--client", "confluent", "--preset", "safe", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "7", "--store", s]);
+    expect(out).toMatch(/VALID\. Report/);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
     const dir = runDirOf(s);
-    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    const nem = ops.filter((o) => o.process === "nemesis");
-    // Completions that did something: a grudge in force, a node killed.
+    const { ops, nem } = nemesisOps(dir);
+    // Completions that did something: a grudge in force, a node killed; and every fault healed.
     expect(nem.some((o) => o.f === "start-partition" && !o.error && o.value?.grudge), JSON.stringify(nem.slice(0, 8))).toBe(true);
     expect(nem.some((o) => o.f === "kill" && !o.error && o.value?.nodes?.length), JSON.stringify(nem.slice(0, 8))).toBe(true);
-    expect(nem.at(-1).f).toBe("check-healed");
-    expect(nem.at(-1).value.leaks).toEqual([]);
+    expect(nem.at(-1)!.f).toBe("check-healed");
+    expect(nem.at(-1)!.value.leaks).toEqual([]);
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(test.deployment).toBe("kubernetes");
     expect(test.deploymentInfo).toMatchObject({ serverVersion: "v1.34.4", namespace: expect.stringMatching(/^kc-/) });
     expect(Object.keys(test.deploymentInfo.pods)).toContain("broker-1");
-    expect(await runNamespaces()).toEqual([]);
-    expect(fs.existsSync(path.join(HOST_DATA_ROOT, test.deploymentInfo.namespace))).toBe(false);
-    // No harness-started kubectl (log followers, execs) outlives the run.
-    expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
-  });
-
-  it("the safe preset ends VALID with its clients (confluent's librdkafka) in two pods of the cluster, and their ops in the run's history", async () => {
-    const s = store();
-    const { code, out } = await chaos(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2", "--client", "confluent", "--preset", "safe", "--time-limit", "30", "--seed", "7", "--store", s]);
-    expect(out).toMatch(/VALID\. Report/);
-    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
-    const dir = runDirOf(s);
-    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     // The clients ran in both clients pods (a host's hostname is its pod's name), not here.
     expect(test.deploymentInfo.clients.image).toMatch(/^kafka-chaos\/clients:confluent-/);
     const pods = (test.deploymentInfo.clients.pods as { pod: string }[]).map((p) => p.pod).sort();
     expect(pods).toHaveLength(2);
     for (const p of pods) expect(p).toMatch(/^kc-clients-/);
     expect([...new Set(test.deploymentInfo.clientHosts.map((h: { hostname: string }) => h.hostname))].sort()).toEqual(pods);
-    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(ops.filter((o) => o.f === "send" && o.type === "ok").length).toBeGreaterThan(20);
     expect(ops.filter((o) => o.f === "poll" && o.type === "ok").length).toBeGreaterThan(0);
     await eventually(async () => (await runNamespaces()).length === 0, "the run's namespace to be gone", 30_000);
+    expect(fs.existsSync(path.join(HOST_DATA_ROOT, test.deploymentInfo.namespace))).toBe(false);
+    // No harness-started kubectl (log followers, execs) outlives the run.
     expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
   });
 });
@@ -218,11 +175,10 @@ describe("npm run chaos -- --deployment kubernetes --attach", () => {
     ]);
     expect([0, 1], out.split("\n").slice(-20).join("\n")).toContain(code);
     const dir = fs.realpathSync(path.join(s, "latest"));
-    const ops = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    const nem = ops.filter((o) => o.process === "nemesis");
+    const { ops, nem } = nemesisOps(dir);
     for (const f of ["start-partition", "kill", "pause"]) expect(nem.some((o) => o.f === f && !o.error && (o.value?.grudge || o.value?.nodes?.length)), `${f}: ${JSON.stringify(nem.slice(0, 10))}`).toBe(true);
-    expect(nem.at(-1).f).toBe("check-healed");
-    expect(nem.at(-1).value.leaks).toEqual([]);
+    expect(nem.at(-1)!.f).toBe("check-healed");
+    expect(nem.at(-1)!.value.leaks).toEqual([]);
     // The run's topics were its own, and are gone.
     const topics = [...new Set(ops.filter((o) => o.f === "send" && o.type === "ok").flatMap((o) => o.value.map((m: unknown[]) => String(m[1]).split("/")[0])))];
     expect(topics.length).toBeGreaterThan(0);

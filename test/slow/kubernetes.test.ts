@@ -1,0 +1,34 @@
+// --deployment kubernetes with the workload's clients on this machine (the one-node cluster's
+// fallback: pod IPs advertised) under partitions and kills: a verdict, every fault healed, nothing
+// of the run left. npm test runs the same faults with clients in pods
+// (test/integration/kubernetes.test.ts); this is the nightly job's.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { kubectlBinary } from "../../deployments/kubernetes/kubectl.ts";
+import { HOST_DATA_ROOT } from "../../deployments/kubernetes/manifests.ts";
+import { chaos } from "../integration/support.ts";
+import { nemesisOps, processesWith, runNamespaces, useLocalKubernetes } from "../integration/k8s-support.ts";
+
+useLocalKubernetes();
+
+describe("npm run chaos -- --deployment kubernetes (clients on this machine)", () => {
+  it("partition and kill end with a verdict; the faults were healed and nothing of the run is left", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "partition,kill", "--nemesis-interval", "6", "--time-limit", "30", "--seed", "5", "--store", s]);
+    expect([0, 1], out).toContain(code);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    // Completions that did something: a grudge in force, a node killed.
+    expect(nem.some((o) => o.f === "start-partition" && !o.error && o.value?.grudge), JSON.stringify(nem.slice(0, 8))).toBe(true);
+    expect(nem.some((o) => o.f === "kill" && !o.error && o.value?.nodes?.length), JSON.stringify(nem.slice(0, 8))).toBe(true);
+    expect(nem.at(-1)!.f).toBe("check-healed");
+    expect(nem.at(-1)!.value.leaks).toEqual([]);
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    expect(test.deployment).toBe("kubernetes");
+    expect(await runNamespaces()).toEqual([]);
+    expect(fs.existsSync(path.join(HOST_DATA_ROOT, test.deploymentInfo.namespace))).toBe(false);
+    expect(processesWith(kubectlBinary(), test.deploymentInfo.namespace)).toEqual([]);
+  });
+});
