@@ -97,4 +97,80 @@ describe("checkApplication", () => {
       ),
     );
   });
+
+  describe("app-early-commit", () => {
+    /** Inputs 1..n at in/0 offsets 0..n-1; then `steps`: an output of input v sent (and acknowledged, or failed) or a commit of in/0 up to an offset. */
+    function withCommits(n: number, steps: ({ out: number; fail?: boolean } | { commit: number })[]): Op[] {
+      const ops: Op[] = [];
+      const push = (o: Omit<Op, "index" | "time">) => ops.push({ index: ops.length, time: ops.length, ...o } as Op);
+      for (let i = 0; i < n; i++) {
+        push({ process: 0, type: "invoke", f: "send", value: [["send", "in/0", i + 1]] });
+        push({ process: 0, type: "ok", f: "send", value: [["send", "in/0", [i, i + 1]]] });
+      }
+      const outLog: [number, number][] = [];
+      let u = 1000;
+      for (const step of steps) {
+        if ("commit" in step) {
+          push({ process: 3, type: "invoke", f: "commit", value: { "in/0": step.commit } });
+          push({ process: 3, type: "ok", f: "commit", value: { "in/0": step.commit } });
+          continue;
+        }
+        push({ process: 1, type: "invoke", f: "send", value: [["send", "out/0", u]], from: [["in/0", step.out]] });
+        if (step.fail) push({ process: 1, type: "fail", f: "send", value: [["send", "out/0", u]], error: "x" });
+        else {
+          push({ process: 1, type: "ok", f: "send", value: [["send", "out/0", [outLog.length, u]]] });
+          outLog.push([outLog.length, u]);
+        }
+        u++;
+      }
+      push({ process: 2, type: "invoke", f: "poll", value: [["poll"]] });
+      push({ process: 2, type: "ok", f: "poll", value: [["poll", { "in/0": Array.from({ length: n }, (_, i) => [i, i + 1]), "out/0": outLog }]] });
+      return ops;
+    }
+
+    it("a commit after each output's acknowledgement: nothing found", () => {
+      const r = checkApplication(withCommits(2, [{ out: 1 }, { commit: 1 }, { out: 2 }, { commit: 2 }]), opts({ committed: { "in/0": 2 } }));
+      expect(r.counts).toEqual({});
+    });
+
+    it("a commit before the output's acknowledgement, or with its send failed: app-early-commit, naming the commit and the acknowledgement", () => {
+      const ops = withCommits(3, [{ commit: 2 }, { out: 1 }, { out: 2, fail: true }, { out: 3 }, { commit: 3 }]);
+      const r = checkApplication(ops, opts({ committed: { "in/0": 3 } }));
+      expect(r.counts).toEqual({ "app-early-commit": 2, "app-lost": 1 });
+      const [first, second] = r.anomalies["app-early-commit"]!;
+      const commitOp = ops.find((o) => o.f === "commit" && o.type === "ok")!.index;
+      const ackOf1 = ops.find((o) => o.f === "send" && o.type === "ok" && o.process === 1)!.index;
+      expect(first).toMatchObject({ key: "in/0", offsets: [0], values: [1], committed: 2, ops: [commitOp, ackOf1] });
+      expect(second).toMatchObject({ offsets: [1], values: [2], ops: [commitOp] });
+      expect(second.explanation).toContain("no output of it was ever acknowledged");
+      expect(r.bad).toEqual(["app-early-commit", "app-lost"]);
+      expect(appSeverity("app-early-commit", "at-least-once")).toBe("bad");
+    });
+
+    it("the first commit past an input decides, after a rewind too; commits of other topics are not the application's inputs", () => {
+      const ops = withCommits(2, [{ out: 1 }, { commit: 1 }, { commit: 0 }, { out: 2 }, { commit: 2 }]);
+      ops.splice(ops.length - 2, 0, { index: 0, time: 0, process: 4, type: "ok", f: "commit", value: { "out/0": 5 } } as Op);
+      ops.forEach((o, i) => (o.index = i));
+      expect(checkApplication(ops, opts({ committed: { "in/0": 2 } })).counts).toEqual({});
+    });
+
+    it("property: flags exactly the inputs whose first commit past them precedes their first acknowledged output (a plain scan agrees)", () => {
+      const step = fc.oneof(fc.record({ out: fc.integer({ min: 1, max: 8 }), fail: fc.boolean() }), fc.record({ commit: fc.nat({ max: 8 }) }));
+      fc.assert(
+        fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+          const ops = withCommits(8, steps);
+          const r = checkApplication(ops, opts({ delivery: "at-least-once", committed: { "in/0": 8 } }));
+          const expected: number[] = [];
+          for (let offset = 0; offset < 8; offset++) {
+            const commit = ops.find((o) => o.f === "commit" && o.type === "ok" && (o.value as Record<string, number>)["in/0"] > offset);
+            if (!commit) continue;
+            const ack = ops.find((o, i) => o.type === "ok" && o.f === "send" && o.process === 1 && (ops[i - 1].from as [string, number][] | undefined)?.[0]?.[1] === offset + 1);
+            if (!ack || ack.index > commit.index) expected.push(offset + 1);
+          }
+          expect((r.anomalies["app-early-commit"] ?? []).map((a) => a.values![0])).toEqual(expected.slice(0, 16));
+          expect(r.counts["app-early-commit"] ?? 0).toBe(expected.length);
+        }),
+      );
+    });
+  });
 });

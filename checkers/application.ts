@@ -11,6 +11,9 @@
 //                    asked for exactly-once; counted, not bad, for at-least-once)
 //   app-reorder      two inputs of one key, in log order, whose first outputs in one output key
 //                    are in the other order
+//   app-early-commit an input the application's group committed past (a `commit` op) before
+//                    any output of it was acknowledged: a crash at that moment loses it. Seen
+//                    whether or not a crash came; histories without commit ops have none
 //
 // Pure: ops in, anomalies out. The final reads must have read every key to its end (the run's
 // final reads do; keys they did not reach are the Kafka checkers' to report).
@@ -20,7 +23,7 @@ import type { Anomaly, Results } from "./results.ts";
 
 export type Delivery = "exactly-once" | "at-least-once";
 
-export const APP_ANOMALY_TYPES = ["app-duplicate", "app-lost", "app-reorder", "app-unprocessed"] as const;
+export const APP_ANOMALY_TYPES = ["app-duplicate", "app-early-commit", "app-lost", "app-reorder", "app-unprocessed"] as const;
 export type AppAnomalyType = (typeof APP_ANOMALY_TYPES)[number];
 
 export interface AppCheckOptions {
@@ -63,13 +66,33 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
   // What each key's log holds (offset → value), as any ok poll saw it; and where each output value came from.
   const logs = new Map<Key, Map<number, number>>();
   const sourceOf = new Map<string, { key: Key; value: number; op: number }>();
+  // The inputs each process's send in flight was made from; the first acknowledged output of each input.
+  const sendFrom = new Map<Op["process"], string[]>();
+  const firstAck = new Map<string, number>();
+  // Each input key's commits, in history order, with the highest offset committed so far.
+  const commits = new Map<Key, { op: number; offset: number; max: number }[]>();
   for (const op of ops) {
     if (op.f === "send" && op.type === "invoke" && Array.isArray(op.from) && Array.isArray(op.value)) {
+      const ids: string[] = [];
       (op.value as unknown[][]).forEach((m, i) => {
         const from = (op.from as unknown[])[i];
         if (m[0] !== "send" || !Array.isArray(from) || !outputs.has(topicOf(String(m[1])))) return;
         sourceOf.set(`${m[1]}\u0000${m[2] as number}`, { key: String(from[0]), value: Number(from[1]), op: op.index });
+        ids.push(`${String(from[0])}\u0000${Number(from[1])}`);
       });
+      sendFrom.set(op.process, ids);
+    } else if (op.f === "send" && op.type !== "invoke") {
+      const ids = sendFrom.get(op.process);
+      sendFrom.delete(op.process);
+      if (op.type === "ok") for (const id of ids ?? []) if (!firstAck.has(id)) firstAck.set(id, op.index);
+    }
+    if (op.f === "commit" && op.type === "ok" && op.value && typeof op.value === "object" && !Array.isArray(op.value)) {
+      for (const [key, offset] of Object.entries(op.value as Record<Key, number>)) {
+        if (!inputs.has(topicOf(key))) continue;
+        let list = commits.get(key);
+        if (!list) commits.set(key, (list = []));
+        list.push({ op: op.index, offset, max: Math.max(offset, list.at(-1)?.max ?? -1) });
+      }
     }
     if (op.f === "poll" && op.type === "ok" && Array.isArray(op.value)) {
       for (const m of op.value as unknown[][]) {
@@ -117,12 +140,21 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
   for (const [key, log] of [...logs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!inputs.has(topicOf(key))) continue;
     const committed = o.committed[key] ?? 0;
+    const keyCommits = commits.get(key) ?? [];
     // Per output key: the input whose first output came last so far in this input key's order.
     const lastFirst = new Map<Key, { offset: number; inOffset: number; value: number }>();
     for (const offset of [...log.keys()].sort((a, b) => a - b)) {
       const value = log.get(offset)!;
       inputCount++;
       const list = outs.get(`${key}\u0000${value}`) ?? [];
+      const past = firstCommitPast(keyCommits, offset);
+      const ack = firstAck.get(`${key}\u0000${value}`);
+      if (past && (ack === undefined || ack > past.op)) {
+        add("app-early-commit", {
+          key, ops: ack === undefined ? [past.op] : [past.op, ack], offsets: [offset], values: [value], committed: past.offset,
+          explanation: `input ${value} at ${key} offset ${offset} was committed past (offset ${past.offset}, op ${past.op}) ${ack === undefined ? "and no output of it was ever acknowledged" : `before its first output was acknowledged (op ${ack})`}: a crash in between loses it`,
+        });
+      }
       if (list.length === 0) {
         if (committed > offset) {
           add("app-lost", { key, ops: [], offsets: [offset], values: [value], committed, explanation: `input ${value} at ${key} offset ${offset} has no output, yet the application's group committed up to offset ${committed}: it will never be processed` });
@@ -148,6 +180,18 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
   }
   const bad = APP_ANOMALY_TYPES.filter((t) => counts[t] && appSeverity(t, o.delivery) === "bad");
   return { delivery: o.delivery, inputs: inputCount, processed, outputs: outputCount, unattributed, counts, anomalies: found, bad };
+}
+
+/** The first commit (in history order) past `offset`: commits' running maximum only grows, so a binary search finds it. */
+function firstCommitPast(list: { op: number; offset: number; max: number }[], offset: number): { op: number; offset: number } | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].max > offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return list[lo];
 }
 
 /** The Kafka-level results with the application's anomalies added: one verdict for both. */

@@ -12,7 +12,7 @@ import { GROUP } from "./application/enricher-buggy.ts";
 import { app, containerStats, enricherImage, spec } from "./application/container/image.ts";
 
 describe("testing your own application in a container", () => {
-  it("the buggy service's container, killed every 6 s, loses inputs it had committed: INVALID with app-lost", async () => {
+  it("the buggy service's container, killed every 6 s, loses inputs it had committed: INVALID with app-lost (and app-early-commit, from the commits its lines report)", async () => {
     const image = await enricherImage();
     // 60 inputs/s and a kill every 6 s: each kill finds one to three inputs whose work is in flight, their offsets committed.
     const r = await runTest(spec("app-container-buggy", { timeLimitSeconds: 30 }), { application: { ...app, rate: 60, groupId: GROUP, container: { image, command: ["node", "/app/srv/enricher-main.ts", "buggy"], killEverySeconds: 6 } } });
@@ -26,6 +26,7 @@ describe("testing your own application in a container", () => {
     expect(res.application.processed, "it processed inputs").toBeGreaterThan(100);
     expect(r.valid).toBe(false);
     expect(r.results!["bad-anomaly-types"]).toContain("app-lost");
+    expect(r.results!["bad-anomaly-types"]).toContain("app-early-commit");
     expect(r.exitCode).toBe(1);
   }, 600_000);
 });

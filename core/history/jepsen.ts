@@ -92,6 +92,8 @@ export class JepsenKeys {
 
 const MOP_FS = new Set(["send", "poll", "txn"]);
 const KEY_LIST_FS = new Set(["assign", "subscribe"]);
+/** Functions whose value maps keys to numbers (log ends, committed offsets): integer keys in EDN. */
+const KEY_MAP_FS = new Set(["log-ends", "commit"]);
 
 /** One history.edn line as an op of design.md (validated afterwards like any JSON op). */
 export function opFromEdnLine(line: string, keys: JepsenKeys, where: string, index: number): Op {
@@ -117,7 +119,7 @@ export function opFromEdnLine(line: string, keys: JepsenKeys, where: string, ind
   if (op.process === "nemesis") op.value = ednToJson(value ?? null);
   else if (typeof f === "string" && MOP_FS.has(f)) op.value = Array.isArray(value) ? value.map((m, i) => mopOf(m, keys, `${where}: micro-op ${i}`)) : ednToJson(value ?? null);
   else if (typeof f === "string" && KEY_LIST_FS.has(f)) op.value = Array.isArray(value) ? value.map((k) => keys.keyOf(k, where)) : ednToJson(value ?? null);
-  else if (f === "log-ends") op.value = logEndsOf(value ?? null, keys, where);
+  else if (typeof f === "string" && KEY_MAP_FS.has(f)) op.value = keyMapOf(value ?? null, keys, where);
   else op.value = ednToJson(value ?? null);
   return op as Op;
 }
@@ -143,7 +145,8 @@ function rebalanceLog(v: Edn, keys: JepsenKeys, where: string): unknown {
   });
 }
 
-function logEndsOf(v: Edn, keys: JepsenKeys, where: string): unknown {
+/** A log-ends or commit value: a list of keys, or keys mapped to offsets. */
+function keyMapOf(v: Edn, keys: JepsenKeys, where: string): unknown {
   if (Array.isArray(v)) return v.map((k) => keys.keyOf(k, where));
   if (v instanceof EdnMap) return Object.fromEntries(v.entries.map(([k, x]) => [keys.keyOf(k, where), ednToJson(x)]));
   return ednToJson(v);
@@ -185,8 +188,8 @@ function valueToEdn(op: Op, keys: JepsenKeys): Edn {
       return [kw(String(m[0]))];
     });
   }
-  if (op.process !== "nemesis" && (KEY_LIST_FS.has(op.f) || op.f === "log-ends") && Array.isArray(v)) return v.map((k: unknown) => keys.intOf(k as Key));
-  if (op.f === "log-ends" && v && typeof v === "object") return new EdnMap(Object.entries(v).map(([k, x]) => [keys.intOf(k), jsonToEdn(x)]));
+  if (op.process !== "nemesis" && (KEY_LIST_FS.has(op.f) || KEY_MAP_FS.has(op.f)) && Array.isArray(v)) return v.map((k: unknown) => keys.intOf(k as Key));
+  if (KEY_MAP_FS.has(op.f) && v && typeof v === "object") return new EdnMap(Object.entries(v).map(([k, x]) => [keys.intOf(k), jsonToEdn(x)]));
   return jsonToEdn(v);
 }
 
@@ -214,8 +217,8 @@ export function keysOfOp(op: Op): Key[] {
       if (m[0] === "send" && typeof m[1] === "string") out.push(m[1]);
       if (m[0] === "poll" && m[1] && typeof m[1] === "object") out.push(...Object.keys(m[1]));
     }
-  } else if ((KEY_LIST_FS.has(op.f) || op.f === "log-ends") && Array.isArray(v)) out.push(...v.filter((k): k is string => typeof k === "string"));
-  else if (op.f === "log-ends" && v && typeof v === "object") out.push(...Object.keys(v));
+  } else if ((KEY_LIST_FS.has(op.f) || KEY_MAP_FS.has(op.f)) && Array.isArray(v)) out.push(...v.filter((k): k is string => typeof k === "string"));
+  else if (KEY_MAP_FS.has(op.f) && v && typeof v === "object") out.push(...Object.keys(v));
   const rb = op["rebalance-log"];
   if (Array.isArray(rb))
     for (const ev of rb) {

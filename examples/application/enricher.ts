@@ -11,7 +11,7 @@
 // after all, without being written itself (docs/findings/2026-12-04-kafkajs-lone-sender-rewind).
 //
 // The only kafka-chaos lines: `ctx.record.producer(...)` and `ctx.record.consumer(...)`.
-import { Kafka, logLevel, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import type { ApplicationContext, StopApplication } from "kafka-chaos";
 
 export const GROUP = "enricher";
@@ -23,14 +23,34 @@ export async function enrich(order: string): Promise<string> {
   return JSON.stringify({ order, priced: true });
 }
 
+/**
+ * Sends one output at a time, acks=all, idempotent. After a send fails it closes that producer
+ * and the next send makes a new one (the failure is thrown: the caller processes the message again).
+ */
+export function outputSender(ctx: ApplicationContext, kafka: Kafka) {
+  let producer: Producer | undefined;
+  return {
+    async send(message: Message): Promise<void> {
+      if (!producer) {
+        producer = ctx.record.producer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 }));
+        await producer.connect();
+      }
+      try {
+        await producer.send({ topic: ctx.output, acks: -1, messages: [message] });
+      } catch (e) {
+        const failed = producer;
+        producer = undefined; // the next message gets a new one
+        await failed.disconnect().catch(() => undefined);
+        throw e;
+      }
+    },
+    close: async () => producer?.disconnect(),
+  };
+}
+
 async function replica(ctx: ApplicationContext, id: number): Promise<StopApplication> {
   const kafka = new Kafka({ brokers: ctx.bootstrap, clientId: `enricher-${id}`, logLevel: logLevel.NOTHING, requestTimeout: 3000, retry: { retries: 1 } });
-  const newProducer = async () => {
-    const p = ctx.record.producer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 }));
-    await p.connect();
-    return p;
-  };
-  let producer: Producer | undefined = await newProducer();
+  const output = outputSender(ctx, kafka);
   const consumer = ctx.record.consumer(kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 1000 }));
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.input, fromBeginning: true });
@@ -39,20 +59,13 @@ async function replica(ctx: ApplicationContext, id: number): Promise<StopApplica
     eachMessage: async ({ message }) => {
       const value = await enrich(message.value!.toString());
       // Awaited: the handler returns (and the offset can be committed) only once this is written.
-      producer ??= await newProducer();
-      try {
-        await producer.send({ topic: ctx.output, acks: -1, messages: [{ key: message.key, value }] });
-      } catch (e) {
-        const failed = producer;
-        producer = undefined; // the next message gets a new one
-        await failed.disconnect().catch(() => undefined);
-        throw e; // kafkajs delivers the message again
-      }
+      // A failed send throws, and kafkajs delivers the message again.
+      await output.send({ key: message.key, value });
     },
   });
   return async () => {
     await consumer.disconnect();
-    await producer?.disconnect();
+    await output.close();
   };
 }
 

@@ -28,6 +28,10 @@ describe("line protocol", () => {
     expect(parseLine('@kc {"process":0,"type":"invoke","f":"send","value":[["send","out/0",[1,2]]]}')).toEqual({ problem: expect.stringContaining("a send micro-op is") });
     expect(parseLine('@kc {"process":0,"type":"ok","f":"poll","value":[["poll",{"in/0":[[1]]}]]}')).toEqual({ problem: expect.stringContaining("a poll micro-op is") });
     expect(parseLine('@kc {"process":0,"type":"ok","f":"subscribe","value":["in"]}')).toEqual({ problem: expect.stringContaining("lists keys") });
+    expect(parseLine('@kc {"process":0,"type":"ok","f":"commit","value":{"in/0":4}}')).toEqual({ op: { process: 0, type: "ok", f: "commit", value: { "in/0": 4 } } });
+    expect(parseLine('@kc {"process":0,"type":"ok","f":"commit","value":{"in/0":-1}}')).toEqual({ problem: expect.stringContaining("a commit value maps keys to the next offset") });
+    expect(parseLine('@kc {"process":0,"type":"ok","f":"commit","value":[["commit"]]}')).toEqual({ problem: expect.stringContaining("a commit value maps keys") });
+    expect(parseLine('@kc {"process":0,"type":"ok","f":"txn","value":[]}')).toEqual({ problem: "f must be send, poll, subscribe, assign or commit" });
     // The harness stamps index and time; the application's are dropped.
     expect(parseLine('@kc {"process":0,"type":"invoke","f":"poll","value":[["poll"]],"index":9,"time":3}')).toEqual({ op: { process: 0, type: "invoke", f: "poll", value: [["poll"]] } });
   });

@@ -60,13 +60,17 @@ export function recorderFromEnv(env: NodeJS.ProcessEnv = process.env): Recorder 
 }
 
 const TYPES = new Set(["invoke", "ok", "fail", "info"]);
-const FS = new Set(["send", "poll", "subscribe", "assign"]);
+const FS = new Set(["send", "poll", "subscribe", "assign", "commit"]);
 const isKey = (k: unknown) => typeof k === "string" && /^.+\/\d+$/.test(k);
 const isInt = (n: unknown) => Number.isSafeInteger(n);
 const isPair = (p: unknown) => Array.isArray(p) && p.length === 2 && isInt(p[0]) && isInt(p[1]);
 
 /** Why an op's value does not fit its function (undefined when it does). */
 function valueProblem(f: string, type: string, value: unknown): string | undefined {
+  if (f === "commit") {
+    const ok = typeof value === "object" && value !== null && !Array.isArray(value) && Object.entries(value).every(([k, o]) => isKey(k) && isInt(o) && (o as number) >= 0);
+    return ok ? undefined : 'a commit value maps keys to the next offset to consume, e.g. {"orders/0": 42}';
+  }
   if (!Array.isArray(value)) return "value is not a list";
   if (f === "subscribe" || f === "assign") return value.every(isKey) ? undefined : "a subscribe/assign value lists keys, e.g. \"orders/0\"";
   for (const m of value) {
@@ -92,7 +96,7 @@ export function parseLine(line: string): { op: NewOp & { process: number } } | {
   if (typeof op !== "object" || op === null || Array.isArray(op)) return { problem: "not a JSON object" };
   if (!isInt(op.process) || (op.process as number) < 0) return { problem: "process must be an integer ≥ 0" };
   if (!TYPES.has(op.type as string)) return { problem: "type must be invoke, ok, fail or info" };
-  if (!FS.has(op.f as string)) return { problem: "f must be send, poll, subscribe or assign" };
+  if (!FS.has(op.f as string)) return { problem: "f must be send, poll, subscribe, assign or commit" };
   const problem = valueProblem(op.f as string, op.type as string, op.value);
   if (problem) return { problem };
   if (op.from !== undefined && !(Array.isArray(op.from) && op.from.every((s) => Array.isArray(s) && s.length === 2 && isKey(s[0]) && isInt(s[1])))) return { problem: 'from is a list of [key, value], one per micro-op' };

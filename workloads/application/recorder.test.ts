@@ -1,5 +1,5 @@
 // The recording layer without a broker: fake kafkajs clients, real Recorder.
-import type { Consumer, EachMessagePayload, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import type { Consumer, EachBatchPayload, EachMessagePayload, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import type { Op } from "../../core/history/op.ts";
 import type { NewOp } from "../../core/history/writer.ts";
@@ -119,6 +119,98 @@ describe("Recorder", () => {
       { "kc-value": "1", trace: "t-1" },
       { "kc-value": "2", trace: "t-1" },
     ]);
+  });
+
+  /** A consumer whose run() keeps the handlers, and whose events can be fired by the test. */
+  function fakeConsumer() {
+    const listeners = new Map<string, (e: unknown) => void>();
+    const state: { eachBatch?: (p: EachBatchPayload) => Promise<void>; resolved: string[] } = { resolved: [] };
+    const c = {
+      events: { GROUP_JOIN: "consumer.group_join", COMMIT_OFFSETS: "consumer.commit_offsets" },
+      on: (event: string, fn: (e: unknown) => void) => void listeners.set(event, fn),
+      run: async (cfg: { eachBatch?: (p: EachBatchPayload) => Promise<void> }) => void (state.eachBatch = cfg.eachBatch),
+    };
+    const batch = (partition: number, values: number[]) =>
+      ({
+        batch: { topic: "in", partition, highWatermark: "99", messages: values.map((v, i) => ({ offset: String(10 + i), value: Buffer.from(`order-${v}`), headers: { "kc-value": Buffer.from(String(v)) } })), isEmpty: () => false },
+        resolveOffset: (o: string) => void state.resolved.push(o),
+        heartbeat: async () => undefined,
+      }) as unknown as EachBatchPayload;
+    return { c: c as unknown as Consumer, state, batch, fire: (event: string, payload: unknown) => listeners.get(event)!({ payload }) };
+  }
+
+  it("eachBatch: the batch is one poll; each send names the message last taken from the batch where it was made, in a loop or a callback per message", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const producer = rec.producer(fakeProducer().p);
+    const { c, state, batch } = fakeConsumer();
+    await rec.consumer(c).run({
+      eachBatch: async ({ batch: b, resolveOffset }) => {
+        for (const m of b.messages) {
+          await new Promise((r) => setTimeout(r, 1));
+          await producer.send({ topic: "out", messages: [{ value: `${m.value!.toString()}!` }] });
+          resolveOffset(m.offset);
+        }
+        // A callback per message, run concurrently: each keeps its own.
+        await Promise.all(b.messages.map(async (m) => {
+          await new Promise((r) => setTimeout(r, 5 - Number(m.offset) % 3));
+          await producer.send({ topic: "out", messages: [{ value: "again" }] });
+        }));
+      },
+    });
+    await state.eachBatch!(batch(1, [41, 42, 43]));
+    expect(h.ops.filter((o) => o.f === "poll").map((o) => o.value)).toEqual([[["poll"]], [["poll", { "in/1": [[10, 41], [11, 42], [12, 43]] }]]]);
+    const froms = h.ops.filter((o) => o.f === "send" && o.type === "invoke").map((o) => (o.from as [string, number][])[0][1]);
+    expect(froms.slice(0, 3)).toEqual([41, 42, 43]);
+    expect(froms.slice(3).sort()).toEqual([41, 42, 43]);
+    expect(state.resolved).toEqual(["10", "11", "12"]);
+    // Outside the handler nothing is a source.
+    await producer.send({ topic: "out", messages: [{ value: "later" }] });
+    expect(h.ops.at(-2)!.from).toBeUndefined();
+  });
+
+  it("an output that forwards its input's kc-value names that input, even when sent together with others' outputs", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1 } });
+    const producer = rec.producer(fakeProducer().p);
+    const { c, state, batch } = fakeConsumer();
+    await rec.consumer(c).run({
+      eachBatch: async ({ batch: b }) => {
+        const outs = b.messages.map((m) => ({ value: "x", headers: m.headers }));
+        await producer.send({ topic: "out", messages: [...outs, { value: "summary" }] });
+      },
+    });
+    await state.eachBatch!(batch(0, [7, 8]));
+    const send = h.ops.find((o) => o.f === "send" && o.type === "invoke")!;
+    // The summary names the message last taken (8); the forwarded ones name their own.
+    expect(send.from).toEqual([["in/0", 7], ["in/0", 8], ["in/0", 8]]);
+  });
+
+  it("records each commit the coordinator acknowledged as a commit op of the consumer's process: the next offset per key", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: {} });
+    const { c, fire } = fakeConsumer();
+    rec.consumer(c);
+    fire("consumer.commit_offsets", { groupId: "g", topics: [{ topic: "in", partitions: [{ partition: 0, offset: "12" }, { partition: 2, offset: "3" }] }] });
+    fire("consumer.commit_offsets", { groupId: "g", topics: [] });
+    expect(h.ops.map((o) => [o.type, o.f, o.value])).toEqual([
+      ["invoke", "commit", { "in/0": 12, "in/2": 3 }],
+      ["ok", "commit", { "in/0": 12, "in/2": 3 }],
+    ]);
+  });
+
+  it("eachBatch after a crash: the handler's resolveOffset throws, and a handler finishing late throws, so nothing is resolved", async () => {
+    const rec = new Recorder(sink(), { partitions: {} });
+    const { c, state, batch } = fakeConsumer();
+    await rec.consumer(c).run({
+      eachBatch: async ({ batch: b, resolveOffset }) => {
+        rec.crash();
+        resolveOffset(b.messages[0].offset);
+      },
+    });
+    await expect(state.eachBatch!(batch(0, [1]))).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
+    expect(state.resolved).toEqual([]);
+    await expect(state.eachBatch!(batch(0, [2]))).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
   });
 
   it("recordValue: the kc-value header, else an integer payload, else nothing", () => {

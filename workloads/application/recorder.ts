@@ -17,14 +17,23 @@
 // - A delivered message (eachMessage) is a poll op; the handler runs with that message as its
 //   source, and every send made while it runs, awaited or not, records it (`from`): that is how
 //   the checkers tie outputs to inputs (checkers/application.ts).
+// - A delivered batch (eachBatch) is one poll op with its messages. A send's source is the
+//   message last taken from `batch.messages` where the send was made (a loop over the batch,
+//   awaited or with a callback per message: each callback keeps its own message). A handler that
+//   takes several messages and then sends their outputs together must say which output came from
+//   which input: forward each input's headers (its kc-value) on its output.
+// - Either way, an output that carries the kc-value header of an input this recorder delivered
+//   (headers forwarded) names that input as its source, whatever handler sent it.
 // - A group join is a `subscribe` op with the partitions assigned.
+// - A commit of the group's offsets (auto-commit or the application's own) is a `commit` op:
+//   {key: next offset to consume}, recorded when the coordinator acknowledged it.
 // - crash() is what kill -9 does to the application's process: the clients wrapped so far go
 //   dead at once. Their sends throw before they reach the network (and are not recorded: a dead
 //   process sends nothing), and their message handlers throw instead of running or finishing,
 //   so kafkajs resolves no further offset for them. Work in flight is gone; clients wrapped after
 //   the crash (the application started again) are alive.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Consumer, ConsumerRunConfig, EachMessagePayload, IHeaders, Message, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
 import { Partitioners } from "kafkajs";
 import { classifySendError } from "../../clients/kafkajs/errors.ts";
 import { KcError } from "../../core/errors.ts";
@@ -56,7 +65,9 @@ export function recordValue(m: { headers?: IHeaders; value: Buffer | string | nu
 }
 
 export class Recorder {
-  private readonly source = new AsyncLocalStorage<Source>();
+  private readonly source = new AsyncLocalStorage<Source | null>();
+  /** Each input value delivered so far, and its key: an output that forwards its kc-value names it. */
+  private readonly delivered = new Map<number, Key>();
   private generation = 0;
   private nextProcess: number;
   private nextValue: number;
@@ -135,9 +146,13 @@ export class Recorder {
   }
 
   private async recordSend(p: Producer, process: number, record: ProducerRecord): Promise<RecordMetadata[]> {
-      const src = this.source.getStore();
+      const current = this.source.getStore() ?? undefined;
       const mops: ["send", Key, number][] = [];
+      const sources: (Source | undefined)[] = [];
       const messages = record.messages.map((m) => {
+        const forwarded = m.headers ? recordValue({ headers: m.headers, value: null }) : undefined;
+        const key = forwarded === undefined ? undefined : this.delivered.get(forwarded);
+        sources.push(key === undefined ? current : { key, value: forwarded! });
         const partition = this.partitionOf(record.topic, m);
         // Always a fresh one: a service that forwards its input's headers would otherwise give a
         // reprocessed input's two outputs one value, and the history would call that a Kafka duplicate.
@@ -145,7 +160,7 @@ export class Recorder {
         mops.push(["send", formatKey(record.topic, partition), value]);
         return { ...m, partition, headers: { ...m.headers, [VALUE_HEADER]: String(value) } };
       });
-      const from = src ? mops.map(() => [src.key, src.value]) : undefined;
+      const from = sources.some(Boolean) ? sources.map((src) => (src ? [src.key, src.value] : null)) : undefined;
       this.history.append({ process, type: "invoke", f: "send", value: mops, ...(from ? { from } : {}) });
       try {
         const meta = await p.send({ ...record, messages });
@@ -167,7 +182,21 @@ export class Recorder {
       }
   }
 
-  /** The consumer, with run({ eachMessage }) recorded. eachBatch is not recorded yet (it throws). */
+  /** A commit the coordinator acknowledged: the next offset to consume per key, as an invoke and its ok. */
+  private recordCommit(process: number, committed: Record<Key, number>): void {
+    if (!Object.keys(committed).length) return;
+    this.history.append({ process, type: "invoke", f: "commit", value: committed });
+    this.history.append({ process, type: "ok", f: "commit", value: committed });
+  }
+
+  /** A delivered message's value (recorded in a poll op), or undefined when it carries none. */
+  private deliver(key: Key, m: KafkaMessage): number | undefined {
+    const value = recordValue(m);
+    if (value !== undefined) this.delivered.set(value, key);
+    return value;
+  }
+
+  /** The consumer, with run({ eachMessage }) or run({ eachBatch }) recorded. */
   consumer<C extends Consumer>(c: C): C {
     const process = this.nextProcess++;
     const alive = this.lifeOf("consumer");
@@ -177,15 +206,23 @@ export class Recorder {
       this.history.append({ process, type: "invoke", f: "subscribe", value: keys });
       this.history.append({ process, type: "ok", f: "subscribe", value: keys });
     });
+    // kafkajs emits it once the coordinator acknowledged the commit (auto or the application's
+    // own commitOffsets): committed by then, perhaps a little earlier.
+    c.on(c.events.COMMIT_OFFSETS, (e) => {
+      const committed: Record<Key, number> = {};
+      for (const t of e.payload.topics) for (const { partition, offset } of t.partitions) committed[formatKey(t.topic, Number(partition))] = Number(offset);
+      this.recordCommit(process, committed);
+    });
     const run = async (config?: ConsumerRunConfig): Promise<void> => {
+      if (config?.eachBatch && !config.eachMessage) return c.run({ ...config, eachBatch: this.recordBatches(process, alive, config.eachBatch) });
       if (config?.eachBatch || !config?.eachMessage) {
-        throw new KcError("KC_APP_UNSUPPORTED", "a recorded consumer runs eachMessage handlers only (eachBatch is not recorded yet)", { hint: "pass run({ eachMessage })" });
+        throw new KcError("KC_APP_UNSUPPORTED", "a recorded consumer runs either an eachMessage or an eachBatch handler", { hint: "pass run({ eachMessage }) or run({ eachBatch })" });
       }
       const handler = config.eachMessage;
       const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
         alive();
         const key = formatKey(payload.topic, payload.partition);
-        const value = recordValue(payload.message);
+        const value = this.deliver(key, payload.message);
         if (value === undefined) return handler(payload);
         const offset = Number(payload.message.offset);
         this.history.append({ process, type: "invoke", f: "poll", value: [["poll"]] });
@@ -198,5 +235,48 @@ export class Recorder {
     return new Proxy(c, {
       get: (target, prop, receiver) => (prop === "run" ? run : (Reflect.get(target, prop, receiver) as unknown)),
     });
+  }
+
+  /** An eachBatch handler recorded: the batch is one poll; each message taken from it becomes the source of the sends made after it in that async context. */
+  private recordBatches(process: number, alive: () => void, handler: (payload: EachBatchPayload) => Promise<void>) {
+    return async (payload: EachBatchPayload): Promise<void> => {
+      alive();
+      const { batch } = payload;
+      const key = formatKey(batch.topic, batch.partition);
+      const values = new Map<KafkaMessage, number>();
+      const pairs: [number, number][] = [];
+      for (const m of batch.messages) {
+        const value = this.deliver(key, m);
+        if (value === undefined) continue;
+        values.set(m, value);
+        pairs.push([Number(m.offset), value]);
+      }
+      if (pairs.length) {
+        this.history.append({ process, type: "invoke", f: "poll", value: [["poll"]] });
+        this.history.append({ process, type: "ok", f: "poll", value: [["poll", { [key]: pairs }]] });
+      }
+      const source = this.source;
+      const messages = new Proxy(batch.messages, {
+        get(target, prop, receiver) {
+          const x = Reflect.get(target, prop, receiver) as unknown;
+          const value = values.get(x as KafkaMessage);
+          // Taking a message from the batch makes it the source here and in what this context starts from now on.
+          if (value !== undefined) source.enterWith({ key, value });
+          return x;
+        },
+      });
+      const recorded: EachBatchPayload = {
+        ...payload,
+        batch: new Proxy(batch, { get: (target, prop, receiver) => (prop === "messages" ? messages : (Reflect.get(target, prop, receiver) as unknown)) }) as Batch,
+        resolveOffset: (offset) => {
+          alive(); // a dead process resolves nothing
+          payload.resolveOffset(offset);
+        },
+      };
+      // A scope of its own, so that what the handler enters stays inside it. Not `undefined`: run()
+      // with the store it already has changes nothing, and restores nothing either.
+      await this.source.run(null, () => handler(recorded));
+      alive(); // finished after the crash: the batch must not be resolved
+    };
   }
 }
