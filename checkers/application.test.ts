@@ -100,7 +100,7 @@ describe("checkApplication", () => {
 
   describe("app-early-commit", () => {
     /** Inputs 1..n at in/0 offsets 0..n-1; then `steps`: an output of input v sent (and acknowledged, or failed) or a commit of in/0 up to an offset. */
-    function withCommits(n: number, steps: ({ out: number; fail?: boolean } | { commit: number })[]): Op[] {
+    function withCommits(n: number, steps: ({ out: number; fail?: boolean; unknown?: "written" | "lost" } | { commit: number })[]): Op[] {
       const ops: Op[] = [];
       const push = (o: Omit<Op, "index" | "time">) => ops.push({ index: ops.length, time: ops.length, ...o } as Op);
       for (let i = 0; i < n; i++) {
@@ -117,7 +117,10 @@ describe("checkApplication", () => {
         }
         push({ process: 1, type: "invoke", f: "send", value: [["send", "out/0", u]], from: [["in/0", step.out]] });
         if (step.fail) push({ process: 1, type: "fail", f: "send", value: [["send", "out/0", u]], error: "x" });
-        else {
+        else if (step.unknown) {
+          push({ process: 1, type: "info", f: "send", value: [["send", "out/0", u]], error: "timeout" });
+          if (step.unknown === "written") outLog.push([outLog.length, u]);
+        } else {
           push({ process: 1, type: "ok", f: "send", value: [["send", "out/0", [outLog.length, u]]] });
           outLog.push([outLog.length, u]);
         }
@@ -145,6 +148,12 @@ describe("checkApplication", () => {
       expect(second.explanation).toContain("no output of it was ever acknowledged");
       expect(r.bad).toEqual(["app-early-commit", "app-lost"]);
       expect(appSeverity("app-early-commit", "at-least-once")).toBe("bad");
+    });
+
+    it("an output whose send ended unknown but is in the log, begun before the commit, may have been written first: not judged; one lost, or begun after the commit, is", () => {
+      const ops = withCommits(3, [{ out: 1, unknown: "written" }, { out: 2, unknown: "lost" }, { commit: 3 }, { out: 3, unknown: "written" }]);
+      const r = checkApplication(ops, opts({ delivery: "at-least-once", committed: { "in/0": 3 } }));
+      expect((r.anomalies["app-early-commit"] ?? []).map((a) => a.values![0])).toEqual([2, 3]);
     });
 
     it("the first commit past an input decides, after a rewind too; commits of other topics are not the application's inputs", () => {

@@ -13,7 +13,9 @@
 //                    are in the other order
 //   app-early-commit an input the application's group committed past (a `commit` op) before
 //                    any output of it was acknowledged: a crash at that moment loses it. Seen
-//                    whether or not a crash came; histories without commit ops have none
+//                    whether or not a crash came; histories without commit ops have none. An
+//                    output in the log whose send ended `info` and began before the commit may
+//                    have been written before it: such an input is not judged
 //
 // Pure: ops in, anomalies out. The final reads must have read every key to its end (the run's
 // final reads do; keys they did not reach are the Kafka checkers' to report).
@@ -66,9 +68,12 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
   // What each key's log holds (offset → value), as any ok poll saw it; and where each output value came from.
   const logs = new Map<Key, Map<number, number>>();
   const sourceOf = new Map<string, { key: Key; value: number; op: number }>();
-  // The inputs each process's send in flight was made from; the first acknowledged output of each input.
+  // The inputs each process's send in flight was made from; the first acknowledged output of each
+  // input; the sends whose outcome stayed unknown (by their invocation).
   const sendFrom = new Map<Op["process"], string[]>();
   const firstAck = new Map<string, number>();
+  const unknownSends = new Set<number>();
+  const invokedAt = new Map<Op["process"], number>();
   // Each input key's commits, in history order, with the highest offset committed so far.
   const commits = new Map<Key, { op: number; offset: number; max: number }[]>();
   for (const op of ops) {
@@ -81,10 +86,12 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
         ids.push(`${String(from[0])}\u0000${Number(from[1])}`);
       });
       sendFrom.set(op.process, ids);
+      invokedAt.set(op.process, op.index);
     } else if (op.f === "send" && op.type !== "invoke") {
       const ids = sendFrom.get(op.process);
       sendFrom.delete(op.process);
       if (op.type === "ok") for (const id of ids ?? []) if (!firstAck.has(id)) firstAck.set(id, op.index);
+      if (op.type === "info" && ids?.length) unknownSends.add(invokedAt.get(op.process)!);
     }
     if (op.f === "commit" && op.type === "ok" && op.value && typeof op.value === "object" && !Array.isArray(op.value)) {
       for (const [key, offset] of Object.entries(op.value as Record<Key, number>)) {
@@ -149,7 +156,11 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
       const list = outs.get(`${key}\u0000${value}`) ?? [];
       const past = firstCommitPast(keyCommits, offset);
       const ack = firstAck.get(`${key}\u0000${value}`);
-      if (past && (ack === undefined || ack > past.op)) {
+      // An output whose send ended unknown, invoked before the commit and found in the log, may
+      // have been written before it (e.g. a transaction that carried this very commit, its
+      // outcome lost): not judged.
+      const maybeBefore = past && list.some((x) => unknownSends.has(x.op) && x.op < past.op);
+      if (past && (ack === undefined || ack > past.op) && !maybeBefore) {
         add("app-early-commit", {
           key, ops: ack === undefined ? [past.op] : [past.op, ack], offsets: [offset], values: [value], committed: past.offset,
           explanation: `input ${value} at ${key} offset ${offset} was committed past (offset ${past.offset}, op ${past.op}) ${ack === undefined ? "and no output of it was ever acknowledged" : `before its first output was acknowledged (op ${ack})`}: a crash in between loses it`,

@@ -1,5 +1,5 @@
 // The recording layer without a broker: fake kafkajs clients, real Recorder.
-import type { Consumer, EachBatchPayload, EachMessagePayload, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import type { Consumer, EachBatchPayload, EachMessagePayload, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import type { Op } from "../../core/history/op.ts";
 import type { NewOp } from "../../core/history/writer.ts";
@@ -50,11 +50,94 @@ describe("Recorder", () => {
     expect(h.ops[1]).toMatchObject({ type: "info", f: "send" });
   });
 
-  it("refuses a topic the run did not create, and sendBatch, with codes", async () => {
+  it("refuses a topic the run did not create, with a code", async () => {
     const rec = new Recorder(sink(), { partitions: { out: 1 } });
     const wrapped = rec.producer(fakeProducer().p);
     await expect(wrapped.send({ topic: "elsewhere", messages: [{ value: "x" }] })).rejects.toMatchObject({ code: "KC_APP_UNKNOWN_TOPIC" });
-    expect(() => wrapped.sendBatch({ topicMessages: [] })).toThrow(expect.objectContaining({ code: "KC_APP_UNSUPPORTED" }));
+  });
+
+  it("records a sendBatch over two topics as one send op, offsets per topic and partition", async () => {
+    const h = sink();
+    const rec = new Recorder(h, { partitions: { out: 1, audit: 1 } });
+    const p = {
+      sendBatch: async (b: ProducerBatch): Promise<RecordMetadata[]> => b.topicMessages!.map((t, i) => ({ topicName: t.topic, partition: 0, errorCode: 0, baseOffset: String(10 * (i + 1)) })),
+    } as unknown as Producer;
+    await rec.producer(p).sendBatch({ topicMessages: [{ topic: "out", messages: [{ value: "a" }, { value: "b" }] }, { topic: "audit", messages: [{ value: "c" }] }] });
+    expect(h.ops.map((o) => [o.type, o.value])).toEqual([
+      ["invoke", [["send", "out/0", 1], ["send", "out/0", 2], ["send", "audit/0", 3]]],
+      ["ok", [["send", "out/0", [10, 1]], ["send", "out/0", [11, 2]], ["send", "audit/0", [20, 3]]]],
+    ]);
+  });
+
+  describe("transactions", () => {
+    /** A transactional producer whose transactions answer sends with base offset 5, and whose commit or abort throws when told to. */
+    function txnProducer(o: { commitError?: Error } = {}) {
+      const calls: string[] = [];
+      const p = {
+        transaction: async () => ({
+          send: async (r: ProducerRecord): Promise<RecordMetadata[]> => (calls.push("send"), [{ topicName: r.topic, partition: r.messages[0].partition!, errorCode: 0, baseOffset: "5" }]),
+          sendOffsets: async () => void calls.push("sendOffsets"),
+          commit: async () => {
+            calls.push("commit");
+            if (o.commitError) throw o.commitError;
+          },
+          abort: async () => void calls.push("abort"),
+          isActive: () => true,
+        }),
+      } as unknown as Producer;
+      return { p, calls };
+    }
+
+    it("a committed transaction: each send invoked when made, ok with its offsets at the commit, then the offsets it sent to the group as a commit op", async () => {
+      const h = sink();
+      const rec = new Recorder(h, { partitions: { out: 1 } });
+      const { p, calls } = txnProducer();
+      const txn = await rec.producer(p).transaction();
+      await txn.send({ topic: "out", messages: [{ value: "a" }] });
+      await txn.send({ topic: "out", messages: [{ value: "b" }] });
+      await txn.sendOffsets({ consumerGroupId: "g", topics: [{ topic: "in", partitions: [{ partition: 2, offset: "8" }] }] });
+      expect(h.ops.map((o) => [o.process, o.type])).toEqual([[1, "invoke"], [2, "invoke"]]);
+      await txn.commit();
+      expect(calls).toEqual(["send", "send", "sendOffsets", "commit"]);
+      expect(h.ops.map((o) => [o.process, o.type, o.f, o.value])).toEqual([
+        [1, "invoke", "send", [["send", "out/0", 1]]],
+        [2, "invoke", "send", [["send", "out/0", 2]]],
+        [1, "ok", "send", [["send", "out/0", [5, 1]]]],
+        [2, "ok", "send", [["send", "out/0", [5, 2]]]],
+        [0, "invoke", "commit", { "in/2": 8 }],
+        [0, "ok", "commit", { "in/2": 8 }],
+      ]);
+      expect(txn.isActive()).toBe(true); // what is not recorded passes through
+    });
+
+    it("an aborted transaction is fail; a commit that throws is info and rethrows; each holds a process of its own while open", async () => {
+      const h = sink();
+      const rec = new Recorder(h, { partitions: { out: 1 } });
+      const aborted = await rec.producer(txnProducer().p).transaction();
+      const failing = rec.producer(txnProducer({ commitError: Object.assign(new Error("Request timed out"), { name: "KafkaJSRequestTimeoutError" }) }).p);
+      const open = await failing.transaction();
+      await aborted.send({ topic: "out", messages: [{ value: "a" }] });
+      await open.send({ topic: "out", messages: [{ value: "b" }] });
+      await aborted.abort();
+      await expect(open.commit()).rejects.toThrow(/timed out/);
+      // Processes: the two transactions hold 0 and 1, their sends 2 and 3.
+      expect(h.ops.map((o) => [o.process, o.type, o.error])).toEqual([
+        [2, "invoke", undefined],
+        [3, "invoke", undefined],
+        [2, "fail", "aborted"],
+        [3, "info", expect.stringContaining("commit: ")],
+      ]);
+    });
+
+    it("a crashed application's transaction completes nothing at its end: its sends stay in flight", async () => {
+      const h = sink();
+      const rec = new Recorder(h, { partitions: { out: 1 } });
+      const txn = await rec.producer(txnProducer().p).transaction();
+      await txn.send({ topic: "out", messages: [{ value: "a" }] });
+      rec.crash();
+      await expect(txn.commit()).rejects.toMatchObject({ code: "KC_APP_CRASHED" });
+      expect(h.ops.map((o) => o.type)).toEqual(["invoke"]);
+    });
   });
 
   it("records each delivered message as a poll, and a send made while it is handled names it (awaited or not); concurrent sends are separate processes", async () => {

@@ -7,7 +7,7 @@
 //
 // - Each wrapped consumer is a history process of its own; a wrapped producer is one process per
 //   send in flight (a process has at most one op in flight: concurrent sends take more).
-// - A send: `invoke` with one micro-op per message, then `ok` with the offsets the broker gave,
+// - A send (or a sendBatch): `invoke` with one micro-op per message, then `ok` with the offsets the broker gave,
 //   or `fail`/`info` sorted by the kafkajs error table (clients/kafkajs/errors.ts). The partition
 //   is chosen here (the message's own, else Kafka's default partitioner over its key, as the
 //   Java client and kafkajs 2 do) and pinned on the message, so the op names the real key.
@@ -24,6 +24,9 @@
 //   which input: forward each input's headers (its kc-value) on its output.
 // - Either way, an output that carries the kc-value header of an input this recorder delivered
 //   (headers forwarded) names that input as its source, whatever handler sent it.
+// - A send in a transaction is invoked when made and completed when the transaction ends: `ok`
+//   committed, `fail` aborted, `info` when the commit or abort threw; the offsets it sent to the
+//   group (exactly-once consume-transform-produce) follow a committed one as a `commit` op.
 // - A group join is a `subscribe` op with the partitions assigned.
 // - A commit of the group's offsets (auto-commit or the application's own) is a `commit` op:
 //   {key: next offset to consume}, recorded when the coordinator acknowledged it.
@@ -33,9 +36,9 @@
 //   so kafkajs resolves no further offset for them. Work in flight is gone; clients wrapped after
 //   the crash (the application started again) are alive.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Offsets, Producer, ProducerBatch, ProducerRecord, RecordMetadata, TopicMessages, Transaction } from "kafkajs";
 import { Partitioners } from "kafkajs";
-import { classifySendError } from "../../clients/kafkajs/errors.ts";
+import { classifySendError, describeKafkaError } from "../../clients/kafkajs/errors.ts";
 import { KcError } from "../../core/errors.ts";
 import { formatKey, type Key } from "../../core/history/op.ts";
 import type { HistorySink } from "../interpreter.ts";
@@ -62,6 +65,19 @@ export function recordValue(m: { headers?: IHeaders; value: Buffer | string | nu
   const text = h === undefined ? m.value?.toString() : String(Array.isArray(h) ? h[0] : h);
   const n = Number(text);
   return text !== undefined && text !== "" && Number.isSafeInteger(n) ? n : undefined;
+}
+
+type SendMop = ["send", Key, number];
+
+/** The micro-ops completed with the offsets the broker gave: each partition's base offset, then one up per record of that partition, in order. */
+function withOffsets(mops: SendMop[], meta: RecordMetadata[]): unknown[] {
+  const next = new Map(meta.map((r) => [formatKey(r.topicName, r.partition), Number(r.baseOffset ?? -1)]));
+  return mops.map(([, key, value]) => {
+    const offset = next.get(key);
+    if (offset === undefined || offset < 0) return ["send", key, value];
+    next.set(key, offset + 1);
+    return ["send", key, [offset, value]];
+  });
 }
 
 export class Recorder {
@@ -119,37 +135,52 @@ export class Recorder {
   }
 
   /**
-   * The producer, with send() recorded. Other methods pass through (transactions and sendBatch are not recorded: they throw). */
+   * The producer, with send(), sendBatch() and transactions recorded; other methods pass through.
+   * A plain send is one op of a process of its own while it is in flight. A send in a
+   * transaction is invoked when it is made and stays in flight, on its process, until the
+   * transaction ends: `ok` with its offsets once the commit returns, `fail` once an abort returns
+   * (read_committed readers never see it), `info` when the commit or the abort throws. Offsets
+   * the transaction sent to the group (sendOffsets) follow a committed one as a `commit` op of a
+   * process the transaction holds from transaction() to its end.
+   */
   producer<P extends Producer>(p: P): P {
     const free: number[] = [];
     const alive = this.lifeOf("producer");
-    const send = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+    const withProcess = async <T>(fn: (process: number) => Promise<T>): Promise<T> => {
       alive();
       const process = free.pop() ?? this.nextProcess++;
       try {
-        return await this.recordSend(p, process, record);
+        return await fn(process);
       } finally {
         free.push(process);
       }
     };
-    const unsupported = (what: string) => () => {
-      throw new KcError("KC_APP_UNSUPPORTED", `${what} is not recorded yet`, { hint: "send one record list at a time with producer.send()" });
+    const send = (record: ProducerRecord) => withProcess((process) => this.recordSend(process, [record], async ([r]) => p.send(r)));
+    const sendBatch = (batch: ProducerBatch) => withProcess((process) => this.recordSend(process, batch.topicMessages ?? [], async (topicMessages) => p.sendBatch({ ...batch, topicMessages })));
+    const transaction = async (): Promise<Transaction> => {
+      alive();
+      const txn = await p.transaction();
+      const take = () => free.pop() ?? this.nextProcess++;
+      return this.recordTransaction(txn, take(), take, (process) => free.push(process), alive);
     };
     return new Proxy(p, {
       get: (target, prop, receiver) => {
         if (prop === "send") return send;
-        if (prop === "sendBatch") return unsupported("producer.sendBatch()");
-        if (prop === "transaction") return unsupported("producer.transaction()");
+        if (prop === "sendBatch") return sendBatch;
+        if (prop === "transaction") return transaction;
         return Reflect.get(target, prop, receiver) as unknown;
       },
     });
   }
 
-  private async recordSend(p: Producer, process: number, record: ProducerRecord): Promise<RecordMetadata[]> {
-      const current = this.source.getStore() ?? undefined;
-      const mops: ["send", Key, number][] = [];
-      const sources: (Source | undefined)[] = [];
-      const messages = record.messages.map((m) => {
+  /** Records ready to send (partition pinned, a fresh kc-value), their micro-ops, and the input each came from. */
+  private prepare(records: TopicMessages[]): { records: TopicMessages[]; mops: SendMop[]; sources: (Source | undefined)[] } {
+    const current = this.source.getStore() ?? undefined;
+    const mops: SendMop[] = [];
+    const sources: (Source | undefined)[] = [];
+    const prepared = records.map((record) => ({
+      ...record,
+      messages: record.messages.map((m) => {
         const forwarded = m.headers ? recordValue({ headers: m.headers, value: null }) : undefined;
         const key = forwarded === undefined ? undefined : this.delivered.get(forwarded);
         sources.push(key === undefined ? current : { key, value: forwarded! });
@@ -159,27 +190,79 @@ export class Recorder {
         const value = this.value();
         mops.push(["send", formatKey(record.topic, partition), value]);
         return { ...m, partition, headers: { ...m.headers, [VALUE_HEADER]: String(value) } };
-      });
-      const from = sources.some(Boolean) ? sources.map((src) => (src ? [src.key, src.value] : null)) : undefined;
-      this.history.append({ process, type: "invoke", f: "send", value: mops, ...(from ? { from } : {}) });
+      }),
+    }));
+    return { records: prepared, mops, sources };
+  }
+
+  private invoke(process: number, mops: SendMop[], sources: (Source | undefined)[]): void {
+    const from = sources.some(Boolean) ? sources.map((src) => (src ? [src.key, src.value] : null)) : undefined;
+    this.history.append({ process, type: "invoke", f: "send", value: mops, ...(from ? { from } : {}) });
+  }
+
+  private async recordSend(process: number, records: TopicMessages[], send: (records: TopicMessages[]) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    const prepared = this.prepare(records);
+    this.invoke(process, prepared.mops, prepared.sources);
+    try {
+      const meta = await send(prepared.records);
+      this.history.append({ process, type: "ok", f: "send", value: withOffsets(prepared.mops, meta) });
+      return meta;
+    } catch (err) {
+      const { type, error } = classifySendError(err);
+      this.history.append({ process, type, f: "send", value: prepared.mops, error });
+      throw err;
+    }
+  }
+
+  private recordTransaction(txn: Transaction, process: number, take: () => number, release: (process: number) => void, alive: () => void): Transaction {
+    // Each send of the transaction, invoked when it was made, on a process of its own until the end.
+    const sends: { process: number; mops: SendMop[]; meta: RecordMetadata[] }[] = [];
+    let offsets: Record<Key, number> = {};
+    let ended = false;
+    const sendAll = async (records: TopicMessages[], send: (records: TopicMessages[]) => Promise<RecordMetadata[]>) => {
+      alive();
+      const prepared = this.prepare(records);
+      // Recorded before it returns: a send that throws may still have been written, and the
+      // transaction's end decides whether it counts.
+      const entry = { process: take(), mops: prepared.mops, meta: [] as RecordMetadata[] };
+      sends.push(entry);
+      this.invoke(entry.process, prepared.mops, prepared.sources);
+      entry.meta = await send(prepared.records);
+      return entry.meta;
+    };
+    const complete = (type: "ok" | "fail" | "info", error?: string) => {
+      for (const e of sends) {
+        this.history.append({ process: e.process, type, f: "send", value: type === "ok" ? withOffsets(e.mops, e.meta) : e.mops, ...(error ? { error } : {}) });
+        release(e.process);
+      }
+    };
+    const end = async (how: "commit" | "abort") => {
+      if (ended) return how === "commit" ? txn.commit() : txn.abort();
+      ended = true;
+      release(process);
+      alive();
       try {
-        const meta = await p.send({ ...record, messages });
-        // Offsets: each partition's base offset, then one up per message of that partition, in order.
-        const next = new Map(meta.map((r) => [r.partition, Number(r.baseOffset ?? -1)]));
-        const done = mops.map(([, key, value]) => {
-          const partition = Number(key.slice(key.lastIndexOf("/") + 1));
-          const offset = next.get(partition);
-          if (offset === undefined || offset < 0) return ["send", key, value];
-          next.set(partition, offset + 1);
-          return ["send", key, [offset, value]];
-        });
-        this.history.append({ process, type: "ok", f: "send", value: done });
-        return meta;
+        await (how === "commit" ? txn.commit() : txn.abort());
       } catch (err) {
-        const { type, error } = classifySendError(err);
-        this.history.append({ process, type, f: "send", value: mops, error });
+        complete("info", `${how}: ${describeKafkaError(err)}`);
         throw err;
       }
+      if (how === "abort") return complete("fail", "aborted");
+      complete("ok");
+      this.recordCommit(process, offsets);
+    };
+    const recorded: Partial<Transaction> = {
+      send: (record: ProducerRecord) => sendAll([record], async ([r]) => txn.send(r)),
+      sendBatch: (batch: ProducerBatch) => sendAll(batch.topicMessages ?? [], async (topicMessages) => txn.sendBatch({ ...batch, topicMessages })),
+      sendOffsets: async (o: Offsets & { consumerGroupId: string }) => {
+        alive();
+        await txn.sendOffsets(o);
+        for (const t of o.topics) for (const { partition, offset } of t.partitions) offsets = { ...offsets, [formatKey(t.topic, Number(partition))]: Number(offset) };
+      },
+      commit: () => end("commit"),
+      abort: () => end("abort"),
+    };
+    return new Proxy(txn, { get: (target, prop, receiver) => (prop in recorded ? recorded[prop as keyof Transaction] : (Reflect.get(target, prop, receiver) as unknown)) });
   }
 
   /** A commit the coordinator acknowledged: the next offset to consume per key, as an invoke and its ok. */
