@@ -6,7 +6,7 @@
 // each input's headers on its output instead.
 import { Kafka, logLevel } from "kafkajs";
 import type { ApplicationContext, StopApplication } from "kafka-chaos";
-import { enrich, outputSender, REPLICAS } from "./enricher.ts";
+import { enrich, outputSender, startReplicas } from "./enricher.ts";
 
 export const GROUP = "enricher-batch";
 
@@ -35,7 +35,4 @@ async function replica(ctx: ApplicationContext, id: number): Promise<StopApplica
   };
 }
 
-export async function startBatchEnricher(ctx: ApplicationContext): Promise<StopApplication> {
-  const stops = await Promise.all(Array.from({ length: REPLICAS }, (_, i) => replica(ctx, i)));
-  return async () => void (await Promise.all(stops.map((stop) => stop())));
-}
+export const startBatchEnricher = (ctx: ApplicationContext): Promise<StopApplication> => startReplicas(ctx, replica);

@@ -6,7 +6,7 @@
 // each message's work finishes when it finishes.
 import { Kafka, logLevel } from "kafkajs";
 import type { ApplicationContext, StopApplication } from "kafka-chaos";
-import { enrich, REPLICAS } from "./enricher.ts";
+import { enrich, startReplicas } from "./enricher.ts";
 
 export const GROUP = "enricher-buggy";
 
@@ -32,7 +32,4 @@ async function replica(ctx: ApplicationContext, id: number): Promise<StopApplica
   };
 }
 
-export async function startBuggyEnricher(ctx: ApplicationContext): Promise<StopApplication> {
-  const stops = await Promise.all(Array.from({ length: REPLICAS }, (_, i) => replica(ctx, i)));
-  return async () => void (await Promise.all(stops.map((stop) => stop())));
-}
+export const startBuggyEnricher = (ctx: ApplicationContext): Promise<StopApplication> => startReplicas(ctx, replica);

@@ -6,7 +6,7 @@
 // producer starts with the same id and fences the old owner's, whose commit then fails.
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import type { ApplicationContext, StopApplication } from "kafka-chaos";
-import { enrich, REPLICAS } from "./enricher.ts";
+import { enrich, startReplicas } from "./enricher.ts";
 
 export const GROUP = "enricher-eos";
 
@@ -79,7 +79,4 @@ async function replica(ctx: ApplicationContext, id: number): Promise<StopApplica
   };
 }
 
-export async function startEosEnricher(ctx: ApplicationContext): Promise<StopApplication> {
-  const stops = await Promise.all(Array.from({ length: REPLICAS }, (_, i) => replica(ctx, i)));
-  return async () => void (await Promise.all(stops.map((stop) => stop())));
-}
+export const startEosEnricher = (ctx: ApplicationContext): Promise<StopApplication> => startReplicas(ctx, replica);

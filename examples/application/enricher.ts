@@ -69,7 +69,10 @@ async function replica(ctx: ApplicationContext, id: number): Promise<StopApplica
   };
 }
 
-export async function startEnricher(ctx: ApplicationContext): Promise<StopApplication> {
+/** Starts REPLICAS replicas of a service in this process; the stop function stops them all. */
+export async function startReplicas(ctx: ApplicationContext, replica: (ctx: ApplicationContext, id: number) => Promise<StopApplication>): Promise<StopApplication> {
   const stops = await Promise.all(Array.from({ length: REPLICAS }, (_, i) => replica(ctx, i)));
   return async () => void (await Promise.all(stops.map((stop) => stop())));
 }
+
+export const startEnricher = (ctx: ApplicationContext): Promise<StopApplication> => startReplicas(ctx, replica);

@@ -3,7 +3,7 @@
 // kubectl on it, and the checks that nothing of a run is left.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { Kubectl, localKubeconfig } from "../../deployments/kubernetes/kubectl.ts";
 import { LABEL } from "../../deployments/kubernetes/manifests.ts";
 
@@ -47,4 +47,12 @@ export const runNamespaces = async () => (await k().ok(["get", "namespaces", "-l
 export function nemesisOps(runDir: string): { ops: Record<string, any>[]; nem: Record<string, any>[] } {
   const ops = fs.readFileSync(`${runDir}/history.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   return { ops, nem: ops.filter((o) => o.process === "nemesis") };
+}
+
+/** The partition and kill faults took effect (a grudge in force, a node killed), and the last nemesis op found every fault healed. */
+export function expectPartitionAndKillHealed(nem: Record<string, any>[]): void {
+  expect(nem.some((o) => o.f === "start-partition" && !o.error && o.value?.grudge), JSON.stringify(nem.slice(0, 8))).toBe(true);
+  expect(nem.some((o) => o.f === "kill" && !o.error && o.value?.nodes?.length), JSON.stringify(nem.slice(0, 8))).toBe(true);
+  expect(nem.at(-1)!.f).toBe("check-healed");
+  expect(nem.at(-1)!.value.leaks).toEqual([]);
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { kubectlBinary } from "../../deployments/kubernetes/kubectl.ts";
 import { HOST_DATA_ROOT } from "../../deployments/kubernetes/manifests.ts";
 import { chaos } from "../integration/support.ts";
-import { nemesisOps, processesWith, runNamespaces, useLocalKubernetes } from "../integration/k8s-support.ts";
+import { expectPartitionAndKillHealed, nemesisOps, processesWith, runNamespaces, useLocalKubernetes } from "../integration/k8s-support.ts";
 
 useLocalKubernetes();
 
@@ -20,11 +20,7 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     expect([0, 1], out).toContain(code);
     const dir = fs.realpathSync(path.join(s, "latest"));
     const { nem } = nemesisOps(dir);
-    // Completions that did something: a grudge in force, a node killed.
-    expect(nem.some((o) => o.f === "start-partition" && !o.error && o.value?.grudge), JSON.stringify(nem.slice(0, 8))).toBe(true);
-    expect(nem.some((o) => o.f === "kill" && !o.error && o.value?.nodes?.length), JSON.stringify(nem.slice(0, 8))).toBe(true);
-    expect(nem.at(-1)!.f).toBe("check-healed");
-    expect(nem.at(-1)!.value.leaks).toEqual([]);
+    expectPartitionAndKillHealed(nem);
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(test.deployment).toBe("kubernetes");
     expect(await runNamespaces()).toEqual([]);
