@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
+import { run } from "../../core/proc.ts";
 import { component } from "../../core/log.ts";
 import type { ElectionResult, FileDamage, NodeSpec, PartitionMove, PartitionState, PodReplacement, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
@@ -171,7 +172,9 @@ export class KubernetesCluster implements StartedCluster {
         // The pod is ready, but its Service answers only once kube-proxy has written its rules:
         // just after the local cluster came up that took more than 60 s once (fresh-clone CI,
         // 2026-12-04), so this waits as long as any other part of the start.
-        await waitUntil(() => c.links.version().then(() => true, () => false), timeoutMs, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`);
+        await waitUntil(() => c.links.version().then(() => true, () => false), timeoutMs, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`).catch(async (e) => {
+          throw await c.withServiceDiagnosis(e as Error, proxyIp);
+        });
         for (const b of brokers) {
           await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
           c.bootstrap.push(`${proxyIp}:${ports[b.name]}`);
@@ -251,6 +254,29 @@ export class KubernetesCluster implements StartedCluster {
   }
 
   /** An error with the namespace's recent warning events (image pulls, scheduling, mounts). */
+  /**
+   * Why Toxiproxy's Service does not answer, as far as can be seen from here: whether its pod
+   * answers on its own IP, the Service's endpoints, and (when this machine is the node, as with
+   * the local cluster) whether kube-proxy runs and has written NAT rules for the Service's IP.
+   * Seen once in a fresh-clone CI (2026-12-04): no answer for 240 s, six runs after the local
+   * cluster came up.
+   */
+  private async withServiceDiagnosis(err: Error, ip: string): Promise<Error> {
+    const lines: string[] = [];
+    const podIp = (await this.kubectl.run(["get", "pods", "-l", `app=${TOXIPROXY}`, "-o", "jsonpath={.items[*].status.podIP}"])).stdout.trim();
+    const direct = podIp ? await new Links(`http://${podIp}:${TOXI_API_PORT}`).version().then(() => "answers", (e: Error) => `does not answer (${e.message})`) : "has no IP";
+    lines.push(`Toxiproxy's pod ${podIp || "(none)"} ${direct} on its own IP`);
+    const slices = await this.kubectl.run(["get", "endpointslices", "-l", `kubernetes.io/service-name=${TOXIPROXY}`, "-o", "jsonpath={range .items[*].endpoints[*]}{.addresses} ready={.conditions.ready}{'\\n'}{end}"]);
+    lines.push(`its Service's endpoints: ${slices.stdout.trim().split("\n").filter(Boolean).join("; ") || "none"}`);
+    const proxy = await run("pgrep", ["-x", "kube-proxy"]).catch(() => undefined);
+    const nat = await run("iptables-save", ["-t", "nat"]).catch(() => undefined);
+    if (proxy && nat) lines.push(`on this machine: kube-proxy ${proxy.code === 0 ? "runs" : "does not run"}; ${nat.stdout.split("\n").filter((l) => l.includes(`${ip}/32`)).length} NAT rules name ${ip}`);
+    return new KcError("KC_K8S_SERVICE_UNREACHABLE", err.message, {
+      details: lines.map((l) => `  | ${l}`).join("\n"),
+      hint: "kube-proxy routes a Service's cluster IP to its pod: check that it runs on every node and has synced (its log), then run again",
+    });
+  }
+
   private async withPodEvents(err: unknown): Promise<Error> {
     const r = await this.kubectl.run(["get", "events", "--field-selector", "type=Warning", "-o", "custom-columns=OBJ:.involvedObject.name,REASON:.reason,MSG:.message", "--no-headers"]);
     const events = r.stdout.trim().split("\n").filter(Boolean).slice(-10);
