@@ -38,7 +38,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Offsets, Producer, ProducerBatch, ProducerRecord, RecordMetadata, TopicMessages, Transaction } from "kafkajs";
 import { Partitioners } from "kafkajs";
-import { classifySendError, describeKafkaError } from "../../clients/kafkajs/errors.ts";
+import { flavourOf, overlay, type ClientFlavour, type ConsumerEvents } from "./flavours.ts";
 import { KcError } from "../../core/errors.ts";
 import { formatKey, type Key } from "../../core/history/op.ts";
 import type { HistorySink } from "../interpreter.ts";
@@ -143,7 +143,8 @@ export class Recorder {
    * the transaction sent to the group (sendOffsets) follow a committed one as a `commit` op of a
    * process the transaction holds from transaction() to its end.
    */
-  producer<P extends Producer>(p: P): P {
+  producer<P extends object>(client: P): P {
+    const p = client as unknown as Producer;
     const free: number[] = [];
     const alive = this.lifeOf("producer");
     const withProcess = async <T>(fn: (process: number) => Promise<T>): Promise<T> => {
@@ -155,22 +156,16 @@ export class Recorder {
         free.push(process);
       }
     };
-    const send = (record: ProducerRecord) => withProcess((process) => this.recordSend(process, [record], async ([r]) => p.send(r)));
-    const sendBatch = (batch: ProducerBatch) => withProcess((process) => this.recordSend(process, batch.topicMessages ?? [], async (topicMessages) => p.sendBatch({ ...batch, topicMessages })));
+    const flavour = flavourOf(p);
+    const send = (record: ProducerRecord) => withProcess((process) => this.recordSend(flavour, process, [record], async ([r]) => p.send(r)));
+    const sendBatch = (batch: ProducerBatch) => withProcess((process) => this.recordSend(flavour, process, batch.topicMessages ?? [], async (topicMessages) => p.sendBatch({ ...batch, topicMessages })));
     const transaction = async (): Promise<Transaction> => {
       alive();
       const txn = await p.transaction();
       const take = () => free.pop() ?? this.nextProcess++;
-      return this.recordTransaction(txn, take(), take, (process) => free.push(process), alive);
+      return this.recordTransaction(flavour, txn, take(), take, (process) => free.push(process), alive);
     };
-    return new Proxy(p, {
-      get: (target, prop, receiver) => {
-        if (prop === "send") return send;
-        if (prop === "sendBatch") return sendBatch;
-        if (prop === "transaction") return transaction;
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
+    return overlay(client, { send, sendBatch, transaction });
   }
 
   /** Records ready to send (partition pinned, a fresh kc-value), their micro-ops, and the input each came from. */
@@ -200,7 +195,7 @@ export class Recorder {
     this.history.append({ process, type: "invoke", f: "send", value: mops, ...(from ? { from } : {}) });
   }
 
-  private async recordSend(process: number, records: TopicMessages[], send: (records: TopicMessages[]) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  private async recordSend(flavour: ClientFlavour, process: number, records: TopicMessages[], send: (records: TopicMessages[]) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
     const prepared = this.prepare(records);
     this.invoke(process, prepared.mops, prepared.sources);
     try {
@@ -208,13 +203,13 @@ export class Recorder {
       this.history.append({ process, type: "ok", f: "send", value: withOffsets(prepared.mops, meta) });
       return meta;
     } catch (err) {
-      const { type, error } = classifySendError(err);
+      const { type, error } = flavour.classifySend(err);
       this.history.append({ process, type, f: "send", value: prepared.mops, error });
       throw err;
     }
   }
 
-  private recordTransaction(txn: Transaction, process: number, take: () => number, release: (process: number) => void, alive: () => void): Transaction {
+  private recordTransaction(flavour: ClientFlavour, txn: Transaction, process: number, take: () => number, release: (process: number) => void, alive: () => void): Transaction {
     // Each send of the transaction, invoked when it was made, on a process of its own until the end.
     const sends: { process: number; mops: SendMop[]; meta: RecordMetadata[] }[] = [];
     let offsets: Record<Key, number> = {};
@@ -244,7 +239,7 @@ export class Recorder {
       try {
         await (how === "commit" ? txn.commit() : txn.abort());
       } catch (err) {
-        complete("info", `${how}: ${describeKafkaError(err)}`);
+        complete("info", `${how}: ${flavour.describe(err)}`);
         throw err;
       }
       if (how === "abort") return complete("fail", "aborted");
@@ -262,7 +257,7 @@ export class Recorder {
       commit: () => end("commit"),
       abort: () => end("abort"),
     };
-    return new Proxy(txn, { get: (target, prop, receiver) => (prop in recorded ? recorded[prop as keyof Transaction] : (Reflect.get(target, prop, receiver) as unknown)) });
+    return overlay(txn, recorded);
   }
 
   /** A commit the coordinator acknowledged: the next offset to consume per key, as an invoke and its ok. */
@@ -280,23 +275,21 @@ export class Recorder {
   }
 
   /** The consumer, with run({ eachMessage }) or run({ eachBatch }) recorded. */
-  consumer<C extends Consumer>(c: C): C {
+  consumer<C extends object>(client: C): C {
+    const c = client as unknown as Consumer;
     const process = this.nextProcess++;
     const alive = this.lifeOf("consumer");
-    c.on(c.events.GROUP_JOIN, (e) => {
-      const assigned = e.payload.memberAssignment as Record<string, number[]>;
-      const keys = Object.entries(assigned).flatMap(([topic, ps]) => ps.map((p) => formatKey(topic, p)));
-      this.history.append({ process, type: "invoke", f: "subscribe", value: keys });
-      this.history.append({ process, type: "ok", f: "subscribe", value: keys });
-    });
-    // kafkajs emits it once the coordinator acknowledged the commit (auto or the application's
-    // own commitOffsets): committed by then, perhaps a little earlier.
-    c.on(c.events.COMMIT_OFFSETS, (e) => {
-      const committed: Record<Key, number> = {};
-      for (const t of e.payload.topics) for (const { partition, offset } of t.partitions) committed[formatKey(t.topic, Number(partition))] = Number(offset);
-      this.recordCommit(process, committed);
-    });
+    const flavour = flavourOf(c);
+    const events: ConsumerEvents = {
+      joined: (keys) => {
+        this.history.append({ process, type: "invoke", f: "subscribe", value: keys });
+        this.history.append({ process, type: "ok", f: "subscribe", value: keys });
+      },
+      committed: (offsets) => this.recordCommit(process, offsets),
+    };
+    flavour.watch(c, "wrap", events);
     const run = async (config?: ConsumerRunConfig): Promise<void> => {
+      flavour.watch(c, "run", events);
       if (config?.eachBatch && !config.eachMessage) return c.run({ ...config, eachBatch: this.recordBatches(process, alive, config.eachBatch) });
       if (config?.eachBatch || !config?.eachMessage) {
         throw new KcError("KC_APP_UNSUPPORTED", "a recorded consumer runs either an eachMessage or an eachBatch handler", { hint: "pass run({ eachMessage }) or run({ eachBatch })" });
@@ -315,9 +308,7 @@ export class Recorder {
       };
       return c.run({ ...config, eachMessage });
     };
-    return new Proxy(c, {
-      get: (target, prop, receiver) => (prop === "run" ? run : (Reflect.get(target, prop, receiver) as unknown)),
-    });
+    return overlay(client, { run });
   }
 
   /** An eachBatch handler recorded: the batch is one poll; each message taken from it becomes the source of the sends made after it in that async context. */
