@@ -68,12 +68,11 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
   // What each key's log holds (offset → value), as any ok poll saw it; and where each output value came from.
   const logs = new Map<Key, Map<number, number>>();
   const sourceOf = new Map<string, { key: Key; value: number; op: number }>();
-  // The inputs each process's send in flight was made from; the first acknowledged output of each
-  // input; the sends whose outcome stayed unknown (by their invocation).
-  const sendFrom = new Map<Op["process"], string[]>();
+  // Each process's send in flight (its invocation, the inputs it was made from); the first
+  // acknowledged output of each input; the sends whose outcome stayed unknown (by their invocation).
+  const inFlight = new Map<Op["process"], { invoke: number; ids: string[] }>();
   const firstAck = new Map<string, number>();
   const unknownSends = new Set<number>();
-  const invokedAt = new Map<Op["process"], number>();
   // Each input key's commits, in history order, with the highest offset committed so far.
   const commits = new Map<Key, { op: number; offset: number; max: number }[]>();
   for (const op of ops) {
@@ -85,13 +84,12 @@ export function checkApplication(ops: Iterable<Op>, o: AppCheckOptions): AppResu
         sourceOf.set(`${m[1]}\u0000${m[2] as number}`, { key: String(from[0]), value: Number(from[1]), op: op.index });
         ids.push(`${String(from[0])}\u0000${Number(from[1])}`);
       });
-      sendFrom.set(op.process, ids);
-      invokedAt.set(op.process, op.index);
+      inFlight.set(op.process, { invoke: op.index, ids });
     } else if (op.f === "send" && op.type !== "invoke") {
-      const ids = sendFrom.get(op.process);
-      sendFrom.delete(op.process);
-      if (op.type === "ok") for (const id of ids ?? []) if (!firstAck.has(id)) firstAck.set(id, op.index);
-      if (op.type === "info" && ids?.length) unknownSends.add(invokedAt.get(op.process)!);
+      const sent = inFlight.get(op.process);
+      inFlight.delete(op.process);
+      if (op.type === "ok") for (const id of sent?.ids ?? []) if (!firstAck.has(id)) firstAck.set(id, op.index);
+      if (op.type === "info" && sent?.ids.length) unknownSends.add(sent.invoke);
     }
     if (op.f === "commit" && op.type === "ok" && op.value && typeof op.value === "object" && !Array.isArray(op.value)) {
       for (const [key, offset] of Object.entries(op.value as Record<Key, number>)) {

@@ -36,7 +36,7 @@
 //   so kafkajs resolves no further offset for them. Work in flight is gone; clients wrapped after
 //   the crash (the application started again) are alive.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Batch, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Offsets, Producer, ProducerBatch, ProducerRecord, RecordMetadata, TopicMessages, Transaction } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Offsets, Producer, ProducerBatch, ProducerRecord, RecordMetadata, TopicMessages, Transaction } from "kafkajs";
 import { Partitioners } from "kafkajs";
 import { flavourOf, overlay, type ClientFlavour, type ConsumerEvents } from "./flavours.ts";
 import { KcError } from "../../core/errors.ts";
@@ -146,10 +146,11 @@ export class Recorder {
   producer<P extends object>(client: P): P {
     const p = client as unknown as Producer;
     const free: number[] = [];
+    const take = () => free.pop() ?? this.nextProcess++;
     const alive = this.lifeOf("producer");
     const withProcess = async <T>(fn: (process: number) => Promise<T>): Promise<T> => {
       alive();
-      const process = free.pop() ?? this.nextProcess++;
+      const process = take();
       try {
         return await fn(process);
       } finally {
@@ -162,7 +163,6 @@ export class Recorder {
     const transaction = async (): Promise<Transaction> => {
       alive();
       const txn = await p.transaction();
-      const take = () => free.pop() ?? this.nextProcess++;
       return this.recordTransaction(flavour, txn, take(), take, (process) => free.push(process), alive);
     };
     return overlay(client, { send, sendBatch, transaction });
@@ -212,7 +212,7 @@ export class Recorder {
   private recordTransaction(flavour: ClientFlavour, txn: Transaction, process: number, take: () => number, release: (process: number) => void, alive: () => void): Transaction {
     // Each send of the transaction, invoked when it was made, on a process of its own until the end.
     const sends: { process: number; mops: SendMop[]; meta: RecordMetadata[] }[] = [];
-    let offsets: Record<Key, number> = {};
+    const offsets: Record<Key, number> = {};
     let ended = false;
     const sendAll = async (records: TopicMessages[], send: (records: TopicMessages[]) => Promise<RecordMetadata[]>) => {
       alive();
@@ -252,7 +252,7 @@ export class Recorder {
       sendOffsets: async (o: Offsets & { consumerGroupId: string }) => {
         alive();
         await txn.sendOffsets(o);
-        for (const t of o.topics) for (const { partition, offset } of t.partitions) offsets = { ...offsets, [formatKey(t.topic, Number(partition))]: Number(offset) };
+        for (const t of o.topics) for (const { partition, offset } of t.partitions) offsets[formatKey(t.topic, Number(partition))] = Number(offset);
       },
       commit: () => end("commit"),
       abort: () => end("abort"),
@@ -260,11 +260,20 @@ export class Recorder {
     return overlay(txn, recorded);
   }
 
-  /** A commit the coordinator acknowledged: the next offset to consume per key, as an invoke and its ok. */
+  /** Something that happened at once, as an invoke and its ok: a group join, a commit, a delivery. */
+  private instant(process: number, f: string, invoke: unknown, ok: unknown = invoke): void {
+    this.history.append({ process, type: "invoke", f, value: invoke });
+    this.history.append({ process, type: "ok", f, value: ok });
+  }
+
+  /** A commit the coordinator acknowledged: the next offset to consume per key. */
   private recordCommit(process: number, committed: Record<Key, number>): void {
-    if (!Object.keys(committed).length) return;
-    this.history.append({ process, type: "invoke", f: "commit", value: committed });
-    this.history.append({ process, type: "ok", f: "commit", value: committed });
+    if (Object.keys(committed).length) this.instant(process, "commit", committed);
+  }
+
+  /** Messages delivered to a consumer from one key: a poll op with their offsets and values. */
+  private recordPoll(process: number, key: Key, pairs: [number, number][]): void {
+    this.instant(process, "poll", [["poll"]], [["poll", { [key]: pairs }]]);
   }
 
   /** A delivered message's value (recorded in a poll op), or undefined when it carries none. */
@@ -281,10 +290,7 @@ export class Recorder {
     const alive = this.lifeOf("consumer");
     const flavour = flavourOf(c);
     const events: ConsumerEvents = {
-      joined: (keys) => {
-        this.history.append({ process, type: "invoke", f: "subscribe", value: keys });
-        this.history.append({ process, type: "ok", f: "subscribe", value: keys });
-      },
+      joined: (keys) => this.instant(process, "subscribe", keys),
       committed: (offsets) => this.recordCommit(process, offsets),
     };
     flavour.watch(c, "wrap", events);
@@ -300,9 +306,7 @@ export class Recorder {
         const key = formatKey(payload.topic, payload.partition);
         const value = this.deliver(key, payload.message);
         if (value === undefined) return handler(payload);
-        const offset = Number(payload.message.offset);
-        this.history.append({ process, type: "invoke", f: "poll", value: [["poll"]] });
-        this.history.append({ process, type: "ok", f: "poll", value: [["poll", { [key]: [[offset, value]] }]] });
+        this.recordPoll(process, key, [[Number(payload.message.offset), value]]);
         await this.source.run({ key, value }, () => handler(payload));
         alive(); // finished after the crash: its offset must not be resolved
       };
@@ -325,10 +329,7 @@ export class Recorder {
         values.set(m, value);
         pairs.push([Number(m.offset), value]);
       }
-      if (pairs.length) {
-        this.history.append({ process, type: "invoke", f: "poll", value: [["poll"]] });
-        this.history.append({ process, type: "ok", f: "poll", value: [["poll", { [key]: pairs }]] });
-      }
+      if (pairs.length) this.recordPoll(process, key, pairs);
       const source = this.source;
       const messages = new Proxy(batch.messages, {
         get(target, prop, receiver) {
@@ -341,7 +342,7 @@ export class Recorder {
       });
       const recorded: EachBatchPayload = {
         ...payload,
-        batch: new Proxy(batch, { get: (target, prop, receiver) => (prop === "messages" ? messages : (Reflect.get(target, prop, receiver) as unknown)) }) as Batch,
+        batch: overlay(batch, { messages }),
         resolveOffset: (offset) => {
           alive(); // a dead process resolves nothing
           payload.resolveOffset(offset);
