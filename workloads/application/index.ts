@@ -211,9 +211,10 @@ export class ApplicationRun {
   /**
    * Feeds the input topic at the application's rate until the duration ends or the signal aborts.
    * Open loop over FEEDERS producers, each with one send in flight (kafkajs' idempotent producer
-   * must not send concurrently: docs/findings/2026-12-03-kafkajs-shared-idempotent-producer): a
-   * send that hangs (its partition's leader is down) does not hold back the others, and a tick
-   * when every feeder is busy is skipped, not queued. A feeder whose send failed is replaced by a
+   * must not send concurrently: docs/findings/2026-12-03-kafkajs-shared-idempotent-producer), and
+   * over the keys, one send in flight each: a send that hangs (its partition's leader is down or
+   * cut off) holds back neither the other feeders nor the other keys, and a tick when every
+   * feeder or every key is busy is skipped, not queued. A feeder whose send failed is replaced by a
    * new producer, connected when next used: kafkajs 2.2.4 gives a failed batch's sequence to the
    * next send of the same producer, which is then acknowledged at the failed batch's offset
    * without being written if that batch was written after all
@@ -235,14 +236,28 @@ export class ApplicationRun {
     const end = Date.now() + durationMs;
     const every = 1000 / this.app.rate;
     const inFlight = new Set<Promise<unknown>>();
+    // The keys in turn, skipping a key whose send is still in flight: a key on a partition whose
+    // leader is cut off holds one feeder, not, tick by tick, every one of them.
+    const busy = new Set<string>();
     let n = 0;
+    const nextKey = (): string | undefined => {
+      for (let i = 0; i < this.app.keys; i++, n++) {
+        const key = `k${n % this.app.keys}`;
+        if (!busy.has(key)) {
+          n++;
+          return key;
+        }
+      }
+      return undefined;
+    };
     try {
       for (let next = Date.now(); Date.now() < end && !signal.aborted; next += every) {
         const wait = next - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const feeder = idle.pop();
-        if (!feeder) continue;
-        const key = `k${n++ % this.app.keys}`;
+        const key = nextKey();
+        const feeder = key === undefined ? undefined : idle.pop();
+        if (!feeder || key === undefined) continue;
+        busy.add(key);
         const value = this.recorder.value();
         // Recorded as fail/info when it fails; the feeder is replaced and the feed goes on.
         const attempt = async () => {
@@ -261,7 +276,10 @@ export class ApplicationRun {
             idle.push(fresh);
           }
         };
-        const sent: Promise<unknown> = attempt().finally(() => inFlight.delete(sent));
+        const sent: Promise<unknown> = attempt().finally(() => {
+          inFlight.delete(sent);
+          busy.delete(key);
+        });
         inFlight.add(sent);
       }
       await Promise.all(inFlight);
