@@ -66,6 +66,8 @@ export interface TestConfig {
     targets: string[];
     /** Composite schedule: fault-free seconds between periods of several families at once. */
     stableSeconds?: number;
+    /** Record the cluster's view of the active keys' partitions after each fault starts or stops (debug-topic-partitions). */
+    debugPartitions: boolean;
   };
   store: string;
   /** How the checkers judge (checkers/modes.ts): `wwDeps`, Jepsen's :ww-deps (--ww-deps). */
@@ -101,7 +103,7 @@ export function defaultConfig(): TestConfig {
     timeLimitSeconds: 60,
     recoverySeconds: 10,
     finalTimeLimitSeconds: 60,
-    nemesis: { faults: [], intervalSeconds: 15, quietSeconds: 5, targets: [] },
+    nemesis: { faults: [], intervalSeconds: 15, quietSeconds: 5, targets: [], debugPartitions: false },
     store: "store",
     differential: undefined,
   };
@@ -356,6 +358,11 @@ export const FLAGS: Record<string, Flag> = {
     set: (c, v) => (c.nemesis.stableSeconds = num("stable-time", 0)(v)),
   },
   "quiet-time": { help: "fault-free seconds at the start", set: (c, v) => (c.nemesis.quietSeconds = num("quiet-time", 0)(v)) },
+  "debug-partitions": {
+    help: "after each fault starts or stops, and once healed, record every broker's view of the active keys' partitions (leader, ISR, replicas) and their log ends, as debug-topic-partitions ops",
+    boolean: true,
+    set: (c, v) => (c.nemesis.debugPartitions = bool("debug-partitions")(v)),
+  },
   store: { help: "directory of run directories", set: (c, v) => (c.store = v) },
   name: { help: "test name (default: workload and faults)", set: (c, v) => (c.name = v) },
 };
@@ -530,7 +537,7 @@ function defaultValueOf(flag: string): string | undefined {
     isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics, "poll-ms": c.consumer.pollMs,
     "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP, "ww-deps": c.checker?.wwDeps ?? false,
     partitions: c.workload.partitions, "replication-factor": c.workload.replicationFactor, nemesis: "none", "nemesis-interval": c.nemesis.intervalSeconds,
-    "quiet-time": c.nemesis.quietSeconds, store: c.store,
+    "quiet-time": c.nemesis.quietSeconds, "debug-partitions": c.nemesis.debugPartitions, store: c.store,
   };
   return map[flag] === undefined ? undefined : String(map[flag]);
 }

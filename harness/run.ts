@@ -173,7 +173,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     const rng = new Rng(config.seed);
     const faultsDone = new AbortController();
     const env: NemesisEnv = { cluster, mode: product.mode, keys: () => recent.keys(), coordinated: () => coordinated(live.processes()), stopping: faultsDone.signal };
-    const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"));
+    const nemesis = new NemesisRunner(env, families, history, rng.fork("nemesis"), { debugPartitions: config.nemesis.debugPartitions });
     const plan = planSchedule(
       { families, intervalSeconds: config.nemesis.intervalSeconds, quietSeconds: config.nemesis.quietSeconds, timeLimitSeconds: config.timeLimitSeconds, stableSeconds: config.nemesis.stableSeconds },
       rng.fork("schedule"),

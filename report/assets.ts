@@ -20,6 +20,8 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "
 pre { background: #f0f2f5; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 12px 0; }
 .muted { color: var(--muted); }
+.cluster-views td.bad { background: var(--mark); }
+.cluster-views td { font-size: 12px; }
 .small { font-size: 12px; }
 .empty { color: var(--muted); font-style: italic; margin: 8px 0; }
 table { border-collapse: collapse; width: 100%; }

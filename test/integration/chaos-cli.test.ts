@@ -19,7 +19,7 @@ describe("npm run chaos", () => {
     // The safe configuration (the `safe` preset's producer and broker settings): Kafka must come
     // out of partitions VALID, so the exit code is 0 and nothing else.
     const safe = ["--acks", "all", "--idempotent", "--broker-config", "min.insync.replicas=2", "--broker-config", "unclean.leader.election.enable=false"];
-    const { code, out } = await chaos([...safe, "--nemesis", "partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "25", "--recovery-time", "5", "--seed", "3", "--store", s]);
+    const { code, out } = await chaos([...safe, "--nemesis", "partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "25", "--recovery-time", "5", "--seed", "3", "--store", s, "--debug-partitions"]);
     expect(code, out).toBe(0);
     const dir = runDirOf(s);
     for (const f of ["test.json", "history.jsonl", "results.json", "report.html", "junit.xml", "summary.md", "harness.log", "nodes/broker-1/container.log", "nodes/zk-1/conf/zoo.cfg"]) {
@@ -27,7 +27,7 @@ describe("npm run chaos", () => {
     }
     expect(fs.existsSync(path.join(s, "index.html"))).toBe(true);
     const ops = readHistory(dir);
-    const nem = ops.filter((o) => o.process === "nemesis");
+    const nem = ops.filter((o) => o.process === "nemesis" && o.f !== "debug-topic-partitions");
     expect(nem.some((o) => o.f === "start-partition")).toBe(true);
     // The last partition op is a stop: every fault healed before final reads.
     expect(nem.filter((o) => o.f.endsWith("partition")).at(-1).f).toBe("stop-partition");
@@ -36,6 +36,19 @@ describe("npm run chaos", () => {
     expect(nem.at(-1).value.leaks).toEqual([]);
     expect(ops.some((o) => o.f === "send" && o.type === "ok")).toBe(true);
     expect(ops.some((o) => o.f === "poll" && o.type === "ok")).toBe(true);
+    // --debug-partitions: the brokers' own view after each action, every 5 s and once healed,
+    // in pairs; healed, every broker answers, they agree, and every active key has a log end.
+    const views = ops.filter((o) => o.f === "debug-topic-partitions");
+    expect(views.filter((o) => o.value.tick).length, "observations between the actions").toBeGreaterThan(1);
+    expect(views.filter((o) => o.value.after === "start-partition").length).toBeGreaterThan(0);
+    const healed = views.at(-1).value;
+    expect(healed).toMatchObject({ after: "check-healed", disagree: [] });
+    expect(Object.keys(healed.brokers)).toEqual(["broker-1", "broker-2", "broker-3"]);
+    for (const key of healed.keys) {
+      for (const b of Object.values(healed.brokers) as Record<string, { leader: string; isr: string[] }>[]) expect(b[key].isr.length, key).toBeGreaterThan(0);
+      expect(healed.logEnds[key], key).toBeTypeOf("number");
+    }
+    expect(fs.readFileSync(path.join(dir, "report.html"), "utf8")).toContain(`${views.length / 2} observations`);
     const results = JSON.parse(fs.readFileSync(path.join(dir, "results.json"), "utf8"));
     expect(results.valid).toBe(true);
     expect(results["anomaly-types"].filter((t: string) => !["int-send-skip"].includes(t))).toEqual([]);
