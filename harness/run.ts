@@ -216,6 +216,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     if (!signal.aborted) {
       progress.phase("recovery", config.recoverySeconds);
       await sleep(config.recoverySeconds * 1000, signal);
+      // With --debug-partitions: what the brokers believe once they had time to settle.
+      await nemesis.observe({ after: "recovery" });
     }
     // The application catches up on a healed cluster for a stated time, then stops; what its
     // group committed tells lost inputs from pending ones.

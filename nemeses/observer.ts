@@ -1,7 +1,7 @@
 // debug-topic-partitions (Jepsen's op of that name): the cluster's own view of the test's
 // partitions at chosen moments, so an anomaly can be read against what the brokers believed.
-// After each fault starts or stops, every few seconds of the main phase, and once everything is
-// healed (nemeses/runner.ts), every broker is asked, each through a client of its own, who leads each active key's partition
+// After each fault starts or stops, every few seconds of the main phase, once everything is
+// healed (nemeses/runner.ts) and after the recovery time (harness/run.ts), every broker is asked, each through a client of its own, who leads each active key's partition
 // and which replicas are in sync; and the cluster is asked for each key's log end. A broker that
 // does not answer within the time limit is recorded with its error: a partitioned broker's stale
 // or missing view is part of the picture. Recorded as a nemesis pair (`--debug-partitions`).

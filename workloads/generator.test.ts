@@ -2,7 +2,8 @@
 // processes as the interpreter would, and the plan is checked for determinism and invariants.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KafkaGenerator, KeyLifecycle, RateLimiter, type KafkaGeneratorOptions } from "./generator.ts";
+import { KafkaGenerator, KeyLifecycle, RateLimiter, UnseenKeys, type KafkaGeneratorOptions } from "./generator.ts";
+import type { Op } from "../core/history/op.ts";
 import type { Invocation } from "../clients/types.ts";
 import { keySpace } from "../clients/keys.ts";
 
@@ -166,6 +167,58 @@ describe("KafkaGenerator", () => {
     expect(life.active()).toEqual(["e", "a"]); // the key space wraps around
     expect(life.nextValue("a")).toBe(3); // a's values go on from where they stopped
     expect(life.retired).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("poll-unseen (Jepsen's)", () => {
+  const ok = (value: unknown[]): Op => ({ index: 0, time: 0, process: 0, type: "ok", f: "txn", value }) as Op;
+
+  it("a key is unseen while its highest acknowledged send is past its highest poll, and no longer once caught up", () => {
+    const u = new UnseenKeys();
+    u.see(ok([["send", "t0/0", [4, 10]], ["send", "t1/0", [0, 1]]]));
+    u.see({ ...ok([["send", "t2/0", [9, 3]]]), type: "info" }); // not acknowledged: not counted
+    u.see(ok([["send", "t0/0", 11]])); // no offset: nothing known
+    u.see(ok([["poll", { "t0/0": [[2, 8], [3, 9]], "t1/0": [[0, 1]] }]]));
+    expect(u.unseen()).toEqual({ "t0/0": { polled: 3, sent: 4 } });
+    u.see(ok([["poll", { "t0/0": [[4, 10]] }]]));
+    expect(u.unseen()).toEqual({});
+    // A poll ahead of any known send does not make a key unseen.
+    u.see(ok([["poll", { "t3/0": [[7, 1]] }]]));
+    expect(u.unseen()).toEqual({});
+    // A later send past a caught-up key: unseen again, with the offset read so far.
+    u.see(ok([["send", "t0/0", [5, 12]]]));
+    expect(u.unseen()).toEqual({ "t0/0": { polled: 4, sent: 5 } });
+  });
+
+  it("off, nothing changes; on, a third of the assigns take the unseen keys and name them, and every other op stays as it was", () => {
+    const run = (pollUnseen: boolean) => {
+      const gen = new KafkaGenerator({ ...base, crashP: 0, resubscribeP: 0.2, pollUnseen });
+      const steps: (Invocation & { activeThen?: readonly string[] })[] = [];
+      for (let i = 0; i < 600; i++) {
+        const activeThen = [...gen.lifecycle.active()];
+        const inv = gen.next({ process: i % 3, worker: i % 3, time: i });
+        steps.push(inv.f === "assign" ? { ...inv, activeThen } : inv);
+        // Every send is acknowledged at its value's offset; polls read nothing: every sent key stays unseen.
+        if (inv.f === "send") gen.update({ index: i, time: i, process: i % 3, type: "ok", f: "send", value: (inv.value as [string, string, number][]).map(([, k, v]) => ["send", k, [v, v]]) } as Op);
+      }
+      return steps;
+    };
+    const off = run(false);
+    const on = run(true);
+    expect(off.some((s) => "unseen" in s)).toBe(false);
+    expect(on.filter((s) => s.f !== "assign")).toEqual(off.filter((s) => s.f !== "assign"));
+    expect(on.map((s) => s.activeThen)).toEqual(off.map((s) => s.activeThen));
+    const assigns = on.filter((s) => s.f === "assign");
+    const steered = assigns.filter((s) => s.unseen);
+    expect(steered.length).toBeGreaterThan(assigns.length / 6);
+    expect(steered.length).toBeLessThan(assigns.length / 1.5);
+    for (const s of steered) {
+      const unseen = Object.keys(s.unseen as object);
+      expect(unseen.length).toBeGreaterThan(0);
+      for (const k of unseen) expect(s.value).toContain(k);
+    }
+    // Retired keys with unread sends come back to the readers.
+    expect(steered.some((s) => (s.value as string[]).some((k) => !s.activeThen!.includes(k)))).toBe(true);
   });
 });
 

@@ -108,6 +108,48 @@ export interface KafkaGeneratorOptions {
   abortP?: number;
   /** txn: most sends in one transaction. Default 4. */
   maxTxnSends?: number;
+  /**
+   * Jepsen's poll-unseen: a third of the assigns/subscribes (drawn from a stream of their own,
+   * so the workers' ops stay as they were) also take every key with an acknowledged send past
+   * what any poll has read, and name those keys on the op (`unseen`). Default off.
+   */
+  pollUnseen?: boolean;
+}
+
+/** What was sent but not yet polled, per key: the highest acknowledged send and poll offsets (Jepsen's poll-unseen). */
+export class UnseenKeys {
+  private readonly sent = new Map<Key, number>();
+  private readonly polled = new Map<Key, number>();
+
+  /** Takes an `ok` completion's sends and polls; a key polled up to its highest send is caught up. */
+  see(op: Op): void {
+    if (op.type !== "ok" || !Array.isArray(op.value)) return;
+    const touched = new Set<Key>();
+    for (const mop of op.value as unknown[]) {
+      if (!Array.isArray(mop)) continue;
+      if (mop[0] === "send" && Array.isArray(mop[2]) && typeof mop[2][0] === "number") {
+        const key = mop[1] as Key;
+        this.sent.set(key, Math.max(this.sent.get(key) ?? -1, mop[2][0]));
+        touched.add(key);
+      } else if (mop[0] === "poll" && mop[1] && typeof mop[1] === "object") {
+        for (const [key, pairs] of Object.entries(mop[1] as Record<Key, [number, number][]>)) {
+          let top = this.polled.get(key) ?? -1;
+          for (const [offset] of pairs) if (offset > top) top = offset;
+          this.polled.set(key, top);
+          touched.add(key);
+        }
+      }
+    }
+    // Caught up: no longer unseen (the polled offset stays, for the next send's record).
+    for (const key of touched) if ((this.polled.get(key) ?? -1) >= (this.sent.get(key) ?? -1)) this.sent.delete(key);
+  }
+
+  /** Keys with an acknowledged send no poll has reached, with both offsets (-1: none polled), by key. */
+  unseen(): Record<Key, { polled: number; sent: number }> {
+    const out: Record<Key, { polled: number; sent: number }> = {};
+    for (const key of [...this.sent.keys()].sort()) out[key] = { polled: this.polled.get(key) ?? -1, sent: this.sent.get(key)! };
+    return out;
+  }
 }
 
 /**
@@ -125,12 +167,30 @@ export class KafkaGenerator implements OpGenerator {
   private readonly root: Rng;
   private readonly rngs = new Map<number, Rng>();
   private readonly started = new Set<number>();
+  private readonly unseen?: UnseenKeys;
+  private readonly unseenRng: Rng;
 
   constructor(o: KafkaGeneratorOptions) {
     // An option given as undefined (a config without it) takes its default too.
-    this.o = { ...o, resubscribeP: o.resubscribeP ?? 1 / 64, crashP: o.crashP ?? 1 / 1000, abortP: o.abortP ?? 0.1, maxTxnSends: o.maxTxnSends ?? 4 };
+    this.o = { ...o, resubscribeP: o.resubscribeP ?? 1 / 64, crashP: o.crashP ?? 1 / 1000, abortP: o.abortP ?? 0.1, maxTxnSends: o.maxTxnSends ?? 4, pollUnseen: o.pollUnseen ?? false };
     this.root = new Rng(o.seed).fork("workload");
     this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
+    if (this.o.pollUnseen) this.unseen = new UnseenKeys();
+    this.unseenRng = this.root.fork("poll-unseen");
+  }
+
+  update(op: Op): void {
+    this.unseen?.see(op);
+  }
+
+  /** An assign/subscribe of `keys`; with poll-unseen, a third of them also take the unseen keys. */
+  private subscription(keys: readonly Key[]): Invocation {
+    const inv: Invocation = { f: this.o.subscribeVia, value: [...keys] };
+    if (!this.unseen || this.unseenRng.next() >= 1 / 3) return inv;
+    const unseen = this.unseen.unseen();
+    const extra = Object.keys(unseen).filter((k) => !keys.includes(k));
+    if (!Object.keys(unseen).length) return inv;
+    return { ...inv, value: [...keys, ...extra], unseen };
   }
 
   private rng(worker: number): Rng {
@@ -144,14 +204,14 @@ export class KafkaGenerator implements OpGenerator {
     const active = this.lifecycle.active();
     if (!this.started.has(process)) {
       this.started.add(process);
-      return { f: this.o.subscribeVia, value: [...active] };
+      return this.subscription(active);
     }
     const r = rng.next();
     if (r < this.o.crashP) return { f: "crash", value: null };
     if (r < this.o.crashP + this.o.resubscribeP) {
       let keys = active.filter(() => rng.next() < 0.75);
       if (!keys.length) keys = [rng.pick(active)];
-      return { f: this.o.subscribeVia, value: keys };
+      return this.subscription(keys);
     }
     const send = (): ["send", Key, number] => {
       const k = rng.pick(this.lifecycle.active());

@@ -77,6 +77,8 @@ export interface WorkloadConfig {
     crashP?: number;
     /** Probability that an op re-assigns/re-subscribes (`--subscribe-p`, Jepsen's sub-p); default 1/64. */
     resubscribeP?: number;
+    /** Jepsen's poll-unseen (`--poll-unseen`): a third of the assigns/subscribes also take the keys with unread sends. */
+    pollUnseen?: boolean;
   };
 }
 
@@ -126,6 +128,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         abortP: w.abortP,
         crashP: w.crashP,
         resubscribeP: w.resubscribeP,
+        pollUnseen: w.pollUnseen,
       }),
     clients: open(settings),
     opTimeoutMs,

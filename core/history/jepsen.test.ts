@@ -137,14 +137,17 @@ describe("Jepsen ops ↔ history ops", () => {
       { index: 5, time: 10, process: 9, type: "ok", f: "poll", value: [["poll", {}]], "rebalance-log": [{ keys: ["t0/0"] }] },
       { index: 6, time: 11, process: 9, type: "ok", f: "log-ends", value: { "t0/0": 3, "t2/1": 0 } },
       { index: 7, time: 12, process: 3, type: "ok", f: "commit", value: { "t2/1": 5 } },
+      { index: 8, time: 13, process: 1, type: "invoke", f: "assign", value: ["t0/0"], unseen: { "t2/1": { polled: -1, sent: 4 } } },
     ];
     const lines = ops.map((o) => opToEdnLine(o, keys));
     expect(lines[0]).toBe(`{:index 0, :time 5, :type :invoke, :process 0, :f :assign, :value [0 5], :seek-to-beginning? true}`);
     expect(lines[2]).toBe(`{:index 2, :time 7, :type :info, :process :nemesis, :f :start-partition, :value {:grudge {:broker-1 ["broker-2"]}, :target "one"}}`);
     expect(lines[4]).toBe(`{:index 4, :time 9, :type :info, :process 0, :f :txn, :value [[:send 5 [nil 4]] [:poll {0 [[0 1]]}]], :error "REQUEST_TIMED_OUT"}`);
     expect(lines[7]).toBe(`{:index 7, :time 12, :type :ok, :process 3, :f :commit, :value {5 5}}`);
+    // poll-unseen's record, keyed as Jepsen keys it.
+    expect(lines[8]).toBe(`{:index 8, :time 13, :type :invoke, :process 1, :f :assign, :value [0], :unseen {5 {:polled -1, :sent 4}}}`);
     expect(lines.map((l, i) => opFromEdnLine(l, keys, "", i))).toEqual(ops);
-    // Assigns (2), the poll and its rebalance-log, log-ends; and the send and the commit, 6 times t2/1.
-    expect(ops.flatMap(keysOfOp).sort()).toEqual([...Array(5).fill("t0/0"), ...Array(6).fill("t2/1")]);
+    // Assigns (3), the poll and its rebalance-log, log-ends; and the send, the commit and the unseen record, 7 times t2/1.
+    expect(ops.flatMap(keysOfOp).sort()).toEqual([...Array(6).fill("t0/0"), ...Array(7).fill("t2/1")]);
   });
 });

@@ -111,6 +111,7 @@ export function opFromEdnLine(line: string, keys: JepsenKeys, where: string, ind
     if (name === "seek-to-beginning?") op["seek-to-beginning"] = v;
     else if (name === "error") op.error = typeof v === "string" ? v : printEdn(v);
     else if (name === "rebalance-log") op[name] = rebalanceLog(v, keys, where);
+    else if (name === "unseen" && v instanceof EdnMap) op[name] = Object.fromEntries(v.entries.map(([k, x]) => [keys.keyOf(k, where), ednToJson(x)]));
     else if (name !== "value") op[name] = ednToJson(v);
   }
   if (op.index === undefined) op.index = index;
@@ -172,6 +173,7 @@ export function opToEdnLine(op: Op, keys: JepsenKeys): string {
     if (FIRST.includes(k) || v === undefined) continue;
     if (k === "seek-to-beginning") entries.push([kw("seek-to-beginning?"), v as Edn]);
     else if (k === "rebalance-log" && Array.isArray(v)) entries.push([kw(k), v.map((ev) => rebalanceEventToEdn(ev, keys))]);
+    else if (k === "unseen" && typeof v === "object" && v !== null && !Array.isArray(v)) entries.push([kw(k), new EdnMap(Object.entries(v).map(([key, x]) => [keys.intOf(key), jsonToEdn(x)]))]);
     else entries.push([kw(k), jsonToEdn(v)]);
   }
   return printEdn(new EdnMap(entries));
@@ -225,5 +227,7 @@ export function keysOfOp(op: Op): Key[] {
       if (Array.isArray(ev)) out.push(...ev.filter((k): k is string => typeof k === "string"));
       else if (ev && typeof ev === "object") for (const x of Object.values(ev)) if (Array.isArray(x)) out.push(...x.filter((k): k is string => typeof k === "string"));
     }
+  const unseen = op.unseen;
+  if (unseen && typeof unseen === "object" && !Array.isArray(unseen)) out.push(...Object.keys(unseen));
   return out;
 }
