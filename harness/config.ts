@@ -445,8 +445,8 @@ export function validateConfig(c: TestConfig): void {
   if ((c.cluster.logDirs ?? 1) > 1 && c.kafka.mode === "kraft" && compareVersions(c.kafka.version, "3.7.0") < 0) {
     throw new KcError("KC_BAD_FLAG", `--log-dirs ${c.cluster.logDirs} in KRaft mode needs Kafka 3.7 or later (JBOD came to KRaft in 3.7), not ${c.kafka.version}`, { hint: "use --mode zookeeper, or --kafka-version 3.9.1" });
   }
-  if (c.cluster.lazyfs && c.deployment !== "docker") {
-    throw new KcError("KC_BAD_FLAG", `--lazyfs (and the power nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for power cuts" });
+  if (c.cluster.lazyfs && c.kubernetes?.attach) {
+    throw new KcError("KC_BAD_FLAG", "--lazyfs (and the power nemesis) need the harness to deploy the cluster: an attached one's data dirs are not on kc-lazyfs", { hint: "drop --attach, or use another nemesis (kill keeps the page cache; pod-delete restarts a pod)" });
   }
   if (c.nemesis.faults.includes("clock")) {
     if (c.cluster.clockLayer === false) throw new KcError("KC_BAD_FLAG", "the clock nemesis moves the nodes' clocks through kc-clock, and --no-clock-layer turns it off", { hint: "drop --no-clock-layer" });

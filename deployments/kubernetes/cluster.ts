@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { run } from "../../core/proc.ts";
 import { component } from "../../core/log.ts";
-import type { ElectionResult, FileDamage, NodeSpec, PartitionMove, PartitionState, PodReplacement, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ElectionResult, FileDamage, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -24,6 +24,7 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
+import { buildLazyfs, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
 import { ClusterOperations } from "../shared/operations.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
@@ -31,8 +32,8 @@ import { CLIENTS, groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_L
 import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
-/** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign"];
+/** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet; power cuts on the local cluster. */
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power"];
 
 
 export interface KubernetesStartOptions {
@@ -47,6 +48,8 @@ export interface KubernetesStartOptions {
   clientPods?: number;
   pullPolicy: "IfNotPresent" | "Never";
   readyTimeoutSeconds?: number;
+  /** The cluster is the local one: its node is this machine (files here are files there). */
+  localNode?: boolean;
 }
 
 export interface PodInfo {
@@ -88,6 +91,8 @@ export class KubernetesCluster implements StartedCluster {
   private readonly processes: SupervisedProcesses;
   private readonly grudges = new GrudgeBook();
   private readonly agents: FaultAgents;
+  /** kc-lazyfs's binary on the node, when the data dirs are on it (power cuts). */
+  private lazyfsBin?: string;
   private readonly files: SegmentFiles;
   private leadership!: ClusterLeadership;
   private readonly operations = new ClusterOperations({
@@ -142,7 +147,12 @@ export class KubernetesCluster implements StartedCluster {
       // Toxiproxy's Service first: the brokers advertise its cluster IP and their port on it.
       const brokers = c.nodes.filter(isBroker);
       const ports = Object.fromEntries(brokers.map((b) => [b.name, TOXI_BASE_PORT + b.id]));
-      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {} };
+      // kc-lazyfs (power cuts): the binary built here, mounted from the node, so the local cluster only.
+      if (o.options.lazyfs && !o.localNode) {
+        throw new KcError("KC_NOT_OFFERED", "kc-lazyfs (the power nemesis, --lazyfs) runs on the local Kubernetes only: its binary is built on this machine and mounted from the node", { hint: "use the local cluster (npm run k8s:up, no --kubeconfig), or --deployment docker" });
+      }
+      c.lazyfsBin = o.options.lazyfs ? await buildLazyfs() : undefined;
+      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {}, lazyfsBin: c.lazyfsBin };
       const all = runObjects(input);
       const proxySvc = all.find((x) => x.kind === "Service" && (x.metadata as { name: string }).name === TOXIPROXY);
       let proxyIp = "";
@@ -151,7 +161,7 @@ export class KubernetesCluster implements StartedCluster {
         proxyIp = (await c.kubectl.ok(["get", "service", TOXIPROXY, "-o", "jsonpath={.spec.clusterIP}"], "reading Toxiproxy's cluster IP")).trim();
       }
       const clusterId = o.product.newClusterId();
-      const files = Object.fromEntries(c.nodes.map((n) => [n.name, o.product.files(n, { clusterId, clientPort: ports[n.name], clientHost: proxyIp })]));
+      const files = Object.fromEntries(c.nodes.map((n) => [n.name, { ...o.product.files(n, { clusterId, clientPort: ports[n.name], clientHost: proxyIp }), ...(c.lazyfsBin ? { [MOUNT_SCRIPT]: lazyfsMountScript() } : {}) }]));
       for (const [node, fl] of Object.entries(files)) {
         const dir = path.join(o.runDir, "nodes", node, "conf");
         fs.mkdirSync(dir, { recursive: true });
@@ -331,6 +341,20 @@ export class KubernetesCluster implements StartedCluster {
 
   startAll(): Promise<string[]> {
     return this.processes.startAll();
+  }
+
+  // --- power cuts (kc-lazyfs, the local cluster) --------------------------------------------
+
+  /** Cuts the node's power: what its data dir never synced is lost as its process is SIGKILLed; it stays down until started. */
+  async powerCut(node: string, owner = "power"): Promise<PowerCut> {
+    this.node(node);
+    if (!this.lazyfsBin) {
+      throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, so a power cut would lose nothing`, { hint: "the power nemesis sets --lazyfs; give it to start the cluster on the layer" });
+    }
+    const cut = parsePowerCut(node, await this.processes.killWith(node, owner, powerCutCommand(), "KC_POWER_FAILED"));
+    const on = await this.shell(node, powerOnCommand());
+    if (on.exitCode !== 0) throw new KcError("KC_POWER_FAILED", `powering ${node} on failed: ${on.output.trim().slice(0, 300)}`, { hint: "see /var/lib/kc/lazyfs.log in its pod" });
+    return cut;
   }
 
   /** Stops the node's process (SIGSTOP); the pod and its other processes run on. */

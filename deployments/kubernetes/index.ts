@@ -108,6 +108,7 @@ export const kubernetesDeployment: Deployment = {
       clientPods: o.settings?.clientPods,
       pullPolicy: "IfNotPresent",
       readyTimeoutSeconds: o.readyTimeoutSeconds,
+      localNode: isLocal(resolveKubeconfig(o.settings?.kubeconfig)),
     }),
 };
 

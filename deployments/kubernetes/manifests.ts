@@ -14,6 +14,7 @@
 //   - the fault agent: a privileged DaemonSet (host PID and network) that applies grudges in
 //     pods' network namespaces and removes the run's data from its node.
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
+import { LAZYFS_BACKING, LAZYFS_BIN, NODE_DATA_DIR } from "../shared/lazyfs.ts";
 
 export const LABEL = "kafka-chaos";
 export const RUN_LABEL = "kafka-chaos.run";
@@ -41,6 +42,11 @@ export interface RunManifestInput {
   pullPolicy: "IfNotPresent" | "Never" | "Always";
   /** Toxiproxy: API port and broker name → listen port. */
   toxiproxy: { apiPort: number; ports: Record<string, number> };
+  /**
+   * kc-lazyfs for power cuts: the binary's path on the Kubernetes node (the local cluster's node
+   * is this machine). The data volume then backs the layer, which serves the data dir.
+   */
+  lazyfsBin?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -183,14 +189,19 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
         volumeMounts: [
           { name: "conf", mountPath: i.product.configDir, subPathExpr: "$(POD_NAME)", readOnly: true },
           { name: "state", mountPath: "/var/lib/kc" },
-          { name: "data", mountPath: "/var/lib/kc/data", subPathExpr: "$(POD_NAME)" },
+          // On kc-lazyfs the volume is the layer's backing (what survives a power cut), and the
+          // layer serves the data dir (mount.sh); FUSE needs /dev/fuse and the right to mount.
+          { name: "data", mountPath: i.lazyfsBin ? LAZYFS_BACKING : NODE_DATA_DIR, subPathExpr: "$(POD_NAME)" },
+          ...(i.lazyfsBin ? [{ name: "lazyfs", mountPath: LAZYFS_BIN, readOnly: true }] : []),
         ],
+        ...(i.lazyfsBin ? { securityContext: { privileged: true } } : {}),
       },
     ],
     volumes: [
       { name: "conf", configMap: { name: `${group}-conf`, items } },
       { name: "state", emptyDir: {} },
       { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
+      ...(i.lazyfsBin ? [{ name: "lazyfs", hostPath: { path: i.lazyfsBin, type: "File" } }] : []),
     ],
   });
 }

@@ -209,7 +209,9 @@ export function nodeFiles(o: ClusterOptions, node: NodeSpec, clusterId: string, 
     files["zoo.cfg"] = zooCfg(o);
     main = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
     args = "/etc/kc/zoo.cfg";
-    prestart = `mkdir -p /var/lib/kc/data && echo ${node.id} > /var/lib/kc/data/myid\n`;
+    // Provisioning, not ZooKeeper: synced, as a machine's long-written file would be on disk, so
+    // that a power cut of a ZooKeeper node (on kc-lazyfs) does not lose the node's identity.
+    prestart = `mkdir -p /var/lib/kc/data && echo ${node.id} > /var/lib/kc/data/myid && sync /var/lib/kc/data/myid\n`;
   } else {
     files["server.properties"] = serverProperties(o, node, clientPort, clientHost, networkPort);
     main = "kafka.Kafka";

@@ -10,7 +10,7 @@ import { KcError } from "../../core/errors.ts";
 const zk: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
-function objects(o: ClusterOptions) {
+function objects(o: ClusterOptions, lazyfsBin?: string) {
   const product = apacheKafka(o);
   const files = Object.fromEntries(product.nodes().map((n) => [n.name, product.files(n, { clusterId: "id", clientPort: 20000 + n.id, clientHost: "10.96.0.50" })]));
   return runObjects({
@@ -22,6 +22,7 @@ function objects(o: ClusterOptions) {
     images: { node: "kafka-chaos/kafka:3.9.1-r1", toxiproxy: "kafka-chaos/toxiproxy:2.12.0-r1", agent: "kafka-chaos/kafka:3.9.1-r1" },
     pullPolicy: "IfNotPresent",
     toxiproxy: { apiPort: 8474, ports: { "broker-1": 20001, "broker-2": 20002, "broker-3": 20003 } },
+    lazyfsBin,
   }) as unknown as Obj[];
 }
 
@@ -66,6 +67,19 @@ describe("kubernetes manifests", () => {
     expect([agent.hostPID, agent.hostNetwork, agent.containers[0].securityContext.privileged]).toEqual([true, true, true]);
     const proxy = objs.find((o) => o.kind === "Service" && o.metadata.name === TOXIPROXY)!;
     expect(proxy.spec.ports.map((p: { port: number }) => p.port)).toEqual([8474, 20001, 20002, 20003]);
+  });
+
+  it("kc-lazyfs (power cuts): the data volume backs the layer, the binary comes from the node, the node container is privileged; without it, none of that", () => {
+    const pod = (objs: Obj[]) => objs.find((o) => o.kind === "StatefulSet" && o.metadata.name === "broker")!.spec.template.spec;
+    const on = pod(objects(zk, "/root/.cache/kafka-chaos/lazyfs/abc/kc-lazyfs"));
+    const mounts = Object.fromEntries(on.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]));
+    expect(mounts).toMatchObject({ data: "/var/lib/kc/durable", lazyfs: "/opt/kc/kc-lazyfs", state: "/var/lib/kc" });
+    expect(on.containers[0].securityContext).toEqual({ privileged: true });
+    expect(on.volumes.find((v: { name: string }) => v.name === "lazyfs").hostPath).toEqual({ path: "/root/.cache/kafka-chaos/lazyfs/abc/kc-lazyfs", type: "File" });
+    const off = pod(objects(zk));
+    expect(off.containers[0].volumeMounts.find((m: { name: string }) => m.name === "data").mountPath).toBe("/var/lib/kc/data");
+    expect(off.containers[0].securityContext).toBeUndefined();
+    expect(off.volumes.map((v: { name: string }) => v.name)).toEqual(["conf", "state", "data"]);
   });
 
   it("--clients-in pod: a Deployment of the clients image with the run's labels, its replicas spread over Kubernetes nodes", () => {

@@ -92,7 +92,7 @@ describe("kc-lazyfs replies and commands", () => {
 });
 
 describe("flags", () => {
-  it("--nemesis power puts every node on kc-lazyfs; --no-lazyfs with it, and --lazyfs off Docker, are refused", () => {
+  it("--nemesis power puts every node on kc-lazyfs; --no-lazyfs with it, and --lazyfs on an attached cluster, are refused", () => {
     const a = parseRunFlags(["--nemesis", "power"]).config;
     validateConfig(a);
     expect(a.cluster.lazyfs).toBe(true);
@@ -100,7 +100,8 @@ describe("flags", () => {
     validateConfig(b);
     expect(b.cluster.lazyfs).toBe(true);
     expect(errorOf(() => validateConfig(parseRunFlags(["--nemesis", "power", "--no-lazyfs"]).config)).message).toContain("--no-lazyfs");
-    expect(errorOf(() => validateConfig(parseRunFlags(["--lazyfs", "--deployment", "kubernetes"]).config)).message).toContain("docker only");
+    validateConfig(parseRunFlags(["--lazyfs", "--deployment", "kubernetes"]).config);
+    expect(errorOf(() => validateConfig(parseRunFlags(["--nemesis", "power", "--deployment", "kubernetes", "--attach", "--broker-selector", "app=kafka", "--namespace", "kafka"]).config)).message).toContain("an attached one's data dirs are not on kc-lazyfs");
   });
 
   it("a deployment without the power capability refuses the power nemesis before anything starts", () => {
