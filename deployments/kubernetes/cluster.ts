@@ -28,7 +28,7 @@ import { buildLazyfs, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCo
 import { ClusterOperations } from "../shared/operations.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
-import { CLIENTS, groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
+import { CLIENTS, groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, ROLE_LABEL, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
 import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
@@ -182,8 +182,20 @@ export class KubernetesCluster implements StartedCluster {
         // The pod is ready, but its Service answers only once kube-proxy has written its rules:
         // just after the local cluster came up that took more than 60 s once (fresh-clone CI,
         // 2026-12-04), so this waits as long as any other part of the start.
-        await waitUntil(() => c.links.version().then(() => true, () => false), timeoutMs, `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`).catch(async (e) => {
-          throw await c.withServiceDiagnosis(e as Error, proxyIp);
+        const what = `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`;
+        const answers = () => c.links.version().then(() => true, () => false);
+        await waitUntil(answers, Math.min(60_000, timeoutMs), what).catch(async (first) => {
+          // Twice in fresh-clone CIs (2026-12-04) the first cluster after the local one came up
+          // waited 240 s for its Service. Once, a new pod (new endpoints, so kube-proxy writes
+          // the Service's rules again); then as long as any other part of the start.
+          const d = await c.withServiceDiagnosis(first as Error, proxyIp);
+          logger.warn(`${d.message}; ${(d as KcError).details?.replace(/\s*\|\s*/g, " ").trim()}; restarting Toxiproxy's pod once`);
+          await c.kubectl.ok(["rollout", "restart", `deployment/${TOXIPROXY}`], "restarting Toxiproxy");
+          await c.kubectl.ok(["rollout", "status", `deployment/${TOXIPROXY}`, `--timeout=${Math.round(timeoutMs / 1000)}s`], "waiting for Toxiproxy");
+          await waitUntil(answers, timeoutMs, what).catch(async (e) => {
+            throw await c.withServiceDiagnosis(e as Error, proxyIp);
+          });
+          logger.info("Toxiproxy's Service answers after its pod was restarted");
         });
         for (const b of brokers) {
           await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
@@ -273,7 +285,7 @@ export class KubernetesCluster implements StartedCluster {
    */
   private async withServiceDiagnosis(err: Error, ip: string): Promise<Error> {
     const lines: string[] = [];
-    const podIp = (await this.kubectl.run(["get", "pods", "-l", `app=${TOXIPROXY}`, "-o", "jsonpath={.items[*].status.podIP}"])).stdout.trim();
+    const podIp = (await this.kubectl.run(["get", "pods", "-l", `${ROLE_LABEL}=${TOXIPROXY}`, "-o", "jsonpath={.items[*].status.podIP}"])).stdout.trim();
     const direct = podIp ? await new Links(`http://${podIp}:${TOXI_API_PORT}`).version().then(() => "answers", (e: Error) => `does not answer (${e.message})`) : "has no IP";
     lines.push(`Toxiproxy's pod ${podIp || "(none)"} ${direct} on its own IP`);
     const slices = await this.kubectl.run(["get", "endpointslices", "-l", `kubernetes.io/service-name=${TOXIPROXY}`, "-o", "jsonpath={range .items[*].endpoints[*]}{.addresses} ready={.conditions.ready}{'\\n'}{end}"]);

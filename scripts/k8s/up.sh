@@ -67,5 +67,14 @@ waitfor "the node (Ready)" sh -c "$K get node kc-node -o jsonpath='{.status.cond
 log "CoreDNS"
 $K apply -f "$S/conf/coredns.yaml" >/dev/null
 $K -n kube-system rollout status deploy/coredns --timeout=120s >&2
+# A Service answers from this machine only once kube-proxy has written its rules; the first
+# cluster started after a fresh start waited minutes for its Service (fresh-clone CIs,
+# 2026-12-04). Ready means CoreDNS answers through its cluster IP, as the harness reaches
+# Toxiproxy through its own.
+dns_ip=$($K -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}')
+t0=$(date +%s)
+for _ in $(seq 1 360); do timeout 1 bash -c "</dev/tcp/$dns_ip/53" 2>/dev/null && break; sleep 0.5; done
+timeout 1 bash -c "</dev/tcp/$dns_ip/53" 2>/dev/null || { echo "k8s up: the kube-dns Service ($dns_ip:53) does not answer through kube-proxy after $(( $(date +%s) - t0 )) s; see $S/logs/kube-proxy.log" >&2; exit 1; }
+log "Services answer through kube-proxy (after $(( $(date +%s) - t0 )) s)"
 log "ready: KUBECONFIG=$K8S_KUBECONFIG"
 echo "$K8S_KUBECONFIG"
