@@ -1,9 +1,9 @@
 // Testing your own application: a consume-transform-produce service (./application/) runs in this
 // process against a real cluster while a partition leader is cut off from the other brokers and,
 // during that, another leader is killed. The correct service stays
-// valid; the buggy one (auto-commit with asynchronous processing) lets outputs overtake each
-// other and commits inputs before their outputs are written, and the verdict names both:
-// app-reorder, app-early-commit. Copy the pattern into your own repo: your start function, your assertion.
+// valid; the buggy one (auto-commit with asynchronous processing) commits inputs before their
+// outputs are written, and the verdict names it: app-early-commit (with app-reorder or app-lost,
+// as the timing has it). Copy the pattern into your own repo: your start function, your assertion.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -35,14 +35,17 @@ describe("testing your own application", () => {
     expect(r.valid, `see ${path.join(r.runDir, "report.html")}: ${JSON.stringify(r.results?.["bad-anomaly-types"])}`).toBe(true);
   }, 600_000);
 
-  it("the buggy service (auto-commit, processing not awaited) reorders outputs and commits inputs before their outputs are written: INVALID with app-reorder and app-early-commit", async () => {
+  it("the buggy service (auto-commit, processing not awaited) commits inputs before their outputs are written: INVALID with app-early-commit", async () => {
     const r = await runTest(spec("app-buggy"), {
       application: { input: "orders", output: "enriched", groupId: BUGGY_GROUP, delivery: "at-least-once", partitions: 3, outputPartitions: 4, rate: 30, start: startBuggyEnricher },
     });
     expect(r.valid).toBe(false);
-    expect(r.results!["bad-anomaly-types"]).toContain("app-reorder");
     // kafkajs committed offsets of work still in flight: seen from the recorded commits, no crash needed.
     expect(r.results!["bad-anomaly-types"]).toContain("app-early-commit");
+    // Its consequences come as the timing has it: outputs out of order (app-reorder), inputs
+    // whose failed send was dropped after their commit (app-lost); three runs under these faults
+    // (2026-12-04) had reorder ×89, ×57, ×0 and lost ×1, ×7, ×23.
+    expect(r.results!["bad-anomaly-types"].filter((t) => t === "app-reorder" || t === "app-lost").length).toBeGreaterThan(0);
     expect(r.exitCode).toBe(1);
   }, 600_000);
 });
