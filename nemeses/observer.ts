@@ -7,6 +7,7 @@
 // or missing view is part of the picture. Recorded as a nemesis pair (`--debug-partitions`).
 import type { Key } from "../core/history/op.ts";
 import { parseKey } from "../core/history/op.ts";
+import { TIMED_OUT, within } from "../core/within.ts";
 import type { ClusterNodes, Leadership } from "./capabilities.ts";
 
 /** What the observer reads: each broker's metadata, and the log ends. */
@@ -41,7 +42,7 @@ export async function observeTopicPartitions(cluster: Observable, keys: readonly
       try {
         const byKey: Record<Key, PartitionView> = {};
         for (const topic of topics) {
-          for (const p of await within(cluster.partitionsVia(b, topic), timeoutMs, b)) {
+          for (const p of await answer(cluster.partitionsVia(b, topic), timeoutMs, b)) {
             const key = `${topic}/${p.partition}`;
             if (sorted.includes(key)) byKey[key] = { leader: p.leader < 0 ? null : name(p.leader), isr: p.isr.map(name), replicas: p.replicas.map(name) };
           }
@@ -55,7 +56,7 @@ export async function observeTopicPartitions(cluster: Observable, keys: readonly
   let logEnds: TopicPartitionsView["logEnds"];
   try {
     if (!cluster.endOffsets) throw new Error("this cluster does not report log ends");
-    logEnds = Object.fromEntries(await within(cluster.endOffsets(sorted), timeoutMs, "the cluster"));
+    logEnds = Object.fromEntries(await answer(cluster.endOffsets(sorted), timeoutMs, "the cluster"));
   } catch (e) {
     logEnds = { error: (e as Error).message.slice(0, 200) };
   }
@@ -76,11 +77,9 @@ export function disagreements(brokers: TopicPartitionsView["brokers"], keys: rea
   });
 }
 
-function within<T>(p: Promise<T>, ms: number, who: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${who} did not answer within ${ms} ms`)), ms);
-  });
-  p.catch(() => undefined); // answered after the limit: nobody waits for it
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+/** The promise's value, or an error naming `who` after `ms`. */
+async function answer<T>(p: Promise<T>, ms: number, who: string): Promise<T> {
+  const r = await within(p, ms);
+  if (r === TIMED_OUT) throw new Error(`${who} did not answer within ${ms} ms`);
+  return r;
 }

@@ -23,7 +23,7 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
-import { buildLazyfs, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
+import { buildLazyfs, cutPower, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs } from "../shared/lazyfs.ts";
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { describeClock, isZeroClock } from "../../core/clock.ts";
 import { ClusterOperations } from "../shared/operations.ts";
@@ -452,12 +452,7 @@ export class Cluster implements StartedCluster {
   /** Cuts the node's power: what its data dir never synced is lost as its process is SIGKILLed; it stays down until started. */
   async powerCut(node: string, owner = "power"): Promise<PowerCut> {
     this.node(node);
-    if (!this.lazyfsBin) {
-      throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, so a power cut would lose nothing`, { hint: "the power nemesis sets --lazyfs; give it to start the cluster on the layer" });
-    }
-    const cut = parsePowerCut(node, await this.processes.killWith(node, owner, powerCutCommand(), "KC_POWER_FAILED"));
-    await this.shellOk(node, powerOnCommand(), `powering ${node} on`, "KC_POWER_FAILED");
-    return cut;
+    return cutPower(node, owner, !!this.lazyfsBin, (n, o, c, code) => this.processes.killWith(n, o, c, code), (n, c) => this.shellOk(n, c, `powering ${n} on`, "KC_POWER_FAILED"));
   }
 
   // --- a full disk ----------------------------------------------------------------------

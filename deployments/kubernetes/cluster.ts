@@ -24,7 +24,7 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
-import { buildLazyfs, lazyfsMountScript, MOUNT_SCRIPT, parsePowerCut, powerCutCommand, powerOnCommand } from "../shared/lazyfs.ts";
+import { buildLazyfs, cutPower, lazyfsMountScript, MOUNT_SCRIPT } from "../shared/lazyfs.ts";
 import { ClusterOperations } from "../shared/operations.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
@@ -360,13 +360,10 @@ export class KubernetesCluster implements StartedCluster {
   /** Cuts the node's power: what its data dir never synced is lost as its process is SIGKILLed; it stays down until started. */
   async powerCut(node: string, owner = "power"): Promise<PowerCut> {
     this.node(node);
-    if (!this.lazyfsBin) {
-      throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, so a power cut would lose nothing`, { hint: "the power nemesis sets --lazyfs; give it to start the cluster on the layer" });
-    }
-    const cut = parsePowerCut(node, await this.processes.killWith(node, owner, powerCutCommand(), "KC_POWER_FAILED"));
-    const on = await this.shell(node, powerOnCommand());
-    if (on.exitCode !== 0) throw new KcError("KC_POWER_FAILED", `powering ${node} on failed: ${on.output.trim().slice(0, 300)}`, { hint: "see /var/lib/kc/lazyfs.log in its pod" });
-    return cut;
+    return cutPower(node, owner, !!this.lazyfsBin, (n, o, c, code) => this.processes.killWith(n, o, c, code), async (n, c) => {
+      const on = await this.shell(n, c);
+      if (on.exitCode !== 0) throw new KcError("KC_POWER_FAILED", `powering ${n} on failed: ${on.output.trim().slice(0, 300)}`, { hint: "see /var/lib/kc/lazyfs.log in its pod" });
+    });
   }
 
   /** Stops the node's process (SIGSTOP); the pod and its other processes run on. */

@@ -121,3 +121,18 @@ export async function buildLazyfs(): Promise<string> {
   fs.renameSync(`${bin}.tmp`, bin);
   return bin;
 }
+
+/**
+ * A power cut through a node's supervisor (Docker and Kubernetes alike): refused when the node's
+ * data dir is not on the layer; else the cut (SIGKILL, unsynced writes dropped), held down by
+ * `owner`, then power back on for the next start. `powerOn` runs a command in the node and fails
+ * with KC_POWER_FAILED.
+ */
+export async function cutPower(node: string, owner: string, onLayer: boolean, killWith: (node: string, owner: string, command: string, code: string) => Promise<string>, powerOn: (node: string, command: string) => Promise<unknown>): Promise<PowerCut> {
+  if (!onLayer) {
+    throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, so a power cut would lose nothing`, { hint: "the power nemesis sets --lazyfs; give it to start the cluster on the layer" });
+  }
+  const cut = parsePowerCut(node, await killWith(node, owner, powerCutCommand(), "KC_POWER_FAILED"));
+  await powerOn(node, powerOnCommand());
+  return cut;
+}

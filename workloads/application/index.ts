@@ -9,6 +9,7 @@ import type { TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { KcError } from "../../core/errors.ts";
 import { formatKey, type Key } from "../../core/history/op.ts";
 import { component } from "../../core/log.ts";
+import { TIMED_OUT, within } from "../../core/within.ts";
 import type { Delivery } from "../../checkers/application.ts";
 import type { HistorySink } from "../interpreter.ts";
 import { Recorder } from "./recorder.ts";
@@ -59,19 +60,6 @@ export interface Application {
 /** How long the application's start and stop may take. */
 const START_MS = 60_000;
 const STOP_MS = 15_000;
-const TIMED_OUT = Symbol("timed out");
-
-/** The promise's value, or TIMED_OUT after `ms` (the promise goes on; its rejection is then ignored). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), ms)));
-  p.catch(() => undefined);
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Feeder producers, one send in flight each. */
 const FEEDERS = 8;
