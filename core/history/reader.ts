@@ -94,6 +94,14 @@ export class KeyTable {
   get size(): number {
     return this.names.length;
   }
+
+  /** Forgets the keys interned after the first n (those of a line the fast scanner declined). */
+  rollback(n: number): void {
+    if (this.names.length <= n) return;
+    for (const name of this.names.splice(n)) this.ids.delete(name);
+    this.bytes.length = n;
+    for (let i = 0; i < this.cache.length; i++) if (this.cache[i] >= n) this.cache[i] = -1;
+  }
 }
 
 /**
@@ -207,6 +215,19 @@ export class ParsedOp {
 
 const BAIL = { bail: true };
 const isWs = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+
+// Fields the scanner reads, as bits: a repeated one makes it decline the line.
+const S_INDEX = 1;
+const S_TIME = 2;
+const S_PROCESS = 4;
+const S_TYPE = 8;
+const S_F = 16;
+const S_VALUE = 32;
+const S_ERROR = 64;
+const S_REBALANCE = 128;
+const S_SEEK = 256;
+const REQUIRED = S_INDEX | S_TIME | S_PROCESS | S_TYPE | S_F;
 
 class Scanner {
   buf: Buffer = Buffer.alloc(0);
@@ -217,6 +238,13 @@ class Scanner {
   otherE = 0;
   rebS = -1;
   rebE = -1;
+
+  /** Fields met so far on this line (S_* bits). */
+  seen = 0;
+  once(bit: number): void {
+    if ((this.seen & bit) !== 0) throw BAIL;
+    this.seen |= bit;
+  }
 
   ws(): void {
     const b = this.buf;
@@ -242,7 +270,7 @@ class Scanner {
         this.pos = p + 1;
         return s;
       }
-      if (c === 0x5c) throw BAIL;
+      if (c === 0x5c || c < 0x20) throw BAIL;
       p++;
     }
     throw BAIL;
@@ -267,53 +295,126 @@ class Scanner {
       n = n * 10 + c;
       p++;
     }
-    if (p === d0) throw BAIL;
+    if (p === d0 || (b[d0] === 0x30 && p - d0 > 1)) throw BAIL;
     const c = b[p];
     if (c === 0x2e || c === 0x65 || c === 0x45 || p - d0 > 15) {
-      while (p < this.end && !isWs(b[p]) && b[p] !== 0x2c && b[p] !== 0x5d && b[p] !== 0x7d) p++;
+      p = this.skipNum(s);
       this.pos = p;
-      const x = Number(b.toString("latin1", s, p));
-      if (Number.isNaN(x)) throw BAIL;
-      this.numVal = x;
+      this.numVal = Number(b.toString("latin1", s, p));
       return;
     }
     this.pos = p;
     this.numVal = neg ? -n : n;
   }
-  /** Skips any JSON value. */
-  skip(): void {
-    this.ws();
+  /** The end of the JSON number at p (its grammar exactly: no leading zeros, no bare `1.`). */
+  skipNum(p: number): number {
     const b = this.buf;
-    const c = b[this.pos];
-    if (c === 0x22) {
-      const s = this.pos + 1;
-      let p = s;
-      while (p < this.end && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
-      if (p >= this.end) throw BAIL;
-      this.pos = p + 1;
-    } else if (c === 0x5b || c === 0x7b) {
-      let depth = 0;
-      let p = this.pos;
-      while (p < this.end) {
-        const d = b[p];
-        if (d === 0x22) {
-          p++;
-          while (p < this.end && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
-        } else if (d === 0x5b || d === 0x7b) depth++;
-        else if (d === 0x5d || d === 0x7d) {
-          if (--depth === 0) {
-            this.pos = p + 1;
-            return;
-          }
+    const e = this.end;
+    if (b[p] === 0x2d) p++;
+    const d0 = p;
+    while (p < e && b[p] >= 0x30 && b[p] <= 0x39) p++;
+    if (p === d0 || (b[d0] === 0x30 && p - d0 > 1)) throw BAIL;
+    if (p < e && b[p] === 0x2e) {
+      const f0 = ++p;
+      while (p < e && b[p] >= 0x30 && b[p] <= 0x39) p++;
+      if (p === f0) throw BAIL;
+    }
+    if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
+      p++;
+      if (p < e && (b[p] === 0x2b || b[p] === 0x2d)) p++;
+      const x0 = p;
+      while (p < e && b[p] >= 0x30 && b[p] <= 0x39) p++;
+      if (p === x0) throw BAIL;
+    }
+    return p;
+  }
+  /** The end of the JSON string starting (with its quote) at p; escapes checked, no control characters. */
+  skipStr(p: number): number {
+    const b = this.buf;
+    const e = this.end;
+    if (b[p] !== 0x22) throw BAIL;
+    p++;
+    while (p < e) {
+      const c = b[p];
+      if (c === 0x22) return p + 1;
+      if (c < 0x20) throw BAIL;
+      if (c === 0x5c) {
+        const d = b[p + 1];
+        if (d === 0x75) {
+          for (let i = 2; i < 6; i++) if (!isHex(b[p + i])) throw BAIL;
+          p += 6;
+          continue;
         }
-        p++;
+        if (!(d === 0x22 || d === 0x5c || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74)) throw BAIL;
+        p += 2;
+        continue;
       }
-      throw BAIL;
-    } else {
-      let p = this.pos;
-      while (p < this.end && !isWs(b[p]) && b[p] !== 0x2c && b[p] !== 0x5d && b[p] !== 0x7d) p++;
-      if (p === this.pos) throw BAIL;
-      this.pos = p;
+      p++;
+    }
+    throw BAIL;
+  }
+  private litAt(p: number, lit: string): number {
+    const b = this.buf;
+    for (let i = 0; i < lit.length; i++) if (b[p + i] !== lit.charCodeAt(i)) throw BAIL;
+    return p + lit.length;
+  }
+  private readonly stack: number[] = [];
+  /** Keys of the poll result being scanned. */
+  private readonly pollKeys: number[] = [];
+  /** Skips one JSON value, checking it against JSON's grammar (iteratively: nesting may be deep). */
+  skip(): void {
+    const b = this.buf;
+    const e = this.end;
+    const stack = this.stack;
+    let depth = 0;
+    let p = this.pos;
+    const ws = () => {
+      while (p < e && isWs(b[p])) p++;
+    };
+    const key = () => {
+      ws();
+      p = this.skipStr(p);
+      ws();
+      if (b[p] !== 0x3a || p >= e) throw BAIL;
+      p++;
+    };
+    for (;;) {
+      ws();
+      if (p >= e) throw BAIL;
+      const c = b[p];
+      if (c === 0x7b || c === 0x5b) {
+        const close = c === 0x7b ? 0x7d : 0x5d;
+        p++;
+        ws();
+        if (b[p] === close && p < e) p++;
+        else {
+          stack[depth++] = close;
+          if (close === 0x7d) key();
+          continue;
+        }
+      } else if (c === 0x22) p = this.skipStr(p);
+      else if (c === 0x74) p = this.litAt(p, "true");
+      else if (c === 0x66) p = this.litAt(p, "false");
+      else if (c === 0x6e) p = this.litAt(p, "null");
+      else p = this.skipNum(p);
+      // After a value: close what ends here, then the next element or the end.
+      for (;;) {
+        if (depth === 0) {
+          this.pos = p;
+          return;
+        }
+        ws();
+        const d = b[p];
+        if (p >= e) throw BAIL;
+        if (d === 0x2c) {
+          p++;
+          if (stack[depth - 1] === 0x7d) key();
+          break;
+        }
+        if (d !== stack[depth - 1]) throw BAIL;
+        p++;
+        depth--;
+      }
     }
   }
   peek(): number {
@@ -336,7 +437,11 @@ class Scanner {
     let q = this.pos;
     for (;;) {
       const at = q;
-      if (b[q] !== 0x5b) return false;
+      if (b[q] !== 0x5b) {
+        // Pairs taken so far stay; the general loop goes on from this one.
+        this.pos = at;
+        return false;
+      }
       let c = b[++q];
       if (c < 0x30 || c > 0x39) {
         this.pos = at;
@@ -348,7 +453,7 @@ class Scanner {
         o = o * 10 + (c - 0x30);
         c = b[++q];
       } while (c >= 0x30 && c <= 0x39);
-      if (c !== 0x2c || q - o0 > 15) {
+      if (c !== 0x2c || q - o0 > 15 || (b[o0] === 0x30 && q - o0 > 1)) {
         this.pos = at;
         return false;
       }
@@ -368,7 +473,7 @@ class Scanner {
         v = v * 10 + (c - 0x30);
         c = b[++q];
       } while (c >= 0x30 && c <= 0x39);
-      if (c !== 0x5d || q - v0 > 15) {
+      if (c !== 0x5d || q - v0 > 15 || (b[v0] === 0x30 && q - v0 > 1)) {
         this.pos = at;
         return false;
       }
@@ -410,7 +515,7 @@ class Scanner {
       n = n * 10 + (c - 0x30);
       c = b[++q];
     } while (c >= 0x30 && c <= 0x39);
-    if (q - q0 > 15 || c === 0x2e || c === 0x65 || c === 0x45) return false;
+    if (q - q0 > 15 || (b[q0] === 0x30 && q - q0 > 1) || c === 0x2e || c === 0x65 || c === 0x45) return false;
     this.pos = q;
     this.numVal = n;
     return true;
@@ -454,8 +559,11 @@ class Scanner {
     this.pos = s;
     this.end = e;
     this.rebS = -1;
+    this.seen = 0;
     try {
       this.object(p, keys);
+      // Every required field, each once (JSON.parse would keep the last of a repeated one).
+      if ((this.seen & REQUIRED) !== REQUIRED) return false;
       this.ws();
       if (this.pos !== this.end) return false;
     } catch (err) {
@@ -467,6 +575,7 @@ class Scanner {
 
   private object(p: ParsedOp, keys: KeyTable): void {
     if (this.prefix(p)) {
+      this.seen = REQUIRED;
       const c = this.buf[this.pos++];
       if (c === 0x7d) return;
       if (c !== 0x2c) throw BAIL;
@@ -481,14 +590,17 @@ class Scanner {
       const b = this.buf;
       const c0 = b[ks];
       if (klen === 5 && c0 === 0x69 && this.eq(ks, "index")) {
+        this.once(S_INDEX);
         this.num();
         p.index = this.numVal;
       }
       else if (klen === 4 && c0 === 0x74 && b[ks + 1] === 0x69 && this.eq(ks, "time")) {
+        this.once(S_TIME);
         this.num();
         p.time = this.numVal;
       }
       else if (klen === 7 && c0 === 0x70 && this.eq(ks, "process")) {
+        this.once(S_PROCESS);
         if (this.peek() === 0x22) {
           const s = this.str();
           if (!this.eq(s, "nemesis") || this.pos - 1 - s !== 7) throw BAIL;
@@ -498,6 +610,7 @@ class Scanner {
           p.process = this.numVal;
         }
       } else if (klen === 4 && c0 === 0x74 && this.eq(ks, "type")) {
+        this.once(S_TYPE);
         const s = this.str();
         const len = this.pos - 1 - s;
         const c = b[s];
@@ -507,6 +620,7 @@ class Scanner {
         else if (len === 4 && c === 0x66 && this.eq(s, "fail")) p.type = T_FAIL;
         else throw BAIL;
       } else if (klen === 1 && c0 === 0x66) {
+        this.once(S_F);
         const s = this.str();
         const len = this.pos - 1 - s;
         const c = b[s];
@@ -521,8 +635,11 @@ class Scanner {
           p.f = F_OTHER;
           p.fName = b.toString("utf8", s, s + len);
         }
-      } else if (klen === 5 && c0 === 0x76 && this.eq(ks, "value")) this.value(p, keys);
-      else if (klen === 5 && c0 === 0x65 && this.eq(ks, "error")) {
+      } else if (klen === 5 && c0 === 0x76 && this.eq(ks, "value")) {
+        this.once(S_VALUE);
+        this.value(p, keys);
+      } else if (klen === 5 && c0 === 0x65 && this.eq(ks, "error")) {
+        this.once(S_ERROR);
         if (this.peek() === 0x22) {
           const s = this.str();
           p.error = b.toString("utf8", s, this.pos - 1);
@@ -532,11 +649,13 @@ class Scanner {
           p.error = JSON.stringify(JSON.parse(b.toString("utf8", s, this.pos)));
         }
       } else if (klen === 13 && this.eq(ks, "rebalance-log")) {
+        this.once(S_REBALANCE);
         this.ws();
         this.rebS = this.pos;
         this.skip();
         this.rebE = this.pos;
       } else if (klen === 17 && this.eq(ks, "seek-to-beginning")) {
+        this.once(S_SEEK);
         const c = this.peek();
         this.skip();
         p.seekToBeginning = c === 0x74;
@@ -626,9 +745,17 @@ class Scanner {
           this.expect(0x7b);
           if (this.peek() === 0x7d) this.pos++;
           else
-            for (;;) {
+            for (let nk = 0; ; nk++) {
               const ks = this.str();
+              // JSON.parse keeps the last of a repeated key, and Object.entries puts integer-like
+              // keys first: decline both (the harness writes neither).
+              let digits = ks;
+              while (digits < this.pos - 1 && b[digits] >= 0x30 && b[digits] <= 0x39) digits++;
+              if (digits === this.pos - 1) throw BAIL;
               const key = keys.internBytes(b, ks, this.pos - 1);
+              const seen = this.pollKeys;
+              for (let i = 0; i < nk; i++) if (seen[i] === key) throw BAIL;
+              seen[nk] = key;
               this.expect(0x3a);
               this.expect(0x5b);
               if (this.peek() === 0x5d) this.pos++;
@@ -671,6 +798,7 @@ class Scanner {
       throw BAIL;
     }
     p.mops = m;
+    this.otherE = this.pos;
   }
 }
 
@@ -705,9 +833,14 @@ export function fillFromObject(o: unknown, p: ParsedOp, keys: KeyTable, where: s
   if (f < 0) p.fName = op.f;
   if (op.error !== undefined) p.error = typeof op.error === "string" ? op.error : JSON.stringify(op.error);
   p.seekToBeginning = op["seek-to-beginning"] === true;
+  // Keys are interned in the order the fast scanner meets them: a list of micro-ops first, then
+  // the rebalance-log, then an assign's keys (the fuzzer in fuzz.ts compares them).
   const rb = op["rebalance-log"];
-  if (rb !== undefined && rb !== null) p.rebalanceKeys = rebalanceKeysOf(rb, keys, where);
+  const rebalance = () => {
+    if (rb !== undefined && rb !== null) p.rebalanceKeys = rebalanceKeysOf(rb, keys, where);
+  };
   const value = op.value;
+  if (p.nemesis || p.f === F_OTHER || p.f === F_CRASH || p.f === F_ASSIGN || p.f === F_SUBSCRIBE) rebalance();
   if (p.nemesis || p.f === F_OTHER || p.f === F_CRASH) {
     p.otherValue = value;
     return;
@@ -751,6 +884,7 @@ export function fillFromObject(o: unknown, p: ParsedOp, keys: KeyTable, where: s
     }
   });
   p.mops = value.length;
+  rebalance();
   checkMopsMatchF(p, where);
 }
 
@@ -778,7 +912,7 @@ function checkMopsMatchF(p: ParsedOp, where: string): void {
 
 /** After a fast-path scan: checks what the scanner could not, and converts the value kinds. */
 function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
-  if (p.index < 0 || !Number.isInteger(p.index) || !(p.time >= 0) || p.type < 0 || p.f < 0) return false;
+  if (p.index < 0 || !Number.isInteger(p.index) || !(p.time >= 0) || !Number.isFinite(p.time) || p.type < 0 || p.f < 0) return false;
   if (!p.nemesis && (!Number.isInteger(p.process) || p.process < 0)) return false;
   if (s.rebS >= 0) {
     try {
@@ -792,6 +926,8 @@ function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
     if (p.n > 0) p.n = 0;
     if (vk === V_STRINGS) p.otherValue = p.strs.slice();
     else if (vk === V_EMPTY) p.otherValue = [];
+    // A list of micro-ops for an op that takes none: the scanner has interned its keys already.
+    else if (vk === V_MOPS) return false;
     else if (vk !== V_NONE) p.otherValue = JSON.parse(s.buf.toString("utf8", s.otherS, s.otherE));
     return true;
   }
@@ -809,6 +945,49 @@ function finishFast(p: ParsedOp, s: Scanner, keys: KeyTable): boolean {
   }
   if ((p.f === F_SEND && p.pollMops > 0) || (p.f === F_POLL && p.sendMops > 0)) return false;
   return true;
+}
+
+/**
+ * Decodes one line into a ParsedOp: through the fast scanner when it takes the line, else through
+ * JSON.parse plus the validation of fillFromObject. Both paths must give the same ParsedOp for
+ * every input (core/history/fuzz.ts checks this); the fast one may only decline.
+ * Cross-line checks (indices, invocation pairs) are the caller's.
+ */
+export class LineDecoder {
+  private readonly scanner = new Scanner();
+  private readonly slowOnly: boolean;
+  constructor(slowOnly = false) {
+    this.slowOnly = slowOnly;
+  }
+
+  /**
+   * Decodes buf[s, e) (line number `line`) into p. Returns true if the fast scanner took it, false
+   * if JSON.parse did, null for a blank line. Throws KC_HISTORY_MALFORMED naming label(line); for
+   * text that is not JSON at all, its cause is the SyntaxError.
+   */
+  decode(buf: Buffer, s: number, e: number, p: ParsedOp, keys: KeyTable, line: number, label: (line: number) => string): boolean | null {
+    let q = s;
+    while (q < e && isWs(buf[q])) q++;
+    if (q === e) return null;
+    p.reset();
+    p.line = line;
+    if (!this.slowOnly) {
+      const known = keys.size;
+      if (this.scanner.line(buf, s, e, p, keys) && finishFast(p, this.scanner, keys)) return true;
+      keys.rollback(known);
+      p.reset();
+      p.line = line;
+    }
+    let o: unknown;
+    try {
+      o = JSON.parse(buf.toString("utf8", s, e));
+    } catch (err) {
+      throw new KcError(HISTORY_MALFORMED, `${label(line)}: not valid JSON (${(err as Error).message})`, { hint: FORMAT_HINT, cause: err });
+    }
+    fillFromObject(o, p, keys, label(line));
+    p.line = line;
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -920,33 +1099,25 @@ async function scanFile(
     });
   }
   const p = into ?? new ParsedOp();
-  const scanner = new Scanner();
+  const decoder = new LineDecoder(opts.slowOnly);
   const label = (line: number) => `${path} line ${line}`;
   const validator = new HistoryValidator(label);
   const summary: ReadSummary = { ops: 0, slowLines: 0, warnings: [] };
   let lineNo = 0;
   const handle = (buf: Buffer, s: number, e: number, last: boolean) => {
     lineNo++;
-    let q = s;
-    while (q < e && isWs(buf[q])) q++;
-    if (q === e) return;
-    p.reset();
-    p.line = lineNo;
-    if (opts.slowOnly || !scanner.line(buf, s, e, p, keys) || !finishFast(p, scanner, keys)) {
-      summary.slowLines++;
-      let o: unknown;
-      try {
-        o = JSON.parse(buf.toString("utf8", s, e));
-      } catch (err) {
-        if (last) {
-          summary.warnings.push(`ignored the last line (${lineNo}) of ${path}: it is cut short (no newline, not valid JSON), as a crash mid-write leaves it`);
-          return;
-        }
-        throw malformed(label(lineNo), `not valid JSON (${(err as Error).message})`);
+    let took: boolean | null;
+    try {
+      took = decoder.decode(buf, s, e, p, keys, lineNo, label);
+    } catch (err) {
+      if (last && err instanceof KcError && err.cause instanceof SyntaxError) {
+        summary.warnings.push(`ignored the last line (${lineNo}) of ${path}: it is cut short (no newline, not valid JSON), as a crash mid-write leaves it`);
+        return;
       }
-      fillFromObject(o, p, keys, label(lineNo));
-      p.line = lineNo;
+      throw err;
     }
+    if (took === null) return;
+    if (!took) summary.slowLines++;
     validator.check(p);
     summary.ops++;
     onOp(p);
@@ -979,7 +1150,8 @@ async function scanFile(
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
-      } else if (carry > 0) buf.copy(buf, 0, s, end);      if (afterChunk) await afterChunk();
+      } else if (carry > 0) buf.copy(buf, 0, s, end);
+      if (afterChunk) await afterChunk();
     }
   } finally {
     await fh.close();
