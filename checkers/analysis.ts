@@ -253,7 +253,10 @@ export class Analysis {
     const lat = p.time - pr.invTime;
     this.stats.onCompletion(p.fLabel, f, p.type, lat > 0 ? lat : 0, pr.invInFault, rw);
     this.stats.onError(p.type, p.error);
-    if (rw) this.microOps(pr, p);
+    if (rw) {
+      this.stats.onLoad(p.type, p.sendMops, p.n > p.sendMops, pr.invTime);
+      this.microOps(pr, p);
+    }
     else if ((f === F_ASSIGN || f === F_SUBSCRIBE) && (p.type === T_OK || p.type === T_INFO)) this.reassign(pr, p);
     else if (f === F_OTHER && p.fName === "log-ends") {
       this.logEndsAsked = true;

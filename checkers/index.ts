@@ -10,10 +10,11 @@ import type { Op } from "../core/history/op.ts";
 import { KeyTable, readHistoryFile, readOps, type ReadOptions } from "../core/history/reader.ts";
 import { Analysis } from "./analysis.ts";
 import { Cases } from "./cases.ts";
-import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeFromTestJson, type Mode } from "./modes.ts";
+import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeFromTestJson, runFromTestJson, type Mode } from "./modes.ts";
 import { FINDERS } from "./registry.ts";
 import { unjudgedUnseen } from "./finders/unseen.ts";
 import type { Results } from "./results.ts";
+import { vacuityReasons } from "./vacuity.ts";
 import { decideVerdict } from "./verdict.ts";
 
 export type { Anomaly, Results, Stats, Verdict } from "./results.ts";
@@ -32,6 +33,11 @@ export interface CheckOptions {
   read?: ReadOptions;
   /** Jepsen's :ww-deps (Mode.wwDeps), over whatever the mode says. */
   wwDeps?: boolean;
+  /**
+   * The main phase's length and the requested rate, for the load figures (stats.load); from
+   * test.json's `timeLimitSeconds` and `rate` when checking a run's history.
+   */
+  run?: { timeLimitSeconds?: number; rate?: number };
 }
 
 /** Checks in-memory ops (validated like a file). */
@@ -39,6 +45,7 @@ export function checkOps(ops: Op[], opts: CheckOptions = {}): Results {
   const t0 = performance.now();
   const keys = new KeyTable();
   const analysis = new Analysis(keys);
+  if (opts.run?.timeLimitSeconds) analysis.stats.mainEnd = opts.run.timeLimitSeconds * 1e9;
   const summary = readOps(ops, keys, (p) => analysis.ingest(p));
   return conclude(analysis, opts, summary.warnings, t0);
 }
@@ -54,8 +61,10 @@ export async function checkHistoryFile(path: string, opts: CheckOptions = {}): P
     const m = await modeFromTestJson(join(dirname(path), "test.json"));
     if (m) o = { ...o, mode: m, modeSource: "test.json" };
   }
+  if (!o.run) o = { ...o, run: await runFromTestJson(join(dirname(path), "test.json")) };
   const keys = new KeyTable();
   const analysis = new Analysis(keys);
+  if (o.run?.timeLimitSeconds) analysis.stats.mainEnd = o.run.timeLimitSeconds * 1e9;
   const summary = await readHistoryFile(path, keys, (p) => analysis.ingest(p), o.read);
   return conclude(analysis, o, summary.warnings, t0);
 }
@@ -117,12 +126,14 @@ function conclude(analysis: Analysis, opts: CheckOptions, warnings: string[], t0
     if (analysis.okSends === 0) unknownReasons.push("no send was acknowledged (no ok op with sends), so nothing could be lost");
     if (analysis.okPolls === 0) unknownReasons.push("no poll completed ok: nothing was read, so nothing can be judged");
   }
+  const stats = analysis.stats.finish(analysis.keys.names, (k) => analysis.keyStates[k]?.maxLag ?? 0);
+  if (stats.load && opts.run?.rate) stats.load.requestedRate = opts.run.rate;
+  if (analysis.finished) unknownReasons.push(...vacuityReasons(stats));
   const found = cases.types();
   const { valid, bad } = decideVerdict({ badTypes: badAnomalyTypes(found, mode), unknownReasons, okPolls: analysis.okPolls });
   if (analysis.okPolls === 0 && found.includes("unseen")) warnings.push("unseen messages do not count: no poll ever completed ok");
   if (analysis.danglingOps.length > 0)
     warnings.push(`${analysis.danglingOps.length} op(s) never completed (the history ends while they are in flight): treated as info, e.g. op ${analysis.danglingOps[0]}`);
-  const stats = analysis.stats.finish(analysis.keys.names, (k) => analysis.keyStates[k]?.maxLag ?? 0);
   const results: Results = {
     valid,
     "anomaly-types": found,

@@ -112,6 +112,19 @@ export async function modeFromTestJson(path: string): Promise<Mode | undefined> 
   return { subscribe: subscribe === true, transactional: txn === true, ...(wwDeps ? { wwDeps } : {}) };
 }
 
+/** The main phase's length (test.json `timeLimitSeconds`) and requested rate, when test.json has them. */
+export async function runFromTestJson(path: string): Promise<{ timeLimitSeconds?: number; rate?: number }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch {
+    return {};
+  }
+  const t = raw as { timeLimitSeconds?: unknown; rate?: unknown } | null;
+  const pos = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? x : undefined);
+  return { timeLimitSeconds: pos(t?.timeLimitSeconds), rate: pos(t?.rate) };
+}
+
 /** design.md: any subscribe op → subscribe mode; any txn op or op with several micro-ops → transactional. */
 export function inferMode(counts: { subscribeOps: number; txnLikeOps: number }): Mode {
   return { subscribe: counts.subscribeOps > 0, transactional: counts.txnLikeOps > 0 };

@@ -41,8 +41,26 @@ export interface Stats {
   lag: { t: number; process: number; key: string; seconds: number }[];
   /** Number of acknowledged-but-not-yet-seen messages over time. */
   unseen: { t: number; count: number }[];
-  /** Fault windows [start, end] in seconds, from nemesis ops. */
-  faultWindows: { start: number; end: number; f: string; value?: unknown }[];
+  /**
+   * Fault windows [start, end] in seconds, from nemesis ops, with the load they saw: sends
+   * acknowledged, polls returning data and ok ops completing while open, send ops whose span
+   * overlapped the window whatever their outcome, and sends acknowledged just before it opened
+   * (stats.ts, Load).
+   */
+  faultWindows: {
+    start: number;
+    end: number;
+    f: string;
+    value?: unknown;
+    ackedSends?: number;
+    pollsWithData?: number;
+    okOps?: number;
+    sendsOverlapping?: number;
+    /** Sends acknowledged in the 5 s before the window opened (whole seconds). */
+    ackedSendsBefore?: number;
+  }[];
+  /** Load over the main phase (its end from test.json's time limit, else the whole history), inside the fault windows' union and outside it. */
+  load?: { mainSeconds: number; mainPhaseKnown: boolean; requestedRate?: number; inside: LoadSide; outside: LoadSide };
   /** Fraction of client ops that were ok, inside fault windows vs outside. */
   availability: { inFaults: number | null; outsideFaults: number | null };
   /** The largest realtime lag of any poll (seconds), where and when; null without polls. */
@@ -52,6 +70,14 @@ export interface Stats {
   lagByProcess?: Record<string, number>;
   /** Distinct `error` strings of fail/info completions → how often (the 50 first seen). */
   errors?: Record<string, number>;
+}
+
+export interface LoadSide {
+  seconds: number;
+  okOps: number;
+  okOpsPerSecond: number | null;
+  ackedSends: number;
+  pollsWithData: number;
 }
 
 export interface Results {

@@ -66,7 +66,7 @@ describe("fault windows", () => {
 
   it("closes windows still open at the end of the history", () => {
     const rows: Row[] = [["nemesis", "info", "pause", null], ["nemesis", "info", "pause", ["n1"]], ...sendPair(0, "ok", "x", [1, 0])];
-    expect(checkOps(history(rows)).stats.faultWindows).toEqual([{ start: 0, end: 0.003, f: "pause", value: ["n1"] }]);
+    expect(checkOps(history(rows)).stats.faultWindows).toEqual([{ start: 0, end: 0.003, f: "pause", value: ["n1"], ackedSends: 1, pollsWithData: 0, okOps: 1, sendsOverlapping: 1, ackedSendsBefore: 0 }]);
   });
 });
 

@@ -15,11 +15,21 @@
 //   heal ↔ partition/isolate) — else the most recent open window. Windows still open when the
 //   history ends close at its last op.
 // An op counts as "in a fault" when a window was open at its invocation.
+//
+// Load. What the faults were exercised with: per window, the sends acknowledged and the polls
+// that returned data while it was open (by completion time), the ok ops, the send ops whose
+// span [invocation, completion] overlapped it (any outcome), and the sends acknowledged in the
+// LEAD_SECONDS before it opened (those a crash or an isolation puts at risk: acknowledged, maybe
+// not yet replicated or flushed; counted per whole second); and over the main phase (from the
+// history's start to `mainEnd`, the run's time limit when test.json gives it), ok ops per second
+// inside the windows (their union) and outside them. The verdict's vacuity gates read these.
 
 import { F_OTHER, T_FAIL, T_INFO, T_OK, type ParsedOp } from "../core/history/reader.ts";
 import type { LatencyPoint, Stats } from "./results.ts";
 
 const BUCKETS_PER_OCTAVE = 64;
+/** How far before a fault window its "sends acknowledged before" look (Load). */
+export const LEAD_SECONDS = 5;
 const MAX_POINTS = 2000;
 
 class Histogram {
@@ -50,6 +60,16 @@ interface Window {
   f: string;
   family: string;
   value?: unknown;
+  ackedSends: number;
+  pollsWithData: number;
+  okOps: number;
+  sendsOverlapping: number;
+}
+
+interface Side {
+  okOps: number;
+  ackedSends: number;
+  pollsWithData: number;
 }
 
 const OPENERS = ["kill", "pause", "isolate", "partition"];
@@ -94,6 +114,12 @@ export class StatsCollector {
   /** First ops of pairs, by f: families' pairs may interleave (composite schedules), one per f at a time. */
   private readonly pendingNemesis = new Map<string, Window | null>();
   private avail = { inOk: 0, inAll: 0, outOk: 0, outAll: 0 };
+  /** End of the main phase (ns from the history's start); Infinity: the whole history. */
+  mainEnd = Infinity;
+  private readonly inside: Side = { okOps: 0, ackedSends: 0, pollsWithData: 0 };
+  private readonly outside: Side = { okOps: 0, ackedSends: 0, pollsWithData: 0 };
+  /** Acknowledged send micro-ops per second of completion. */
+  private ackedSec = new Float64Array(64);
   // Unseen over time: the last count in each second.
   private unseenSec: number[] = [];
   // Realtime lag: per second, the largest lag and where.
@@ -119,7 +145,7 @@ export class StatsCollector {
     const c = classifyNemesisF(f);
     let w: Window | null = null;
     if (c.action === "open") {
-      w = { start: p.time, end: NaN, f, family: c.family, value: p.otherValue };
+      w = { start: p.time, end: NaN, f, family: c.family, value: p.otherValue, ackedSends: 0, pollsWithData: 0, okOps: 0, sendsOverlapping: 0 };
       this.open.push(w);
     } else if (c.action === "close" && this.open.length > 0) {
       let at = -1;
@@ -190,6 +216,72 @@ export class StatsCollector {
         if (type === T_OK) this.avail.outOk++;
       }
     }
+  }
+
+  /**
+   * A client send/poll/txn completing now (see Load above): `sends` acknowledged-or-not send
+   * micro-ops, `data` whether its polls returned anything, invoked at `invTime` (ns).
+   */
+  onLoad(type: number, sends: number, data: boolean, invTime: number): void {
+    const ok = type === T_OK;
+    const open = this.open;
+    for (let i = 0; i < open.length; i++) {
+      const w = open[i];
+      if (sends > 0) w.sendsOverlapping++;
+      if (!ok) continue;
+      w.okOps++;
+      w.ackedSends += sends;
+      if (data) w.pollsWithData++;
+    }
+    // Windows closed since the invocation were overlapped too (closed windows are in end order).
+    if (sends > 0) for (let i = this.windows.length - 1; i >= 0 && this.windows[i].end >= invTime; i--) this.windows[i].sendsOverlapping++;
+    if (ok && sends > 0) {
+      const sec = Math.max(0, Math.floor(this.now / 1e9));
+      if (sec >= this.ackedSec.length) {
+        const b = new Float64Array(Math.max(sec + 1, this.ackedSec.length * 2));
+        b.set(this.ackedSec);
+        this.ackedSec = b;
+      }
+      this.ackedSec[sec] += sends;
+    }
+    if (!ok || this.now > this.mainEnd) return;
+    const side = open.length > 0 ? this.inside : this.outside;
+    side.okOps++;
+    side.ackedSends += sends;
+    if (data) side.pollsWithData++;
+  }
+
+  /** Sends acknowledged in the whole seconds of the LEAD_SECONDS before time `start` (ns). */
+  private ackedBefore(start: number): number {
+    const to = Math.floor(start / 1e9);
+    let n = 0;
+    for (let s = Math.max(0, to - LEAD_SECONDS); s < to && s < this.ackedSec.length; s++) n += this.ackedSec[s];
+    return n;
+  }
+
+  /** Load over the main phase, inside the windows' union and outside it. */
+  private load(end: number): NonNullable<Stats["load"]> {
+    const mainEnd = Math.min(this.mainEnd, end);
+    const spans = this.windows.map((w) => [Math.max(0, w.start), Math.min(mainEnd, w.end)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+    let inside = 0;
+    let curA = -1;
+    let curB = -1;
+    for (const [a, b] of spans) {
+      if (a > curB) {
+        inside += curB - curA;
+        curA = a;
+        curB = b;
+      } else if (b > curB) curB = b;
+    }
+    inside += curB - curA;
+    const mainSeconds = Math.max(0, mainEnd) / 1e9;
+    const side = (x: Side, seconds: number) => ({ seconds, okOps: x.okOps, okOpsPerSecond: seconds > 0 ? x.okOps / seconds : null, ackedSends: x.ackedSends, pollsWithData: x.pollsWithData });
+    return {
+      mainSeconds,
+      mainPhaseKnown: Number.isFinite(this.mainEnd),
+      inside: side(this.inside, inside / 1e9),
+      outside: side(this.outside, Math.max(0, mainSeconds - inside / 1e9)),
+    };
   }
 
   onError(type: number, error: string | undefined): void {
@@ -292,7 +384,18 @@ export class StatsCollector {
       rate,
       lag,
       unseen,
-      faultWindows: this.windows.map((w) => ({ start: w.start / 1e9, end: w.end / 1e9, f: w.f, ...(w.value !== undefined ? { value: w.value } : {}) })),
+      faultWindows: this.windows.map((w) => ({
+        start: w.start / 1e9,
+        end: w.end / 1e9,
+        f: w.f,
+        ...(w.value !== undefined ? { value: w.value } : {}),
+        ackedSends: w.ackedSends,
+        pollsWithData: w.pollsWithData,
+        okOps: w.okOps,
+        sendsOverlapping: w.sendsOverlapping,
+        ackedSendsBefore: this.ackedBefore(w.start),
+      })),
+      load: this.load(end),
       availability: {
         inFaults: a.inAll > 0 ? a.inOk / a.inAll : null,
         outsideFaults: a.outAll > 0 ? a.outOk / a.outAll : null,

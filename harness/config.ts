@@ -97,7 +97,7 @@ export function defaultConfig(): TestConfig {
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
     workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150, abortP: 0.1, crashP: 0.001, resubscribeP: 1 / 64, pollUnseen: false },
-    concurrency: 4,
+    concurrency: 8,
     processesPerClient: 1,
     rate: 100,
     timeLimitSeconds: 60,

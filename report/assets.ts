@@ -49,6 +49,9 @@ dl.kv dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 table.settings { width: auto; }
 table.settings td { border: 0; padding: 1px 18px 1px 0; }
 table.settings td:first-child { color: var(--muted); white-space: nowrap; }
+table.load { width: auto; margin: 6px 0 10px; }
+table.load td, table.load th { padding: 2px 12px 2px 0; }
+table.load tr.bad td { color: var(--bad); }
 section.anomaly { border-left: 5px solid #9aa5b1; }
 section.anomaly.bad { border-left-color: var(--bad); }
 section.anomaly h3 { margin-top: 0; display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; }

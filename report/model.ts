@@ -112,6 +112,20 @@ export function emptyStats(): Stats {
   };
 }
 
+/** stats.load, when every figure in it is a number (results.json of older runs have none). */
+function readLoad(x: unknown): Stats["load"] {
+  const l = asRecord(x);
+  const side = (v: unknown) => {
+    const r = asRecord(v);
+    const ok = ["seconds", "okOps", "ackedSends", "pollsWithData"].every((k) => typeof r[k] === "number") && (r.okOpsPerSecond === null || typeof r.okOpsPerSecond === "number");
+    return ok ? (r as unknown as NonNullable<Stats["load"]>["inside"]) : undefined;
+  };
+  const inside = side(l.inside);
+  const outside = side(l.outside);
+  if (!inside || !outside || typeof l.mainSeconds !== "number") return undefined;
+  return { mainSeconds: l.mainSeconds, mainPhaseKnown: l.mainPhaseKnown === true, ...(typeof l.requestedRate === "number" ? { requestedRate: l.requestedRate } : {}), inside, outside };
+}
+
 function readStats(x: unknown): Stats {
   const s = asRecord(x);
   const e = emptyStats();
@@ -137,6 +151,7 @@ function readStats(x: unknown): Stats {
     unseen: rows(s.unseen, (r) => num(r, "t") && num(r, "count")),
     faultWindows: rows(s.faultWindows, (r) => num(r, "start") && num(r, "end")),
     availability: { inFaults: asNumber(av.inFaults) ?? null, outsideFaults: asNumber(av.outsideFaults) ?? null },
+    load: readLoad(s.load),
   };
 }
 

@@ -47,6 +47,20 @@ describe("renderReport", () => {
     expect(data.results["bad-anomaly-types"]).toEqual(run.results["bad-anomaly-types"]);
   });
 
+  it("shows the load the faults met: ok ops/s outside and inside the windows, and per window what was acknowledged", () => {
+    const run = load("valid");
+    const l = run.results.stats.load;
+    const page = renderReport({ test: run.test, results: run.results, runDir: run.dir, generatedAt: "2025-11-24T10:00:00Z" });
+    expect(page).toContain(`<b>${l.outside.okOpsPerSecond.toFixed(1)}</b><span>ok ops/s outside faults</span>`);
+    expect(page).toContain(`<b>${l.inside.okOpsPerSecond.toFixed(1)}</b><span>ok ops/s during faults</span>`);
+    const table = page.slice(page.indexOf('<table class="load windows">'), page.indexOf("</table>", page.indexOf('<table class="load windows">')));
+    expect(table.match(/<tr/g)).toHaveLength(run.results.stats.faultWindows.length + 1);
+    for (const w of run.results.stats.faultWindows) expect(table).toContain(`<td class="num">${w.ackedSends}</td>`);
+    // Results without load figures (older runs) show none, and say nothing false.
+    const old = { ...run.results, stats: { ...run.results.stats, load: undefined } };
+    expect(renderReport({ test: run.test, results: old, runDir: run.dir })).not.toContain('class="load"');
+  });
+
   it("is self-contained: no external resources, a CSP that forbids network access", () => {
     const run = load("valid");
     const page = renderReport({ test: run.test, results: run.results, history: run.history });

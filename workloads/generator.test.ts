@@ -43,8 +43,11 @@ describe("KafkaGenerator", () => {
     expect(c).not.toEqual(a);
   });
 
-  it("keeps each worker's choices independent of how workers interleave", () => {
-    const kinds = (plan: Step[], w: number) => plan.filter((s) => s.worker === w).map((s) => `${s.inv.f}:${Array.isArray(s.inv.value) ? s.inv.value.length : 0}`);
+  it("keeps each worker's random choices independent of how workers interleave", () => {
+    // Assigns are left out: besides the random ones, a process whose keys have all retired is
+    // re-assigned to the active keys, and when keys retire depends on the interleaving. Those
+    // assigns take no random draw, so every other op stays the same.
+    const kinds = (plan: Step[], w: number) => plan.filter((s) => s.worker === w && s.inv.f !== "assign").map((s) => `${s.inv.f}:${Array.isArray(s.inv.value) ? s.inv.value.length : 0}`);
     const roundRobin = simulate(new KafkaGenerator(base), 3, 900);
     // Worker 0 runs three times as often at first, then the others catch up.
     const skewed = simulate(new KafkaGenerator(base), 3, 900, (i) => (i < 450 ? (i % 3 === 2 ? 1 + ((i >> 2) % 2) : 0) : [1, 2, 1, 2, 0][i % 5]));
@@ -65,6 +68,26 @@ describe("KafkaGenerator", () => {
       }
     }
     expect(seen.size).toBeGreaterThan(4); // crashes made new processes
+  });
+
+  it("re-assigns a process whose keys have all retired to the active keys, on its next op", () => {
+    for (const subscribeVia of ["assign", "subscribe"] as const) {
+      // No random re-assigns: only the rule under test moves a process.
+      const gen = new KafkaGenerator({ ...base, subscribeVia, activeKeys: 1, sendsPerKey: 5, crashP: 0, resubscribeP: 0 });
+      const first = gen.next({ process: 0, worker: 0, time: 0 });
+      expect(first.value).toEqual(["t0/0"]);
+      // Process 1 sends until t0/0 retires: process 0 is then left with a retired key.
+      gen.next({ process: 1, worker: 1, time: 0 });
+      let guard = 0;
+      while (gen.lifecycle.active()[0] === "t0/0" && guard++ < 1000) gen.next({ process: 1, worker: 1, time: 0 });
+      const now = gen.lifecycle.active()[0];
+      expect(now).not.toBe("t0/0");
+      const next = gen.next({ process: 0, worker: 0, time: 0 });
+      const sameTopic = now.split("/")[0] === "t0";
+      if (subscribeVia === "assign" || !sameTopic) expect(next).toEqual({ f: subscribeVia, value: [now] });
+      // Under subscribe a key of the same topic is still followed: the group hands out its partitions.
+      else expect(next.f).not.toBe("subscribe");
+    }
   });
 
   it("mixes sends, polls, re-assigns and crashes (queue)", () => {

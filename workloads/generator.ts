@@ -167,6 +167,8 @@ export class KafkaGenerator implements OpGenerator {
   private readonly root: Rng;
   private readonly rngs = new Map<number, Rng>();
   private readonly started = new Set<number>();
+  /** Each process's last assign/subscribe, as invoked. */
+  private readonly assigned = new Map<number, readonly Key[]>();
   private readonly unseen?: UnseenKeys;
   private readonly unseenRng: Rng;
 
@@ -199,19 +201,42 @@ export class KafkaGenerator implements OpGenerator {
     return r;
   }
 
+  /** An assign/subscribe for `process`, remembered so that the process can follow the active keys. */
+  private assign(process: number, keys: readonly Key[]): Invocation {
+    // The keys it was meant to follow (not the unseen ones poll-unseen adds, which are retired).
+    this.assigned.set(process, [...keys]);
+    return this.subscription(keys);
+  }
+
+  /**
+   * Whether a process's assignment still reaches an active key: a key of it for assign, a topic
+   * of it for subscribe (the group hands out the topic's partitions). One that does not would
+   * poll retired keys only, each poll waiting out its timeout on a key nobody sends to.
+   */
+  private follows(keys: readonly Key[], active: readonly Key[]): boolean {
+    if (this.o.subscribeVia === "assign") return keys.some((k) => active.includes(k));
+    const topic = (k: Key) => k.slice(0, k.lastIndexOf("/"));
+    const topics = new Set(active.map(topic));
+    return keys.some((k) => topics.has(topic(k)));
+  }
+
   next({ process, worker }: GenContext): Invocation {
     const rng = this.rng(worker);
     const active = this.lifecycle.active();
     if (!this.started.has(process)) {
       this.started.add(process);
-      return this.subscription(active);
+      return this.assign(process, active);
     }
+    // Keys retire as they fill up: a process left with none of the active ones moves on to them
+    // (as a new process starts), rather than waiting for a random re-assign (1 in 64 ops).
+    const mine = this.assigned.get(process);
+    if (mine && !this.follows(mine, active)) return this.assign(process, active);
     const r = rng.next();
     if (r < this.o.crashP) return { f: "crash", value: null };
     if (r < this.o.crashP + this.o.resubscribeP) {
       let keys = active.filter(() => rng.next() < 0.75);
       if (!keys.length) keys = [rng.pick(active)];
-      return this.subscription(keys);
+      return this.assign(process, keys);
     }
     const send = (): ["send", Key, number] => {
       const k = rng.pick(this.lifecycle.active());

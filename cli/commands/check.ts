@@ -119,6 +119,11 @@ export function summarize(history: string, r: Results, wrote?: string): string {
   if (lat.length > 0) out.push(`  latency p50/p99/max ms: ${lat.map((f) => `${f} ${s.latency[f].p50}/${s.latency[f].p99}/${s.latency[f].max}`).join(", ")}`);
   if (s.faultWindows.length > 0 || s.availability.outsideFaults !== null)
     out.push(`  availability: ${pct(s.availability.outsideFaults)} ok outside faults, ${pct(s.availability.inFaults)} inside ${s.faultWindows.length} fault window(s)`);
+  if (s.load && s.faultWindows.length > 0) {
+    const side = (x: NonNullable<typeof s.load>["inside"]) => `${x.okOpsPerSecond === null ? "–" : x.okOpsPerSecond.toFixed(1)} ok ops/s over ${x.seconds.toFixed(1)} s, ${num(x.ackedSends)} sends acknowledged, ${num(x.pollsWithData)} polls with data`;
+    out.push(`  load outside faults: ${side(s.load.outside)}${s.load.requestedRate ? ` (${s.load.requestedRate} ops/s requested)` : ""}`);
+    out.push(`  load inside faults:  ${side(s.load.inside)}`);
+  }
   if (s.worstLag) out.push(`  worst realtime lag: ${s.worstLag.seconds.toFixed(3)} s on ${s.worstLag.key} (process ${s.worstLag.process}, at ${s.worstLag.t.toFixed(1)} s)`);
   const lastUnseen = s.unseen.at(-1);
   if (lastUnseen) out.push(`  unseen at the end: ${num(lastUnseen.count)}`);

@@ -1,0 +1,130 @@
+// Load per fault window and over the main phase (stats.ts, Load), and the vacuity gates
+// (vacuity.ts) that make a run whose faults met no write "unknown", never hiding an anomaly.
+
+import { describe, expect, it } from "vitest";
+import { checkOps } from "./index.ts";
+import { history, pollPair, sendPair, type Row } from "./testing/build.ts";
+import { NOT_EXERCISED } from "./vacuity.ts";
+
+const open = (f = "start-partition"): Row[] => [
+  ["nemesis", "info", f, null],
+  ["nemesis", "info", f, { what: "x" }],
+];
+const close = (f = "stop-partition"): Row[] => [
+  ["nemesis", "info", f, null],
+  ["nemesis", "info", f, null],
+];
+
+describe("load", () => {
+  it("counts per window the acknowledged sends, polls with data and ok ops completing while it is open, and over the main phase inside vs outside", () => {
+    // 1 ms per op: outside [0, 4 ms), the window [4, 12 ms), outside again until the main
+    // phase ends at 13 ms; the last poll completes after it (15 ms) and is not counted.
+    const r = checkOps(
+      history([
+        ...sendPair(0, "ok", "x", [1, 0]),
+        ...pollPair(1, "ok", { x: [[0, 1]] }),
+        ...open(),
+        ...sendPair(0, "ok", "x", [2, 1]),
+        ...pollPair(1, "ok", {}), // no data
+        ...sendPair(0, "fail", "x", [3]),
+        ...close(),
+        ...pollPair(1, "ok", { x: [[1, 2]] }),
+      ]),
+      { run: { timeLimitSeconds: 0.013, rate: 100 } },
+    );
+    expect(r.valid).toBe(true);
+    const w = r.stats.faultWindows[0];
+    expect(w).toMatchObject({ f: "start-partition", ackedSends: 1, pollsWithData: 0, okOps: 2, sendsOverlapping: 2 });
+    const l = r.stats.load!;
+    expect(l).toMatchObject({ mainPhaseKnown: true, requestedRate: 100 });
+    expect(l.mainSeconds).toBeCloseTo(0.013, 9);
+    expect(l.inside).toMatchObject({ okOps: 2, ackedSends: 1, pollsWithData: 0 });
+    expect(l.outside).toMatchObject({ okOps: 2, ackedSends: 1, pollsWithData: 1 });
+    expect(l.inside.seconds).toBeCloseTo(0.008, 9);
+    expect(l.outside.seconds).toBeCloseTo(0.005, 9);
+  });
+
+  it("counts a send whose span covers a window as overlapping it, not as acknowledged in it", () => {
+    const r = checkOps(
+      history([
+        [0, "invoke", "send", [["send", "x", 1]]],
+        ...open(),
+        ...close(),
+        [0, "ok", "send", [["send", "x", [0, 1]]]],
+        ...pollPair(1, "ok", { x: [[0, 1]] }),
+      ]),
+    );
+    expect(r.stats.faultWindows[0]).toMatchObject({ ackedSends: 0, sendsOverlapping: 1 });
+    // No acknowledged send during any window: unknown, with the numbers.
+    expect(r.valid).toBe("unknown");
+    expect(r["unknown-reasons"]).toEqual([expect.stringMatching(new RegExp(`^${NOT_EXERCISED}: no send was acknowledged during any of the 1 fault window`))]);
+  });
+
+  it("without test.json's time limit, the whole history is the main phase", () => {
+    const r = checkOps(history([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] })]));
+    expect(r.stats.load).toMatchObject({ mainPhaseKnown: false, outside: { okOps: 2 }, inside: { okOps: 0, okOpsPerSecond: null } });
+  });
+});
+
+describe("vacuity gates", () => {
+  it("leave a run whose faults met acknowledged writes valid", () => {
+    const r = checkOps(history([...open(), ...sendPair(0, "ok", "x", [1, 0]), ...close(), ...pollPair(1, "ok", { x: [[0, 1]] })]));
+    expect(r.valid).toBe(true);
+  });
+
+  it("count the sends acknowledged in the 5 s before a window: a total outage still tests the writes just before it", () => {
+    // 1 s per op: a send acknowledged at 1 s, another in flight through a window [3 s, 5 s) in
+    // which nothing is acknowledged (every broker down), timing out at 7 s.
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 0]),
+      [1, "invoke", "send", [["send", "x", 2]]],
+      ...open("start-power"),
+      ...close("stop-power"),
+      [1, "info", "send", [["send", "x", 2]]],
+      ...pollPair(2, "ok", { x: [[0, 1]] }),
+    ];
+    const r = checkOps(history(rows, 1000));
+    expect(r.stats.faultWindows[0]).toMatchObject({ ackedSends: 0, ackedSendsBefore: 1, sendsOverlapping: 1 });
+    expect(r.valid).toBe(true);
+    // The same outage with nothing acknowledged in the 5 s before it: not exercised.
+    const late = checkOps(history([[1, "invoke", "send", [["send", "x", 2]]], ...open("start-power"), ...close("stop-power"), [1, "info", "send", [["send", "x", 2]]], ...sendPair(0, "ok", "x", [1, 0]), ...pollPair(2, "ok", { x: [[0, 1]] })], 1000));
+    expect(late.valid).toBe("unknown");
+    expect(late["unknown-reasons"]).toEqual([expect.stringContaining("nor in the 5 s before one opened")]);
+  });
+
+  it("name a family whose windows no send overlapped, even when another family's did", () => {
+    const r = checkOps(
+      history([
+        ...open("start-partition"),
+        ...sendPair(0, "ok", "x", [1, 0]),
+        ...close("stop-partition"),
+        ...open("kill"),
+        ...pollPair(1, "ok", { x: [[0, 1]] }),
+        ...close("start"),
+        ...open("kill"),
+        ...close("start"),
+      ]),
+    );
+    expect(r.valid).toBe("unknown");
+    expect(r["unknown-reasons"]).toEqual([`${NOT_EXERCISED}: no send overlapped any of the 2 kill window(s) (0.006 s): that family met no write`]);
+  });
+
+  it("never hide an anomaly: a lost write in a vacuous run is still invalid", () => {
+    const r = checkOps(
+      history([
+        ...sendPair(0, "ok", "x", [1, 0], [2, 1]),
+        ...open(),
+        ...close(),
+        ...pollPair(1, "ok", { x: [[1, 2]] }),
+      ]),
+    );
+    expect(r["unknown-reasons"]?.some((x) => x.startsWith(NOT_EXERCISED))).toBe(true);
+    expect(r["bad-anomaly-types"]).toContain("lost-write");
+    expect(r.valid).toBe(false);
+  });
+
+  it("do not apply to a run without faults", () => {
+    const r = checkOps(history([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] })]));
+    expect(r.valid).toBe(true);
+  });
+});
