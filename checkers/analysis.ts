@@ -11,6 +11,7 @@ import {
   E_READ,
   E_SEND,
   F_ASSIGN,
+  F_CRASH,
   F_OTHER,
   F_POLL,
   F_SEND,
@@ -133,6 +134,17 @@ export class Analysis {
   /** The final reads asked for log ends (a `log-ends` op completed, ok or not). */
   logEndsAsked = false;
   /**
+   * Liveness (finders/stuck.ts): the last send/poll/txn that completed ok (time ns, op index;
+   * -1: none), the client completions since it that were not ok (any f but crash: an assign that
+   * times out is an attempt too) and the first of them, the last client completion, and the
+   * harness's final "check-healed" nemesis op.
+   */
+  lastOkRw = { time: -1, op: -1 };
+  notOkSinceOk = 0;
+  firstNotOkSinceOk = -1;
+  lastClientTime = -1;
+  checkHealed = { time: -1, op: -1 };
+  /**
    * Reads that make write-read edges: key, slot, reader node (deduplicated per op and writer).
    * A read of a value whose writer completed ok before the reader was invoked is left out: the
    * realtime order already implies that edge (see finders/cycles.ts).
@@ -216,6 +228,7 @@ export class Analysis {
     if (time > stats.maxTime) stats.maxTime = time;
     if (p.nemesis) {
       this.stats.onNemesis(p);
+      if (p.f === F_OTHER && p.fName === "check-healed") this.checkHealed = { time: p.time, op: p.index };
       return;
     }
     if (p.f === F_SUBSCRIBE) this.subscribeOps++;
@@ -253,6 +266,15 @@ export class Analysis {
     const lat = p.time - pr.invTime;
     this.stats.onCompletion(p.fLabel, f, p.type, lat > 0 ? lat : 0, pr.invInFault, rw);
     this.stats.onError(p.type, p.error);
+    // Liveness: any client op but a crash is an attempt; only an ok send/poll/txn is service.
+    if (f !== F_CRASH) {
+      this.lastClientTime = p.time;
+      if (rw && p.type === T_OK) {
+        this.lastOkRw = { time: p.time, op: p.index };
+        this.notOkSinceOk = 0;
+        this.firstNotOkSinceOk = -1;
+      } else if (p.type !== T_OK && this.notOkSinceOk++ === 0) this.firstNotOkSinceOk = p.index;
+    }
     if (rw) {
       this.stats.onLoad(p.type, p.sendMops, p.n > p.sendMops, pr.invTime);
       this.microOps(pr, p);

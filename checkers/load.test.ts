@@ -128,3 +128,27 @@ describe("vacuity gates", () => {
     expect(r.valid).toBe(true);
   });
 });
+
+describe("stuck-after-heal (liveness)", () => {
+  // 1 s per op.
+  const healedAt = (after: Row[]): Row[] => [...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] }), ...open(), ...close(), ["nemesis", "info", "check-healed", null], ["nemesis", "info", "check-healed", null], ...after];
+  const failing = (n: number): Row[] => Array.from({ length: n }, (_, i) => pollPair(2 + i, "info", {}, { error: "timeout" })).flat();
+
+  it("counts a cluster that served no send or poll for 30 s after the heal, to the end of the history", () => {
+    const r = checkOps(history(healedAt(failing(20)), 1000));
+    expect(r["bad-anomaly-types"]).toEqual(["stuck-after-heal"]);
+    expect(r.valid).toBe(false);
+    const a = r.anomalies["stuck-after-heal"][0];
+    expect(a.explanation).toMatch(/every fault was healed by 9\.0 s, yet in the 40\.0 s from then to the last client op no send or poll completed ok \(20 attempts failed or timed out since the last ok op, op 3 at 3\.0 s\)/);
+    expect(a.ops).toEqual([3, 9, 11]);
+  });
+
+  it("does not count a cluster that recovered, a short tail, or a run without faults", () => {
+    // One ok poll after the heal: recovered, however many failed before it.
+    expect(checkOps(history(healedAt([...failing(20), ...pollPair(30, "ok", { x: [[0, 1]] })]), 1000))["anomaly-types"]).not.toContain("stuck-after-heal");
+    // Only 10 s of failures after the heal: too short to judge.
+    expect(checkOps(history(healedAt(failing(5)), 1000))["anomaly-types"]).not.toContain("stuck-after-heal");
+    // No faults, failures at the end: not a heal that did not take.
+    expect(checkOps(history([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] }), ...failing(20)], 1000))["anomaly-types"]).not.toContain("stuck-after-heal");
+  });
+});

@@ -10,6 +10,7 @@ import { lostWriteFinder } from "./finders/lost-write.ts";
 import { pollOrderFinder } from "./finders/poll-order.ts";
 import { precommittedReadFinder } from "./finders/precommitted-read.ts";
 import { sendOrderFinder } from "./finders/send-order.ts";
+import { stuckFinder } from "./finders/stuck.ts";
 import { truncatedLogFinder } from "./finders/truncated-log.ts";
 import { unseenFinder } from "./finders/unseen.ts";
 import { versionOrderFinder } from "./finders/version-order.ts";
@@ -19,6 +20,7 @@ export const FINDERS: readonly Finder[] = [
   lostWriteFinder,
   unseenFinder,
   truncatedLogFinder,
+  stuckFinder,
   g1aFinder,
   precommittedReadFinder,
   pollOrderFinder,

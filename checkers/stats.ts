@@ -133,6 +133,14 @@ export class StatsCollector {
     return this.open.length > 0;
   }
 
+  /** When the last fault window closed (ns): -1 without windows, Infinity while one is still open. */
+  lastHeal(): number {
+    if (this.open.length > 0) return Infinity;
+    let t = -1;
+    for (const w of this.windows) if (w.end > t) t = w.end;
+    return t;
+  }
+
   onNemesis(p: ParsedOp): void {
     if (this.pendingNemesis.has(p.fLabel)) {
       // The second op of a pair: what was done.

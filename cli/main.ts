@@ -49,5 +49,7 @@ try {
   code = EXIT_HARNESS_ERROR;
 }
 // Exit explicitly: a Kafka client can leave timers behind (kafkajs' leaked fetchers, see
-// workloads/kafkajs/patches.ts) that would keep the process alive after the work is done.
+// workloads/kafkajs/patches.ts) that would keep the process alive after the work is done. First
+// let stdout drain: into a full pipe it queues the rest (`check --json | ...` lost all past 64 KB).
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
 process.exit(code);

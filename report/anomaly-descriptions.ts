@@ -30,6 +30,11 @@ export const ANOMALY_DESCRIPTIONS: Record<string, AnomalyDescription> = {
     meaning:
       "After every fault was healed, the partition's log ends (its high watermark) below offsets where sends were acknowledged: those messages are gone, even if consumers read them before. A power cut does this to writes no replica had fsynced.",
   },
+  "stuck-after-heal": {
+    title: "Stuck after heal",
+    meaning:
+      "Every fault was healed, yet for 30 s or more, to the end of the run, no send or poll completed ok although the workload and the final reads kept trying: the cluster did not recover. Whatever it would have returned is unknown; that it serves nothing is the finding.",
+  },
   duplicate: {
     title: "Duplicate",
     meaning:
