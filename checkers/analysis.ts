@@ -63,6 +63,8 @@ class Proc {
   lagKeys: number[] = [];
   /** Largest lag of this process's polls so far (ns). */
   maxLag = -1;
+  /** How it last got its partitions: F_ASSIGN, F_SUBSCRIBE, or -1 before any. */
+  via = -1;
   constructor(id: number) {
     this.id = id;
   }
@@ -100,6 +102,8 @@ export const SEND_W = 10;
 export const INT_SEND_W = 7;
 /** A read of the op's own write: key, value, op, offset. */
 export const PRECOMMIT_W = 4;
+/** A value consumed by a second committed transaction of the shared group: key, value, offset, op1, process1, op2, process2. */
+export const CONSUME_W = 7;
 /** Sends of info ops, judged once all reads are known: node, key, slot, offset. */
 const INFO_SEND_W = 4;
 
@@ -156,6 +160,7 @@ export class Analysis {
   readonly sendOrder = new RowTable(SEND_W);
   readonly intSend = new RowTable(INT_SEND_W);
   readonly precommitted = new RowTable(PRECOMMIT_W);
+  readonly doubleConsumed = new RowTable(CONSUME_W);
   private readonly infoSends = new RowTable(INFO_SEND_W);
 
   // Counters for the verdict and the unseen series.
@@ -299,6 +304,7 @@ export class Analysis {
 
   /** assign/subscribe: per-key memory of what this process polled/sent survives only for kept keys. */
   private reassign(pr: Proc, p: ParsedOp): void {
+    pr.via = p.f;
     const nk = this.keys.size;
     pr.ensure(nk);
     this.ensureScratch(nk);
@@ -323,6 +329,44 @@ export class Analysis {
       }
     } else pr.lagOff.fill(NaN);
     pr.lagKeys = keys;
+  }
+
+  /** One ok read of value slot s by the shared group (see KeyState.consumed). */
+  private consume(ks: KeyState, k: number, s: number, o: number, idx: number, pid: number, committedTxn: boolean): void {
+    if (ks.consumed[s] < 255) ks.consumed[s]++;
+    if (!committedTxn) return;
+    const first = ks.consumedTxnOp[s];
+    if (first < 0) {
+      ks.consumedTxnOp[s] = idx;
+      ks.consumedTxnProc[s] = pid;
+    } else if (first !== idx) {
+      const r = this.doubleConsumed.add();
+      const a = this.doubleConsumed.a;
+      a[r] = k;
+      a[r + 1] = ks.vValue[s];
+      a[r + 2] = o;
+      a[r + 3] = first;
+      a[r + 4] = ks.consumedTxnProc[s];
+      a[r + 5] = idx;
+      a[r + 6] = pid;
+    }
+  }
+
+  /** The shared group's consumption counts (stats.consumption), or undefined without subscribed reads. */
+  consumption(): { values: number; once: number; more: number; committedMore: number } | undefined {
+    let values = 0;
+    let once = 0;
+    let more = 0;
+    for (const ks of this.keyStates) {
+      for (let s = 0; s < ks.nv; s++) {
+        const c = ks.consumed[s];
+        if (c === 0) continue;
+        values++;
+        if (c === 1) once++;
+        else more++;
+      }
+    }
+    return values === 0 ? undefined : { values, once, more, committedMore: this.doubleConsumed.n };
   }
 
   private newNode(pr: Proc, p: ParsedOp): number {
@@ -456,6 +500,9 @@ export class Analysis {
       const rtr = pr.invRtRank;
       const pid = pr.id;
       const hasSends = p.sendMops > 0;
+      // The shared group's consumption: ok reads by a subscribed process; committed if a txn op.
+      const grouped = ok && pr.via === F_SUBSCRIBE;
+      const committedTxn = grouped && p.f === F_TXN;
       for (let i = e0; i < e1; i++) {
         if (kindA[i] !== E_READ) continue;
         const k = keyA[i];
@@ -464,6 +511,7 @@ export class Analysis {
         if (o < 0) o = NaN;
         const ks = keyStates[k];
         const s = o === o ? ks.insert(o, v, idx) : ks.slot(v);
+        if (grouped) this.consume(ks, k, s, o, idx, pid, committedTxn);
         if (!ok) {
           if (ks.anyReader[s] < 0) ks.anyReader[s] = idx;
         } else if (ks.okReader[s] < 0) {

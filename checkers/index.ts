@@ -128,6 +128,8 @@ function conclude(analysis: Analysis, opts: CheckOptions, warnings: string[], t0
   }
   const stats = analysis.stats.finish(analysis.keys.names, (k) => analysis.keyStates[k]?.maxLag ?? 0);
   if (stats.load && opts.run?.rate) stats.load.requestedRate = opts.run.rate;
+  const consumption = analysis.finished ? analysis.consumption() : undefined;
+  if (consumption) stats.consumption = consumption;
   if (analysis.finished) unknownReasons.push(...vacuityReasons(stats));
   const found = cases.types();
   const { valid, bad } = decideVerdict({ badTypes: badAnomalyTypes(found, mode), unknownReasons, okPolls: analysis.okPolls });

@@ -47,6 +47,14 @@ export class KeyState {
   okReaderProc = new Float64Array(64).fill(-1);
   /** The first poll that read it without completing ok (fail/info), -1 if none. */
   anyReader = new Float64Array(64).fill(-1);
+  /**
+   * Consumption by the shared consumer group (ok polls of processes whose last assignment was a
+   * subscribe): how many ops consumed the value (saturating at 255), and the first committed
+   * transaction (ok txn op) that did, -1 if none.
+   */
+  consumed = new Uint8Array(64);
+  consumedTxnOp = new Float64Array(64).fill(-1);
+  consumedTxnProc = new Float64Array(64).fill(-1);
 
   // Filled by finish(): the occupied offsets in order, their (first) values and ops.
   occOff = new Float64Array(0);
@@ -113,6 +121,9 @@ export class KeyState {
     this.okReader = growF64(this.okReader, n, -1);
     this.okReaderProc = growF64(this.okReaderProc, n, -1);
     this.anyReader = growF64(this.anyReader, n, -1);
+    this.consumed = growU8(this.consumed, n);
+    this.consumedTxnOp = growF64(this.consumedTxnOp, n, -1);
+    this.consumedTxnProc = growF64(this.consumedTxnProc, n, -1);
   }
 
   /**

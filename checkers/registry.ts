@@ -3,6 +3,7 @@
 
 import type { Finder } from "./finders/common.ts";
 import { cycleFinder } from "./finders/cycles.ts";
+import { doubleConsumeFinder } from "./finders/double-consume.ts";
 import { g1aFinder } from "./finders/g1a.ts";
 import { intPollFinder } from "./finders/int-poll.ts";
 import { intSendFinder } from "./finders/int-send.ts";
@@ -23,6 +24,7 @@ export const FINDERS: readonly Finder[] = [
   stuckFinder,
   g1aFinder,
   precommittedReadFinder,
+  doubleConsumeFinder,
   pollOrderFinder,
   intPollFinder,
   sendOrderFinder,

@@ -68,6 +68,12 @@ export interface Stats {
   /** Largest realtime lag per key, and per process (the 100 worst), in seconds. */
   lagByKey?: Record<string, number>;
   lagByProcess?: Record<string, number>;
+  /**
+   * The shared consumer group's consumption (subscribed processes' ok reads): distinct values
+   * read, read once, read more than once, and reads by a committed transaction past the first
+   * one (double-consume); absent without subscribed reads.
+   */
+  consumption?: { values: number; once: number; more: number; committedMore: number };
   /** Distinct `error` strings of fail/info completions → how often (the 50 first seen). */
   errors?: Record<string, number>;
 }

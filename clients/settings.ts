@@ -11,10 +11,19 @@ export interface ProducerSettings {
   requestTimeoutMs: number;
 }
 
+export type ConsumerMode = "subscribe" | "assign" | "assign,subscribe";
+
+/** The ways a consumer mode gets its partitions: one, or both for `assign,subscribe`. */
+export const consumerVias = (mode: ConsumerMode): ("assign" | "subscribe")[] => (mode === "assign,subscribe" ? ["assign", "subscribe"] : [mode]);
+
 export interface ConsumerSettings {
   isolation: "read_committed" | "read_uncommitted";
-  /** `subscribe`: consumer groups with rebalances; `assign`: each process picks its keys. */
-  mode: "subscribe" | "assign";
+  /**
+   * `subscribe`: consumer groups with rebalances; `assign`: each process picks its keys;
+   * `assign,subscribe`: each assign/subscribe op picks one of the two (Jepsen's --sub-via). A
+   * client follows each op's f, so only the generator and the checker's mode read this.
+   */
+  mode: ConsumerMode;
   autoCommit: boolean;
   /** How long one poll op waits for records. */
   pollMs: number;

@@ -321,11 +321,11 @@ export const FLAGS: Record<string, Flag> = {
   "request-timeout": { help: "producer request timeout (ms)", set: (c, v) => (c.producer.requestTimeoutMs = int("request-timeout", 100)(v)) },
   isolation: { help: "consumer isolation level", choices: ["read_committed", "read_uncommitted"], set: (c, v) => (c.consumer.isolation = v as ConsumerSettings["isolation"]) },
   "consumer-mode": {
-    help: "consumer assignment",
-    choices: ["assign", "subscribe"],
+    help: "consumer assignment; assign,subscribe: each assign/subscribe op picks one (Jepsen's --sub-via), and the checker judges as under subscribe",
+    choices: ["assign", "subscribe", "assign,subscribe"],
     set: (c, v) => {
       c.consumer.mode = v as ConsumerSettings["mode"];
-      c.workload.subscribe = v === "subscribe";
+      c.workload.subscribe = v !== "assign";
     },
   },
   "auto-commit": { help: "consumer auto-commit", boolean: true, set: (c, v) => (c.consumer.autoCommit = bool("auto-commit")(v)) },

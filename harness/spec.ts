@@ -42,7 +42,7 @@ export function resolveSpec(spec: TestSpec = {}): TestConfig {
   merge(config as unknown as Record<string, unknown>, spec as Record<string, unknown>, "");
   if (spec.seed === undefined) config.seed = Math.floor(Math.random() * 2 ** 31);
   if (spec.workload?.name === "txn" && spec.workload.txn === undefined) config.workload.txn = true;
-  if (spec.consumer?.mode && spec.workload?.subscribe === undefined) config.workload.subscribe = spec.consumer.mode === "subscribe";
+  if (spec.consumer?.mode && spec.workload?.subscribe === undefined) config.workload.subscribe = spec.consumer.mode !== "assign";
   if (!spec.name) config.name = defaultName(config);
   if (!config.startedAt) config.startedAt = new Date().toISOString();
   if (!config.command) config.command = "runTest(spec)";

@@ -35,6 +35,11 @@ export const ANOMALY_DESCRIPTIONS: Record<string, AnomalyDescription> = {
     meaning:
       "Every fault was healed, yet for 30 s or more, to the end of the run, no send or poll completed ok although the workload and the final reads kept trying: the cluster did not recover. Whatever it would have returned is unknown; that it serves nothing is the finding.",
   },
+  "double-consume": {
+    title: "Consumed twice",
+    meaning:
+      "A value read by two committed transactions of the same consumer group. Each transaction commits its read position with it (sendOffsets), so after a rebalance the next owner of the partition should start past the value: exactly-once consumption failed. Without transactions the group consumes at least once, and this is only informational.",
+  },
   duplicate: {
     title: "Duplicate",
     meaning:

@@ -91,13 +91,19 @@ export class KeyLifecycle {
 
 // --- the Kafka op mix -----------------------------------------------------------------------
 
+/** How a consumer gets its partitions. */
+export type Via = "assign" | "subscribe";
+
 export interface KafkaGeneratorOptions {
   seed: number;
   keys: readonly Key[];
   activeKeys: number;
   sendsPerKey: number;
-  /** How consumers get their partitions: `assign` ops or `subscribe` ops. */
-  subscribeVia: "assign" | "subscribe";
+  /**
+   * How consumers get their partitions: `assign` ops or `subscribe` ops; given both, each
+   * assign/subscribe picks one, from a random stream of its own (Jepsen's --sub-via).
+   */
+  subscribeVia: Via | readonly Via[];
   /** txn workload: multi-send transactions (some aborted on purpose) and poll-then-send txns. */
   txn: boolean;
   /** Probability that an op is a re-assign/re-subscribe (Jepsen's sub-p). Default 1/64. */
@@ -167,8 +173,10 @@ export class KafkaGenerator implements OpGenerator {
   private readonly root: Rng;
   private readonly rngs = new Map<number, Rng>();
   private readonly started = new Set<number>();
-  /** Each process's last assign/subscribe, as invoked. */
-  private readonly assigned = new Map<number, readonly Key[]>();
+  /** Each process's last assign/subscribe, as invoked: the keys it was meant to follow, and how. */
+  private readonly assigned = new Map<number, { keys: readonly Key[]; via: Via }>();
+  private readonly vias: readonly Via[];
+  private readonly viaRng: Rng;
   private readonly unseen?: UnseenKeys;
   private readonly unseenRng: Rng;
 
@@ -179,6 +187,9 @@ export class KafkaGenerator implements OpGenerator {
     this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
     if (this.o.pollUnseen) this.unseen = new UnseenKeys();
     this.unseenRng = this.root.fork("poll-unseen");
+    this.vias = typeof o.subscribeVia === "string" ? [o.subscribeVia] : [...o.subscribeVia];
+    if (this.vias.length === 0) throw new Error("subscribeVia: name assign, subscribe or both");
+    this.viaRng = this.root.fork("sub-via");
   }
 
   update(op: Op): void {
@@ -186,8 +197,8 @@ export class KafkaGenerator implements OpGenerator {
   }
 
   /** An assign/subscribe of `keys`; with poll-unseen, a third of them also take the unseen keys. */
-  private subscription(keys: readonly Key[]): Invocation {
-    const inv: Invocation = { f: this.o.subscribeVia, value: [...keys] };
+  private subscription(keys: readonly Key[], via: Via): Invocation {
+    const inv: Invocation = { f: via, value: [...keys] };
     if (!this.unseen || this.unseenRng.next() >= 1 / 3) return inv;
     const unseen = this.unseen.unseen();
     const extra = Object.keys(unseen).filter((k) => !keys.includes(k));
@@ -203,9 +214,11 @@ export class KafkaGenerator implements OpGenerator {
 
   /** An assign/subscribe for `process`, remembered so that the process can follow the active keys. */
   private assign(process: number, keys: readonly Key[]): Invocation {
+    // With both ways, each assign/subscribe draws one (a stream of its own: other ops stay as they were).
+    const via = this.vias.length === 1 ? this.vias[0] : this.viaRng.pick(this.vias);
     // The keys it was meant to follow (not the unseen ones poll-unseen adds, which are retired).
-    this.assigned.set(process, [...keys]);
-    return this.subscription(keys);
+    this.assigned.set(process, { keys: [...keys], via });
+    return this.subscription(keys, via);
   }
 
   /**
@@ -213,8 +226,8 @@ export class KafkaGenerator implements OpGenerator {
    * of it for subscribe (the group hands out the topic's partitions). One that does not would
    * poll retired keys only, each poll waiting out its timeout on a key nobody sends to.
    */
-  private follows(keys: readonly Key[], active: readonly Key[]): boolean {
-    if (this.o.subscribeVia === "assign") return keys.some((k) => active.includes(k));
+  private follows({ keys, via }: { keys: readonly Key[]; via: Via }, active: readonly Key[]): boolean {
+    if (via === "assign") return keys.some((k) => active.includes(k));
     const topic = (k: Key) => k.slice(0, k.lastIndexOf("/"));
     const topics = new Set(active.map(topic));
     return keys.some((k) => topics.has(topic(k)));

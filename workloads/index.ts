@@ -13,7 +13,7 @@
 // Keys are topic-partitions, "<prefix><i>/<p>" (./keys.ts). Clients: kafkajs, or confluent
 // (@confluentinc/kafka-javascript, librdkafka), chosen by config.client. See README.md.
 import type { TopicSpec } from "../clients/kafkajs/admin.ts";
-import type { ClientName, ConsumerSettings, ProducerSettings } from "../clients/settings.ts";
+import { consumerVias, type ClientName, type ConsumerSettings, type ProducerSettings } from "../clients/settings.ts";
 import { KafkaGenerator, type OpGenerator } from "./generator.ts";
 import type { Key, Op } from "../core/history/op.ts";
 import type { HistorySink } from "./interpreter.ts";
@@ -123,7 +123,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         keys: space.keys,
         activeKeys: w.activeKeys,
         sendsPerKey: w.sendsPerKey,
-        subscribeVia: config.consumer.mode,
+        subscribeVia: consumerVias(config.consumer.mode),
         txn,
         abortP: w.abortP,
         crashP: w.crashP,
@@ -133,7 +133,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
     clients: open(settings),
     opTimeoutMs,
     coordinated: (processes) => ({
-      groups: [...new Set(processes.map((p) => groupIdOf(settings, config.consumer.mode, p)))],
+      groups: [...new Set(processes.flatMap((p) => consumerVias(config.consumer.mode).map((m) => groupIdOf(settings, m, p))))],
       transactionalIds: txn ? [...new Set(processes.map((p) => transactionalIdOf(settings, p)))] : [],
     }),
     // Log ends come from ListOffsets, which answers the last stable offset: below the high

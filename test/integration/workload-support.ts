@@ -14,7 +14,7 @@ import { createWorkload } from "../../workloads/index.ts";
 import { startTestCluster } from "./support.ts";
 
 /** A test config for `client`: queue/assign by default, txn and subscribe on request. */
-export function workloadConfig(client: ClientName, seed: number, o: { txn?: boolean; subscribe?: boolean } = {}): TestConfig {
+export function workloadConfig(client: ClientName, seed: number, o: { txn?: boolean; subscribe?: boolean; mixed?: boolean } = {}): TestConfig {
   const c = defaultConfig();
   c.client = client;
   c.seed = seed;
@@ -22,8 +22,8 @@ export function workloadConfig(client: ClientName, seed: number, o: { txn?: bool
     c.workload.name = "txn";
     c.workload.txn = true;
   }
-  if (o.subscribe) {
-    c.consumer.mode = "subscribe";
+  if (o.subscribe || o.mixed) {
+    c.consumer.mode = o.mixed ? "assign,subscribe" : "subscribe";
     c.workload.subscribe = true;
   }
   return c;

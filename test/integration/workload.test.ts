@@ -75,6 +75,23 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     expectChecked(ops, { subscribe: true, transactional: true }, ["G1a"]);
   });
 
+  it("queue (--consumer-mode assign,subscribe): assigns and subscribes in one test, each group the run's", async () => {
+    const c = workloadConfig("kafkajs", 4, { mixed: true });
+    c.workload.resubscribeP = 0.1;
+    const { ops, unreached } = await run(c, "m", 15);
+    const r = tally(ops);
+    expect(r.okSends).toBeGreaterThan(50);
+    expect(r.okPollsWithData).toBeGreaterThan(10);
+    expect(r.unseen).toEqual([]);
+    expect(unreached).toBe(0);
+    // Final readers assign: count the workload's own processes' ops (before the first log-ends).
+    const end = ops.findIndex((o) => o.f === "log-ends");
+    const main = end < 0 ? ops : ops.slice(0, end);
+    expect(main.filter((o) => o.f === "assign" && o.type === "ok").length).toBeGreaterThan(2);
+    expect(main.filter((o) => o.f === "subscribe" && o.type === "ok").length).toBeGreaterThan(2);
+    expectChecked(ops, { subscribe: true, transactional: false });
+  });
+
   it("queue with 8 processes sharing 2 idempotent producers (--processes-per-client 4): sends in flight together, one producer id per group", async () => {
     await sharedProducerRun(run, "kafkajs", "k");
   });

@@ -56,6 +56,22 @@ describe("run flags", () => {
     expect(errorOf(() => parseRunFlags(["--crash-p", "x"])).message).toContain("--crash-p");
   });
 
+  it("--consumer-mode assign,subscribe mixes both in one test and checks it as under subscribe", () => {
+    const { config } = parseRunFlags(["--consumer-mode", "assign,subscribe", "--subscribe-p", "0.25"]);
+    expect(config.consumer.mode).toBe("assign,subscribe");
+    expect(config.workload.subscribe).toBe(true);
+    const w = createWorkload(config, ["127.0.0.1:1"]);
+    const gen = w.generator();
+    const ops = Array.from({ length: 2000 }, (_, i) => gen.next({ process: i % 4, worker: i % 4, time: i * 1_000_000 })).filter((o) => o !== undefined);
+    expect(ops.filter((o) => o.f === "assign").length).toBeGreaterThan(50);
+    expect(ops.filter((o) => o.f === "subscribe").length).toBeGreaterThan(50);
+    // Both kinds of group are the run's: each process's own (assign) and the shared one.
+    const groups = w.coordinated!([0, 1]).groups;
+    expect(groups.filter((g) => g.endsWith("-shared"))).toHaveLength(1);
+    expect(groups).toHaveLength(3);
+    expect(errorOf(() => parseRunFlags(["--consumer-mode", "subscribe,assign,x"])).message).toContain("one of assign, subscribe, assign,subscribe");
+  });
+
   it("--ww-deps reaches the checker's settings, which test.json carries", () => {
     expect(parseRunFlags([]).config.checker?.wwDeps ?? false).toBe(false);
     expect(parseRunFlags(["--ww-deps"]).config.checker).toEqual({ wwDeps: true });
