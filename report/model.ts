@@ -112,6 +112,12 @@ export function emptyStats(): Stats {
   };
 }
 
+/** stats.consumption, when every figure in it is a number. */
+function readConsumption(x: unknown): Stats["consumption"] {
+  const c = asRecord(x);
+  return ["values", "once", "more", "committedMore"].every((k) => typeof c[k] === "number") ? (c as unknown as Stats["consumption"]) : undefined;
+}
+
 /** stats.load, when every figure in it is a number (results.json of older runs have none). */
 function readLoad(x: unknown): Stats["load"] {
   const l = asRecord(x);
@@ -152,6 +158,7 @@ function readStats(x: unknown): Stats {
     faultWindows: rows(s.faultWindows, (r) => num(r, "start") && num(r, "end")),
     availability: { inFaults: asNumber(av.inFaults) ?? null, outsideFaults: asNumber(av.outsideFaults) ?? null },
     load: readLoad(s.load),
+    consumption: readConsumption(s.consumption),
   };
 }
 

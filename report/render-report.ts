@@ -209,6 +209,11 @@ ${
 <div><b>${loadRate(r.stats.load.inside.okOpsPerSecond)}</b><span>ok ops/s during faults</span></div>`
       : ""
   }
+${
+    r.stats.consumption
+      ? html`<div><b>${count(r.stats.consumption.more)} of ${count(r.stats.consumption.values)}</b><span>values the consumer group read more than once${r.stats.consumption.committedMore ? ` (${count(r.stats.consumption.committedMore)} by a second committed transaction)` : ""}</span></div>`
+      : ""
+  }
 <div><b>${percent(r.stats.availability.outsideFaults)}</b><span>of ops ok outside faults</span></div>
 <div><b>${percent(r.stats.availability.inFaults)}</b><span>of ops ok during faults</span></div>
 </div></section>`;

@@ -124,6 +124,8 @@ export function summarize(history: string, r: Results, wrote?: string): string {
     out.push(`  load outside faults: ${side(s.load.outside)}${s.load.requestedRate ? ` (${s.load.requestedRate} ops/s requested)` : ""}`);
     out.push(`  load inside faults:  ${side(s.load.inside)}`);
   }
+  if (s.consumption)
+    out.push(`  consumer group: ${num(s.consumption.values)} values read, ${num(s.consumption.once)} once, ${num(s.consumption.more)} more than once (${num(s.consumption.committedMore)} by a second committed transaction)`);
   if (s.worstLag) out.push(`  worst realtime lag: ${s.worstLag.seconds.toFixed(3)} s on ${s.worstLag.key} (process ${s.worstLag.process}, at ${s.worstLag.t.toFixed(1)} s)`);
   const lastUnseen = s.unseen.at(-1);
   if (lastUnseen) out.push(`  unseen at the end: ${num(lastUnseen.count)}`);
