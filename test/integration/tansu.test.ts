@@ -102,7 +102,9 @@ describe("npm run chaos -- --product tansu", () => {
   it("runs kill, pause and partition over brokers and storage to a verdict, and removes everything", async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
     const { code, out } = await chaos(["--product", "tansu", "--nemesis", "kill,pause,partition", "--nemesis-interval", "6", "--quiet-time", "3", "--time-limit", "30", "--recovery-time", "5", "--seed", "2", "--store", store]);
-    expect([0, 1], out).toContain(code);
+    // Valid, invalid, or unknown because a family met no write (seed 2 cuts the storage node off
+    // while it is down: every process is failing its assign then, and no send overlaps the cut).
+    expect([0, 1, 2], out).toContain(code);
     const dir = fs.realpathSync(path.join(store, "latest"));
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(test.product).toEqual({ name: "tansu", version: "0.6.0", storage: "postgres" });
@@ -114,7 +116,8 @@ describe("npm run chaos -- --product tansu", () => {
     expect(ops.filter((o) => o.process === "nemesis").at(-1).value.leaks).toEqual([]);
     expect(ops.some((o) => o.f === "send" && o.type === "ok")).toBe(true);
     const results = JSON.parse(fs.readFileSync(path.join(dir, "results.json"), "utf8"));
-    expect(code).toBe(results.valid === true ? 0 : 1);
+    expect(code).toBe(results.valid === true ? 0 : results.valid === false ? 1 : 2);
+    if (results.valid === "unknown") for (const r of results["unknown-reasons"]) expect(r).toMatch(/^faults not exercised: /);
     expect(fs.readFileSync(path.join(dir, "report.html"), "utf8")).toContain("tansu 0.6.0 (postgres storage)");
     expect((await labelledRuns()).filter((r) => r.run === runIdOf(test.name, path.basename(dir)))).toEqual([]);
   });
