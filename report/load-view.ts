@@ -10,7 +10,8 @@ import { html, join, type SafeHtml } from "./html.ts";
 
 type Side = NonNullable<Stats["load"]>["inside"];
 
-const rate = (x: number | null) => (x === null ? "–" : x.toFixed(1));
+/** An ok-ops-per-second figure, "–" where there were no seconds to count over. */
+export const rate = (x: number | null) => (x === null ? "–" : x.toFixed(1));
 /** What the fault did, as its nemesis op said (`what`, else `target`). */
 const what = (v: unknown): string => {
   const r = typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};

@@ -11,7 +11,7 @@ import { REPORT_CSS, REPORT_JS } from "./assets.ts";
 import { renderClusterViews } from "./cluster-view.ts";
 import { byDesignOrder, describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
 import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural, seconds } from "./format.ts";
-import { renderLoad } from "./load-view.ts";
+import { rate as loadRate, renderLoad } from "./load-view.ts";
 import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
 import { anomalyCount, asArray, asRecord, asString, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
@@ -218,8 +218,6 @@ ${
 <div><b>${percent(r.stats.availability.inFaults)}</b><span>of ops ok during faults</span></div>
 </div></section>`;
 }
-
-const loadRate = (x: number | null) => (x === null ? "–" : x.toFixed(1));
 
 function settingsTable(obj: Json): SafeHtml {
   const entries = Object.entries(obj);

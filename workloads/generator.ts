@@ -9,7 +9,7 @@
 //                   values are unique, increasing integers per key
 //   KafkaGenerator  the queue/txn op mix over a KeyLifecycle (Jepsen's kafka workload shape)
 //   RateLimiter     the global rate limit as a pure function of time
-import type { Key, Op } from "../core/history/op.ts";
+import { parseKey, type Key, type Op } from "../core/history/op.ts";
 import { Rng } from "../core/rng.ts";
 import type { Invocation } from "../clients/types.ts";
 
@@ -228,9 +228,8 @@ export class KafkaGenerator implements OpGenerator {
    */
   private follows({ keys, via }: { keys: readonly Key[]; via: Via }, active: readonly Key[]): boolean {
     if (via === "assign") return keys.some((k) => active.includes(k));
-    const topic = (k: Key) => k.slice(0, k.lastIndexOf("/"));
-    const topics = new Set(active.map(topic));
-    return keys.some((k) => topics.has(topic(k)));
+    const topics = new Set(active.map((k) => parseKey(k).topic));
+    return keys.some((k) => topics.has(parseKey(k).topic));
   }
 
   next({ process, worker }: GenContext): Invocation {
