@@ -43,6 +43,13 @@ export interface TestConfig {
   /** The images the nodes ran: `kafka` (or the product's name, e.g. `tansu`) and `toxiproxy`. */
   images: { kafka?: string; toxiproxy?: string; tansu?: string };
   client: ClientName;
+  /**
+   * Where the workload's clients run: `host`, in the harness's own process; `process`, in a child
+   * process of the harness on this machine (clients/remote/local.ts), so that a client that dies
+   * (a native assertion in librdkafka) leaves `info` ops and a new process, not a dead harness;
+   * `pod`, in pods of a Kubernetes run. Default: `process` for confluent on docker, else `host`.
+   */
+  clientsIn?: "host" | "process" | "pod";
   /** The client library's release: given as --client NAME@VERSION, else the bundled one (recorded once loaded). */
   clientVersion?: string;
   producer: ProducerSettings;
@@ -195,9 +202,12 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   "clients-in": {
-    help: "--deployment kubernetes: where the workload's clients run: pod (in a pod of the run, reaching the brokers from inside the cluster; needed past one machine) or host (in the harness's process; the local one-node cluster only)",
-    choices: ["host", "pod"],
-    set: (c, v) => (c.kubernetes = { ...c.kubernetes, clientsIn: v as "host" | "pod" }),
+    help: "where the workload's clients run: host (in the harness's process), process (in a child process of the harness, so a client that crashes, as librdkafka's assertions do, is recorded and replaced instead of ending the run; the default for confluent on docker) or pod (--deployment kubernetes: in a pod of the run, reaching the brokers from inside the cluster; needed past one machine)",
+    choices: ["host", "process", "pod"],
+    set: (c, v) => {
+      c.clientsIn = v as "host" | "process" | "pod";
+      if (v === "pod") c.kubernetes = { ...c.kubernetes, clientsIn: "pod" };
+    },
   },
   "client-pods": {
     help: "--clients-in pod: how many pods run the clients (process p runs in pod p mod N), spread over the Kubernetes nodes; default 1",
@@ -427,6 +437,12 @@ export function validateConfig(c: TestConfig): void {
     if (!c.kubernetes?.namespace) throw new KcError("KC_BAD_FLAG", "--attach needs --namespace: the namespace the cluster runs in", { hint: "e.g. --namespace kafka" });
     if (c.product) throw new KcError("KC_BAD_FLAG", "--attach tests the cluster that runs; --product says which one to deploy", { hint: "drop --product" });
   }
+  if (c.clientsIn === "process" && c.client === "java") {
+    throw new KcError("KC_BAD_FLAG", "--clients-in process is for the Node clients: the java client already runs in a JVM of its own (its sidecar)", { hint: "drop --clients-in, or use --client kafkajs or confluent" });
+  }
+  if (c.clientsIn === "host" && c.deployment === "kubernetes") c.kubernetes = { ...c.kubernetes, clientsIn: "host" };
+  // librdkafka aborts the process on a failed assertion (docs/findings/2026-12-05-librdkafka-double-fetch-stop).
+  c.clientsIn ??= c.client === "confluent" && c.deployment === "docker" && !c.application ? "process" : "host";
   if (c.kubernetes?.clientPods !== undefined && c.kubernetes.clientsIn !== "pod") {
     throw new KcError("KC_BAD_FLAG", "--client-pods is for --clients-in pod", { hint: "add --clients-in pod, or drop --client-pods" });
   }

@@ -17,6 +17,7 @@ import { dumpAnomalousPartitions } from "./segment-dumps.ts";
 import type { Results } from "../checkers/results.ts";
 import { loadClientLibrary } from "../clients/index.ts";
 import type { HostInfo } from "../clients/remote/remote.ts";
+import { localClientHosts } from "../clients/remote/local.ts";
 import { KcError } from "../core/errors.ts";
 import { exitCodeForVerdict } from "../core/exit-codes.ts";
 import type { Key, Op } from "../core/history/op.ts";
@@ -139,7 +140,8 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     if (hardStop.aborted) throw new KcError("KC_INTERRUPTED", "interrupted while the cluster was starting", { hint: "nothing was recorded; the cluster is being removed" });
     // A cluster that outlives the run gets topics of this run's own (it removes them at its end).
     const topicPrefix = cluster.persistent ? `kc-${Date.now().toString(36)}-t` : undefined;
-    // Clients run in the cluster's pods when it offers them (--clients-in pod); where each host ran goes in test.json.
+    // Clients run in the cluster's pods when it offers them (--clients-in pod), in a child process
+    // of the harness with --clients-in process; where each host ran goes in test.json.
     const hosts: HostInfo[] = [];
     const onHost = (h: HostInfo) => {
       if (hosts.some((x) => x.hostname === h.hostname)) return;
@@ -152,7 +154,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
     const appTopics = application && ApplicationRun.topics(application, config.workload.replicationFactor);
     const workload = appTopics
       ? createWorkload({ ...config, client: "kafkajs" }, cluster.bootstrap, { library: bundledLibrary("kafkajs"), topics: appTopics })
-      : createWorkload(config, cluster.bootstrap, { library, topicPrefix, remote: cluster.clientHosts, onHost });
+      : createWorkload(config, cluster.bootstrap, { library, topicPrefix, remote: cluster.clientHosts ?? (config.clientsIn === "process" ? localClientHosts(library.dir) : undefined), onHost });
     await cluster.createTopics(workload.topics);
     const coordinated = (processes: number[]) => (application ? { groups: [application.groupId], transactionalIds: [] } : workload.coordinated(processes));
     // The coordinators the workload will use, found now rather than in the main phase.

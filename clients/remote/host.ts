@@ -49,7 +49,7 @@ export async function serve(): Promise<void> {
       case "init": {
         const spec = specFromWire(req.spec as Record<string, unknown>);
         const { module, version } = loadLibrary(spec.client, spec.libraryDir, spec.version);
-        if (version !== spec.version) throw new Error(`the image has ${spec.client} ${version} at ${spec.libraryDir}, not ${spec.version}`);
+        if (version !== spec.version) throw new Error(`the host found ${spec.client} ${version} at ${spec.libraryDir}, not ${spec.version}`);
         factory = clientsOf({ name: spec.client, version, bundled: false, dir: spec.libraryDir, module }, spec.settings);
         return { version };
       }

@@ -75,4 +75,16 @@ describe("remote clients", () => {
     await expect(dead.open(0)).rejects.toMatchObject({ code: "KC_CLIENT_HOST", message: expect.stringContaining("exited (code 3)") });
     await expect(dead.open(1)).rejects.toMatchObject({ code: "KC_CLIENT_HOST" });
   }, 30_000);
+
+  it("says how a host that aborts died, with its last output, in the error every op in flight gets", async () => {
+    // A host that comes up, then aborts on the first open, as librdkafka does on a failed assertion.
+    const script = `console.log(JSON.stringify({ id: 0, ok: true, r: { hostname: "h", node: process.version } }));
+      require("readline").createInterface({ input: process.stdin }).on("line", (l) => {
+        const m = JSON.parse(l);
+        if (m.op === "init") return console.log(JSON.stringify({ id: m.id, ok: true, r: { version: "1" } }));
+        console.error("first line"); console.error("node: rd.c:1: f: Assertion failed."); process.abort();
+      });`;
+    const aborting = remoteClients({ client: "kafkajs", version: "1", libraryDir: kafkajsDir, settings: settings() }, [local([process.execPath, "-e", script])]);
+    await expect(aborting.open(0)).rejects.toMatchObject({ code: "KC_CLIENT_HOST", message: "client host exited (SIGABRT): first line | node: rd.c:1: f: Assertion failed." });
+  }, 30_000);
 });

@@ -34,19 +34,37 @@ class RemoteError extends Error {
   }
 }
 
+/** Lines of a host's output kept for the error of its death... */
+const LAST_LINES = 2;
+/** ...up to the stack traces Node prints when it aborts (their frames say less than what came before). */
+const STACK_TRACE = /^-+ Native stack trace -+$/;
+
 class Host {
   readonly info: Promise<HostInfo>;
   private readonly proc: RpcProcess;
+  private closing = false;
 
   constructor(launcher: ClientHostLauncher, spec: HostSpec) {
     const log = component("client-host");
+    // Its last lines of output: a host that dies says why there (a native assertion, a stack).
+    const tail: string[] = [];
+    let inTrace = false;
     this.proc = new RpcProcess(launcher.spawn(), {
       toError: (f) => new RemoteError(f.error ?? "Error", f.message ?? ""),
-      log: (line) => log.debug(line),
-      gone: (why) =>
-        new KcError("KC_CLIENT_HOST", `the client host in ${launcher.where} ${"startError" in why ? `could not start: ${why.startError.message}` : `exited (${why.exit})`}`, {
-          hint: "its output is in harness.log (component client-host)",
-        }),
+      log: (line) => {
+        log.debug(line);
+        const t = line.trim();
+        inTrace ||= STACK_TRACE.test(t);
+        if (!t || inTrace) return;
+        tail.push(t);
+        if (tail.length > LAST_LINES) tail.shift();
+      },
+      gone: (why) => {
+        if ("startError" in why) return new KcError("KC_CLIENT_HOST", `the client host in ${launcher.where} could not start: ${why.startError.message}`, { hint: "its output is in harness.log (component client-host)" });
+        const said = tail.length ? `: ${tail.join(" | ")}` : "";
+        if (!this.closing) log.warn({ where: launcher.where, exit: why.exit, lastOutput: tail }, "a client host died; its clients' ops in flight are info, and the next client starts a new host");
+        return new KcError("KC_CLIENT_HOST", `client host exited (${why.exit})${said}`, { hint: `it ran in ${launcher.where}; its output is in harness.log (component client-host)` });
+      },
       killAfterMs: 5000,
     });
     const rpc = this.proc.rpc;
@@ -68,6 +86,7 @@ class Host {
   }
 
   close(): void {
+    this.closing = true;
     this.proc.close();
   }
 }

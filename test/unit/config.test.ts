@@ -173,6 +173,25 @@ describe("--matrix", () => {
     expect(errorOf(() => resolveRunArgs(["--client", "kafkajs@1.0.0"])).code).toBe("KC_CLIENT_VERSION");
   });
 
+  it("--clients-in: confluent runs in a child process on docker unless told, kafkajs in the harness, java never in a child", () => {
+    const where = (args: string[]) => {
+      const { config } = parseRunFlags(args);
+      validateConfig(config);
+      return config.clientsIn;
+    };
+    expect(where([])).toBe("host");
+    expect(where(["--client", "confluent"])).toBe("process");
+    expect(where(["--client", "confluent", "--clients-in", "host"])).toBe("host");
+    expect(where(["--clients-in", "process"])).toBe("process");
+    expect(where(["--client", "confluent", "--deployment", "kubernetes"])).toBe("host");
+    const java = errorOf(() => where(["--client", "java", "--clients-in", "process"]));
+    expect([java.code, java.message]).toEqual(["KC_BAD_FLAG", expect.stringContaining("the java client already runs in a JVM of its own")]);
+    // host stays a Kubernetes run's own setting; on docker it is simply the default.
+    const k8s = parseRunFlags(["--deployment", "kubernetes", "--clients-in", "host"]).config;
+    validateConfig(k8s);
+    expect(k8s.kubernetes).toEqual({ clientsIn: "host" });
+  });
+
   it("--upgrade-to adds the upgrade nemesis, pins the old protocol in ZooKeeper mode, and refuses what cannot run", () => {
     const r = resolveRunArgs(["--kafka-version", "3.6.2", "--upgrade-to", "3.9.1", "--nemesis", "kill"]);
     if (r === "help") throw new Error("help");
