@@ -10,7 +10,7 @@ import type { Op } from "../core/history/op.ts";
 import { KeyTable, readHistoryFile, readOps, type ReadOptions } from "../core/history/reader.ts";
 import { Analysis } from "./analysis.ts";
 import { Cases } from "./cases.ts";
-import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeFromTestJson, runFromTestJson, type Mode } from "./modes.ts";
+import { ANOMALY_TYPES, badAnomalyTypes, inferMode, modeOfTestJson, readTestJson, runOfTestJson, type Mode } from "./modes.ts";
 import { FINDERS } from "./registry.ts";
 import { unjudgedUnseen } from "./finders/unseen.ts";
 import type { Results } from "./results.ts";
@@ -40,12 +40,18 @@ export interface CheckOptions {
   run?: { timeLimitSeconds?: number; rate?: number };
 }
 
-/** Checks in-memory ops (validated like a file). */
-export function checkOps(ops: Op[], opts: CheckOptions = {}): Results {
-  const t0 = performance.now();
+/** A key table and an analysis to ingest into; the main phase ends at the run's time limit when known. */
+function analysisFor(opts: CheckOptions): { keys: KeyTable; analysis: Analysis } {
   const keys = new KeyTable();
   const analysis = new Analysis(keys);
   if (opts.run?.timeLimitSeconds) analysis.stats.mainEnd = opts.run.timeLimitSeconds * 1e9;
+  return { keys, analysis };
+}
+
+/** Checks in-memory ops (validated like a file). */
+export function checkOps(ops: Op[], opts: CheckOptions = {}): Results {
+  const t0 = performance.now();
+  const { keys, analysis } = analysisFor(opts);
   const summary = readOps(ops, keys, (p) => analysis.ingest(p));
   return conclude(analysis, opts, summary.warnings, t0);
 }
@@ -57,14 +63,13 @@ export function checkOps(ops: Op[], opts: CheckOptions = {}): Results {
 export async function checkHistoryFile(path: string, opts: CheckOptions = {}): Promise<Results> {
   const t0 = performance.now();
   let o = opts;
-  if (!o.mode) {
-    const m = await modeFromTestJson(join(dirname(path), "test.json"));
+  if (!o.mode || !o.run) {
+    const testJson = await readTestJson(join(dirname(path), "test.json"));
+    const m = o.mode ? undefined : modeOfTestJson(testJson);
     if (m) o = { ...o, mode: m, modeSource: "test.json" };
+    if (!o.run) o = { ...o, run: runOfTestJson(testJson) };
   }
-  if (!o.run) o = { ...o, run: await runFromTestJson(join(dirname(path), "test.json")) };
-  const keys = new KeyTable();
-  const analysis = new Analysis(keys);
-  if (o.run?.timeLimitSeconds) analysis.stats.mainEnd = o.run.timeLimitSeconds * 1e9;
+  const { keys, analysis } = analysisFor(o);
   const summary = await readHistoryFile(path, keys, (p) => analysis.ingest(p), o.read);
   return conclude(analysis, o, summary.warnings, t0);
 }

@@ -3,6 +3,9 @@
 
 import { readFile } from "node:fs/promises";
 
+
+/** stuck-after-heal (finders/stuck.ts): how long after the heal a cluster may serve nothing. */
+export const LIVENESS_SECONDS = 30;
 export interface Mode {
   subscribe: boolean;
   transactional: boolean;
@@ -59,7 +62,7 @@ export const MODE_TABLE: Record<AnomalyType, Row> = {
   "lost-write": always("an acknowledged message vanished from below what consumers read"),
   unseen: always("acknowledged, yet not read even by the final reads"),
   "truncated-log": always("the log ends below an acknowledged offset once every fault is healed"),
-  "stuck-after-heal": always("a cluster that serves no send or poll for 30 s after every fault was healed has not recovered (liveness)"),
+  "stuck-after-heal": always(`a cluster that serves no send or poll for ${LIVENESS_SECONDS} s after every fault was healed has not recovered (liveness)`),
   duplicate: always("one message at two offsets"),
   "inconsistent-offsets": always("the log diverged between observers"),
   "poll-skip": { assign: "bad", subscribe: "info", assignTxn: "bad", subscribeTxn: "info", why: "under subscribe a rebalance moves the consumer's position" },
@@ -102,12 +105,20 @@ export function badAnomalyTypes(found: Iterable<string>, mode: Mode): string[] {
  * the two is taken as false.
  */
 export async function modeFromTestJson(path: string): Promise<Mode | undefined> {
-  let raw: unknown;
+  return modeOfTestJson(await readTestJson(path));
+}
+
+/** A test.json's parsed content; undefined when the file is missing or unreadable. */
+export async function readTestJson(path: string): Promise<unknown> {
   try {
-    raw = JSON.parse(await readFile(path, "utf8"));
+    return JSON.parse(await readFile(path, "utf8"));
   } catch {
     return undefined;
   }
+}
+
+/** The mode a parsed test.json states (see modeFromTestJson). */
+export function modeOfTestJson(raw: unknown): Mode | undefined {
   const w = (raw as { workload?: unknown } | null)?.workload;
   if (typeof w !== "object" || w === null) return undefined;
   const { subscribe, txn } = w as { subscribe?: unknown; txn?: unknown };
@@ -116,15 +127,9 @@ export async function modeFromTestJson(path: string): Promise<Mode | undefined> 
   return { subscribe: subscribe === true, transactional: txn === true, ...(wwDeps ? { wwDeps } : {}) };
 }
 
-/** The main phase's length (test.json `timeLimitSeconds`) and requested rate, when test.json has them. */
-export async function runFromTestJson(path: string): Promise<{ timeLimitSeconds?: number; rate?: number }> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch {
-    return {};
-  }
-  const t = raw as { timeLimitSeconds?: unknown; rate?: unknown } | null;
+/** The main phase's length (`timeLimitSeconds`) and requested rate of a parsed test.json, when it has them. */
+export function runOfTestJson(raw: unknown): { timeLimitSeconds?: number; rate?: number } {
+  const t = raw as { timeLimitSeconds?: unknown; rate?: unknown } | null | undefined;
   const pos = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? x : undefined);
   return { timeLimitSeconds: pos(t?.timeLimitSeconds), rate: pos(t?.rate) };
 }

@@ -26,6 +26,7 @@
 
 import { F_OTHER, T_FAIL, T_INFO, T_OK, type ParsedOp } from "../core/history/reader.ts";
 import type { LatencyPoint, Stats } from "./results.ts";
+import { growF64 } from "./columns.ts";
 
 const BUCKETS_PER_OCTAVE = 64;
 /** How far before a fault window its "sends acknowledged before" look (Load). */
@@ -245,11 +246,7 @@ export class StatsCollector {
     if (sends > 0) for (let i = this.windows.length - 1; i >= 0 && this.windows[i].end >= invTime; i--) this.windows[i].sendsOverlapping++;
     if (ok && sends > 0) {
       const sec = Math.max(0, Math.floor(this.now / 1e9));
-      if (sec >= this.ackedSec.length) {
-        const b = new Float64Array(Math.max(sec + 1, this.ackedSec.length * 2));
-        b.set(this.ackedSec);
-        this.ackedSec = b;
-      }
+      this.ackedSec = growF64(this.ackedSec, sec + 1, 0);
       this.ackedSec[sec] += sends;
     }
     if (!ok || this.now > this.mainEnd) return;

@@ -1,5 +1,6 @@
 // Plain-words descriptions of every anomaly named in design.md, for the report, the Markdown
 // summary and JUnit messages. Keys are the exact names used in results.json.
+import { LIVENESS_SECONDS } from "../checkers/finders/stuck.ts";
 
 export interface AnomalyDescription {
   /** A short human title. */
@@ -33,7 +34,7 @@ export const ANOMALY_DESCRIPTIONS: Record<string, AnomalyDescription> = {
   "stuck-after-heal": {
     title: "Stuck after heal",
     meaning:
-      "Every fault was healed, yet for 30 s or more, to the end of the run, no send or poll completed ok although the workload and the final reads kept trying: the cluster did not recover. Whatever it would have returned is unknown; that it serves nothing is the finding.",
+      `Every fault was healed, yet for ${LIVENESS_SECONDS} s or more, to the end of the run, no send or poll completed ok although the workload and the final reads kept trying: the cluster did not recover. Whatever it would have returned is unknown; that it serves nothing is the finding.`,
   },
   "double-consume": {
     title: "Consumed twice",

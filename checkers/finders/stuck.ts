@@ -9,8 +9,9 @@
 // history that ends sooner than the bound after it, or whose windows never closed, is not judged.
 
 import type { Finder } from "./common.ts";
+import { LIVENESS_SECONDS } from "../modes.ts";
 
-export const LIVENESS_SECONDS = 30;
+export { LIVENESS_SECONDS };
 
 export const stuckFinder: Finder = {
   name: "stuck-after-heal",

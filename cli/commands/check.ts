@@ -9,6 +9,7 @@ import { checkHistoryFile, exitCodeForVerdict, resolveHistory, severity, type Mo
 import type { Results } from "../../checkers/results.ts";
 import { KcError } from "../../core/errors.ts";
 import { EXIT_HARNESS_ERROR } from "../../core/exit-codes.ts";
+import { rate } from "../../report/load-view.ts";
 
 const USAGE = `usage: npm run check -- <run-dir | history.jsonl | history.edn> [--json] [--mode assign|subscribe|assign+txn|subscribe+txn] [--ww-deps]
 
@@ -120,7 +121,7 @@ export function summarize(history: string, r: Results, wrote?: string): string {
   if (s.faultWindows.length > 0 || s.availability.outsideFaults !== null)
     out.push(`  availability: ${pct(s.availability.outsideFaults)} ok outside faults, ${pct(s.availability.inFaults)} inside ${s.faultWindows.length} fault window(s)`);
   if (s.load && s.faultWindows.length > 0) {
-    const side = (x: NonNullable<typeof s.load>["inside"]) => `${x.okOpsPerSecond === null ? "–" : x.okOpsPerSecond.toFixed(1)} ok ops/s over ${x.seconds.toFixed(1)} s, ${num(x.ackedSends)} sends acknowledged, ${num(x.pollsWithData)} polls with data`;
+    const side = (x: NonNullable<typeof s.load>["inside"]) => `${rate(x.okOpsPerSecond)} ok ops/s over ${x.seconds.toFixed(1)} s, ${num(x.ackedSends)} sends acknowledged, ${num(x.pollsWithData)} polls with data`;
     out.push(`  load outside faults: ${side(s.load.outside)}${s.load.requestedRate ? ` (${s.load.requestedRate} ops/s requested)` : ""}`);
     out.push(`  load inside faults:  ${side(s.load.inside)}`);
   }

@@ -75,6 +75,8 @@ export class RdConsumer {
       // Internal to the binding (its KafkaJS layer uses it too): called when the queue gets data.
       queue_non_empty_cb: () => this.signal(),
     };
+    // KC_RDKAFKA_DEBUG=consumer,fetch,...: librdkafka's own debug contexts, into harness.log (debug).
+    if (process.env.KC_RDKAFKA_DEBUG) Object.assign(conf, { debug: process.env.KC_RDKAFKA_DEBUG, event_cb: true });
     if (o.mode === "subscribe") {
       conf.rebalance_cb = (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment);
       conf.offset_commit_cb = true;
@@ -84,6 +86,7 @@ export class RdConsumer {
       if (err.isFatal) this.fatal ??= err;
       this.log.debug({ group: o.groupId, err: describeRdError(err) }, "consumer error");
     });
+    this.consumer.on("event.log", (l: { fac?: string; message?: string }) => this.log.debug({ client: o.clientId, fac: l.fac }, l.message ?? ""));
     this.consumer.on("offset.commit", (err) => {
       if (err) this.commitError = describeRdError(err);
     });

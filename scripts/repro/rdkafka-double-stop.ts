@@ -11,7 +11,7 @@
 //
 // The library dir is a @confluentinc/kafka-javascript package (e.g. node_modules/@confluentinc/
 // kafka-javascript). It prints `survived N rounds` and exits 0 when the library held; a library
-// with the bug dies of SIGABRT with the assertion on stderr. test/integration/rdkafka-double-stop.test.ts
+// with the bug dies of SIGABRT with the assertion on stderr. test/integration/librdkafka-bugs.test.ts
 // runs it against a real cluster.
 import { createRequire } from "node:module";
 import path from "node:path";
