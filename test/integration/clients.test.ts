@@ -37,10 +37,14 @@ describe("client versions", () => {
     expect(libraryDir("confluent", "1.8.2")).toMatch(new RegExp(`confluent@1\\.8\\.2-node${process.versions.modules}$`));
     const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-conf-"));
     const { code, out } = await chaos(["--client", "confluent@1.8.2", "--time-limit", "10", "--recovery-time", "2", "--seed", "5", "--store", store]);
-    expect(code, out).toBe(0);
     const [dir] = runDirsOf(store);
-    expect(readJson(path.join(dir, "test.json"))).toMatchObject({ client: "confluent", clientVersion: "1.8.2" });
-    expect(readJson(path.join(dir, "results.json")).stats.counts.send.ok).toBeGreaterThan(0);
+    expect(readJson(path.join(dir, "test.json"))).toMatchObject({ client: "confluent", clientVersion: "1.8.2", clientsIn: "process" });
+    const results = readJson(path.join(dir, "results.json"));
+    expect(results.stats.counts.send.ok).toBeGreaterThan(0);
+    // VALID, unless 1.8.2's librdkafka (2.13.2) moved a consumer on its own
+    // (docs/findings/2026-12-05-librdkafka-stale-offset-timer): then only its rewinds count.
+    expect(code, out).toBe(results.valid ? 0 : 1);
+    expect(["nonmonotonic-poll", "int-nonmonotonic-poll"]).toEqual(expect.arrayContaining(results["bad-anomaly-types"]));
   }, 600_000);
 
   it("refuses a release that does not exist, before any cluster starts, listing the releases that would work", async () => {
