@@ -37,23 +37,28 @@ describe("librdkafka 2.15.1's consumer bugs (bundled confluent client)", () => {
     await cluster?.stop();
   });
 
-  it("aborts the process when assign() drops, retakes and drops a started partition back to back; 20 ms apart the same calls survive", () => {
+  it("aborts the process when assign() drops, retakes and drops a started partition back to back; 100 ms apart the same calls survive", () => {
     // The release this pins: when a bundled release carries the fix (librdkafka #5574), this test says so.
     expect(createRequire(path.join(library.dir, "package.json"))("./package.json").librdkafka).toBe("2.15.1");
     const fast = repro(cluster.bootstrap, "2000");
     expect([fast.status, fast.signal], fast.stdout + fast.stderr).toEqual([null, "SIGABRT"]);
     expect(fast.stderr).toContain(ASSERTION);
-    const spaced = repro(cluster.bootstrap, "100", "20");
-    expect([spaced.status, spaced.stdout.trim()], spaced.stderr).toEqual([0, "survived 100 rounds"]);
+    // The control's gaps are wide so that a loaded machine cannot close them.
+    const spaced = repro(cluster.bootstrap, "30", "100");
+    expect([spaced.status, spaced.stdout.trim()], spaced.stderr).toEqual([0, "survived 30 rounds"]);
   }, 180_000);
 
-  it("moves a consumer assigned at an explicit offset to a stale logical one: to the end (records never delivered) or back to the beginning; 50 ms apart, it reads what it asked for", () => {
+  it("moves a consumer assigned at an explicit offset to a stale logical one: to the end (records never delivered) or back to the beginning; 300 ms apart, it reads what it asked for", () => {
+    // The outdated answer usually stops the fetch at once; when a first fetch at 100 came back
+    // before it, the consumer reads 100-109 and then moves. Either way it moves.
     const end = staleTimer(cluster.bootstrap, "stale-end", "end");
-    expect([end.status, end.stdout.trim()], end.stderr).toEqual([1, "asked for offsets 100-199; read 0 record(s): none\n100 record(s) after offset 99 were never delivered"]);
+    expect(end.status, end.stdout + end.stderr).toBe(1);
+    expect(end.stdout.trim()).toMatch(/^asked for offsets 100-199; read \d+ record\(s\): (none|100-\d+)\n\d+ record\(s\) after offset \d+ were never delivered$/);
     const beginning = staleTimer(cluster.bootstrap, "stale-beginning", "beginning");
-    expect([beginning.status, beginning.stdout.trim()], beginning.stderr).toEqual([1, "asked for offsets 100-199; read 100 record(s): 0-99\nmoved back below 100 on its own: read again from offset 0"]);
+    expect(beginning.status, beginning.stdout + beginning.stderr).toBe(1);
+    expect(beginning.stdout).toContain("moved back below 100 on its own: read again from offset 0");
     for (const logical of ["end", "beginning"]) {
-      const control = staleTimer(cluster.bootstrap, `stale-control-${logical}`, logical, "50");
+      const control = staleTimer(cluster.bootstrap, `stale-control-${logical}`, logical, "300");
       expect([control.status, control.stdout.trim()], control.stderr).toEqual([0, "asked for offsets 100-199; read 100 record(s): 100-199"]);
     }
   }, 180_000);
