@@ -72,7 +72,11 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     // A fault-free run once found int-poll-skip here too: the checker counted an aborted record
     // that kafkajs leaked to one poll (G1a) as one every read_committed poll had to return. It no
     // longer does (checkers/README.md, "Where kafka-chaos differs from Jepsen").
-    expectChecked(ops, { subscribe: true, transactional: true }, ["G1a"]);
+    // double-consume is kafkajs' too: its consumers fetch committed offsets without
+    // require_stable (OffsetFetch v4, no KIP-447), so a rebalance while a transaction that commits
+    // offsets is open resumes from the older offset and a second transaction consumes the same
+    // values (docs/findings/2026-12-05-kafkajs-double-consume-across-rebalance, seen once in CI).
+    expectChecked(ops, { subscribe: true, transactional: true }, ["G1a", "double-consume"]);
   });
 
   it("queue (--consumer-mode assign,subscribe): assigns and subscribes in one test, each group the run's", async () => {
