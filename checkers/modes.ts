@@ -3,9 +3,9 @@
 
 import { readFile } from "node:fs/promises";
 
-
 /** stuck-after-heal (finders/stuck.ts): how long after the heal a cluster may serve nothing. */
 export const LIVENESS_SECONDS = 30;
+
 export interface Mode {
   subscribe: boolean;
   transactional: boolean;

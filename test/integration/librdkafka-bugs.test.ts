@@ -20,10 +20,11 @@ import { chaos, readJson, runDirsOf, startTestCluster } from "./support.ts";
 
 const ASSERTION = "rd_kafka_assignment_partition_stopped: Assertion `rktp->rktp_started' failed.";
 const library = bundledLibrary("confluent");
-const repro = (bootstrap: string[], ...args: string[]) =>
-  spawnSync(process.execPath, [path.resolve("scripts/repro/rdkafka-double-stop.ts"), library.dir, bootstrap.join(","), "repro", ...args], { encoding: "utf8", timeout: 120_000 });
-const staleTimer = (bootstrap: string[], topic: string, ...args: string[]) =>
-  spawnSync(process.execPath, [path.resolve("scripts/repro/rdkafka-stale-offset-timer.ts"), library.dir, bootstrap.join(","), topic, ...args], { encoding: "utf8", timeout: 120_000 });
+/** Runs a reproducer of scripts/repro/ on the bundled library: `<library dir> <bootstrap> <topic> ...args`. */
+const script = (name: string) => (bootstrap: string[], topic: string, ...args: string[]) =>
+  spawnSync(process.execPath, [path.resolve(`scripts/repro/${name}.ts`), library.dir, bootstrap.join(","), topic, ...args], { encoding: "utf8", timeout: 120_000 });
+const doubleStop = script("rdkafka-double-stop");
+const staleTimer = script("rdkafka-stale-offset-timer");
 
 describe("librdkafka 2.15.1's consumer bugs (bundled confluent client)", () => {
   let cluster: Cluster;
@@ -40,11 +41,11 @@ describe("librdkafka 2.15.1's consumer bugs (bundled confluent client)", () => {
   it("aborts the process when assign() drops, retakes and drops a started partition back to back; 100 ms apart the same calls survive", () => {
     // The release this pins: when a bundled release carries the fix (librdkafka #5574), this test says so.
     expect(createRequire(path.join(library.dir, "package.json"))("./package.json").librdkafka).toBe("2.15.1");
-    const fast = repro(cluster.bootstrap, "2000");
+    const fast = doubleStop(cluster.bootstrap, "repro", "2000");
     expect([fast.status, fast.signal], fast.stdout + fast.stderr).toEqual([null, "SIGABRT"]);
     expect(fast.stderr).toContain(ASSERTION);
     // The control's gaps are wide so that a loaded machine cannot close them.
-    const spaced = repro(cluster.bootstrap, "30", "100");
+    const spaced = doubleStop(cluster.bootstrap, "repro", "30", "100");
     expect([spaced.status, spaced.stdout.trim()], spaced.stderr).toEqual([0, "survived 30 rounds"]);
   }, 180_000);
 

@@ -75,7 +75,7 @@ describe("workloads on a fault-free cluster (zookeeper, Kafka 3.9.1)", () => {
     // double-consume is kafkajs' too: its consumers fetch committed offsets without
     // require_stable (OffsetFetch v4, no KIP-447), so a rebalance while a transaction that commits
     // offsets is open resumes from the older offset and a second transaction consumes the same
-    // values (docs/findings/2026-12-05-kafkajs-double-consume-across-rebalance, seen once in CI).
+    // values (docs/findings/2026-12-05-kafkajs-double-consume-across-rebalance: 2 of 4 CI runs here).
     expectChecked(ops, { subscribe: true, transactional: true }, ["G1a", "double-consume"]);
   });
 
