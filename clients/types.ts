@@ -43,6 +43,18 @@ export interface Polled {
 export const emptyPolled = (): Polled => ({ records: {}, from: new Map(), next: new Map() });
 
 /**
+ * Two polls of one transaction as one: the records of both, per key the first offset read (where
+ * an abort rewinds to) and the position after the later poll (what a commit stores).
+ */
+export function mergePolled(a: Polled, b: Polled): Polled {
+  const records: Record<Key, OffsetValue[]> = { ...a.records };
+  for (const [key, pairs] of Object.entries(b.records)) records[key] = [...(records[key] ?? []), ...pairs];
+  const from = new Map(a.from);
+  for (const [key, offset] of b.from) if (!from.has(key)) from.set(key, offset);
+  return { records, from, next: new Map([...a.next, ...b.next]) };
+}
+
+/**
  * Rebalances a subscribe-mode consumer went through since the last poll. Each adapter records
  * the keys it was given; the next poll carries them as `rebalance-log`, which tells the checkers
  * that this process's position on those keys may have moved.

@@ -103,7 +103,7 @@ export function defaultConfig(): TestConfig {
     clientVersion: undefined,
     producer: { acks: "all", idempotent: false, retries: 5, maxInFlight: 1, requestTimeoutMs: 10_000 },
     consumer: { isolation: "read_committed", mode: "assign", autoCommit: false, pollMs: 1000 },
-    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150, abortP: 0.1, crashP: 0.001, resubscribeP: 1 / 64, pollUnseen: false },
+    workload: { name: "queue", subscribe: false, txn: false, topics: 4, partitions: 2, replicationFactor: 3, topicConfig: {}, activeKeys: 4, sendsPerKey: 150, abortP: 0.1, maxTxnLength: 4, crashP: 0.001, resubscribeP: 1 / 64, pollUnseen: false },
     concurrency: 8,
     processesPerClient: 1,
     rate: 100,
@@ -347,7 +347,8 @@ export const FLAGS: Record<string, Flag> = {
   "poll-ms": { help: "how long a poll waits for records (ms)", set: (c, v) => (c.consumer.pollMs = int("poll-ms", 1, 600_000)(v)) },
   "active-keys": { help: "keys written at once; a key retires after --sends-per-key sends and a new one takes its place", set: (c, v) => (c.workload.activeKeys = int("active-keys", 1, 10_000)(v)) },
   "sends-per-key": { help: "sends to a key before it retires", set: (c, v) => (c.workload.sendsPerKey = int("sends-per-key", 1)(v)) },
-  "abort-p": { help: "txn: probability that a transaction aborts on purpose", set: (c, v) => (c.workload.abortP = probability("abort-p")(v)) },
+  "abort-p": { help: "txn: probability that a transaction aborts on purpose (after a random number of its micro-ops)", set: (c, v) => (c.workload.abortP = probability("abort-p")(v)) },
+  "max-txn-length": { help: "txn: most micro-ops (polls and sends, in any mix) in one transaction (Jepsen's --max-txn-length)", set: (c, v) => (c.workload.maxTxnLength = int("max-txn-length", 1, 100)(v)) },
   "crash-p": { help: "probability that an op is a client crash (the worker goes on as a new process with a fresh client)", set: (c, v) => (c.workload.crashP = probability("crash-p")(v)) },
   "poll-unseen": {
     help: "Jepsen's poll-unseen: a third of the assigns/subscribes also take every key with an acknowledged send that no poll has read yet, and name them on the op (unseen)",
@@ -556,7 +557,7 @@ function defaultValueOf(flag: string): string | undefined {
     brokers: c.cluster.brokers, zookeepers: c.cluster.zookeepers, controllers: c.cluster.controllers, acks: c.producer.acks,
     idempotent: c.producer.idempotent, retries: c.producer.retries, "max-in-flight": c.producer.maxInFlight, "request-timeout": c.producer.requestTimeoutMs,
     isolation: c.consumer.isolation, "consumer-mode": c.consumer.mode, "auto-commit": c.consumer.autoCommit, topics: c.workload.topics, "poll-ms": c.consumer.pollMs,
-    "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP, "poll-unseen": c.workload.pollUnseen ?? false, "ww-deps": c.checker?.wwDeps ?? false,
+    "active-keys": c.workload.activeKeys, "sends-per-key": c.workload.sendsPerKey, "abort-p": c.workload.abortP, "max-txn-length": c.workload.maxTxnLength ?? 4, "crash-p": c.workload.crashP, "subscribe-p": c.workload.resubscribeP, "poll-unseen": c.workload.pollUnseen ?? false, "ww-deps": c.checker?.wwDeps ?? false,
     partitions: c.workload.partitions, "replication-factor": c.workload.replicationFactor, nemesis: "none", "nemesis-interval": c.nemesis.intervalSeconds,
     "quiet-time": c.nemesis.quietSeconds, "debug-partitions": c.nemesis.debugPartitions, store: c.store,
   };

@@ -122,20 +122,39 @@ describe("KafkaGenerator", () => {
     expect(() => new KafkaGenerator({ ...base, subscribeVia: [] })).toThrow(/subscribeVia/);
   });
 
-  it("makes transactions in the txn workload, some aborted on purpose", () => {
+  it("makes every txn-workload op a transaction of polls and sends in any mix, some aborted part-way", () => {
     const plan = simulate(new KafkaGenerator({ ...base, txn: true }), 4, 6000);
-    const txns = plan.filter((s) => s.inv.f === "txn" || s.inv.f === "send");
-    for (const s of plan.filter((x) => x.inv.f === "txn")) {
+    const txns = plan.filter((s) => ["send", "poll", "txn"].includes(s.inv.f));
+    const shapes = new Set<string>();
+    for (const s of txns) {
       const mops = s.inv.value as unknown[][];
-      expect(mops[0]).toEqual(["poll"]);
-      expect(mops.length).toBeGreaterThanOrEqual(2);
-      expect(mops.slice(1).every((m) => m[0] === "send")).toBe(true);
+      expect(mops.length).toBeGreaterThanOrEqual(1);
+      expect(mops.length).toBeLessThanOrEqual(4);
+      // f names the mix: all polls, all sends, or both.
+      expect(s.inv.f).toBe(mops.every((m) => m[0] === "poll") ? "poll" : mops.every((m) => m[0] === "send") ? "send" : "txn");
+      shapes.add(mops.map((m) => (m[0] as string)[0]).join(""));
     }
-    for (const s of plan.filter((x) => x.inv.f === "send")) expect((s.inv.value as unknown[][]).every((m) => m[0] === "send")).toBe(true);
-    expect(plan.some((s) => s.inv.f === "send" && (s.inv.value as unknown[]).length > 1)).toBe(true);
-    const aborted = txns.filter((s) => s.inv.abort === true).length / txns.length;
-    expect(aborted).toBeGreaterThan(0.05);
-    expect(aborted).toBeLessThan(0.15);
+    // Jepsen's breadth: several polls, polls after sends, sends before and after a poll.
+    for (const shape of ["pp", "sp", "ps", "sps", "pps", "ss", "s", "p"]) expect([...shapes].some((x) => x.includes(shape)), shape).toBe(true);
+    const sendsToKeys = txns.map((s) => new Set((s.inv.value as unknown[][]).filter((m) => m[0] === "send").map((m) => m[1])).size);
+    expect(Math.max(...sendsToKeys)).toBeGreaterThan(1);
+    // Aborts: about abortP of them, at every point from right after begin to after the last micro-op.
+    const aborted = txns.filter((s) => s.inv.abort === true);
+    expect(aborted.length / txns.length).toBeGreaterThan(0.05);
+    expect(aborted.length / txns.length).toBeLessThan(0.15);
+    for (const s of aborted) {
+      const at = s.inv["abort-at"] as number;
+      expect(Number.isInteger(at) && at >= 0 && at <= (s.inv.value as unknown[]).length).toBe(true);
+    }
+    expect(aborted.some((s) => s.inv["abort-at"] === 0)).toBe(true);
+    expect(aborted.some((s) => (s.inv["abort-at"] as number) > 0 && (s.inv["abort-at"] as number) < (s.inv.value as unknown[]).length)).toBe(true);
+    expect(aborted.some((s) => s.inv["abort-at"] === (s.inv.value as unknown[]).length)).toBe(true);
+    expect(txns.filter((s) => s.inv.abort !== true).every((s) => s.inv["abort-at"] === undefined)).toBe(true);
+    // --max-txn-length bounds the mix.
+    const long = simulate(new KafkaGenerator({ ...base, txn: true, maxTxnLength: 8 }), 4, 3000);
+    const lengths = long.filter((s) => ["send", "poll", "txn"].includes(s.inv.f)).map((s) => (s.inv.value as unknown[]).length);
+    expect(Math.max(...lengths)).toBe(8);
+    expect(Math.min(...lengths)).toBe(1);
   });
 
   it("hands out unique, increasing values per key, and retires keys after sendsPerKey sends", () => {

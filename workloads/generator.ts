@@ -9,7 +9,7 @@
 //                   values are unique, increasing integers per key
 //   KafkaGenerator  the queue/txn op mix over a KeyLifecycle (Jepsen's kafka workload shape)
 //   RateLimiter     the global rate limit as a pure function of time
-import { parseKey, type Key, type Op } from "../core/history/op.ts";
+import { parseKey, type Key, type Mop, type Op } from "../core/history/op.ts";
 import { Rng } from "../core/rng.ts";
 import type { Invocation } from "../clients/types.ts";
 
@@ -104,7 +104,7 @@ export interface KafkaGeneratorOptions {
    * assign/subscribe picks one, from a random stream of its own (Jepsen's --sub-via).
    */
   subscribeVia: Via | readonly Via[];
-  /** txn workload: multi-send transactions (some aborted on purpose) and poll-then-send txns. */
+  /** txn workload: every op a transaction of polls and sends in any mix (some aborted on purpose). */
   txn: boolean;
   /** Probability that an op is a re-assign/re-subscribe (Jepsen's sub-p). Default 1/64. */
   resubscribeP?: number;
@@ -112,8 +112,8 @@ export interface KafkaGeneratorOptions {
   crashP?: number;
   /** txn: probability that a transaction is aborted on purpose. Default 0.1. */
   abortP?: number;
-  /** txn: most sends in one transaction. Default 4. */
-  maxTxnSends?: number;
+  /** txn: most micro-ops in one transaction (Jepsen's --max-txn-length). Default 4. */
+  maxTxnLength?: number;
   /**
    * Jepsen's poll-unseen: a third of the assigns/subscribes (drawn from a stream of their own,
    * so the workers' ops stay as they were) also take every key with an acknowledged send past
@@ -163,9 +163,11 @@ export class UnseenKeys {
  * active keys; afterwards each op is, by the worker's own random stream:
  *   crash (crashP) | assign/subscribe of a random subset of active keys (resubscribeP) |
  *   queue: send of one value, or poll, half and half
- *   txn:   poll | send of 1…maxTxnSends values across keys in one transaction |
- *          poll then 1…maxTxnSends-1 sends in one transaction (f "txn"), a third each;
- *          transactions carry `abort: true` with probability abortP.
+ *   txn:   1…maxTxnLength micro-ops in one transaction, each a poll (1 in 3) or a send to a
+ *          random active key, in any order: several polls, polls after sends, sends to several
+ *          keys (f "poll" when all are polls, "send" when all are sends, else "txn"). With
+ *          probability abortP it carries `abort: true` and `abort-at`: how many of its micro-ops
+ *          run before the abort, 0 to all of them (all: after its polls' offsets joined it too).
  */
 export class KafkaGenerator implements OpGenerator {
   readonly lifecycle: KeyLifecycle;
@@ -182,7 +184,7 @@ export class KafkaGenerator implements OpGenerator {
 
   constructor(o: KafkaGeneratorOptions) {
     // An option given as undefined (a config without it) takes its default too.
-    this.o = { ...o, resubscribeP: o.resubscribeP ?? 1 / 64, crashP: o.crashP ?? 1 / 1000, abortP: o.abortP ?? 0.1, maxTxnSends: o.maxTxnSends ?? 4, pollUnseen: o.pollUnseen ?? false };
+    this.o = { ...o, resubscribeP: o.resubscribeP ?? 1 / 64, crashP: o.crashP ?? 1 / 1000, abortP: o.abortP ?? 0.1, maxTxnLength: o.maxTxnLength ?? 4, pollUnseen: o.pollUnseen ?? false };
     this.root = new Rng(o.seed).fork("workload");
     this.lifecycle = new KeyLifecycle(o.keys, o.activeKeys, o.sendsPerKey);
     if (this.o.pollUnseen) this.unseen = new UnseenKeys();
@@ -255,14 +257,20 @@ export class KafkaGenerator implements OpGenerator {
       return ["send", k, this.lifecycle.nextValue(k)];
     };
     if (!this.o.txn) return rng.next() < 0.5 ? { f: "send", value: [send()] } : { f: "poll", value: [["poll"]] };
-    const kind = rng.int(3);
-    if (kind === 0) return { f: "poll", value: [["poll"]] };
-    const abort = rng.next() < this.o.abortP;
-    const sends = (most: number) => Array.from({ length: 1 + rng.int(Math.max(1, most)) }, send);
-    const inv: Invocation = kind === 1 ? { f: "send", value: sends(this.o.maxTxnSends) } : { f: "txn", value: [["poll"], ...sends(this.o.maxTxnSends - 1)] };
-    if (abort) inv.abort = true;
+    const mops: Mop[] = Array.from({ length: 1 + rng.int(this.o.maxTxnLength) }, () => (rng.int(3) === 0 ? ["poll"] : send()));
+    const inv: Invocation = { f: fOfMops(mops), value: mops };
+    if (rng.next() < this.o.abortP) {
+      inv.abort = true;
+      inv["abort-at"] = rng.int(mops.length + 1);
+    }
     return inv;
   }
+}
+
+/** An op's `f` from its micro-ops: "poll" when all are polls, "send" when all are sends, else "txn". */
+export function fOfMops(mops: readonly Mop[]): "poll" | "send" | "txn" {
+  if (mops.every((m) => m[0] === "poll")) return "poll";
+  return mops.every((m) => m[0] === "send") ? "send" : "txn";
 }
 
 // --- time -----------------------------------------------------------------------------------

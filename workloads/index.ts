@@ -6,9 +6,9 @@
 //   ... heal, recovery wait ...
 //   await w.finalReads(history, ops, { deadlineMs: Date.now() + config.finalTimeLimitSeconds * 1000, signal });
 //
-// `queue`: single sends of unique increasing integers per key, and polls. `txn`: transactional
-// sends across keys (some aborted on purpose), read_committed polls, and poll-then-send
-// transactions that commit the consumer's offsets inside the transaction. Both: assign or
+// `queue`: single sends of unique increasing integers per key, and polls. `txn`: every op a
+// transaction of polls and sends in any mix (some aborted on purpose, part-way), read_committed
+// polls whose offsets commit inside the transaction. Both: assign or
 // subscribe consumers that re-assign/re-subscribe now and then, and client crashes.
 // Keys are topic-partitions, "<prefix><i>/<p>" (./keys.ts). Clients: kafkajs, or confluent
 // (@confluentinc/kafka-javascript, librdkafka), chosen by config.client. See README.md.
@@ -73,6 +73,8 @@ export interface WorkloadConfig {
     sendsPerKey: number;
     /** txn: probability that a transaction aborts on purpose (`--abort-p`); default 0.1. */
     abortP?: number;
+    /** txn: most micro-ops in one transaction (`--max-txn-length`); default 4. */
+    maxTxnLength?: number;
     /** Probability that an op is a client crash (`--crash-p`); default 1/1000. */
     crashP?: number;
     /** Probability that an op re-assigns/re-subscribes (`--subscribe-p`, Jepsen's sub-p); default 1/64. */
@@ -126,6 +128,7 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
         subscribeVia: consumerVias(config.consumer.mode),
         txn,
         abortP: w.abortP,
+        maxTxnLength: w.maxTxnLength,
         crashP: w.crashP,
         resubscribeP: w.resubscribeP,
         pollUnseen: w.pollUnseen,

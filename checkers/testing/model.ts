@@ -4,7 +4,8 @@
 //
 // Ops take effect atomically at completion: sends append (transactional ones contiguously, then a
 // commit marker that takes an offset no consumer sees), polls read from the consumer's position.
-// Aborted transactions take offsets too (records + abort marker) but stay invisible. An info
+// Aborted transactions take offsets too (records + abort marker) but stay invisible, and may stop
+// part-way (the micro-ops after that point never run). An info
 // outcome may or may not have taken effect, and ends the process (the worker continues as a
 // new process). After the main phase every key is read to its end by fresh consumers.
 
@@ -116,12 +117,16 @@ export function simulate(o: ModelOptions, emit: (op: Op) => void): { logs: Rec[]
   /** Runs the micro-ops; returns the completion value and whether it committed. */
   const run = (c: Client, mops: unknown[], outcome: "ok" | "fail" | "info"): { value: unknown[]; committed: boolean } => {
     const commit = outcome === "ok" || (outcome === "info" && choose(2) === 0);
+    // A transaction that fails may have stopped part-way (aborted on purpose after `abort-at`
+    // micro-ops, or after an error): the rest never ran and stay as invoked.
+    const ran = o.txn === true && outcome === "fail" && choose(2) === 0 ? choose(mops.length + 1) : mops.length;
     const pos = new Map(c.pos);
     const sends: { k: number; v: number; i: number }[] = [];
     const out: unknown[] = [];
     mops.forEach((m, i) => {
       const mop = m as unknown[];
-      if (mop[0] === "send") {
+      if (i >= ran) out.push(mop);
+      else if (mop[0] === "send") {
         sends.push({ k: keyOf(mop[1] as string), v: mop[2] as number, i });
         out.push(mop);
       } else {

@@ -171,39 +171,29 @@ export class ConfluentClient extends AdapterClient<Producer> {
    * transaction (sendOffsetsToTransaction); then commit, or abort when the invocation says
    * `abort`. A transaction aborted successfully is `fail`: read_committed consumers never see it.
    */
-  protected async transaction(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as Mop[];
-    const done: Mop[] = [];
-    const valueNow = () => [...done, ...mops.slice(done.length)];
-    let producer: Producer;
-    try {
-      producer = await this.producer.get();
-      await call((cb) => producer.beginTransaction(cb));
-    } catch (e) {
-      this.dropFatalProducer(e);
-      // Nothing was sent: the transaction never began.
-      return { type: "fail", value: mops, error: `begin: ${describeRdError(e)}` };
-    }
-    let polled: Polled | undefined;
-    const extra: Record<string, unknown> = {};
-    try {
-      for (const m of mops) {
-        if (m[0] === "poll") {
-          polled = await this.requireConsumer().poll();
-          done.push(["poll", polled.records]);
-          Object.assign(extra, this.rebalanceLog.take());
-        } else done.push(await this.produceOne(producer, m as SendMop));
-      }
-      if (polled?.next.size) {
-        const consumer = this.requireConsumer();
-        const offsets = [...polled.next].map(([key, offset]) => ({ ...parseKey(key), offset }));
-        await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer.consumer, this.timeouts.transaction, cb));
-      }
-    } catch (e) {
-      return { ...(await this.abort(producer, polled, `aborted after ${describeRdError(e)}`, valueNow())), ...extra };
-    }
-    if (inv.abort === true) return { ...(await this.abort(producer, polled, "aborted-on-purpose", valueNow())), ...extra };
-    return { ...(await this.commit(producer, polled, done)), ...extra };
+  protected transaction(inv: Invocation): Promise<Completion> {
+    return this.runTransaction<Producer>(inv, {
+      begin: async () => {
+        try {
+          const producer = await this.producer.get();
+          await call((cb) => producer.beginTransaction(cb));
+          return producer;
+        } catch (e) {
+          this.dropFatalProducer(e);
+          throw e;
+        }
+      },
+      poll: () => this.requireConsumer().poll(),
+      produce: (producer, m) => this.produceOne(producer, m),
+      offsets: async (producer, next) => {
+        const offsets = [...next].map(([key, offset]) => ({ ...parseKey(key), offset }));
+        await call((cb) => producer.sendOffsetsToTransaction(offsets, this.requireConsumer().consumer, this.timeouts.transaction, cb));
+      },
+      abort: (producer, polled, why, value) => this.abort(producer, polled, why, value),
+      commit: (producer, polled, done) => this.commit(producer, polled, done),
+      describe: describeRdError,
+      rebalances: () => this.rebalanceLog.take(),
+    });
   }
 
   /**

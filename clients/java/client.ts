@@ -112,44 +112,37 @@ export class JavaClient extends AdapterClient<number> {
    * committed to the consumer's group inside the transaction (sendOffsetsToTransaction with the
    * consumer's group metadata); then commit, or abort when the invocation says `abort`.
    */
-  protected async transaction(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as Mop[];
-    const done: Mop[] = [];
-    const valueNow = () => [...done, ...mops.slice(done.length)];
-    let p: number;
-    try {
-      p = await this.producer.get();
-      await this.side.call("txn.begin", { p });
-    } catch (e) {
-      // Nothing was sent: the transaction never began. A fenced or broken producer is replaced.
-      await this.producer.reset();
-      return { type: "fail", value: mops, error: `begin: ${describeJavaError(e)}` };
-    }
-    let polled: Polled | undefined;
-    const extra: Record<string, unknown> = {};
-    try {
-      for (const m of mops) {
-        if (m[0] === "poll") {
-          polled = await this.pollOnce();
-          done.push(["poll", polled.records]);
-          Object.assign(extra, this.rebalanceLog.take());
-        } else done.push(await this.produceOne(p, m as SendMop));
-      }
-      if (polled?.next.size) {
-        const offsets = [...polled.next].map(([key, o]) => [...tp(key), o]);
-        await this.side.call("txn.offsets", { p, c: this.requireConsumer().id, offsets });
-      }
-    } catch (e) {
-      return { ...(await this.abort(p, polled, `aborted after ${describeJavaError(e)}`, valueNow())), ...extra };
-    }
-    if (inv.abort === true) return { ...(await this.abort(p, polled, "aborted-on-purpose", valueNow())), ...extra };
-    try {
-      await this.side.call("txn.commit", { p });
-      return { type: "ok", value: done, ...extra };
-    } catch (e) {
-      await this.producer.reset();
-      return { type: "info", value: done, error: `commit: ${describeJavaError(e)}`, ...extra };
-    }
+  protected transaction(inv: Invocation): Promise<Completion> {
+    return this.runTransaction<number>(inv, {
+      begin: async () => {
+        try {
+          const p = await this.producer.get();
+          await this.side.call("txn.begin", { p });
+          return p;
+        } catch (e) {
+          // A fenced or broken producer is replaced.
+          await this.producer.reset();
+          throw e;
+        }
+      },
+      poll: () => this.pollOnce(),
+      produce: (p, m) => this.produceOne(p, m),
+      offsets: async (p, next) => {
+        await this.side.call("txn.offsets", { p, c: this.requireConsumer().id, offsets: [...next].map(([key, o]) => [...tp(key), o]) });
+      },
+      abort: (p, polled, why, value) => this.abort(p, polled, why, value),
+      commit: async (p, _polled, done) => {
+        try {
+          await this.side.call("txn.commit", { p });
+          return { type: "ok", value: done };
+        } catch (e) {
+          await this.producer.reset();
+          return { type: "info", value: done, error: `commit: ${describeJavaError(e)}` };
+        }
+      },
+      describe: describeJavaError,
+      rebalances: () => this.rebalanceLog.take(),
+    });
   }
 
   private async abort(p: number, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion> {

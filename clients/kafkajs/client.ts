@@ -146,41 +146,29 @@ export class KafkajsClient extends AdapterClient<Producer> {
    * when the invocation says `abort`. A transaction we aborted ourselves, successfully, is `fail`:
    * read_committed consumers never see it. A commit that throws leaves the outcome unknown.
    */
-  protected async transaction(inv: Invocation): Promise<Completion> {
-    const mops = inv.value as Mop[];
-    const done: Mop[] = [];
-    const valueNow = () => [...done, ...mops.slice(done.length)];
-    let tx: Transaction;
-    try {
-      tx = await (await this.producer.get()).transaction();
-    } catch (e) {
-      // Nothing was sent: the transaction never began.
-      return { type: "fail", value: mops, error: `begin: ${describeKafkaError(e)}` };
-    }
-    let polled: Polled | undefined;
-    const extra: Record<string, unknown> = {};
-    try {
-      for (const m of mops) {
-        if (m[0] === "poll") {
-          polled = await this.requireConsumer().poll();
-          done.push(["poll", polled.records]);
-          Object.assign(extra, this.rebalanceLog.take());
-        } else done.push(await this.produce(tx, m as SendMop, -1));
-      }
-      if (polled?.next.size) {
-        const consumer = this.requireConsumer();
-        await tx.sendOffsets({ consumerGroupId: consumer.groupId, topics: offsetsByTopic(polled.next) });
-      }
-    } catch (e) {
-      return { ...(await this.abort(tx, polled, `aborted after ${describeKafkaError(e)}`, valueNow())), ...extra };
-    }
-    if (inv.abort === true) return { ...(await this.abort(tx, polled, "aborted-on-purpose", valueNow())), ...extra };
-    try {
-      await tx.commit();
-      return { type: "ok", value: done, ...extra };
-    } catch (e) {
-      return { type: "info", value: done, error: `commit: ${describeKafkaError(e)}`, ...extra };
-    }
+  protected transaction(inv: Invocation): Promise<Completion> {
+    return this.runTransaction<Transaction>(inv, {
+      begin: async () => (await this.producer.get()).transaction(),
+      poll: () => this.requireConsumer().poll(),
+      produce: (tx, m) => this.produce(tx, m, -1),
+      offsets: (tx, next) => tx.sendOffsets({ consumerGroupId: this.requireConsumer().groupId, topics: offsetsByTopic(next) }),
+      abort: async (tx, polled, why, value) => {
+        const c = await this.abort(tx, polled, why, value);
+        // A crashed consumer is gone: this process ends (as after a plain poll), and the next one
+        // starts with a fresh consumer. `info` is the weaker claim, so it stays sound.
+        return this.consumer?.crashed && c.type === "fail" ? { ...c, type: "info", error: `${c.error}; the consumer crashed` } : c;
+      },
+      commit: async (tx, _polled, done) => {
+        try {
+          await tx.commit();
+          return { type: "ok", value: done };
+        } catch (e) {
+          return { type: "info", value: done, error: `commit: ${describeKafkaError(e)}` };
+        }
+      },
+      describe: describeKafkaError,
+      rebalances: () => this.rebalanceLog.take(),
+    });
   }
 
   private async abort(tx: Transaction, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion> {
