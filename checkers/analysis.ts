@@ -138,6 +138,12 @@ export class Analysis {
   /** The final reads asked for log ends (a `log-ends` op completed, ok or not). */
   logEndsAsked = false;
   /**
+   * Each key's last stable offset as the last `stable-ends` op of the final reads gave it
+   * (transactional runs, read_committed): read_committed readers stop there while a transaction
+   * is open. It explains unread values (finders/unseen.ts); no anomaly rests on it alone.
+   */
+  readonly stableEnds = new Map<string, { end: number; op: number }>();
+  /**
    * Liveness (finders/stuck.ts): the last send/poll/txn that completed ok (time ns, op index;
    * -1: none), the client completions since it that were not ok (any f but crash: an assign that
    * times out is an attempt too) and the first of them, the last client completion, and the
@@ -288,7 +294,7 @@ export class Analysis {
     else if (f === F_OTHER && p.fName === "log-ends") {
       this.logEndsAsked = true;
       if (p.type === T_OK) this.logEndsOf(p);
-    }
+    } else if (f === F_OTHER && p.fName === "stable-ends" && p.type === T_OK) this.stableEndsOf(p);
     if (p.type === T_INFO) this.procs.delete(pr.id); // the worker goes on as a new process
   }
 
@@ -300,6 +306,12 @@ export class Analysis {
       const had = this.logEnds.get(key);
       if (!had || end > had.end) this.logEnds.set(key, { end, op: p.index });
     }
+  }
+
+  private stableEndsOf(p: ParsedOp): void {
+    const v = p.otherValue;
+    if (!v || typeof v !== "object" || Array.isArray(v)) return;
+    for (const [key, end] of Object.entries(v as Record<string, unknown>)) if (typeof end === "number" && Number.isFinite(end)) this.stableEnds.set(key, { end, op: p.index });
   }
 
   /** assign/subscribe: per-key memory of what this process polled/sent survives only for kept keys. */

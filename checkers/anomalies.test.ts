@@ -114,6 +114,26 @@ describe("truncated-log", () => {
     expect(c[1].explanation).toMatch(/was never read by any ok poll\.$/);
   });
 
+  it("names a last stable offset held below unread values (a transaction left open), and never counts it as the log's end", () => {
+    // y: acknowledged at 0 and 1, only 0 read; the log reaches 2, read_committed readers stop at 1.
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "y", [5, 0]),
+      ...sendPair(0, "ok", "y", [6, 1]),
+      ...pollPair(1, "ok", { y: [[0, 5]] }),
+      [9, "invoke", "log-ends", ["y"]],
+      [9, "ok", "log-ends", { y: 2 }],
+      [9, "invoke", "stable-ends", ["y"]],
+      [9, "ok", "stable-ends", { y: 1 }],
+    ];
+    const c = cases(rows, "unseen");
+    expect(c.map((a) => a.values)).toEqual([[6]]);
+    expect(c[0].explanation).toMatch(/never read by any ok poll\. The last stable offset of y was 1 after the final reads \(op 9\): a transaction left open holds read_committed readers below it\.$/);
+    // A stable end below acknowledged values is no truncation: that takes the high watermark.
+    expect(found(rows)).toEqual(["unseen"]);
+    // Without the stable end, the same case says nothing of it.
+    expect(cases(rows.slice(0, -2), "unseen")[0].explanation).toMatch(/never read by any ok poll\.$/);
+  });
+
   it("ignores failed readings, keys without a reading, and sends whose offset is unknown", () => {
     const failed: Row[] = [
       [9, "invoke", "log-ends", ["x"]],

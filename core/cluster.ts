@@ -5,6 +5,12 @@
 import { CAPABILITIES, type Capability, type Grudge, type LinkFault } from "./faults.ts";
 import type { Key } from "./history/op.ts";
 
+/**
+ * Which log end ListOffsets answers: `read_uncommitted`, the high watermark (the end of the log);
+ * `read_committed`, the last stable offset (below the first record of a transaction still open).
+ */
+export type Isolation = "read_committed" | "read_uncommitted";
+
 export type Role = "zookeeper" | "controller" | "broker" | "storage";
 
 /**

@@ -3,7 +3,7 @@
 // product (../products/) tells it. Today: local Docker (./docker/). Kubernetes and remote hosts
 // plug in here; each lists the powers it offers (`capabilities`, see nemeses/capabilities.ts),
 // and the run refuses, before anything starts, a nemesis that needs a power it lacks.
-import type { FullCapabilities } from "../core/cluster.ts";
+import type { FullCapabilities, Isolation } from "../core/cluster.ts";
 import type { Capability } from "../core/faults.ts";
 import type { Key } from "../core/history/op.ts";
 import type { TopicSpec } from "../clients/kafkajs/admin.ts";
@@ -65,8 +65,11 @@ export interface StartedCluster extends FullCapabilities, AsyncDisposable {
    */
   readonly containerNetwork?: ContainerNetwork;
   createTopics(topics: TopicSpec[], timeoutMs?: number): Promise<void>;
-  /** Log end offsets of keys, from the cluster (final reads stop at a truncated log's end). */
-  endOffsets(keys: Key[]): Promise<Map<Key, number>>;
+  /**
+   * Log end offsets of keys, from the cluster (final reads stop at a truncated log's end): the
+   * high watermark, or with `read_committed` the last stable offset.
+   */
+  endOffsets(keys: Key[], isolation?: Isolation): Promise<Map<Key, number>>;
   /** Last log lines of a node (for error messages). */
   tail(node: string, n?: number): string[];
   /** A broker's log segments of one partition, dumped by Kafka's DumpLogSegments (INVALID runs keep them). */

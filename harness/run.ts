@@ -247,7 +247,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
       await workload.finalReads(history, readOpsFile(history.path), {
         deadlineMs: Date.now() + config.finalTimeLimitSeconds * 1000,
         signal: hardStop,
-        logEnds: (keys) => started.endOffsets(keys),
+        logEnds: (keys, isolation) => started.endOffsets(keys, isolation),
       });
     }
     progress.stop();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Op } from "../core/history/op.ts";
-import { capTargets, FinalReadGenerator, finalReadTargets } from "./final-reads.ts";
+import { capTargets, FinalReadGenerator, finalReads, finalReadTargets } from "./final-reads.ts";
 
 let index = 0;
 const op = (o: Partial<Op>): Op => ({ index: index++, time: 0, process: 0, type: "ok", f: "send", value: [], ...o }) as Op;
@@ -84,5 +84,61 @@ describe("capTargets", () => {
     const capped = capTargets(t, new Map([["a/0", 120], ["b/0", 10], ["c/0", 0]]));
     expect(capped).toEqual([{ key: "a/0", target: 124, logEnd: 120 }, { key: "c/0", target: 3, logEnd: 0 }]);
     expect(Object.fromEntries(t)).toEqual({ "a/0": 119, "b/0": 9, "d/0": 5 });
+  });
+});
+
+describe("finalReads: log ends", () => {
+  /** A history sink, and clients whose polls return each assigned key's log (offsets 0-1) at once. */
+  function harness() {
+    const ops: Op[] = [];
+    const history = { append: (o: Omit<Op, "index" | "time">) => (ops.push({ ...o, index: ops.length, time: ops.length } as Op), ops.at(-1)!), now: () => ops.length };
+    const clients = {
+      open: async () => {
+        let keys: string[] = [];
+        return {
+          invoke: async (inv: { f: string; value: unknown }) => {
+            if (inv.f === "assign") keys = inv.value as string[];
+            return inv.f === "poll" ? { type: "ok" as const, value: [["poll", Object.fromEntries(keys.map((k) => [k, [[0, 1], [1, 2]]]))]] } : { type: "ok" as const, value: inv.value };
+          },
+          close: async () => {},
+        };
+      },
+    };
+    return { ops, history, clients };
+  }
+  const main = [op({ process: 0, type: "ok", f: "send", value: [["send", "x", [1, 2]]] })];
+
+  it("records high watermarks before and after the reads, and the last stable offsets after them when asked", async () => {
+    const { ops, history, clients } = harness();
+    const asked: string[] = [];
+    const logEnds = async (keys: string[], isolation?: string) => (asked.push(isolation ?? "default"), new Map(keys.map((k) => [k, isolation === "read_committed" ? 1 : 2])));
+    const r = await finalReads({ history, ops: main, clients, deadlineMs: Date.now() + 5000, opTimeoutMs: 1000, logEnds, stableEnds: true });
+    expect(r.unreached.size).toBe(0);
+    expect(asked).toEqual(["read_uncommitted", "read_uncommitted", "read_committed"]);
+    const ends = ops.filter((o) => o.f === "log-ends" || o.f === "stable-ends").map((o) => [o.f, o.type, o.value]);
+    expect(ends).toEqual([
+      ["log-ends", "invoke", ["x"]],
+      ["log-ends", "ok", { x: 2 }],
+      ["log-ends", "invoke", ["x"]],
+      ["log-ends", "ok", { x: 2 }],
+      ["stable-ends", "invoke", ["x"]],
+      ["stable-ends", "ok", { x: 1 }],
+    ]);
+    // The log ends have a process of their own, above every process of the main phase.
+    expect(new Set(ops.filter((o) => o.f.endsWith("-ends")).map((o) => o.process))).toEqual(new Set([1]));
+  });
+
+  it("records no last stable offsets unless asked, and a failed reading as a fail op", async () => {
+    const { ops, history, clients } = harness();
+    let calls = 0;
+    const logEnds = async (keys: string[]) => {
+      if (calls++ === 1) throw new Error("no leader");
+      return new Map(keys.map((k) => [k, 2]));
+    };
+    await finalReads({ history, ops: main, clients, deadlineMs: Date.now() + 5000, opTimeoutMs: 1000, logEnds });
+    expect(ops.filter((o) => o.f.endsWith("-ends") && o.type !== "invoke").map((o) => [o.f, o.type, o.error])).toEqual([
+      ["log-ends", "ok", undefined],
+      ["log-ends", "fail", "no leader"],
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import type { GenContext, OpGenerator } from "./generator.ts";
 import { runPhase, type HistorySink } from "./interpreter.ts";
 import { component } from "../core/log.ts";
 import type { ClientFactory, Invocation } from "../clients/types.ts";
+import type { Isolation } from "../core/cluster.ts";
 
 /**
  * Per key, the highest offset an `ok` op proves is in the log: offsets acknowledged to sends and
@@ -168,8 +169,16 @@ export interface FinalReadOptions {
   readers?: number;
   /** See FRESH_CLIENT_MS. */
   freshClientMs?: number;
-  /** Each key's log end (high watermark), to stop at a log that ends below an acknowledged offset. */
-  logEnds?: (keys: Key[]) => Promise<Map<Key, number>>;
+  /**
+   * Each key's log end: the high watermark, to stop at a log that ends below an acknowledged
+   * offset; with `read_committed`, the last stable offset.
+   */
+  logEnds?: (keys: Key[], isolation?: Isolation) => Promise<Map<Key, number>>;
+  /**
+   * Transactional runs with read_committed readers: after the reads, also record each key's last
+   * stable offset (`stable-ends`), where read_committed readers stop while a transaction is open.
+   */
+  stableEnds?: boolean;
 }
 
 export interface FinalReadSummary {
@@ -219,7 +228,10 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
       firstProcess,
     });
   }
-  if (o.logEnds && targets.size) await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds);
+  if (o.logEnds && targets.size) {
+    await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds);
+    if (o.stableEnds) await recordLogEnds(o.history, endsProcess, [...targets.keys()], o.logEnds, "read_committed");
+  }
   const unreached = gen.remaining;
   if (unreached.size) logger.warn(`final reads stopped short of ${[...unreached].map(([k, v]) => `${k}@${v}`).join(" ")}`);
   else {
@@ -230,15 +242,20 @@ export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary>
   return { targets, unreached, elapsedMs: Date.now() - start };
 }
 
-/** Reads the keys' log ends (ListOffsets: the high watermark) as an invoke/ok op `log-ends` of `process`; undefined when it fails. */
-async function recordLogEnds(history: HistorySink, process: number, keys: Key[], logEnds: (keys: Key[]) => Promise<Map<Key, number>>): Promise<Map<Key, number> | undefined> {
-  history.append({ process, type: "invoke", f: "log-ends", value: keys });
+/**
+ * Reads the keys' log ends as an invoke/ok op of `process`; undefined when it fails. ListOffsets
+ * read_uncommitted, the high watermark, is `log-ends`; read_committed, the last stable offset, is
+ * `stable-ends`.
+ */
+async function recordLogEnds(history: HistorySink, process: number, keys: Key[], logEnds: NonNullable<FinalReadOptions["logEnds"]>, isolation: Isolation = "read_uncommitted"): Promise<Map<Key, number> | undefined> {
+  const f = isolation === "read_committed" ? "stable-ends" : "log-ends";
+  history.append({ process, type: "invoke", f, value: keys });
   try {
-    const ends = await logEnds(keys);
-    history.append({ process, type: "ok", f: "log-ends", value: Object.fromEntries(ends) });
+    const ends = await logEnds(keys, isolation);
+    history.append({ process, type: "ok", f, value: Object.fromEntries(ends) });
     return ends;
   } catch (err) {
-    history.append({ process, type: "fail", f: "log-ends", value: keys, error: (err as Error).message });
+    history.append({ process, type: "fail", f, value: keys, error: (err as Error).message });
     return undefined;
   }
 }

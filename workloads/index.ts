@@ -23,6 +23,7 @@ import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.
 import { groupIdOf, transactionalIdOf } from "../clients/names.ts";
 import { GROUP_TIMING } from "../clients/kafkajs/polling-consumer.ts";
 import type { ClientFactory } from "../clients/types.ts";
+import type { Isolation } from "../core/cluster.ts";
 import { remoteClients, type ClientHostLauncher, type HostInfo } from "../clients/remote/remote.ts";
 import type { ConfluentSettings } from "../clients/confluent/client.ts";
 
@@ -43,7 +44,7 @@ export interface Workload {
   finalReads(
     history: HistorySink,
     ops: Iterable<Op>,
-    opts: { deadlineMs: number; signal?: AbortSignal; logEnds?: (keys: Key[]) => Promise<Map<Key, number>> },
+    opts: { deadlineMs: number; signal?: AbortSignal; logEnds?: (keys: Key[], isolation?: Isolation) => Promise<Map<Key, number>> },
   ): Promise<FinalReadSummary>;
 }
 
@@ -139,11 +140,12 @@ export function createWorkload(config: WorkloadConfig, bootstrap: string[], opts
       groups: [...new Set(processes.flatMap((p) => consumerVias(config.consumer.mode).map((m) => groupIdOf(settings, m, p))))],
       transactionalIds: txn ? [...new Set(processes.map((p) => transactionalIdOf(settings, p)))] : [],
     }),
-    // Log ends come from ListOffsets, which answers the last stable offset: below the high
-    // watermark while a transaction is open, which read_committed readers would wait out. So
-    // transactional runs read up to the acknowledged offsets.
+    // Log ends are high watermarks (ListOffsets read_uncommitted), in transactional runs too: a
+    // log that ends below an acknowledged offset lost it, whatever the isolation level. A
+    // transactional run with read_committed readers also records the last stable offsets after
+    // the reads: where those readers stop while a transaction is left open.
     finalReads: (history, ops, o) =>
-      finalReads({ history, ops, clients: readers, readers: Math.min(config.concurrency, MAX_FINAL_READERS), deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs, logEnds: txn ? undefined : o.logEnds }),
+      finalReads({ history, ops, clients: readers, readers: Math.min(config.concurrency, MAX_FINAL_READERS), deadlineMs: o.deadlineMs, signal: o.signal, opTimeoutMs, logEnds: o.logEnds, stableEnds: txn && config.consumer.isolation === "read_committed" }),
   };
 }
 

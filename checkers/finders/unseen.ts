@@ -51,13 +51,15 @@ export const unseenFinder: Finder = {
         const v = ks.vValue[s];
         const o = ks.sendOffset[s];
         const seen = ks.anyReader[s] >= 0 ? ` (only op ${ks.anyReader[s]}, a poll that did not complete ok, returned it)` : "";
+        const stable = analysis.stableEnds.get(ks.name);
+        const held = stable && o === o && o >= stable.end ? ` The last stable offset of ${ks.name} was ${stable.end} after the final reads (op ${stable.op}): a transaction left open holds read_committed readers below it.` : "";
         cases.keep({
           type: "unseen",
           key: ks.name,
           values: [v],
           ...(o === o ? { offsets: [o] } : {}),
           ops: [ks.writerOp[s]],
-          explanation: `${ks.name}: value ${v}, acknowledged to process ${ks.writerProc[s]} (op ${ks.writerOp[s]}${atOffset(o)}), was never read by any ok poll${seen}.`,
+          explanation: `${ks.name}: value ${v}, acknowledged to process ${ks.writerProc[s]} (op ${ks.writerOp[s]}${atOffset(o)}), was never read by any ok poll${seen}.${held}`,
         });
       }
     }

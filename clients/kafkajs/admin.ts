@@ -12,7 +12,16 @@ export interface TopicSpec {
 }
 
 export type { PartitionState } from "../../core/cluster.ts";
-import type { PartitionState, ReassignmentInProgress } from "../../core/cluster.ts";
+import type { Isolation, PartitionState, ReassignmentInProgress } from "../../core/cluster.ts";
+
+/** The part of kafkajs' internal Cluster that ListOffsets at an isolation level of our choosing needs. */
+interface KafkajsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  fetchTopicsOffset(topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[]): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
 
 /** Routes kafkajs' own log lines into the harness log at debug level. */
 export const kafkajsLogCreator = () => {
@@ -29,6 +38,8 @@ const BROKER_RESOURCE = 4 as ConfigResourceTypes;
 export class Admin {
   private readonly admin: KafkaAdmin;
   private readonly bootstrap: string[];
+  private readonly kafka: Kafka;
+  private uncommitted?: Promise<KafkajsCluster>;
 
   constructor(bootstrap: string[]) {
     this.bootstrap = bootstrap;
@@ -42,14 +53,17 @@ export class Admin {
       logCreator: kafkajsLogCreator,
     });
     this.admin = kafka.admin();
+    this.kafka = kafka;
   }
 
   connect(): Promise<void> {
     return this.admin.connect();
   }
 
-  disconnect(): Promise<void> {
-    return this.admin.disconnect();
+  async disconnect(): Promise<void> {
+    const uncommitted = this.uncommitted;
+    this.uncommitted = undefined;
+    await Promise.all([this.admin.disconnect(), uncommitted?.then((c) => c.disconnect(), () => undefined)]);
   }
 
   async brokerIds(): Promise<number[]> {
@@ -100,12 +114,39 @@ export class Admin {
    * Each key's log end: the next offset to be written, as ListOffsets "latest" gives it
    * (read_committed, so the last stable offset; the high watermark when no transaction is open).
    */
-  async endOffsets(keys: Key[]): Promise<Map<Key, number>> {
+  async endOffsets(keys: Key[], isolation: Isolation = "read_uncommitted"): Promise<Map<Key, number>> {
     const ends = new Map<Key, number>();
-    for (const topic of new Set(keys.map((k) => parseKey(k).topic))) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.offset));
+    const topics = [...new Set(keys.map((k) => parseKey(k).topic))];
+    if (isolation === "read_committed") {
+      // kafkajs' admin asks ListOffsets with read_committed: the last stable offset.
+      for (const topic of topics) for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.offset));
+    } else {
+      const cluster = await this.uncommittedCluster();
+      await cluster.addMultipleTargetTopics(topics);
+      await cluster.refreshMetadata(); // leaders move under faults
+      const asked = topics.map((topic) => ({ topic, fromBeginning: false, partitions: keys.filter((k) => parseKey(k).topic === topic).map((k) => ({ partition: parseKey(k).partition })) }));
+      for (const t of await cluster.fetchTopicsOffset(asked)) for (const p of t.partitions) ends.set(`${t.topic}/${p.partition}`, Number(p.offset));
     }
     return new Map(keys.filter((k) => ends.has(k)).map((k) => [k, ends.get(k)!]));
+  }
+
+  /**
+   * The high watermark needs ListOffsets with read_uncommitted, which kafkajs' admin never asks
+   * (its cluster leaves the isolation level to the request's default, read_committed). kafkajs
+   * makes its clusters with a private factory that takes the level; this is one of those, made
+   * once. Checked against a transaction left open in test/integration/cluster.test.ts.
+   */
+  private uncommittedCluster(): Promise<KafkajsCluster> {
+    this.uncommitted ??= (async () => {
+      const k = this.kafka as unknown as Record<symbol, unknown>;
+      const factory = Object.getOwnPropertySymbols(k).find((s) => s.description === "private:Kafka:createCluster");
+      if (!factory || typeof k[factory] !== "function") throw new Error("kafkajs has no cluster factory where 2.2.4 keeps it: the high watermark cannot be asked");
+      const cluster = (k[factory] as (o: object) => KafkajsCluster)({ isolationLevel: 0 /* READ_UNCOMMITTED */ });
+      await cluster.connect();
+      return cluster;
+    })();
+    this.uncommitted.catch(() => (this.uncommitted = undefined));
+    return this.uncommitted;
   }
 
   /** Every partition reassignment in progress, as the controller lists it (ListPartitionReassignments, Kafka 2.4+). */

@@ -93,7 +93,7 @@ export class JepsenKeys {
 const MOP_FS = new Set(["send", "poll", "txn"]);
 const KEY_LIST_FS = new Set(["assign", "subscribe"]);
 /** Functions whose value maps keys to numbers (log ends, committed offsets): integer keys in EDN. */
-const KEY_MAP_FS = new Set(["log-ends", "commit"]);
+const KEY_MAP_FS = new Set(["log-ends", "stable-ends", "commit"]);
 
 /** One history.edn line as an op of design.md (validated afterwards like any JSON op). */
 export function opFromEdnLine(line: string, keys: JepsenKeys, where: string, index: number): Op {

@@ -10,7 +10,7 @@ import { component } from "../../core/log.ts";
 import type { ContainerNetwork, StartedCluster } from "../deployment.ts";
 import { resolveKafkaJars, type ImageSet } from "./images.ts";
 import { runOk } from "../../core/proc.ts";
-import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, PartitionMove, ReassignmentAnswer, ReassignmentInProgress, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, Isolation, PartitionMove, ReassignmentAnswer, ReassignmentInProgress, PowerCut, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type PartitionState, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import { assertDockerRunning, runLabels, containerIp, createContainer, createNetwork, exec, followContainer, publishedPort, removeLabelled, type ExecResult } from "./docker.ts";
@@ -691,8 +691,8 @@ export class Cluster implements StartedCluster {
   }
 
   /** Log end offsets of keys, as the cluster answers ListOffsets now. */
-  endOffsets(keys: Key[]): Promise<Map<Key, number>> {
-    return this.admin.endOffsets(keys);
+  endOffsets(keys: Key[], isolation?: Isolation): Promise<Map<Key, number>> {
+    return this.admin.endOffsets(keys, isolation);
   }
 
   // --- teardown -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
-import type { FileDamage, NodeSpec, PartitionState, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { FileDamage, Isolation, NodeSpec, PartitionState, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import type { BrokerProduct } from "../../products/product.ts";
@@ -347,8 +347,8 @@ export class AttachedCluster implements StartedCluster {
     for (const t of topics) this.created.add(t.name);
     return this.admin.createTopics(topics, timeoutMs);
   }
-  endOffsets(keys: Key[]): Promise<Map<Key, number>> {
-    return this.admin.endOffsets(keys);
+  endOffsets(keys: Key[], isolation?: Isolation): Promise<Map<Key, number>> {
+    return this.admin.endOffsets(keys, isolation);
   }
 
   // --- not offered on an attached cluster -------------------------------------------------

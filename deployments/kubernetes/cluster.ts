@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { run } from "../../core/proc.ts";
 import { component } from "../../core/log.ts";
-import type { ElectionResult, FileDamage, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ElectionResult, FileDamage, Isolation, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -556,8 +556,8 @@ export class KubernetesCluster implements StartedCluster {
   createTopics(topics: TopicSpec[], timeoutMs = 120_000): Promise<void> {
     return this.admin.createTopics(topics, timeoutMs);
   }
-  endOffsets(keys: Key[]): Promise<Map<Key, number>> {
-    return this.admin.endOffsets(keys);
+  endOffsets(keys: Key[], isolation?: Isolation): Promise<Map<Key, number>> {
+    return this.admin.endOffsets(keys, isolation);
   }
 
   // --- what Kubernetes does not offer here yet -------------------------------------------

@@ -76,6 +76,26 @@ describe.each(modes)("cluster ($mode, Kafka $kafkaVersion)", ({ mode, kafkaVersi
     expect(seen).toBe("hello");
   });
 
+  it("reads the log end as the high watermark, or read_committed the last stable offset, which a transaction left open holds back", async () => {
+    const key = `${TOPIC}/2`;
+    const p = await producer();
+    await p.send({ topic: TOPIC, acks: -1, messages: [{ partition: 2, value: "a" }, { partition: 2, value: "b" }] });
+    await p.disconnect();
+    const start = (await cluster.endOffsets([key])).get(key)!;
+    const tp = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING }).producer({ transactionalId: `it-ends-${mode}`, idempotent: true, maxInFlightRequests: 1 });
+    await tp.connect();
+    const txn = await tp.transaction();
+    await txn.send({ topic: TOPIC, acks: -1, messages: [{ partition: 2, value: "open" }] });
+    // Open: the record is in the log (high watermark past it), not stable (read_committed stops before it).
+    expect((await cluster.endOffsets([key])).get(key)).toBe(start + 1);
+    expect((await cluster.endOffsets([key], "read_committed")).get(key)).toBe(start);
+    await txn.commit();
+    // Committed: the marker follows it, and both ends agree.
+    await eventually(async () => (await cluster.endOffsets([key], "read_committed")).get(key) === start + 2, "the last stable offset past the commit marker", 20_000);
+    expect((await cluster.endOffsets([key])).get(key)).toBe(start + 2);
+    await tp.disconnect();
+  });
+
   it("a disabled proxy stops client traffic to that broker, and only that one", async () => {
     const broker = "broker-1";
     const { led } = await partitionOf(broker);
