@@ -9,6 +9,7 @@ import { assertModeSupported, DEFAULT_KAFKA_VERSION, KAFKA_LINES, kafkaLine, TES
 import type { ClusterOptions, Mode } from "../products/kafka/topology.ts";
 import { CLIENT_NAMES, CLIENT_PACKAGES, parseClientSpec } from "../clients/index.ts";
 import { DEPLOYMENTS } from "../deployments/index.ts";
+import type { DeploymentSettings } from "../deployments/deployment.ts";
 import { isTansuStorage, parseProductSpec, type ProductSpec } from "../products/index.ts";
 import { TANSU_STORAGES } from "../products/tansu/index.ts";
 
@@ -28,7 +29,7 @@ export interface TestConfig {
   /** Where the nodes run (deployments/): "docker" or "kubernetes". */
   deployment: string;
   /** --deployment kubernetes: the kubeconfig and namespace given (absent: $KUBECONFIG or the local cluster's, and kc-<run id>). */
-  kubernetes?: { kubeconfig?: string; namespace?: string; clientsIn?: "host" | "pod"; clientPods?: number; attach?: { brokers: string; quorum?: string; port: number; container?: string } };
+  kubernetes?: { kubeconfig?: string; namespace?: string; clientPods?: number; attach?: { brokers: string; quorum?: string; port: number; container?: string } };
   /** Where the cluster ran, as the deployment reported it (Kubernetes: version, nodes, namespace, pods); set once it started. */
   deploymentInfo?: Record<string, unknown>;
   /** `upgradeTo`: a rolling upgrade (or downgrade) to that release during the run (nemeses/upgrade.ts). */
@@ -206,7 +207,6 @@ export const FLAGS: Record<string, Flag> = {
     choices: ["host", "process", "pod"],
     set: (c, v) => {
       c.clientsIn = v as "host" | "process" | "pod";
-      if (v === "pod") c.kubernetes = { ...c.kubernetes, clientsIn: "pod" };
     },
   },
   "client-pods": {
@@ -424,13 +424,19 @@ export function parseRunFlags(argv: string[], base: TestConfig = defaultConfig()
 }
 
 /** Cross-flag checks, after presets and flags are merged. */
+/** What the deployment is told: the Kubernetes settings, and on Kubernetes where the clients run (pod, or host: this process). */
+export function deploymentSettings(c: TestConfig): DeploymentSettings | undefined {
+  if (c.deployment !== "kubernetes") return c.kubernetes;
+  return { ...c.kubernetes, clientsIn: c.clientsIn === "pod" ? "pod" : "host" };
+}
+
 export function validateConfig(c: TestConfig): void {
   if (c.application) {
     if (!c.application.container?.image) throw new KcError("KC_BAD_FLAG", "--app-input, --app-output, --app-group and the other --app-* flags need --app-image", { hint: "give the image of your service: --app-image my-service:test (built on this machine)" });
     validateApplication(c.application);
   }
-  if (c.kubernetes && c.deployment !== "kubernetes") {
-    throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace, --clients-in, --client-pods and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
+  if ((c.kubernetes || c.clientsIn === "pod") && c.deployment !== "kubernetes") {
+    throw new KcError("KC_BAD_FLAG", `--kubeconfig, --namespace, --clients-in pod, --client-pods and --attach are for --deployment kubernetes (this run's is ${c.deployment})`, { hint: "add --deployment kubernetes, or drop them" });
   }
   const attach = c.kubernetes?.attach;
   if (attach) {
@@ -441,10 +447,9 @@ export function validateConfig(c: TestConfig): void {
   if (c.clientsIn === "process" && c.client === "java") {
     throw new KcError("KC_BAD_FLAG", "--clients-in process is for the Node clients: the java client already runs in a JVM of its own (its sidecar)", { hint: "drop --clients-in, or use --client kafkajs or confluent" });
   }
-  if (c.clientsIn === "host" && c.deployment === "kubernetes") c.kubernetes = { ...c.kubernetes, clientsIn: "host" };
   // librdkafka aborts the process on a failed assertion (docs/findings/2026-12-05-librdkafka-double-fetch-stop).
   c.clientsIn ??= c.client === "confluent" && c.deployment === "docker" && !c.application ? "process" : "host";
-  if (c.kubernetes?.clientPods !== undefined && c.kubernetes.clientsIn !== "pod") {
+  if (c.kubernetes?.clientPods !== undefined && c.clientsIn !== "pod") {
     throw new KcError("KC_BAD_FLAG", "--client-pods is for --clients-in pod", { hint: "add --clients-in pod, or drop --client-pods" });
   }
   if (c.product) validateProduct(c, c.product);

@@ -34,7 +34,7 @@ import { ACKS } from "../clients/kafkajs/client.ts";
 import { ApplicationRun, preflightApplication, validateApplication, type Application } from "../workloads/application/index.ts";
 import { createWorkload } from "../workloads/index.ts";
 import { runPhase } from "../workloads/interpreter.ts";
-import type { TestConfig } from "./config.ts";
+import { deploymentSettings, type TestConfig } from "./config.ts";
 import { awaitCoordinators } from "./coordinators.ts";
 import { Progress } from "./progress.ts";
 
@@ -91,9 +91,10 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   const deployment = deploymentNamed(config.deployment);
   const options = { mode: config.kafka.mode, kafkaVersion: config.kafka.version, ...config.cluster };
   const product = brokerProduct(options, config.product);
+  const settings = deploymentSettings(config);
   // Refuse faults the deployment cannot do, and targets the product lacks, before anything starts.
   // Links between nodes are the product's to name (tansu's brokers have none to each other).
-  const offered = (deployment.capabilitiesFor?.(config.kubernetes) ?? deployment.capabilities).filter((c) => c !== "peer-links" || product.peerLinks?.().length);
+  const offered = (deployment.capabilitiesFor?.(settings) ?? deployment.capabilities).filter((c) => c !== "peer-links" || product.peerLinks?.().length);
   const families = buildFamilies(config.nemesis.faults, config.nemesis.targets, offered, {
     upgradeTo: config.kafka.upgradeTo,
     unsupportedTargets: { ...product.unsupportedTargets, ...(config.workload.txn ? {} : NO_TXN_TARGETS) },
@@ -111,7 +112,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
   let progress: Progress | undefined;
   let app: ApplicationRun | undefined;
   try {
-    const leftovers = await deployment.preflight(config.kubernetes);
+    const leftovers = await deployment.preflight(settings);
     if (leftovers.length) logger.info(`removed leftovers of crashed runs: ${leftovers.join(", ")}`);
     if (application) await preflightApplication(application);
 
@@ -124,7 +125,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
       images: config.images,
       upgradeTo: config.kafka.upgradeTo,
       product: config.product,
-      settings: config.kubernetes,
+      settings,
       client: { name: library.name, version: library.version, dir: library.dir },
     });
     config.images = config.product ? { [config.product.name]: artifacts.kafka, toxiproxy: artifacts.toxiproxy } : { kafka: artifacts.kafka, toxiproxy: artifacts.toxiproxy };
@@ -132,7 +133,7 @@ export async function runTest(config: TestConfig, signal: AbortSignal, hardStop:
 
     // Cluster up, topics created with full ISR.
     logger.info(`starting ${product.description} on ${deployment.name}, ${config.cluster.brokers} brokers`);
-    cluster = await deployment.start({ runId, runDir, options, product, artifacts, settings: config.kubernetes });
+    cluster = await deployment.start({ runId, runDir, options, product, artifacts, settings });
     if (cluster.info) {
       config.deploymentInfo = cluster.info;
       writeJson(testFile, config);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultConfig, parseRunFlags, validateConfig } from "../../harness/config.ts";
+import { defaultConfig, deploymentSettings, parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { readClients, readMatrix, resolveRunArgs, detectionTable } from "../../cli/commands/run.ts";
 import { createWorkload } from "../../workloads/index.ts";
 import { errorOf } from "./support.ts";
@@ -186,10 +186,16 @@ describe("--matrix", () => {
     expect(where(["--client", "confluent", "--deployment", "kubernetes"])).toBe("host");
     const java = errorOf(() => where(["--client", "java", "--clients-in", "process"]));
     expect([java.code, java.message]).toEqual(["KC_BAD_FLAG", expect.stringContaining("the java client already runs in a JVM of its own")]);
-    // host stays a Kubernetes run's own setting; on docker it is simply the default.
+    // One setting; the Kubernetes deployment is told pod or host (this process), docker nothing.
     const k8s = parseRunFlags(["--deployment", "kubernetes", "--clients-in", "host"]).config;
     validateConfig(k8s);
-    expect(k8s.kubernetes).toEqual({ clientsIn: "host" });
+    expect([k8s.clientsIn, k8s.kubernetes, deploymentSettings(k8s)]).toEqual(["host", undefined, { clientsIn: "host" }]);
+    const plain = parseRunFlags(["--deployment", "kubernetes"]).config;
+    validateConfig(plain);
+    expect(deploymentSettings(plain)).toEqual({ clientsIn: "host" });
+    const docker = parseRunFlags(["--clients-in", "process"]).config;
+    validateConfig(docker);
+    expect(deploymentSettings(docker)).toBeUndefined();
   });
 
   it("--upgrade-to adds the upgrade nemesis, pins the old protocol in ZooKeeper mode, and refuses what cannot run", () => {

@@ -4,7 +4,7 @@ import { packageClosure } from "../../deployments/docker/clients-image.ts";
 import { GrudgeBook, KillHolds } from "../../deployments/shared/fault-books.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import { nodesOf, serverProperties, type ClusterOptions } from "../../products/kafka/topology.ts";
-import { parseRunFlags, validateConfig } from "../../harness/config.ts";
+import { deploymentSettings, parseRunFlags, validateConfig } from "../../harness/config.ts";
 import { KcError } from "../../core/errors.ts";
 
 const zk: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
@@ -110,7 +110,8 @@ describe("kubernetes manifests", () => {
 
   it("flags: --clients-in pod runs every client, also with --attach; --client-pods needs it", () => {
     const ok = parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client-pods", "2"]).config;
-    expect(ok.kubernetes).toEqual({ clientsIn: "pod", clientPods: 2 });
+    expect([ok.clientsIn, ok.kubernetes]).toEqual(["pod", { clientPods: 2 }]);
+    expect(deploymentSettings(ok)).toEqual({ clientsIn: "pod", clientPods: 2 });
     expect(() => validateConfig(ok)).not.toThrow();
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "confluent"]).config)).not.toThrow();
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--clients-in", "pod", "--client", "java"]).config)).not.toThrow();
