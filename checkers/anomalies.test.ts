@@ -97,6 +97,7 @@ describe("truncated-log", () => {
     expect(c[0].explanation).toMatch(/ends at offset 1 .*2 acknowledged sends.*offsets 1-2/);
     // Read before they went: the other loss detectors have nothing to say.
     expect(found([...base, ...ends(9, 1)])).toEqual(["truncated-log"]);
+    expect(cases([...base, ...ends(9, 0)], "truncated-log")[0].explanation).toMatch(/3 acknowledged sends landed at or past it \(offsets 0-2, first value 1 by op 1\)/);
   });
 
   it("takes the highest of several readings, and is silent when the log reaches every acknowledged offset", () => {
@@ -112,6 +113,62 @@ describe("truncated-log", () => {
     expect(c[0].explanation).toBe("x: value 1, acknowledged to process 0 (op 1 at offset 0), was never read by any ok poll (only op 5, a poll that did not complete ok, returned it).");
     expect(c[1].offsets).toBeUndefined();
     expect(c[1].explanation).toMatch(/was never read by any ok poll\.$/);
+  });
+
+  it("orders the lost by offset and the ops ascending, whatever order they were acknowledged in, and says 'it' of one", () => {
+    // Value 7 is acknowledged first (op 1) at offset 3; value 8 later (op 3) at offset 2.
+    const rows: Row[] = [...sendPair(0, "ok", "x", [7, 3]), ...sendPair(1, "ok", "x", [8, 2]), ...pollPair(2, "ok", { x: [[2, 8], [3, 7]] }), ...ends(9, 2)];
+    const c = cases(rows, "truncated-log");
+    expect(c[0]).toMatchObject({ values: [8, 7], offsets: [2, 3], ops: [1, 3, 7] });
+    expect(c[0].explanation).toBe("x: the log ends at offset 2 after the faults were healed (op 7), yet 2 acknowledged sends landed at or past it (offsets 2-3, first value 8 by op 3): the log lost them.");
+    const one = cases([...rows.slice(0, -2), ...ends(9, 3)], "truncated-log");
+    expect(one[0].explanation).toBe("x: the log ends at offset 3 after the faults were healed (op 7), yet 1 acknowledged send landed at or past it (offset 3, first value 7 by op 1): the log lost it.");
+  });
+
+  it("cannot judge unread values above the highest read offset of a key whose log end was asked for and not given", () => {
+    // x: 5 at 3 and 6 at 1 read (the highest read offset is 3, though 6 was acknowledged later);
+    // 7 at 2 unread below it, and 8, 9, 10 at 4-6 unread above it; 11 at 7 an info send.
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [5, 3]),
+      ...sendPair(0, "ok", "x", [6, 1]),
+      ...sendPair(0, "ok", "x", [7, 2]),
+      ...sendPair(0, "ok", "x", [8, 4], [9, 5], [10, 6]),
+      ...sendPair(0, "info", "x", [11, 7]),
+      ...pollPair(1, "ok", { x: [[1, 6], [3, 5]] }),
+      ...sendPair(2, "ok", "y", [1, 0]),
+      ...pollPair(3, "ok", { y: [[0, 1]] }),
+      [9, "invoke", "log-ends", ["x", "y"]],
+      [9, "ok", "log-ends", { y: 1 }],
+    ];
+    const r = run(rows);
+    expect(r["unknown-reasons"]).toEqual([
+      "x: 3 acknowledged values at offsets 4-6 were never read, but the reads stopped at offset 3 and the log end could not be read after the heal (the cluster had not recovered): in the log unread, or lost, cannot be told",
+    ]);
+    // Below the highest read offset, the unread value is judged: lost.
+    expect(r.anomalies.unseen?.map((a) => a.values)).toEqual([[7]]);
+    // One value above: "was"; a key all read, or with nothing read, says nothing more.
+    const one = run([...rows.slice(0, 6), ...sendPair(0, "ok", "x", [8, 4]), ...rows.slice(10)]);
+    expect(one["unknown-reasons"]).toEqual([expect.stringMatching(/^x: 1 acknowledged value at offset 4 was never read, but the reads stopped at offset 3 /)]);
+    const none = run([...sendPair(0, "ok", "x", [1, 0]), ...sendPair(0, "ok", "x", [2, 1]), ...pollPair(1, "ok", { x: [[0, 1]] }), [9, "invoke", "log-ends", ["x"]], [9, "ok", "log-ends", {}]]);
+    expect(none["unknown-reasons"]).toEqual([expect.stringMatching(/^x: 1 acknowledged value at offset 1 was never read, but the reads stopped at offset 0 /)]);
+    const allRead = run([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] }), [9, "invoke", "log-ends", ["x"]], [9, "ok", "log-ends", {}]]);
+    expect([allRead.valid, allRead["unknown-reasons"] ?? []]).toEqual([true, []]);
+  });
+
+  it("names no held-back stable end for an unread value below it", () => {
+    const rows: Row[] = [...sendPair(0, "ok", "y", [5, 0]), ...sendPair(0, "ok", "y", [6, 1]), ...pollPair(1, "ok", { y: [[1, 6]] }), [9, "invoke", "log-ends", ["y"]], [9, "ok", "log-ends", { y: 2 }], [9, "invoke", "stable-ends", ["y"]], [9, "ok", "stable-ends", { y: 2 }]];
+    expect(cases(rows, "unseen")[0].explanation).toBe("y: value 5, acknowledged to process 0 (op 1 at offset 0), was never read by any ok poll.");
+  });
+
+  it("counts only acknowledged sends: an aborted transaction's offsets past the end are no loss", () => {
+    const rows: Row[] = [
+      ...sendPair(0, "ok", "x", [1, 0]),
+      [1, "invoke", "txn", [["send", "x", 2]], { abort: true, "abort-at": 1 }],
+      [1, "fail", "txn", [["send", "x", [1, 2]]], { error: "aborted-on-purpose" }],
+      ...pollPair(2, "ok", { x: [[0, 1]] }),
+      ...ends(9, 1),
+    ];
+    expect(found(rows, TXN)).toEqual([]);
   });
 
   it("names a last stable offset held below unread values (a transaction left open), and never counts it as the log's end", () => {

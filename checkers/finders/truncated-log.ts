@@ -33,7 +33,7 @@ export const truncatedLogFinder: Finder = {
         values: shown.map((l) => l.v),
         offsets: shown.map((l) => l.o),
         ops: [...new Set([...shown.map((l) => l.op), end.op])].sort((a, b) => a - b),
-        explanation: `${ks.name}: the log ends at offset ${end.end} after the faults were healed (op ${end.op}), yet ${lost.length} acknowledged send${lost.length === 1 ? "" : "s"} landed at or past it (offsets ${lost[0].o}-${lost.at(-1)!.o}, first value ${lost[0].v} by op ${lost[0].op}): the log lost ${lost.length === 1 ? "it" : "them"}.`,
+        explanation: `${ks.name}: the log ends at offset ${end.end} after the faults were healed (op ${end.op}), yet ${lost.length} acknowledged send${lost.length === 1 ? "" : "s"} landed at or past it (${lost.length === 1 ? `offset ${lost[0].o}` : `offsets ${lost[0].o}-${lost.at(-1)!.o}`}, first value ${lost[0].v} by op ${lost[0].op}): the log lost ${lost.length === 1 ? "it" : "them"}.`,
       });
     }
   },
