@@ -463,7 +463,12 @@ describe("int-poll-skip", () => {
     expect(r.counts["int-poll-skip"]).toBe(2);
     const c = r.anomalies["int-poll-skip"];
     expect(c.map((a) => [a.values, a.skipped, a.delta, a.ops, a.occurrences])).toEqual([[[1, 4], [2], 2, [3], 2]]);
-    expect(c[0].explanation).toMatch(/1 later op did the same/);
+    expect(c[0].explanation).toBe("op 3 read x offset 1 (value 1) and then offset 4 (value 4), skipping 1 value known to be between them: 2 (1 later op did the same).");
+    expect(c[0]).toMatchObject({ key: "x", offsets: [1, 4] });
+    // Once: no occurrences, no "later op"; two values skipped.
+    const once = run([...sendPair(1, "info", "x", [1], [2], [3], [4]), ...pollPair(0, "ok", { x: [[1, 1], [4, 4]] }), ...pollPair(2, "ok", { x: [[2, 2], [3, 3]] })]).anomalies["int-poll-skip"];
+    expect(once[0].occurrences).toBeUndefined();
+    expect(once[0].explanation).toBe("op 3 read x offset 1 (value 1) and then offset 4 (value 4), skipping 2 values known to be between them: 2 and 3.");
   });
   it("is excused for a rebalanced key, and quiet for adjacent records", () => {
     const rows: Row[] = [...send, ...pollPair(0, "ok", { x: [[1, 1], [4, 4]] }, { "rebalance-log": [{ keys: ["x"] }] }), ...pollPair(2, "ok", { x: [[2, 2]] })];
@@ -515,6 +520,10 @@ describe("int-nonmonotonic-poll", () => {
     expect(c.map((a) => [a.values, a.delta])).toEqual([
       [[3, 1], -2],
       [[3, 3], 0],
+    ]);
+    expect(c.map((a) => [a.key, a.offsets, a.ops, a.explanation])).toEqual([
+      ["x", [3, 1], [3], "op 3 read x offset 3 (value 3) and then offset 1 (value 1): within one op the log went backwards."],
+      ["x", [3, 3], [5], "op 5 read x offset 3 (value 3) and then offset 3 (value 3): within one op the log repeated."],
     ]);
   });
 });
@@ -574,7 +583,8 @@ describe("int-send-skip and int-nonmonotonic-send", () => {
     ];
     const r = run(rows, TXN);
     expect(r.anomalies["int-send-skip"]).toHaveLength(1);
-    expect(r.anomalies["int-send-skip"][0]).toMatchObject({ values: [1, 3], skipped: [2], delta: 2 });
+    expect(r.anomalies["int-send-skip"][0]).toMatchObject({ key: "x", values: [1, 3], offsets: [1, 3], ops: [1], skipped: [2], delta: 2 });
+    expect(r.anomalies["int-send-skip"][0].explanation).toBe("op 1 sent 1 and then 3 to x; they landed at offsets 1 and 3 with 1 other value between them: 2.");
     expect(r.valid).toBe(true);
   });
   it("flags one op's sends landing in reverse order (from offsets, or from reads)", () => {
@@ -591,6 +601,10 @@ describe("int-send-skip and int-nonmonotonic-send", () => {
       ["x", [3, 1], -1],
       ["y", [4, 2], -2],
     ]);
+    expect(c.find((a) => a.key === "x")).toMatchObject({ offsets: [3, 1], ops: [1], explanation: "op 1 sent 3 and then 1 to x, but 1 landed before 3 (offsets 1 and 3)." });
+    // Two sends of one op acknowledged at one offset.
+    const same = cases([[0, "invoke", "send", [["send", "z", 5], ["send", "z", 6]]], [0, "ok", "send", [["send", "z", [7, 5]], ["send", "z", [7, 6]]]], ...pollPair(2, "ok", { z: [[7, 6]] })], "int-nonmonotonic-send", TXN);
+    expect(same.map((a) => [a.delta, a.explanation])).toEqual([[0, "op 1 sent 5 and then 6 to z, but 6 landed at the same offset as 5 (offsets 7 and 7)."]]);
   });
   it("ignores an info op that was never proven committed", () => {
     const rows: Row[] = [

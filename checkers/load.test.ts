@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { checkOps } from "./index.ts";
 import { history, pollPair, sendPair, type Row } from "./testing/build.ts";
-import { NOT_EXERCISED } from "./vacuity.ts";
+import { NOT_EXERCISED, vacuityReasons } from "./vacuity.ts";
+import type { Stats } from "./results.ts";
 
 const open = (f = "start-partition"): Row[] => [
   ["nemesis", "info", f, null],
@@ -123,6 +124,22 @@ describe("vacuity gates", () => {
     expect(r.valid).toBe(false);
   });
 
+  it("add up each window's load: acknowledged sends inside and just before, polls with data, seconds", () => {
+    type W = Stats["faultWindows"][number];
+    const reasons = (...ws: Partial<W>[]) => vacuityReasons({ faultWindows: ws.map((w) => ({ start: 0, end: 1, f: "start-kill", ackedSends: 0, ackedSendsBefore: 0, pollsWithData: 0, sendsOverlapping: 1, ...w })) } as Stats);
+    // One acknowledged inside one window and one before another: exercised.
+    expect(reasons({ ackedSends: 1 }, { ackedSendsBefore: 1 })).toEqual([]);
+    expect(reasons({ ackedSends: 1, ackedSendsBefore: 1 })).toEqual([]);
+    // None: the polls with data and the seconds of every window are summed (1 decimal from 1 s, 3 below).
+    expect(reasons({ pollsWithData: 2, start: 0, end: 0.5 }, { pollsWithData: 3, start: 2, end: 2.5 })).toEqual([expect.stringContaining("of the 2 fault window(s) (1.0 s in all; 5 poll(s) returned data there)")]);
+    expect(reasons({ start: 0, end: 0.25 })).toEqual([expect.stringContaining("(0.250 s in all; 0 poll(s)")]);
+    // A family is exercised when any of its windows met a send.
+    expect(reasons({ ackedSends: 1 }, { ackedSends: 1, sendsOverlapping: 0 })).toEqual([]);
+    expect(reasons({ ackedSends: 1 }, { f: "start-pause", sendsOverlapping: 0, start: 3, end: 4.5 })).toEqual([`${NOT_EXERCISED}: no send overlapped any of the 1 start-pause window(s) (1.5 s): that family met no write`]);
+    // Windows of a results.json from before the load was counted are not judged.
+    expect(reasons({ ackedSends: undefined }, { ackedSends: 0 })).toEqual([]);
+  });
+
   it("do not apply to a run without faults", () => {
     const r = checkOps(history([...sendPair(0, "ok", "x", [1, 0]), ...pollPair(1, "ok", { x: [[0, 1]] })]));
     expect(r.valid).toBe(true);
@@ -141,6 +158,21 @@ describe("stuck-after-heal (liveness)", () => {
     const a = r.anomalies["stuck-after-heal"][0];
     expect(a.explanation).toMatch(/every fault was healed by 9\.0 s, yet in the 40\.0 s from then to the last client op no send or poll completed ok \(20 attempts failed or timed out since the last ok op, op 3 at 3\.0 s\)/);
     expect(a.ops).toEqual([3, 9, 11]);
+  });
+
+  it("judges from 30 s on, says so of one attempt or none ok, and lists its ops in order", () => {
+    // Exactly 30 s of failures after the heal (at 9 s) counts; 28 s does not.
+    expect(checkOps(history(healedAt(failing(15)), 1000))["anomaly-types"]).toContain("stuck-after-heal");
+    expect(checkOps(history(healedAt(failing(14)), 1000))["anomaly-types"]).not.toContain("stuck-after-heal");
+    // One attempt that timed out 40 s after the heal.
+    const one = history(healedAt(failing(1)), 1000);
+    one[one.length - 1].time += 40e9;
+    expect(checkOps(one).anomalies["stuck-after-heal"][0].explanation).toContain("(1 attempt failed or timed out since the last ok op, op 3 at 3.0 s)");
+    // Failing since before the heal, with no ok op at all: the first failure comes first.
+    const never = checkOps(history([...failing(2), ...open(), ...close(), ["nemesis", "info", "check-healed", null], ["nemesis", "info", "check-healed", null], ...failing(20)], 1000));
+    const a = never.anomalies["stuck-after-heal"][0];
+    expect(a.explanation).toContain("since the last ok op, of which there was none)");
+    expect(a.ops).toEqual([1, 9]);
   });
 
   it("does not count a cluster that recovered, a short tail, or a run without faults", () => {
