@@ -329,7 +329,13 @@ describe("poll-skip", () => {
       [2, [6]],
     ]);
     expect(c[0].ops).toEqual([3, 7]);
-    expect(c[0].explanation).toMatch(/process 0 polled x up to offset 2.*resumed at offset 4.*skipping 1 value known to be there: 3/);
+    expect(c[0].explanation).toBe("process 0 polled x up to offset 2 (value 2, op 3), then its next poll (op 7) resumed at offset 4 (value 4), skipping 1 value known to be there: 3.");
+    expect(c[0].occurrences).toBeUndefined();
+    // The same jump by another process: one case, counted twice.
+    const twice = run([...writes, ...p0a, ...p1, ...p0b, ...pollPair(4, "ok", { x: [[1, 1], [2, 2]] }), ...pollPair(4, "ok", { x: [[4, 4]] })]);
+    expect(twice.counts["poll-skip"]).toBe(2);
+    expect(twice.anomalies["poll-skip"][0]).toMatchObject({ occurrences: 2 });
+    expect(twice.anomalies["poll-skip"][0].explanation).toMatch(/skipping 1 value known to be there: 3 \(1 later poll jumped the same way\)\.$/);
   });
 
   it("forgets a key that an assign or subscribe drops, but not one it keeps", () => {
@@ -416,6 +422,9 @@ describe("nonmonotonic-poll", () => {
     const c = cases([...send, ...first, ...again], "nonmonotonic-poll");
     expect(c).toHaveLength(1);
     expect(c[0]).toMatchObject({ key: "x", values: [3, 2], offsets: [3, 2], delta: -1, ops: [3, 5] });
+    expect(c[0].explanation).toBe("process 0 polled x up to offset 3 (value 3, op 3), then its next poll (op 5) started at offset 2 (value 2): it went back 1 value instead of continuing after offset 3.");
+    const repeat = cases([...send, ...first, ...pollPair(0, "ok", { x: [[3, 3], [4, 4]] })], "nonmonotonic-poll");
+    expect(repeat.map((a) => [a.delta, a.explanation])).toEqual([[0, "process 0 polled x up to offset 3 (value 3, op 3), then its next poll (op 5) started at offset 3 (value 3): it read again instead of continuing after offset 3."]]);
   });
 
   it("is reset by an assign without the key, or with seek-to-beginning", () => {
