@@ -35,7 +35,7 @@ describe("inconsistent-offsets", () => {
     const c = cases([...sendPair(379, "ok", "k11", [641, 537]), ...sendPair(363, "ok", "k11", [645, 537])], "inconsistent-offsets");
     expect(c).toHaveLength(1);
     expect(c[0]).toMatchObject({ key: "k11", offsets: [537], values: [641, 645], ops: [1, 3] });
-    expect(c[0].explanation).toContain("offset 537");
+    expect(c[0].explanation).toBe("k11 offset 537 holds 2 different values depending on who is asked: 641 (op 1) and 645 (op 3).");
   });
 
   it("is quiet when sends and polls agree", () => {
@@ -48,7 +48,11 @@ describe("duplicate", () => {
     const rows: Row[] = [...sendPair(0, "ok", "x", [10, 1]), ...sendPair(1, "info", "x", [11]), ...pollPair(2, "ok", { x: [[2, 11], [3, 10]] })];
     const c = cases(rows, "duplicate");
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ key: "x", values: [10], offsets: [1, 3], count: 2 });
+    expect(c[0]).toMatchObject({ key: "x", values: [10], offsets: [1, 3], count: 2, ops: [1, 5] });
+    expect(c[0].explanation).toBe("x: value 10 appears at 2 offsets, 1 and 3 (seen by ops 1 and 5); it was sent once, by op 1 (process 0).");
+    // Sent by no op of the history (only polls name it): no writer named.
+    const unsent = cases(pollPair(2, "ok", { x: [[1, 10], [3, 10]] }), "duplicate");
+    expect(unsent[0].explanation).toBe("x: value 10 appears at 2 offsets, 1 and 3 (seen by ops 1 and 1).");
   });
 
   it("flags every duplicate together with inconsistent offsets, whatever the hash order", () => {
@@ -58,6 +62,9 @@ describe("duplicate", () => {
     expect(r.counts.duplicate).toBe(10);
     expect(r.anomalies.duplicate.map((a) => a.values![0]).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(r.anomalies["inconsistent-offsets"].map((a) => a.offsets![0])).toEqual([0, 1]);
+    // A duplicate seen at an offset another value holds names the op that saw it there.
+    const d = r.anomalies.duplicate.find((a) => a.values![0] === 5)!;
+    expect(d.explanation).toBe("x: value 5 appears at 2 offsets, 0 and 1 (seen by ops 21 and 23); it was sent once, by op 21 (process 0).");
     expect(r.anomalies["inconsistent-offsets"][0].values).toHaveLength(10);
   });
 
