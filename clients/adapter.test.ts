@@ -11,6 +11,8 @@ class Scripted extends AdapterClient<string> {
   protected readonly transactional = true;
 
   private readonly polls: Polled[];
+  /** What each poll's rebalance log says, in turn. */
+  readonly rebalanceLogs: Record<string, unknown>[] = [];
   private readonly failOn?: string;
 
   constructor(polls: Polled[], failOn?: string) {
@@ -43,7 +45,7 @@ class Scripted extends AdapterClient<string> {
       },
       commit: async (_t, _polled, done) => (this.step("commit"), { type: "ok", value: done }),
       describe: (e) => (e as Error).message,
-      rebalances: () => ({}),
+      rebalances: () => this.rebalanceLogs.shift() ?? {},
     });
   }
   protected async poll(): Promise<Completion> {
@@ -98,6 +100,16 @@ describe("AdapterClient.runTransaction", () => {
     expect(await c.invoke({ f: "txn", value: mops })).toEqual({ type: "fail", value: [["poll", { "t0/0": [[3, 30]] }], ...mops.slice(1)], error: "aborted after send t0/0 1 broke" });
     const b = new Scripted([], "begin");
     expect(await b.invoke({ f: "send", value: [["send", "t0/0", 1]] })).toEqual({ type: "fail", value: [["send", "t0/0", 1]], error: "begin: begin broke" });
+  });
+
+  it("keeps the rebalances of every poll of the op", async () => {
+    const c = new Scripted([polled("t0/0", [3]), polled("t0/0", [4])]);
+    c.rebalanceLogs.push({ "rebalance-log": [{ keys: ["t0/0"] }] }, { "rebalance-log": [{ keys: ["t1/0"] }] });
+    const done = await c.invoke({ f: "poll", value: [["poll"], ["poll"]] });
+    expect(done["rebalance-log"]).toEqual([{ keys: ["t0/0"] }, { keys: ["t1/0"] }]);
+    const one = new Scripted([polled("t0/0", [3]), polled("t0/0", [4])]);
+    one.rebalanceLogs.push({}, { "rebalance-log": [{ keys: ["t1/0"] }] });
+    expect((await one.invoke({ f: "poll", value: [["poll"], ["poll"]] }))["rebalance-log"]).toEqual([{ keys: ["t1/0"] }]);
   });
 
   it("runs poll ops in a transaction too when the workload is transactional", async () => {

@@ -92,7 +92,8 @@ export abstract class AdapterClient<P> implements Client {
           const p = await s.poll();
           polled = polled ? mergePolled(polled, p) : p;
           done.push(["poll", p.records]);
-          Object.assign(extra, s.rebalances());
+          // Several polls: every rebalance any of them went through stays on the op.
+          for (const [k, v] of Object.entries(s.rebalances())) extra[k] = Array.isArray(v) && Array.isArray(extra[k]) ? [...(extra[k] as unknown[]), ...v] : v;
         } else done.push(await s.produce(txn, m as SendMop));
       }
       if (stop === mops.length && polled?.next.size) await s.offsets(txn, polled.next);
