@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Admin } from "./admin.ts";
 
-function fakeAdmin(failures: string[]) {
+function fakeAdmin(failures: (string | Error)[]) {
   const created: string[] = [];
   let calls = 0;
   const fake = {
@@ -11,6 +11,7 @@ function fakeAdmin(failures: string[]) {
     createTopics: async (o: { topics: { topic: string }[] }) => {
       calls++;
       const type = failures.shift();
+      if (type instanceof Error) throw type;
       if (type) {
         // What kafkajs throws: an aggregate of per-topic protocol errors, each with its type.
         throw Object.assign(new Error("Topic creation errors"), { name: "KafkaJSAggregateError", errors: [{ type, topic: o.topics[0].topic }] });
@@ -32,9 +33,20 @@ describe("Admin.createTopics", () => {
     expect(calls()).toBe(3);
   });
 
+  it("tries again when a broker that has just registered closes the connection (kafkajs says retriable)", async () => {
+    const closed = Object.assign(new Error("Closed connection"), { name: "KafkaJSConnectionClosedError", retriable: true });
+    const { admin, calls } = fakeAdmin([closed]);
+    await admin.createTopics([{ name: "t0", partitions: 1, replicationFactor: 3 }], 10_000);
+    expect(calls()).toBe(2);
+  });
+
   it("fails at once on any other error", async () => {
     const { admin, calls } = fakeAdmin(["INVALID_CONFIG"]);
     await expect(admin.createTopics([{ name: "t0", partitions: 1, replicationFactor: 3 }], 10_000)).rejects.toThrow("Topic creation errors");
     expect(calls()).toBe(1);
+    const fatal = Object.assign(new Error("Closed connection"), { name: "KafkaJSConnectionClosedError", retriable: false });
+    const other = fakeAdmin([fatal]);
+    await expect(other.admin.createTopics([{ name: "t0", partitions: 1, replicationFactor: 3 }], 10_000)).rejects.toThrow("Closed connection");
+    expect(other.calls()).toBe(1);
   });
 });

@@ -197,9 +197,11 @@ export class Admin {
         await this.createMissing(topics, timeoutMs);
         break;
       } catch (err) {
-        const e = err as { errors?: { type?: string }[]; originalError?: { errors?: { type?: string }[] } };
+        const e = err as { retriable?: boolean; errors?: { type?: string }[]; originalError?: { errors?: { type?: string }[] } };
         const types = (e.errors ?? e.originalError?.errors ?? []).map((x) => x.type);
-        const early = types.length > 0 && types.every((t) => t === "INVALID_REPLICATION_FACTOR" || t === "TOPIC_ALREADY_EXISTS");
+        // A broker that has just registered may also close the admin's connection once (seen in
+        // ZooKeeper mode, KafkaJSConnectionClosedError): kafkajs marks that retriable.
+        const early = e.retriable === true || (types.length > 0 && types.every((t) => t === "INVALID_REPLICATION_FACTOR" || t === "TOPIC_ALREADY_EXISTS"));
         if (!early || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 500));
       }
