@@ -474,8 +474,8 @@ export function validateConfig(c: TestConfig): void {
     if (c.cluster.clockLayer === false) throw new KcError("KC_BAD_FLAG", "the clock nemesis moves the nodes' clocks through kc-clock, and --no-clock-layer turns it off", { hint: "drop --no-clock-layer" });
     c.cluster.clockLayer = true;
   }
-  if (c.cluster.clockLayer && c.deployment !== "docker") {
-    throw new KcError("KC_BAD_FLAG", `--clock-layer (and the clock nemesis) run on --deployment docker only, not ${c.deployment}`, { hint: "use --deployment docker for clock faults" });
+  if (c.cluster.clockLayer && c.kubernetes?.attach) {
+    throw new KcError("KC_BAD_FLAG", "--clock-layer (and the clock nemesis) need the harness to deploy the cluster: an attached cluster's processes do not load kc-clock", { hint: "drop --attach, or use --deployment docker for clock faults" });
   }
   if (c.kafka.upgradeTo) {
     assertModeSupported(c.kafka.upgradeTo, c.kafka.mode);

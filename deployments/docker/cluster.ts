@@ -24,8 +24,7 @@ import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/s
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, cutPower, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs } from "../shared/lazyfs.ts";
-import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
-import { describeClock, isZeroClock } from "../../core/clock.ts";
+import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, clockFileOf, clockLeft, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { ClusterOperations } from "../shared/operations.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
@@ -186,7 +185,7 @@ export class Cluster implements StartedCluster {
       const apiPort = await publishedPort(toxi, TOXI_API_PORT);
       const apiUrl = `http://127.0.0.1:${apiPort}`;
       const links = new Links(apiUrl);
-      await waitUntil(() => links.version().then(() => true, () => false), 30_000, "Toxiproxy API", toxiLog);
+      await waitUntil(async () => (await links.probe()) === "yes", 30_000, "Toxiproxy API", toxiLog);
       const bootstrap: string[] = [];
       // Each broker's second listener, where the product has one, for containers on the run's network (networkBootstrap).
       const networkBootstrap: string[] = [];
@@ -614,9 +613,7 @@ export class Cluster implements StartedCluster {
   /** Moves what the node's processes read as the wall clock; a zero setting is the real clock. */
   async setClock(node: string, setting: ClockSetting): Promise<void> {
     this.node(node);
-    const clock = this.clocks.get(node);
-    if (!clock) throw new KcError("KC_NO_CLOCK_LAYER", `${node}'s processes do not read the clock through kc-clock, so its clock cannot be moved`, { hint: "the clock nemesis sets --clock-layer; give it to start the cluster on the layer" });
-    clock.set(setting);
+    clockFileOf(node, this.clocks).set(setting);
   }
 
   /** The node's wall clock as its processes read it, against the harness's. */
@@ -646,13 +643,8 @@ export class Cluster implements StartedCluster {
             const failed = parseFailedDirs(n.spec.name, (await exec(n.container, ["sh", "-c", lazyfsStatsCommand()])).output);
             if (failed.length) found.push(`${n.spec.name}'s log dir${failed.length > 1 ? "s" : ""} ${failed.map((d) => `${DATA_DIR}/${d}`).join(", ")} still fail${failed.length > 1 ? "" : "s"}`);
           }
-          // The clock as the node reads it, not only the file: a tenth of a second off is a clock left moved.
-          const clock = this.clocks.get(n.spec.name);
-          if (clock) {
-            const c = await this.readClock(n.spec.name);
-            const setting = clock.get();
-            if (!isZeroClock(setting) || Math.abs(c.offsetMs) > 100 + c.errorMs) found.push(`${n.spec.name}'s clock is moved (${describeClock(setting)}; reads ${c.offsetMs} ms off)`);
-          }
+          const moved = await clockLeft(n.spec.name, this.clocks.get(n.spec.name), (node) => this.readClock(node));
+          if (moved) found.push(moved);
         }
       }),
     );

@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { run } from "../../core/proc.ts";
 import { component } from "../../core/log.ts";
-import type { ElectionResult, FileDamage, Isolation, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, ElectionResult, FileDamage, Isolation, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -26,6 +26,7 @@ import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, cutPower, lazyfsMountScript, MOUNT_SCRIPT } from "../shared/lazyfs.ts";
 import { ClusterOperations } from "../shared/operations.ts";
+import { buildClockLib, ClockFile, clockFileOf, clockLeft, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
 import { CLIENTS, groups, HOST_DATA_ROOT, namespaceObject, NODE_CONTAINER, ROLE_LABEL, RUN_LABEL, runObjects, TOXIPROXY, dnsLabel } from "./manifests.ts";
@@ -33,7 +34,7 @@ import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet; power cuts on the local cluster. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock"];
 
 
 export interface KubernetesStartOptions {
@@ -93,6 +94,8 @@ export class KubernetesCluster implements StartedCluster {
   private readonly agents: FaultAgents;
   /** kc-lazyfs's binary on the node, when the data dirs are on it (power cuts). */
   private lazyfsBin?: string;
+  /** kc-clock (options.clockLayer, the local cluster): each node's state file, on this machine, which is the node. */
+  private readonly clocks = new Map<string, ClockFile>();
   private readonly files: SegmentFiles;
   private leadership!: ClusterLeadership;
   private readonly operations = new ClusterOperations({
@@ -137,6 +140,11 @@ export class KubernetesCluster implements StartedCluster {
     const c = new KubernetesCluster(o);
     const timeoutMs = (o.readyTimeoutSeconds ?? 240) * 1000;
     const owner = ownerOf();
+    // kc-lazyfs (power cuts) and kc-clock: built here and mounted from the node, so the local cluster only.
+    const local = { lazyfs: "kc-lazyfs (the power nemesis, --lazyfs) runs on the local Kubernetes only: its binary is built on this machine and mounted from the node", clockLayer: "kc-clock (the clock nemesis, --clock-layer) runs on the local Kubernetes only: its library is built on this machine, and the harness writes the nodes' clock state files where their pods map them" };
+    for (const [option, message] of Object.entries(local)) {
+      if (o.options[option as keyof typeof local] && !o.localNode) throw new KcError("KC_NOT_OFFERED", message, { hint: "use the local cluster (npm run k8s:up, no --kubeconfig), or --deployment docker" });
+    }
     try {
       await c.describe();
       const existing = await c.kubectl.run(["get", "namespace", o.namespace, "-o", "name"], { namespaced: false });
@@ -147,19 +155,24 @@ export class KubernetesCluster implements StartedCluster {
       // Toxiproxy's Service first: the brokers advertise its cluster IP and their port on it.
       const brokers = c.nodes.filter(isBroker);
       const ports = Object.fromEntries(brokers.map((b) => [b.name, TOXI_BASE_PORT + b.id]));
-      // kc-lazyfs (power cuts): the binary built here, mounted from the node, so the local cluster only.
-      if (o.options.lazyfs && !o.localNode) {
-        throw new KcError("KC_NOT_OFFERED", "kc-lazyfs (the power nemesis, --lazyfs) runs on the local Kubernetes only: its binary is built on this machine and mounted from the node", { hint: "use the local cluster (npm run k8s:up, no --kubeconfig), or --deployment docker" });
-      }
       c.lazyfsBin = o.options.lazyfs ? await buildLazyfs() : undefined;
-      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {}, lazyfsBin: c.lazyfsBin };
-      const all = runObjects(input);
-      const proxySvc = all.find((x) => x.kind === "Service" && (x.metadata as { name: string }).name === TOXIPROXY);
-      let proxyIp = "";
-      if (proxySvc) {
-        await c.kubectl.apply([proxySvc], "creating Toxiproxy's Service");
-        proxyIp = (await c.kubectl.ok(["get", "service", TOXIPROXY, "-o", "jsonpath={.spec.clusterIP}"], "reading Toxiproxy's cluster IP")).trim();
+      // kc-clock (the clock nemesis): the library built here and the state files written here, both
+      // mounted from the node, so the local cluster only, as kc-lazyfs.
+      let clock: { lib: string; dir: string } | undefined;
+      if (o.options.clockLayer) {
+        clock = { lib: await buildClockLib(), dir: path.resolve(o.runDir, "nodes") };
+        for (const n of c.nodes) {
+          // nodes/<node>/clock/state, as with Docker.
+          const file = new ClockFile(path.join(clock.dir, n.name, "clock", "state"));
+          file.create();
+          c.clocks.set(n.name, file);
+        }
       }
+      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {}, lazyfsBin: c.lazyfsBin, clock };
+      const all = runObjects(input);
+      // Toxiproxy before anything names its Service's cluster IP (the brokers advertise it).
+      const proxyObjects = all.filter((x) => (x.kind === "Service" || x.kind === "Deployment") && (x.metadata as { name: string }).name === TOXIPROXY);
+      const proxyIp = proxyObjects.length ? await c.startToxiproxy(proxyObjects, timeoutMs) : "";
       const clusterId = o.product.newClusterId();
       const files = Object.fromEntries(c.nodes.map((n) => [n.name, { ...o.product.files(n, { clusterId, clientPort: ports[n.name], clientHost: proxyIp }), ...(c.lazyfsBin ? { [MOUNT_SCRIPT]: lazyfsMountScript() } : {}) }]));
       for (const [node, fl] of Object.entries(files)) {
@@ -171,32 +184,10 @@ export class KubernetesCluster implements StartedCluster {
       const isSts = (x: Record<string, unknown>) => x.kind === "StatefulSet";
       await c.kubectl.apply(objects.filter((x) => !isSts(x)), "creating the run's ConfigMaps, Services, Toxiproxy and fault agent");
 
-      // Toxiproxy and the agents, then the nodes wave by wave (ZooKeeper before brokers).
-      await c.kubectl.ok(["rollout", "status", `deployment/${TOXIPROXY}`, `--timeout=${Math.round(timeoutMs / 1000)}s`], "waiting for Toxiproxy").catch(async (e) => {
-        throw await c.withPodEvents(e);
-      });
+      // The agents, then the nodes wave by wave (ZooKeeper before brokers).
       await c.agents.waitReady(timeoutMs);
       await c.agents.removeOrphanData();
       if (proxyIp) {
-        c.links = new Links(`http://${proxyIp}:${TOXI_API_PORT}`);
-        // The pod is ready, but its Service answers only once kube-proxy has written its rules:
-        // just after the local cluster came up that took more than 60 s once (fresh-clone CI,
-        // 2026-12-04), so this waits as long as any other part of the start.
-        const what = `Toxiproxy's API at ${proxyIp}:${TOXI_API_PORT} (its Service, through kube-proxy)`;
-        const answers = () => c.links.version().then(() => true, () => false);
-        await waitUntil(answers, Math.min(60_000, timeoutMs), what).catch(async (first) => {
-          // Twice in fresh-clone CIs (2026-12-04) the first cluster after the local one came up
-          // waited 240 s for its Service. Once, a new pod (new endpoints, so kube-proxy writes
-          // the Service's rules again); then as long as any other part of the start.
-          const d = await c.withServiceDiagnosis(first as Error, proxyIp);
-          logger.warn(`${d.message}; ${(d as KcError).details?.replace(/\s*\|\s*/g, " ").trim()}; restarting Toxiproxy's pod once`);
-          await c.kubectl.ok(["rollout", "restart", `deployment/${TOXIPROXY}`], "restarting Toxiproxy");
-          await c.kubectl.ok(["rollout", "status", `deployment/${TOXIPROXY}`, `--timeout=${Math.round(timeoutMs / 1000)}s`], "waiting for Toxiproxy");
-          await waitUntil(answers, timeoutMs, what).catch(async (e) => {
-            throw await c.withServiceDiagnosis(e as Error, proxyIp);
-          });
-          logger.info("Toxiproxy's Service answers after its pod was restarted");
-        });
         for (const b of brokers) {
           await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
           c.bootstrap.push(`${proxyIp}:${ports[b.name]}`);
@@ -277,16 +268,40 @@ export class KubernetesCluster implements StartedCluster {
 
   /** An error with the namespace's recent warning events (image pulls, scheduling, mounts). */
   /**
+   * Creates Toxiproxy (its Deployment and Service) and waits until its API answers through the
+   * Service's cluster IP, which it returns. The pod being ready is not enough: the Service
+   * answers only once kube-proxy has written its rules, and until then a connection to the
+   * cluster IP leaves by this machine's default route. Each poll opens a connection of its own
+   * (Links.probe), so one made too early is not reused: fetch's keep-alive pool kept such a
+   * connection, answered by whatever is out there, and the Service "did not answer" for minutes
+   * (three fresh-clone CIs, 2026-12-04 and 05; reproduced by delaying the Service's NAT rules).
+   */
+  private async startToxiproxy(objects: Record<string, unknown>[], timeoutMs: number): Promise<string> {
+    await this.kubectl.apply(objects, "creating Toxiproxy and its Service");
+    await this.kubectl.ok(["rollout", "status", `deployment/${TOXIPROXY}`, `--timeout=${Math.round(timeoutMs / 1000)}s`], "waiting for Toxiproxy").catch(async (e) => {
+      throw await this.withPodEvents(e);
+    });
+    const ip = (await this.kubectl.ok(["get", "service", TOXIPROXY, "-o", "jsonpath={.spec.clusterIP}"], "reading Toxiproxy's cluster IP")).trim();
+    this.links = new Links(`http://${ip}:${TOXI_API_PORT}`);
+    let last = "";
+    const answers = async () => (last = await this.links.probe()) === "yes";
+    await waitUntil(answers, timeoutMs, `Toxiproxy's API at ${ip}:${TOXI_API_PORT} (its Service, through kube-proxy)`).catch(async (e) => {
+      throw await this.withServiceDiagnosis(e as Error, ip, last);
+    });
+    return ip;
+  }
+
+  /**
    * Why Toxiproxy's Service does not answer, as far as can be seen from here: whether its pod
    * answers on its own IP, the Service's endpoints, and (when this machine is the node, as with
    * the local cluster) whether kube-proxy runs and has written NAT rules for the Service's IP.
-   * Seen once in a fresh-clone CI (2026-12-04): no answer for 240 s, six runs after the local
-   * cluster came up.
+   * With the last answer to a poll, which names what answered when it was not Toxiproxy.
    */
-  private async withServiceDiagnosis(err: Error, ip: string): Promise<Error> {
-    const lines: string[] = [];
+  private async withServiceDiagnosis(err: Error, ip: string, lastAnswer: string): Promise<Error> {
+    const lines: string[] = [`the last poll of ${ip}: ${lastAnswer || "none"}`];
     const podIp = (await this.kubectl.run(["get", "pods", "-l", `${ROLE_LABEL}=${TOXIPROXY}`, "-o", "jsonpath={.items[*].status.podIP}"])).stdout.trim();
-    const direct = podIp ? await new Links(`http://${podIp}:${TOXI_API_PORT}`).version().then(() => "answers", (e: Error) => `does not answer (${e.message})`) : "has no IP";
+    const answer = podIp ? await new Links(`http://${podIp}:${TOXI_API_PORT}`).probe() : "";
+    const direct = !podIp ? "has no IP" : answer === "yes" ? "answers" : `does not answer (${answer})`;
     lines.push(`Toxiproxy's pod ${podIp || "(none)"} ${direct} on its own IP`);
     const slices = await this.kubectl.run(["get", "endpointslices", "-l", `kubernetes.io/service-name=${TOXIPROXY}`, "-o", "jsonpath={range .items[*].endpoints[*]}{.addresses} ready={.conditions.ready}{'\\n'}{end}"]);
     lines.push(`its Service's endpoints: ${slices.stdout.trim().split("\n").filter(Boolean).join("; ") || "none"}`);
@@ -490,6 +505,8 @@ export class KubernetesCluster implements StartedCluster {
         const r = await this.shell(n.spec.name, `[ -e ${HOLD} ] && echo down; p=$(cat ${PID} 2>/dev/null) && grep -q '^State:.*T' /proc/$p/status && echo stopped; true`);
         if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
         if (r.output.includes("stopped")) found.push(`${n.spec.name} is paused`);
+        const moved = await clockLeft(n.spec.name, this.clocks.get(n.spec.name), (node) => this.readClock(node));
+        if (moved) found.push(moved);
       }),
     );
     if (this.links) {
@@ -558,6 +575,19 @@ export class KubernetesCluster implements StartedCluster {
   }
   endOffsets(keys: Key[], isolation?: Isolation): Promise<Map<Key, number>> {
     return this.admin.endOffsets(keys, isolation);
+  }
+
+  // --- clocks (kc-clock) ----------------------------------------------------------------------
+
+  /** Moves what the node's processes read as the wall clock; a zero setting is the real clock. */
+  async setClock(node: string, setting: ClockSetting): Promise<void> {
+    this.node(node);
+    clockFileOf(node, this.clocks).set(setting);
+  }
+
+  /** The node's wall clock as its processes read it, against the harness's. */
+  readClock(node: string): Promise<ClockReading> {
+    return this.shell(node, READ_CLOCK_COMMAND).then((r) => parseClockReading(node, r.output));
   }
 
   // --- what Kubernetes does not offer here yet -------------------------------------------

@@ -15,6 +15,7 @@
 //     pods' network namespaces and removes the run's data from its node.
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
 import { LAZYFS_BACKING, LAZYFS_BIN, NODE_DATA_DIR } from "../shared/lazyfs.ts";
+import { CLOCK_DIR, CLOCK_LIB, clockEnv } from "../shared/clock.ts";
 
 export const LABEL = "kafka-chaos";
 export const RUN_LABEL = "kafka-chaos.run";
@@ -47,6 +48,12 @@ export interface RunManifestInput {
    * is this machine). The data volume then backs the layer, which serves the data dir.
    */
   lazyfsBin?: string;
+  /**
+   * kc-clock (the clock nemesis): the library's path on the Kubernetes node, and the run's
+   * `nodes` directory there, whose `<node>/clock/state` is each node's state file (the local
+   * cluster only: the harness writes the state files where the node's processes map them).
+   */
+  clock?: { lib: string; dir: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -185,6 +192,7 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
         env: [
           { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
           { name: "KC_PEERS", value: peers.join(" ") },
+          ...(i.clock ? Object.entries(clockEnv()).map(([name, value]) => ({ name, value })) : []),
         ],
         volumeMounts: [
           { name: "conf", mountPath: i.product.configDir, subPathExpr: "$(POD_NAME)", readOnly: true },
@@ -193,6 +201,8 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
           // layer serves the data dir (mount.sh); FUSE needs /dev/fuse and the right to mount.
           { name: "data", mountPath: i.lazyfsBin ? LAZYFS_BACKING : NODE_DATA_DIR, subPathExpr: "$(POD_NAME)" },
           ...(i.lazyfsBin ? [{ name: "lazyfs", mountPath: LAZYFS_BIN, readOnly: true }] : []),
+          // kc-clock: the library every process preloads, and the pod's own state file's directory.
+          ...(i.clock ? [{ name: "clock-lib", mountPath: CLOCK_LIB, readOnly: true }, { name: "clock", mountPath: CLOCK_DIR, subPathExpr: "$(POD_NAME)/clock", readOnly: true }] : []),
         ],
         ...(i.lazyfsBin ? { securityContext: { privileged: true } } : {}),
       },
@@ -202,6 +212,7 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
       { name: "state", emptyDir: {} },
       { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
       ...(i.lazyfsBin ? [{ name: "lazyfs", hostPath: { path: i.lazyfsBin, type: "File" } }] : []),
+      ...(i.clock ? [{ name: "clock-lib", hostPath: { path: i.clock.lib, type: "File" } }, { name: "clock", hostPath: { path: i.clock.dir, type: "Directory" } }] : []),
     ],
   });
 }

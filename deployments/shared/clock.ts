@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheDir } from "../../core/cache.ts";
 import type { ClockReading, ClockSetting } from "../../core/cluster.ts";
+import { describeClock, isZeroClock } from "../../core/clock.ts";
 import { KcError } from "../../core/errors.ts";
 import { component } from "../../core/log.ts";
 import { commandExists, runOk } from "../../core/proc.ts";
@@ -93,6 +94,24 @@ export class ClockFile {
   get(): ClockSetting {
     return fs.existsSync(this.file) ? decodeClock(fs.readFileSync(this.file)) : { offsetMs: 0 };
   }
+}
+
+/** The node's state file, or the error that says its processes are not on the layer. */
+export function clockFileOf(node: string, clocks: Map<string, ClockFile>): ClockFile {
+  const clock = clocks.get(node);
+  if (!clock) throw new KcError("KC_NO_CLOCK_LAYER", `${node}'s processes do not read the clock through kc-clock, so its clock cannot be moved`, { hint: "the clock nemesis sets --clock-layer; give it to start the cluster on the layer" });
+  return clock;
+}
+
+/**
+ * For the leak check: what is wrong with a node's clock, if anything. The clock as the node
+ * reads it counts, not only the file: a tenth of a second off is a clock left moved.
+ */
+export async function clockLeft(node: string, clock: ClockFile | undefined, read: (node: string) => Promise<ClockReading>): Promise<string | undefined> {
+  if (!clock) return undefined;
+  const c = await read(node);
+  const setting = clock.get();
+  return !isZeroClock(setting) || Math.abs(c.offsetMs) > 100 + c.errorMs ? `${node}'s clock is moved (${describeClock(setting)}; reads ${c.offsetMs} ms off)` : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
 // instance's proxies and re-enables them, leaving another instance's alone. A proxy may have
 // twins (the same broker's proxy for containers on the run's network): a fault put on the
 // proxy is put on its twins too, so every client of the broker sees it.
+import http from "node:http";
 import { Toxiproxy, type Proxy, type ICreateToxicBody } from "toxiproxy-node-client";
 import type { LinkFault } from "../../core/faults.ts";
 
@@ -25,6 +26,37 @@ export class Links {
 
   async version(): Promise<string> {
     return this.api.getVersion();
+  }
+
+  /**
+   * Whether Toxiproxy's API answers as Toxiproxy, on a connection of its own that is closed
+   * after: "yes", or what answered instead. For a readiness wait on an address that may not be
+   * routed yet, e.g. a Kubernetes Service before kube-proxy has written its rules: a connection
+   * opened then goes out of this machine's default route, and whatever answers there (a 404, on
+   * these machines) would stay behind in fetch's keep-alive pool, so that every later poll asked
+   * the same wrong peer and never the Service (the "Service does not answer" of CI, 2026-12-04/05).
+   */
+  probe(timeoutMs = 5000): Promise<string> {
+    return new Promise((resolve) => {
+      const req = http.get(`${this.apiUrl}/version`, { agent: false, timeout: timeoutMs, headers: { connection: "close" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => {
+          let version: unknown;
+          try {
+            version = (JSON.parse(body) as { version?: unknown }).version;
+          } catch {
+            version = undefined;
+          }
+          const server = res.headers.server ? ` from server "${res.headers.server}"` : "";
+          resolve(res.statusCode === 200 && typeof version === "string" ? "yes" : `HTTP ${res.statusCode}${server}, not Toxiproxy's version`);
+        });
+        res.on("error", (e) => resolve(e.message));
+      });
+      req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
+      req.on("error", (e) => resolve(e.message));
+    });
   }
 
   /** A proxy; with `twinOf`, one that shares that proxy's faults. */

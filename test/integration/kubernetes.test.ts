@@ -21,7 +21,7 @@ describe("kubernetes deployment", () => {
   let cluster: StartedKafkaCluster & KubernetesCluster;
 
   beforeAll(async () => {
-    cluster = (await new KafkaCluster().withKubernetes({ kubeconfig }).withMode("kraft").withKafkaVersion("3.9.1").start()) as StartedKafkaCluster & KubernetesCluster;
+    cluster = (await new KafkaCluster().withKubernetes({ kubeconfig }).withMode("kraft").withKafkaVersion("3.9.1").withClockLayer().start()) as StartedKafkaCluster & KubernetesCluster;
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -82,6 +82,21 @@ describe("kubernetes deployment", () => {
     expect((await cluster.shell("broker-2", "ls /var/lib/kc/data")).output).toContain("pd-0");
     await cluster.heal();
     expect(await connects("broker-1", "broker-2")).toBe("open");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
+  it("moves a node's clock through kc-clock (library and state file mounted from the node), its replaced pod included; the leak check names a clock left moved", async () => {
+    // broker-2's pod was replaced by the test before: its new pod is on the layer as well.
+    for (const node of ["broker-2", "controller-1"]) {
+      await cluster.setClock(node, { offsetMs: 90_000 });
+      const moved = await cluster.readClock(node);
+      expect(Math.abs(moved.offsetMs - 90_000), JSON.stringify(moved)).toBeLessThanOrEqual(50 + moved.errorMs);
+      // The Kafka JVM has the library mapped, not only the shell that read the clock.
+      expect((await cluster.shell(node, "grep -c libkc-clock /proc/$(cat /var/lib/kc/pid)/maps")).output.trim()).not.toBe("0");
+    }
+    expect(await cluster.leaks()).toEqual([expect.stringMatching(/^broker-2's clock is moved \(.*; reads 9\d{4} ms off\)$/), expect.stringMatching(/^controller-1's clock is moved/)]);
+    expect(Math.abs((await cluster.readClock("broker-1")).offsetMs)).toBeLessThan(1000);
+    for (const node of ["broker-2", "controller-1"]) await cluster.setClock(node, { offsetMs: 0 });
     expect(await cluster.leaks()).toEqual([]);
   });
 

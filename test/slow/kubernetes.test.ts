@@ -2,7 +2,7 @@
 // fallback: pod IPs advertised) under partitions and kills: a verdict, every fault healed, nothing
 // of the run left. npm test runs the same faults with clients in pods
 // (test/integration/kubernetes.test.ts); this is the nightly job's. And power cuts of every broker
-// on kc-lazyfs in the pods.
+// on kc-lazyfs in the pods, and clock faults on kc-clock in them.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,5 +47,26 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
     expect(await runNamespaces()).toEqual([]);
     expect(fs.existsSync(path.join(HOST_DATA_ROOT, test.deploymentInfo.namespace))).toBe(false);
+  });
+
+  it("moves the pods' clocks through kc-clock: each move read back from inside its pod, VALID on the safe preset, every clock reset", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "clock", "--preset", "safe", "--nemesis-interval", "6", "--time-limit", "30", "--recovery-time", "5", "--seed", "3", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const starts = nem.filter((o) => o.f === "start-clock" && o.value?.clocks);
+    expect(starts.length, out).toBeGreaterThan(0);
+    // A bump or skew moves each node's clock by its offset; what the pod read right after agrees
+    // (a strobe or a drift reads anywhere in between, so only offsets are compared).
+    for (const o of starts) {
+      for (const [node, setting] of Object.entries(o.value.clocks as Record<string, { offsetMs: number; strobe?: unknown; driftPpm?: number }>)) {
+        const read = o.value.read[node] as { offsetMs: number; errorMs: number };
+        if (!setting.strobe && !setting.driftPpm) expect(Math.abs(read.offsetMs - setting.offsetMs), `${node}: ${JSON.stringify({ setting, read })}`).toBeLessThanOrEqual(50 + read.errorMs);
+      }
+    }
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(fs.existsSync(path.join(dir, "nodes", "broker-1", "clock", "state"))).toBe(true);
+    expect(await runNamespaces()).toEqual([]);
   });
 });

@@ -136,13 +136,16 @@ describe("report: clock offsets", () => {
 });
 
 describe("clock flags", () => {
-  it("the clock nemesis puts every node on kc-clock; --no-clock-layer and other deployments are refused", () => {
+  it("the clock nemesis puts every node on kc-clock; --no-clock-layer and an attached cluster are refused", () => {
     const a = parseRunFlags(["--nemesis", "clock"]).config;
     validateConfig(a);
     expect(a.cluster.clockLayer).toBe(true);
     expect(errorOf(() => validateConfig(parseRunFlags(["--nemesis", "clock", "--no-clock-layer"]).config)).message).toContain("--no-clock-layer");
-    const k = errorOf(() => validateConfig(parseRunFlags(["--nemesis", "clock", "--deployment", "kubernetes"]).config));
+    const deployed = parseRunFlags(["--nemesis", "clock", "--deployment", "kubernetes"]).config;
+    validateConfig(deployed);
+    expect(deployed.cluster.clockLayer).toBe(true);
+    const k = errorOf(() => validateConfig(parseRunFlags(["--nemesis", "clock", "--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka"]).config));
     expect(k.code).toBe("KC_BAD_FLAG");
-    expect(k.message).toContain("docker only");
+    expect(k.message).toContain("an attached cluster's processes do not load kc-clock");
   });
 });

@@ -10,7 +10,7 @@ import { KcError } from "../../core/errors.ts";
 const zk: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
-function objects(o: ClusterOptions, lazyfsBin?: string) {
+function objects(o: ClusterOptions, lazyfsBin?: string, clock?: { lib: string; dir: string }) {
   const product = apacheKafka(o);
   const files = Object.fromEntries(product.nodes().map((n) => [n.name, product.files(n, { clusterId: "id", clientPort: 20000 + n.id, clientHost: "10.96.0.50" })]));
   return runObjects({
@@ -23,6 +23,7 @@ function objects(o: ClusterOptions, lazyfsBin?: string) {
     pullPolicy: "IfNotPresent",
     toxiproxy: { apiPort: 8474, ports: { "broker-1": 20001, "broker-2": 20002, "broker-3": 20003 } },
     lazyfsBin,
+    clock,
   }) as unknown as Obj[];
 }
 
@@ -80,6 +81,21 @@ describe("kubernetes manifests", () => {
     expect(off.containers[0].volumeMounts.find((m: { name: string }) => m.name === "data").mountPath).toBe("/var/lib/kc/data");
     expect(off.containers[0].securityContext).toBeUndefined();
     expect(off.volumes.map((v: { name: string }) => v.name)).toEqual(["conf", "state", "data"]);
+  });
+
+  it("kc-clock (the clock nemesis): every node's processes preload the library from the node and map their own nodes/<node>/clock/state; without it, none of that", () => {
+    for (const group of ["zk", "broker"]) {
+      const pod = objects(zk, undefined, { lib: "/root/.cache/kafka-chaos/clock/abc/libkc-clock.so", dir: "/runs/r1/nodes" }).find((o) => o.kind === "StatefulSet" && o.metadata.name === group)!.spec.template.spec;
+      const c = pod.containers[0];
+      expect(c.env).toEqual(expect.arrayContaining([{ name: "LD_PRELOAD", value: "/opt/kc/libkc-clock.so" }, { name: "KC_CLOCK_FILE", value: "/var/lib/kc/clock/state" }]));
+      expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: "clock-lib", mountPath: "/opt/kc/libkc-clock.so", readOnly: true }, { name: "clock", mountPath: "/var/lib/kc/clock", subPathExpr: "$(POD_NAME)/clock", readOnly: true }]));
+      expect(pod.volumes).toEqual(expect.arrayContaining([{ name: "clock-lib", hostPath: { path: "/root/.cache/kafka-chaos/clock/abc/libkc-clock.so", type: "File" } }, { name: "clock", hostPath: { path: "/runs/r1/nodes", type: "Directory" } }]));
+      // POD_NAME comes first: the mount's subPathExpr and nothing else reads it.
+      expect(c.env[0].name).toBe("POD_NAME");
+    }
+    const off = objects(zk).find((o) => o.kind === "StatefulSet" && o.metadata.name === "broker")!.spec.template.spec.containers[0];
+    expect(off.env.map((e: { name: string }) => e.name)).toEqual(["POD_NAME", "KC_PEERS"]);
+    expect(off.volumeMounts.map((m: { name: string }) => m.name)).not.toContain("clock");
   });
 
   it("--clients-in pod: a Deployment of the clients image with the run's labels, its replicas spread over Kubernetes nodes", () => {
