@@ -11,8 +11,8 @@ class Scripted extends AdapterClient<string> {
   protected readonly transactional = true;
 
   private readonly polls: Polled[];
-  /** What each poll's rebalance log says, in turn. */
-  readonly rebalanceLogs: Record<string, unknown>[] = [];
+  /** The assignments each poll goes through, in turn (what a consumer's rebalance callback adds). */
+  readonly rebalances: string[][][] = [];
   private readonly failOn?: string;
 
   constructor(polls: Polled[], failOn?: string) {
@@ -36,7 +36,11 @@ class Scripted extends AdapterClient<string> {
   protected transaction(inv: Invocation): Promise<Completion> {
     return this.runTransaction<string>(inv, {
       begin: async () => (this.step("begin"), "txn"),
-      poll: async () => (this.step("poll"), this.polls.shift()!),
+      poll: async () => {
+        this.step("poll");
+        for (const keys of this.rebalances.shift() ?? []) this.rebalanceLog.add(keys);
+        return this.polls.shift()!;
+      },
       produce: (_t, m) => this.produceOne("p", m),
       offsets: async (_t, next) => this.step(`offsets ${[...next].map(([k, o]) => `${k}@${o}`).join(",")}`),
       abort: async (_t, polled, why, value) => {
@@ -45,7 +49,6 @@ class Scripted extends AdapterClient<string> {
       },
       commit: async (_t, _polled, done) => (this.step("commit"), { type: "ok", value: done }),
       describe: (e) => (e as Error).message,
-      rebalances: () => this.rebalanceLogs.shift() ?? {},
     });
   }
   protected async poll(): Promise<Completion> {
@@ -104,11 +107,11 @@ describe("AdapterClient.runTransaction", () => {
 
   it("keeps the rebalances of every poll of the op", async () => {
     const c = new Scripted([polled("t0/0", [3]), polled("t0/0", [4])]);
-    c.rebalanceLogs.push({ "rebalance-log": [{ keys: ["t0/0"] }] }, { "rebalance-log": [{ keys: ["t1/0"] }] });
+    c.rebalances.push([["t0/0"]], [["t1/0"], ["t0/0", "t1/0"]]);
     const done = await c.invoke({ f: "poll", value: [["poll"], ["poll"]] });
-    expect(done["rebalance-log"]).toEqual([{ keys: ["t0/0"] }, { keys: ["t1/0"] }]);
+    expect(done["rebalance-log"]).toEqual([{ keys: ["t0/0"] }, { keys: ["t1/0"] }, { keys: ["t0/0", "t1/0"] }]);
     const one = new Scripted([polled("t0/0", [3]), polled("t0/0", [4])]);
-    one.rebalanceLogs.push({}, { "rebalance-log": [{ keys: ["t1/0"] }] });
+    one.rebalances.push([], [["t1/0"]]);
     expect((await one.invoke({ f: "poll", value: [["poll"], ["poll"]] }))["rebalance-log"]).toEqual([{ keys: ["t1/0"] }]);
   });
 

@@ -2,7 +2,7 @@
 // adapter implements sends (queue), transactions (txn), polls, assign/subscribe and close; a
 // `crash` takes the client down with its producer, even when other processes share it.
 import type { Key, Mop } from "../core/history/op.ts";
-import { mergePolled, type Client, type Completion, type Invocation, type Polled } from "./types.ts";
+import { mergePolled, RebalanceLog, type Client, type Completion, type Invocation, type Polled } from "./types.ts";
 import type { SharedSlot } from "./sharing.ts";
 
 /** A send micro-op as the generator makes it: key and value. */
@@ -20,8 +20,6 @@ export interface TxnSteps<T> {
   abort(txn: T, polled: Polled | undefined, why: string, value: Mop[]): Promise<Completion>;
   commit(txn: T, polled: Polled | undefined, done: Mop[]): Promise<Completion>;
   describe(e: unknown): string;
-  /** The completion fields for the rebalances since the last poll (`rebalance-log`). */
-  rebalances(): Record<string, unknown>;
 }
 
 /**
@@ -41,6 +39,8 @@ export abstract class AdapterClient<P> implements Client {
   protected abstract readonly producer: SharedSlot<P>;
   /** Whether sends go through transactions (the txn workload). */
   protected abstract readonly transactional: boolean;
+  /** The rebalances the consumer went through since the last poll's completion took them (`rebalance-log`). */
+  protected readonly rebalanceLog = new RebalanceLog();
 
   /** Sends one record outside a transaction and waits for its acknowledgement. */
   protected abstract produceOne(producer: P, mop: SendMop): Promise<Mop>;
@@ -93,7 +93,7 @@ export abstract class AdapterClient<P> implements Client {
           polled = polled ? mergePolled(polled, p) : p;
           done.push(["poll", p.records]);
           // Several polls: every rebalance any of them went through stays on the op.
-          for (const [k, v] of Object.entries(s.rebalances())) extra[k] = Array.isArray(v) && Array.isArray(extra[k]) ? [...(extra[k] as unknown[]), ...v] : v;
+          for (const [k, v] of Object.entries(this.rebalanceLog.take())) extra[k] = Array.isArray(v) && Array.isArray(extra[k]) ? [...(extra[k] as unknown[]), ...v] : v;
         } else done.push(await s.produce(txn, m as SendMop));
       }
       if (stop === mops.length && polled?.next.size) await s.offsets(txn, polled.next);

@@ -6,7 +6,7 @@ import type { DeliveryReport, LibrdKafkaError, Producer } from "@confluentinc/ka
 import type { ConsumerSettings, ProducerSettings } from "../settings.ts";
 import { parseKey, type Key, type Mop } from "../../core/history/op.ts";
 import { component } from "../../core/log.ts";
-import { RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { topicsOf, type KeySpace } from "../keys.ts";
 import { RdConsumer, type RdKafka } from "./consumer.ts";
 import { SharedSlot, SharedSlots } from "../sharing.ts";
@@ -76,7 +76,6 @@ export class ConfluentClient extends AdapterClient<Producer> {
   private consumer: RdConsumer | undefined;
   /** Set when a rewind after an abort failed: the consumer is past records no op consumed. */
   private positionLost: string | undefined;
-  private readonly rebalanceLog = new RebalanceLog();
   /** Records this process sent whose delivery report has not come (settled on close). */
   private readonly pending = new Set<Outstanding>();
   private readonly log = component("confluent");
@@ -192,7 +191,6 @@ export class ConfluentClient extends AdapterClient<Producer> {
       abort: (producer, polled, why, value) => this.abort(producer, polled, why, value),
       commit: (producer, polled, done) => this.commit(producer, polled, done),
       describe: describeRdError,
-      rebalances: () => this.rebalanceLog.take(),
     });
   }
 

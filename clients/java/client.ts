@@ -10,7 +10,7 @@ import { SharedSlot, SharedSlots } from "../sharing.ts";
 import { AdapterClient, singleAttempt, type SendMop } from "../adapter.ts";
 import { SharedProcess } from "../line-rpc.ts";
 import { clientIdOf, groupIdOf, producerClientIdOf, transactionalIdOf } from "../names.ts";
-import { emptyPolled, RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { emptyPolled, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { GROUP_TIMING } from "../kafkajs/polling-consumer.ts";
 import { AdapterPrecondition, classifySendError, describeJavaError } from "./errors.ts";
 import { Sidecar } from "./sidecar.ts";
@@ -46,7 +46,6 @@ export class JavaClient extends AdapterClient<number> {
   protected readonly producer: SharedSlot<number>;
   protected readonly transactional: boolean;
   private consumer: { id: number; mode: "assign" | "subscribe"; groupId: string } | undefined;
-  private readonly rebalanceLog = new RebalanceLog();
   private readonly onClose: () => void;
 
   constructor(s: ConfluentSettings, process: number, side: Sidecar, producers: SharedSlots<number>, onClose: () => void) {
@@ -141,7 +140,6 @@ export class JavaClient extends AdapterClient<number> {
         }
       },
       describe: describeJavaError,
-      rebalances: () => this.rebalanceLog.take(),
     });
   }
 

@@ -5,7 +5,7 @@ import type { Kafka, Producer, RecordMetadata, Transaction } from "kafkajs";
 import type { Acks, ConsumerSettings, ProducerSettings } from "../settings.ts";
 import { kafkajsLogCreator } from "./admin.ts";
 import { parseKey, type Key, type Mop, type OffsetValue } from "../../core/history/op.ts";
-import { RebalanceLog, type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
+import { type ClientFactory, type Completion, type Invocation, type Polled } from "../types.ts";
 import { byTopic, topicsOf, type KeySpace } from "../keys.ts";
 import { AdapterPrecondition, classifySendError, describeKafkaError } from "./errors.ts";
 import { applyKafkajsPatches } from "./patches.ts";
@@ -66,7 +66,6 @@ export class KafkajsClient extends AdapterClient<Producer> {
   protected readonly producer: SharedSlot<Producer>;
   protected readonly transactional: boolean;
   private consumer: PollingConsumer | undefined;
-  private readonly rebalanceLog = new RebalanceLog();
 
   constructor(s: KafkajsSettings, process: number, lib: KafkajsLibrary, producers: SharedSlots<Producer>) {
     super();
@@ -167,7 +166,6 @@ export class KafkajsClient extends AdapterClient<Producer> {
         }
       },
       describe: describeKafkaError,
-      rebalances: () => this.rebalanceLog.take(),
     });
   }
 
