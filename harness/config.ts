@@ -454,6 +454,12 @@ export function validateConfig(c: TestConfig): void {
   }
   if (c.product) validateProduct(c, c.product);
   if (c.nemesis.faults.includes("disk")) c.cluster.dataDiskMb ??= 256;
+  if (c.cluster.dataDiskMb && c.kubernetes?.attach) {
+    throw new KcError("KC_BAD_FLAG", "--data-disk-mb (and the disk nemesis) need the harness to deploy the cluster: it puts each broker's data on a filesystem of that size", { hint: "drop --attach, or use --deployment docker for disk faults" });
+  }
+  if (c.cluster.dataDiskMb && c.deployment === "kubernetes" && c.nemesis.faults.includes("pod-delete")) {
+    throw new KcError("KC_BAD_FLAG", "--data-disk-mb (set by the disk nemesis) puts each broker's data on a memory-backed emptyDir on Kubernetes, which a deleted pod's replacement would not have: pod-delete would then wipe a broker, not restart it", { hint: "run the disk and pod-delete nemeses in separate runs" });
+  }
   if (c.nemesis.faults.includes("power")) {
     if (c.cluster.lazyfs === false) throw new KcError("KC_BAD_FLAG", "the power nemesis needs the nodes' data on kc-lazyfs, and --no-lazyfs turns it off", { hint: "drop --no-lazyfs" });
     c.cluster.lazyfs = true;

@@ -23,13 +23,15 @@ import { SupervisedProcesses } from "../shared/supervised.ts";
 import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
-import { buildLazyfs, cutPower, failDirCommand, healDirsCommand, LAZYFS_BIN, lazyfsMountScript, lazyfsStatsCommand, MOUNT_SCRIPT, parseFailedDirs } from "../shared/lazyfs.ts";
+import { buildLazyfs, cutPower, LAZYFS_BIN, lazyfsMountScript, MOUNT_SCRIPT } from "../shared/lazyfs.ts";
+import { LogDirs } from "../shared/log-dirs.ts";
+import { DISK_FULL_CHECK, fillDisk, freeDisk, type DiskFill } from "../shared/disk.ts";
 import { buildClockLib, CLOCK_DIR, CLOCK_LIB, ClockFile, clockEnv, clockFileOf, clockLeft, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { ClusterOperations } from "../shared/operations.ts";
 import { Netfilter } from "./netfilter.ts";
 import { apacheKafka } from "../../products/kafka/index.ts";
 import type { BrokerProduct, NodeSpec } from "../../products/product.ts";
-import { isBroker, isController, logDirPaths, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, TOXI_NETWORK_BASE_PORT, NETWORK_PROXY_HOST, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, TOXI_NETWORK_BASE_PORT, NETWORK_PROXY_HOST, type ClusterOptions } from "../../products/kafka/topology.ts";
 
 export interface ClusterStartOptions {
   runId: string;
@@ -45,7 +47,6 @@ export interface ClusterStartOptions {
 
 /** Where brokers keep their data (log.dirs), and the file that fills it for the disk nemesis. */
 const DATA_DIR = "/var/lib/kc/data";
-const FILLER = `${DATA_DIR}/kc-disk-filler`;
 
 interface LiveNode {
   spec: NodeSpec;
@@ -87,6 +88,7 @@ export class Cluster implements StartedCluster {
   }
   private readonly leadership: ClusterLeadership;
   private readonly files: SegmentFiles;
+  private readonly logDirSet: LogDirs;
 
   private readonly live = new Map<string, LiveNode>();
   /** The release a node runs when a rolling upgrade moved it off options.kafkaVersion. */
@@ -146,6 +148,7 @@ export class Cluster implements StartedCluster {
       shell: (node, command) => this.shell(node, command),
     });
     this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
+    this.logDirSet = new LogDirs({ options: this.options, onLazyfs: () => !!this.lazyfsBin, shell: (node, command) => this.shell(node, command) });
     this.processes = new SupervisedProcesses({
       product: this.product,
       names: () => [...this.live.keys()],
@@ -457,23 +460,12 @@ export class Cluster implements StartedCluster {
   // --- a full disk ----------------------------------------------------------------------
 
   /** Fills the broker's data filesystem (its own, with options.dataDiskMb) with a filler file to the last byte. */
-  async fillDisk(node: string): Promise<{ node: string; sizeBytes: number; freeBefore: number; filler: number }> {
-    if (!this.options.dataDiskMb) throw new KcError("KC_NO_DATA_DISK", `${node}'s data is not on a filesystem of its own`, { hint: "the disk nemesis sets --data-disk-mb; give it, e.g. --data-disk-mb 256" });
-    const df = async () => {
-      const out = await this.shellOk(node, `df -B1 --output=size,avail ${DATA_DIR} | tail -1`, `reading ${node}'s free space`);
-      const [size, avail] = out.trim().split(/\s+/).map(Number);
-      return { size, avail };
-    };
-    const before = await df();
-    // dd stops at ENOSPC (exit 1): that is the point.
-    await exec(this.node(node).container, ["sh", "-c", `dd if=/dev/zero of=${FILLER} bs=1M 2>/dev/null; dd if=/dev/zero of=${FILLER}.tail bs=4k 2>/dev/null; sync; true`]);
-    const filler = Number((await this.shellOk(node, `du -cb ${FILLER} ${FILLER}.tail | tail -1 | cut -f1`, `sizing the filler on ${node}`)).trim());
-    return { node, sizeBytes: before.size, freeBefore: before.avail, filler };
+  fillDisk(node: string): Promise<DiskFill> {
+    return fillDisk(node, this.options.dataDiskMb, (n, c) => this.shell(n, c));
   }
 
-  async freeDisk(node: string): Promise<boolean> {
-    const r = await exec(this.node(node).container, ["sh", "-c", `[ -e ${FILLER} ] && rm -f ${FILLER} ${FILLER}.tail && echo freed || echo none`]);
-    return r.output.includes("freed");
+  freeDisk(node: string): Promise<boolean> {
+    return freeDisk(node, (n, c) => this.shell(n, c));
   }
 
   // --- file damage (shared with every deployment that runs commands on nodes) -----------
@@ -578,34 +570,21 @@ export class Cluster implements StartedCluster {
 
   async logDirs(node: string): Promise<string[]> {
     this.node(node);
-    return logDirPaths(this.options);
+    return this.logDirSet.list();
   }
 
   /** The log dir that holds the node's replica of topic-partition (none: it has no replica). */
-  async logDirOf(node: string, topic: string, partition: number): Promise<string | undefined> {
-    const dirs = await this.logDirs(node);
-    const r = await this.shell(node, dirs.map((d) => `[ -d '${d}/${topic}-${partition}' ] && echo '${d}'`).join("; ") + "; true");
-    return r.output.split("\n").map((l) => l.trim()).find((l) => dirs.includes(l));
+  logDirOf(node: string, topic: string, partition: number): Promise<string | undefined> {
+    return this.logDirSet.of(node, topic, partition);
   }
 
-  async failLogDir(node: string, dir: string): Promise<FailedLogDir> {
-    const dirs = await this.logDirs(node);
-    if (!this.lazyfsBin) throw new KcError("KC_NO_LAZYFS", `${node}'s data dir is not on kc-lazyfs, which fails a log dir`, { hint: "the log-dir nemesis sets --lazyfs; give it to start the cluster on the layer" });
-    if (dirs.length < 2 || !dirs.includes(dir)) {
-      throw new KcError("KC_BAD_CLUSTER", `${dir} is not one of ${node}'s log dirs (${dirs.join(", ")}), or it has only one`, { hint: "the log-dir nemesis sets --log-dirs 2: a broker whose only log dir fails shuts down (the disk nemesis shows that)" });
-    }
-    const listed = await this.shell(node, `ls -1 '${dir}'`);
-    const partitions = listed.output.split("\n").map((l) => l.trim()).filter((l) => /-\d+$/.test(l)).sort();
-    parseFailedDirs(node, (await this.shell(node, failDirCommand(path.posix.relative(DATA_DIR, dir)))).output);
-    return { node, dir, partitions };
+  failLogDir(node: string, dir: string): Promise<FailedLogDir> {
+    return this.logDirSet.fail(node, dir);
   }
 
   async healLogDirs(node: string): Promise<string[]> {
     this.node(node);
-    if (!this.lazyfsBin) return [];
-    const failed = parseFailedDirs(node, (await this.shell(node, lazyfsStatsCommand())).output);
-    parseFailedDirs(node, (await this.shell(node, healDirsCommand())).output);
-    return failed.map((d) => `${DATA_DIR}/${d}`);
+    return this.logDirSet.heal(node);
   }
 
   // --- clocks (kc-clock) ----------------------------------------------------------------------
@@ -635,14 +614,12 @@ export class Cluster implements StartedCluster {
         else {
           const rules = await this.rules(n.spec.name);
           if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
-          const r = await exec(n.container, ["sh", "-c", `[ -e ${HOLD} ] && echo down || echo up; [ -e ${FILLER} ] && echo full; true`]);
+          const r = await exec(n.container, ["sh", "-c", `[ -e ${HOLD} ] && echo down || echo up; ${DISK_FULL_CHECK}; true`]);
           if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
           if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
           // Log dirs kc-lazyfs still fails.
-          if (this.lazyfsBin) {
-            const failed = parseFailedDirs(n.spec.name, (await exec(n.container, ["sh", "-c", lazyfsStatsCommand()])).output);
-            if (failed.length) found.push(`${n.spec.name}'s log dir${failed.length > 1 ? "s" : ""} ${failed.map((d) => `${DATA_DIR}/${d}`).join(", ")} still fail${failed.length > 1 ? "" : "s"}`);
-          }
+          const failing = await this.logDirSet.leak(n.spec.name);
+          if (failing) found.push(failing);
           const moved = await clockLeft(n.spec.name, this.clocks.get(n.spec.name), (node) => this.readClock(node));
           if (moved) found.push(moved);
         }

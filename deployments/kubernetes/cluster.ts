@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { KcError } from "../../core/errors.ts";
 import { run } from "../../core/proc.ts";
 import { component } from "../../core/log.ts";
-import type { ClockReading, ClockSetting, ElectionResult, FileDamage, Isolation, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
+import type { ClockReading, ClockSetting, ElectionResult, FailedLogDir, FileDamage, Isolation, NodeSpec, PartitionMove, PartitionState, PodReplacement, PowerCut, ReassignmentAnswer, ReassignmentInProgress, SegmentFile, UpgradeStep } from "../../core/cluster.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
@@ -26,6 +26,8 @@ import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, cutPower, lazyfsMountScript, MOUNT_SCRIPT } from "../shared/lazyfs.ts";
 import { ClusterOperations } from "../shared/operations.ts";
+import { LogDirs } from "../shared/log-dirs.ts";
+import { DISK_FULL_CHECK, fillDisk, freeDisk, type DiskFill } from "../shared/disk.ts";
 import { buildClockLib, ClockFile, clockFileOf, clockLeft, parseClockReading, READ_CLOCK_COMMAND } from "../shared/clock.ts";
 import { FaultAgents } from "./agent.ts";
 import { Kubectl } from "./kubectl.ts";
@@ -34,7 +36,7 @@ import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet; power cuts on the local cluster. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock", "disk", "log-dirs"];
 
 
 export interface KubernetesStartOptions {
@@ -97,6 +99,7 @@ export class KubernetesCluster implements StartedCluster {
   /** kc-clock (options.clockLayer, the local cluster): each node's state file, on this machine, which is the node. */
   private readonly clocks = new Map<string, ClockFile>();
   private readonly files: SegmentFiles;
+  private readonly logDirSet: LogDirs;
   private leadership!: ClusterLeadership;
   private readonly operations = new ClusterOperations({
     nodes: () => this.nodes,
@@ -119,6 +122,7 @@ export class KubernetesCluster implements StartedCluster {
     this.kubectl = new Kubectl(o.kubeconfig, o.namespace);
     this.agents = new FaultAgents(this.kubectl, o.namespace);
     this.files = new SegmentFiles(this.product, (node, command) => this.shell(node, command));
+    this.logDirSet = new LogDirs({ options: this.options, onLazyfs: () => !!this.lazyfsBin, shell: (node, command) => this.shell(node, command) });
     this.processes = new SupervisedProcesses({
       product: this.product,
       names: () => [...this.live.keys()],
@@ -168,7 +172,7 @@ export class KubernetesCluster implements StartedCluster {
           c.clocks.set(n.name, file);
         }
       }
-      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {}, lazyfsBin: c.lazyfsBin, clock };
+      const input = { namespace: o.namespace, runId: o.runId, owner, product: o.product, images: o.images, pullPolicy: o.pullPolicy, toxiproxy: { apiPort: TOXI_API_PORT, ports }, files: {}, lazyfsBin: c.lazyfsBin, clock, dataDiskMb: o.options.dataDiskMb };
       const all = runObjects(input);
       // Toxiproxy before anything names its Service's cluster IP (the brokers advertise it).
       const proxyObjects = all.filter((x) => (x.kind === "Service" || x.kind === "Deployment") && (x.metadata as { name: string }).name === TOXIPROXY);
@@ -407,6 +411,9 @@ export class KubernetesCluster implements StartedCluster {
    */
   async deletePod(node: string): Promise<PodReplacement> {
     const n = this.node(node);
+    if (this.options.dataDiskMb && isBroker(n.spec)) {
+      throw new KcError("KC_NOT_OFFERED", `${node}'s data is on a memory-backed emptyDir (--data-disk-mb), which its pod's replacement would not have: a pod delete would wipe it`, { hint: "run pod-delete without the disk nemesis and --data-disk-mb" });
+    }
     const before = this.podOf(node);
     const t0 = Date.now();
     this.paused.delete(node);
@@ -502,9 +509,12 @@ export class KubernetesCluster implements StartedCluster {
       [...this.live.values()].map(async (n) => {
         const rules = await this.rules(n.spec.name);
         if (rules.length) found.push(`${n.spec.name} has ${rules.length} iptables DROP rule(s)`);
-        const r = await this.shell(n.spec.name, `[ -e ${HOLD} ] && echo down; p=$(cat ${PID} 2>/dev/null) && grep -q '^State:.*T' /proc/$p/status && echo stopped; true`);
+        const r = await this.shell(n.spec.name, `[ -e ${HOLD} ] && echo down; p=$(cat ${PID} 2>/dev/null) && grep -q '^State:.*T' /proc/$p/status && echo stopped; ${DISK_FULL_CHECK}; true`);
         if (r.output.includes("down")) found.push(`${n.spec.name} is down`);
         if (r.output.includes("stopped")) found.push(`${n.spec.name} is paused`);
+        if (r.output.includes("full")) found.push(`${n.spec.name}'s data disk is full`);
+        const failing = await this.logDirSet.leak(n.spec.name);
+        if (failing) found.push(failing);
         const moved = await clockLeft(n.spec.name, this.clocks.get(n.spec.name), (node) => this.readClock(node));
         if (moved) found.push(moved);
       }),
@@ -590,6 +600,36 @@ export class KubernetesCluster implements StartedCluster {
     return this.shell(node, READ_CLOCK_COMMAND).then((r) => parseClockReading(node, r.output));
   }
 
+  // --- a full disk (options.dataDiskMb: brokers' data on a memory-backed emptyDir of that size) ---
+
+  fillDisk(node: string): Promise<DiskFill> {
+    return fillDisk(node, this.options.dataDiskMb, (n, c) => this.shell(n, c));
+  }
+
+  freeDisk(node: string): Promise<boolean> {
+    return freeDisk(node, (n, c) => this.shell(n, c));
+  }
+
+  // --- failed log dirs (kc-lazyfs, the local cluster) ---------------------------------------
+
+  async logDirs(node: string): Promise<string[]> {
+    this.node(node);
+    return this.logDirSet.list();
+  }
+
+  logDirOf(node: string, topic: string, partition: number): Promise<string | undefined> {
+    return this.logDirSet.of(node, topic, partition);
+  }
+
+  failLogDir(node: string, dir: string): Promise<FailedLogDir> {
+    return this.logDirSet.fail(node, dir);
+  }
+
+  async healLogDirs(node: string): Promise<string[]> {
+    this.node(node);
+    return this.logDirSet.heal(node);
+  }
+
   // --- what Kubernetes does not offer here yet -------------------------------------------
 
   versionOf(): string {
@@ -600,12 +640,6 @@ export class KubernetesCluster implements StartedCluster {
   }
   finalizeUpgrade(): Promise<Record<string, unknown>> {
     return Promise.reject(notOffered("upgrade"));
-  }
-  fillDisk(): Promise<{ node: string; sizeBytes: number; freeBefore: number; filler: number }> {
-    return Promise.reject(notOffered("disk"));
-  }
-  freeDisk(): Promise<boolean> {
-    return Promise.reject(notOffered("disk"));
   }
 
   // --- teardown -------------------------------------------------------------------------

@@ -54,6 +54,12 @@ export interface RunManifestInput {
    * cluster only: the harness writes the state files where the node's processes map them).
    */
   clock?: { lib: string; dir: string };
+  /**
+   * The disk nemesis: each broker's data on a filesystem of its own of this many MiB, a
+   * memory-backed emptyDir (a tmpfs of that size, as in Docker). It survives a container restart
+   * (kill, power) but not a pod delete.
+   */
+  dataDiskMb?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -153,7 +159,7 @@ export function runObjects(i: RunManifestInput): Obj[] {
         spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: { "statefulset.kubernetes.io/pod-name": n.name } },
       });
     }
-    out.push(statefulSet(i, group, members.length, items, peersOf(i.product, members)));
+    out.push(statefulSet(i, group, members.length, items, peersOf(i.product, members), members.some((m) => m.roles.includes("broker")) ? i.dataDiskMb : undefined));
   }
   if (hasClients) out.push(...toxiproxy(i));
   out.push(agent(i));
@@ -181,7 +187,7 @@ const afterPeersResolve = (command: string[]): string[] => [
   ...command,
 ];
 
-function statefulSet(i: RunManifestInput, group: string, replicas: number, items: { key: string; path: string }[], peers: string[]): Obj {
+function statefulSet(i: RunManifestInput, group: string, replicas: number, items: { key: string; path: string }[], peers: string[], diskMb?: number): Obj {
   return podSet(i, "StatefulSet", group, { serviceName: group, replicas, ordinals: { start: 1 }, podManagementPolicy: "Parallel" }, {
     containers: [
       {
@@ -210,7 +216,7 @@ function statefulSet(i: RunManifestInput, group: string, replicas: number, items
     volumes: [
       { name: "conf", configMap: { name: `${group}-conf`, items } },
       { name: "state", emptyDir: {} },
-      { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
+      diskMb ? { name: "data", emptyDir: { medium: "Memory", sizeLimit: `${diskMb}Mi` } } : { name: "data", hostPath: { path: `${HOST_DATA_ROOT}/${i.namespace}`, type: "DirectoryOrCreate" } },
       ...(i.lazyfsBin ? [{ name: "lazyfs", hostPath: { path: i.lazyfsBin, type: "File" } }] : []),
       ...(i.clock ? [{ name: "clock-lib", hostPath: { path: i.clock.lib, type: "File" } }, { name: "clock", hostPath: { path: i.clock.dir, type: "Directory" } }] : []),
     ],

@@ -2,7 +2,7 @@
 // fallback: pod IPs advertised) under partitions and kills: a verdict, every fault healed, nothing
 // of the run left. npm test runs the same faults with clients in pods
 // (test/integration/kubernetes.test.ts); this is the nightly job's. And power cuts of every broker
-// on kc-lazyfs in the pods, and clock faults on kc-clock in them.
+// on kc-lazyfs in the pods, clock faults on kc-clock in them, full data disks and failed log dirs.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -67,6 +67,38 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     }
     expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
     expect(fs.existsSync(path.join(dir, "nodes", "broker-1", "clock", "state"))).toBe(true);
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("fills brokers' data disks (memory-backed emptyDirs of --data-disk-mb) to the last byte, VALID on the safe preset, every disk freed and broker back", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "disk", "--data-disk-mb", "64", "--preset", "safe", "--nemesis-interval", "8", "--time-limit", "30", "--seed", "3", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const fills = nem.filter((o) => o.f === "start-disk" && o.value?.disks).flatMap((o) => o.value.disks as { node: string; sizeBytes: number; freeBefore: number; filler: number }[]);
+    expect(fills.length, out).toBeGreaterThan(0);
+    for (const d of fills) {
+      // The filesystem is the emptyDir's own 64 MiB tmpfs, and the filler took all that was free.
+      expect(d.sizeBytes, JSON.stringify(d)).toBe(64 * 1024 * 1024);
+      expect(d.filler, JSON.stringify(d)).toBeGreaterThanOrEqual(d.freeBefore - 4096);
+    }
+    expect(nem.filter((o) => o.f === "stop-disk" && o.error)).toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("fails a broker's log dir through kc-lazyfs in its pod (two log dirs): VALID on a safe configuration, every dir healed", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "log-dir", "--acks", "all", "--idempotent", "--quiet-time", "5", "--nemesis-interval", "10", "--time-limit", "30", "--recovery-time", "5", "--seed", "2", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const starts = nem.filter((o) => o.f === "start-log-dir" && o.value?.dirs);
+    expect(starts.length, out).toBeGreaterThan(0);
+    for (const d of starts.flatMap((o) => o.value.dirs as { dir: string }[])) expect(d.dir).toMatch(/^\/var\/lib\/kc\/data\/logs-[01]$/);
+    expect(nem.filter((o) => o.f === "stop-log-dir" && o.error)).toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
     expect(await runNamespaces()).toEqual([]);
   });
 });

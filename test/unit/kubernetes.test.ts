@@ -10,7 +10,7 @@ import { KcError } from "../../core/errors.ts";
 const zk: ClusterOptions = { mode: "zookeeper", kafkaVersion: "3.9.1", brokers: 3, zookeepers: 3, controllers: 3, combined: false, brokerConfig: {}, javaOpts: "-Xmx256m" };
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
-function objects(o: ClusterOptions, lazyfsBin?: string, clock?: { lib: string; dir: string }) {
+function objects(o: ClusterOptions, lazyfsBin?: string, clock?: { lib: string; dir: string }, dataDiskMb?: number) {
   const product = apacheKafka(o);
   const files = Object.fromEntries(product.nodes().map((n) => [n.name, product.files(n, { clusterId: "id", clientPort: 20000 + n.id, clientHost: "10.96.0.50" })]));
   return runObjects({
@@ -24,6 +24,7 @@ function objects(o: ClusterOptions, lazyfsBin?: string, clock?: { lib: string; d
     toxiproxy: { apiPort: 8474, ports: { "broker-1": 20001, "broker-2": 20002, "broker-3": 20003 } },
     lazyfsBin,
     clock,
+    dataDiskMb,
   }) as unknown as Obj[];
 }
 
@@ -136,6 +137,19 @@ describe("kubernetes manifests", () => {
     expect(() => parseRunFlags(["--clients-in", "node"])).toThrow(KcError);
     const attach = parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka", "--clients-in", "pod"]).config;
     expect(() => validateConfig(attach)).not.toThrow();
+  });
+
+  it("the disk nemesis: brokers' data on a memory-backed emptyDir of --data-disk-mb, ZooKeeper's on the node; not with pod-delete, not attached", () => {
+    const volumes = (group: string, mb?: number) => objects(zk, undefined, undefined, mb).find((o) => o.kind === "StatefulSet" && o.metadata.name === group)!.spec.template.spec.volumes;
+    expect(volumes("broker", 64).find((v: { name: string }) => v.name === "data")).toEqual({ name: "data", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } });
+    expect(volumes("zk", 64).find((v: { name: string }) => v.name === "data").hostPath).toEqual({ path: "/var/lib/kafka-chaos/runs/kc-run-1", type: "DirectoryOrCreate" });
+    expect(volumes("broker").find((v: { name: string }) => v.name === "data").hostPath).toBeDefined();
+    const disk = parseRunFlags(["--deployment", "kubernetes", "--nemesis", "disk"]).config;
+    validateConfig(disk);
+    expect(disk.cluster.dataDiskMb).toBe(256);
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--nemesis", "disk,pod-delete"]).config)).toThrow(/pod-delete would then wipe a broker/);
+    expect(() => validateConfig(parseRunFlags(["--nemesis", "disk,kill"]).config)).not.toThrow();
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka", "--data-disk-mb", "64"]).config)).toThrow(/need the harness to deploy the cluster/);
   });
 
   it("brokers advertise the address clients reach their proxy on", () => {
