@@ -72,11 +72,11 @@ export interface UpgradeStep {
 }
 
 /**
- * Rolling upgrades and downgrades: one node at a time, a clean shutdown (SIGTERM), the other
- * release's binaries, the same data dir. `finalize` then raises what the brokers speak
- * (inter.broker.protocol.version in ZooKeeper mode, another rolling restart; metadata.version in KRaft).
+ * Clean restarts (capability "restart"): SIGTERM, controlled shutdown, SIGKILL after 60 s, then
+ * the node started again with the same data. A deployment that offers only this takes
+ * `restartOn(node, versionOf(node))`, the release the node runs, and refuses any other.
  */
-export interface UpgradeControl {
+export interface RestartControl {
   /** The release each node runs now. */
   versionOf(node: string): string;
   /**
@@ -84,6 +84,15 @@ export interface UpgradeControl {
    * data. With `ifUp`, a node another family holds down is left alone (KC_NODE_DOWN).
    */
   restartOn(node: string, version: string, opts?: { brokerConfig?: Record<string, string>; ifUp?: boolean }): Promise<UpgradeStep>;
+}
+
+/**
+ * Rolling upgrades and downgrades (capability "upgrade"): one node at a time, a clean shutdown
+ * (SIGTERM), the other release's binaries, the same data dir. `finalize` then raises what the
+ * brokers speak (inter.broker.protocol.version in ZooKeeper mode, another rolling restart;
+ * metadata.version in KRaft).
+ */
+export interface UpgradeControl extends RestartControl {
   finalizeUpgrade(version: string): Promise<Record<string, unknown>>;
 }
 

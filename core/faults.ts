@@ -3,7 +3,7 @@
 // Toxiproxy-style proxies. Pure data.
 
 /** The powers a nemesis may ask of a deployment (nemeses/capabilities.ts has the protocols). */
-export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections" | "reassign" | "peer-links";
+export type Capability = "process" | "pause" | "network" | "links" | "leadership" | "restart" | "upgrade" | "files" | "disk" | "power" | "pods" | "clock" | "log-dirs" | "elections" | "reassign" | "peer-links";
 
 export const CAPABILITIES: Record<Capability, string> = {
   process: "kill and start a node's broker/controller process (kill/start)",
@@ -12,6 +12,7 @@ export const CAPABILITIES: Record<Capability, string> = {
   links: "fault the links clients use through per-broker proxies (toxics)",
   "peer-links": "fault a link between two nodes (a follower's fetches from its leader, a broker's ZooKeeper or KRaft controller connections) through a proxy of its own, one direction at a time (toxics)",
   leadership: "find partition leaders, the active controller, group and transaction coordinators, partition states per broker",
+  restart: "restart a node cleanly (SIGTERM, controlled shutdown) on the release it runs, with the same data",
   upgrade: "restart a node cleanly on another Kafka release with the same data, and raise the cluster's protocol or metadata version",
   files: "read and damage a stopped node's log segment files (truncate their tail, flip bits)",
   disk: "fill a broker's data filesystem to the last byte, and free it again",

@@ -31,5 +31,6 @@ export {
   type ReassignmentControl,
   type ReassignmentInProgress,
   type ProcessControl,
+  type RestartControl,
   type UpgradeControl,
 } from "../core/cluster.ts";

@@ -90,6 +90,6 @@ export function buildFamilies(names: string[], targets: string[] = [], offered?:
 const withTargets = (fam: AnyFamily, targets: readonly string[]): AnyFamily => ({ ...fam, targets, active: fam.active, start: fam.start, stop: fam.stop });
 
 export type { FaultFamily, NemesisEnv } from "./types.ts";
-export { CAPABILITIES, missingCapabilities, type Capability, type ClockControl, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type PowerControl, type ProcessControl, type UpgradeControl } from "./capabilities.ts";
+export { CAPABILITIES, missingCapabilities, type Capability, type ClockControl, type ClusterNodes, type FullCapabilities, type DiskControl, type FileControl, type Leadership, type LinkControl, type NetworkControl, type PauseControl, type PodControl, type PowerControl, type ProcessControl, type RestartControl, type UpgradeControl } from "./capabilities.ts";
 export { planSchedule, type PlannedAction } from "./schedule.ts";
 export { NemesisRunner } from "./runner.ts";

@@ -15,11 +15,11 @@
 import { KcError } from "../core/errors.ts";
 import type { UpgradeStep } from "../core/cluster.ts";
 import { parseKey } from "../core/history/op.ts";
-import type { Leadership, UpgradeControl } from "./capabilities.ts";
+import type { Leadership, RestartControl } from "./capabilities.ts";
 import { brokerIdOf, brokers, topicStates } from "./targets.ts";
 import type { FaultFamily, NemesisEnv } from "./types.ts";
 
-type Cluster = UpgradeControl & Leadership;
+type Cluster = RestartControl & Leadership;
 type Step = (UpgradeStep & { isrRejoinMs?: number; rejoin?: string; holder?: string }) | { node: string; skipped: string };
 
 const ISR_WAIT_MS = 120_000;
@@ -80,7 +80,7 @@ export function rollingRestartFamily(): FaultFamily<Cluster> {
   return {
     name: "rolling-restart",
     targets: ["brokers", "all"],
-    needs: ["upgrade", "leadership"],
+    needs: ["restart", "leadership"],
     startF: "start-rolling-restart",
     stopF: "stop-rolling-restart",
     active: () => running,
@@ -113,7 +113,7 @@ export function bounceFamily(rounds = BOUNCES): FaultFamily<Cluster> {
   return {
     name: "bounce",
     targets: ["leader", "controller"],
-    needs: ["upgrade", "leadership"],
+    needs: ["restart", "leadership"],
     startF: "start-bounce",
     stopF: "stop-bounce",
     active: () => running,

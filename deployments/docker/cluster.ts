@@ -20,7 +20,7 @@ import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
 import type { Capability, Grudge } from "../../core/faults.ts";
 import { GrudgeBook, grudgeAddress } from "../shared/fault-books.ts";
 import { SupervisedProcesses } from "../shared/supervised.ts";
-import { SUPERVISOR_HOLD as HOLD, SUPERVISOR_PID as PID } from "../../products/supervisor.ts";
+import { SUPERVISOR_HOLD as HOLD } from "../../products/supervisor.ts";
 import { ClusterLeadership } from "../shared/leadership.ts";
 import { SegmentFiles } from "../shared/segment-files.ts";
 import { buildLazyfs, cutPower, LAZYFS_BIN, lazyfsMountScript, MOUNT_SCRIPT } from "../shared/lazyfs.ts";
@@ -58,7 +58,7 @@ interface LiveNode {
 
 
 /** Every power nemeses may ask for (nemeses/capabilities.ts): local Docker offers them all. */
-export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections", "reassign", "peer-links"];
+export const DOCKER_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "restart", "upgrade", "files", "disk", "power", "clock", "log-dirs", "elections", "reassign", "peer-links"];
 
 export class Cluster implements StartedCluster {
   readonly runId: string;
@@ -317,60 +317,27 @@ export class Cluster implements StartedCluster {
    * cluster id, ports and data dir, plus `brokerConfig`), SIGTERM (controlled shutdown; SIGKILL
    * after 60 s), then start and wait for its "started" line.
    */
-  /** Restarts in progress, per node: families side by side (a bounce and a rolling restart) take turns on one node. */
-  private readonly restarts = new Map<string, Promise<unknown>>();
-
-  /** Nodes in a clean restart now (down for a while, though no fault holds them). */
-  private readonly restarting = new Set<string>();
-
   restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
-    const run = (this.restarts.get(node) ?? Promise.resolve()).then(async () => {
-      this.restarting.add(node);
-      try {
-        return await this.restartNow(node, version, opts);
-      } finally {
-        this.restarting.delete(node);
-      }
-    });
-    this.restarts.set(node, run.catch(() => undefined));
-    return run;
-  }
-
-  private async restartNow(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean }): Promise<UpgradeStep> {
     const n = this.node(node);
-    if (opts.ifUp && (this.down.has(node) || this.paused.has(node))) {
-      throw new KcError("KC_NODE_DOWN", `${node} is ${this.paused.has(node) ? "paused" : "held down"} by another fault: a clean restart would undo it`, { hint: "the fault's stop brings it back" });
-    }
     const from = this.versionOf(node);
-    const libsDir = version === this.options.kafkaVersion ? "/opt/kafka/libs" : `/opt/kafka-${version}/libs`;
-    const have = await exec(n.container, ["sh", "-c", `[ -d ${libsDir} ] && echo present || mkdir -p ${path.posix.dirname(libsDir)}`]);
-    if (!have.output.includes("present")) {
-      const jars = await resolveKafkaJars(version);
-      await runOk("KC_UPGRADE_FAILED", "docker", ["cp", path.join(jars, "libs"), `${n.container.id}:${libsDir}`], { what: `copying Kafka ${version}'s jars into ${node}` });
-    }
-    const options = { ...this.options, kafkaVersion: version, libsDir, brokerConfig: { ...this.options.brokerConfig, ...opts.brokerConfig } };
-    const conf = path.join(this.runDir, "nodes", node, "conf");
-    for (const [file, text] of Object.entries(apacheKafka(options).files(n.spec, { clusterId: this.clusterId, clientPort: this.clientPorts.get(node), networkPort: this.networkPort(n.spec) }))) {
-      fs.writeFileSync(path.join(conf, file), text);
-    }
-    const t0 = Date.now();
-    const stopped = n.log.mark();
-    await exec(n.container, ["sh", "-c", `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`]);
-    const clean = await this.cleanExit(n, stopped);
-    // Another family killed it meanwhile: its hold stands (the restart must not start the node).
-    const interrupted = () => opts.ifUp && this.down.has(node);
-    const killedMeanwhile = () => new KcError("KC_NODE_DOWN", `${node} was killed by another fault during its clean restart: it stays down until that fault lets go`);
-    if (interrupted()) throw killedMeanwhile();
-    const starting = n.log.mark();
-    await exec(n.container, ["sh", "-c", `rm -f ${HOLD}`]);
-    try {
-      await this.waitStarted(node, 120_000, starting);
-    } catch (e) {
-      if (interrupted()) throw killedMeanwhile();
-      throw e;
-    }
-    this.versions.set(node, version);
-    return { node, from, to: version, clean, downMs: Date.now() - t0 };
+    // Before the stop: that release's jars in the container (once), and the node's files for it.
+    const between = async () => {
+      const libsDir = version === this.options.kafkaVersion ? "/opt/kafka/libs" : `/opt/kafka-${version}/libs`;
+      const have = await exec(n.container, ["sh", "-c", `[ -d ${libsDir} ] && echo present || mkdir -p ${path.posix.dirname(libsDir)}`]);
+      if (!have.output.includes("present")) {
+        const jars = await resolveKafkaJars(version);
+        await runOk("KC_UPGRADE_FAILED", "docker", ["cp", path.join(jars, "libs"), `${n.container.id}:${libsDir}`], { what: `copying Kafka ${version}'s jars into ${node}` });
+      }
+      const options = { ...this.options, kafkaVersion: version, libsDir, brokerConfig: { ...this.options.brokerConfig, ...opts.brokerConfig } };
+      const conf = path.join(this.runDir, "nodes", node, "conf");
+      for (const [file, text] of Object.entries(apacheKafka(options).files(n.spec, { clusterId: this.clusterId, clientPort: this.clientPorts.get(node), networkPort: this.networkPort(n.spec) }))) {
+        fs.writeFileSync(path.join(conf, file), text);
+      }
+    };
+    return this.processes.restartCleanly(node, { ifUp: opts.ifUp, paused: () => this.paused.has(node), between }).then(({ clean, downMs }) => {
+      this.versions.set(node, version);
+      return { node, from, to: version, clean, downMs };
+    });
   }
 
   /**
@@ -407,24 +374,10 @@ export class Cluster implements StartedCluster {
     return this.processes.kill(node, owner);
   }
 
-  async shutdown(node: string, owner = "default"): Promise<{ clean: boolean; stopMs: number }> {
-    const n = this.node(node);
-    const t0 = Date.now();
-    const stopped = n.log.mark();
-    await this.processes.killWith(node, owner, `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`, "KC_KILL_FAILED");
-    return { clean: await this.cleanExit(n, stopped), stopMs: Date.now() - t0 };
-  }
-
-  /** After a SIGTERM: waits a minute for the node's exit line, else SIGKILLs it. Whether it exited by itself. */
-  private async cleanExit(n: LiveNode, since: number): Promise<boolean> {
-    try {
-      await n.log.waitFor(this.product.exited, 60_000, undefined, since);
-      return true;
-    } catch {
-      await exec(n.container, ["sh", "-c", `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`]);
-      await n.log.waitFor(this.product.exited, 30_000, undefined, since).catch(() => undefined);
-      return false;
-    }
+  /** SIGTERM (a controlled shutdown), SIGKILL after a minute; down until started. */
+  shutdown(node: string, owner = "default"): Promise<{ clean: boolean; stopMs: number }> {
+    this.node(node);
+    return this.processes.shutdown(node, owner);
   }
 
   start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
@@ -543,7 +496,7 @@ export class Cluster implements StartedCluster {
   private readonly operations = new ClusterOperations({
     nodes: () => this.nodes,
     admin: () => this.admin,
-    usable: (node) => !this.down.has(node) && !this.paused.has(node) && !this.restarting.has(node),
+    usable: (node) => !this.down.has(node) && !this.paused.has(node) && !this.processes.restarting.has(node),
     shell: (node, command) => this.shell(node, command),
     nodeOfBrokerId: (id) => this.nodeOfBrokerId(id),
   });

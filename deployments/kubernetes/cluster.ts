@@ -36,7 +36,7 @@ import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet; power cuts on the local cluster. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock", "disk", "log-dirs"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock", "disk", "log-dirs", "restart"];
 
 
 export interface KubernetesStartOptions {
@@ -104,7 +104,7 @@ export class KubernetesCluster implements StartedCluster {
   private readonly operations = new ClusterOperations({
     nodes: () => this.nodes,
     admin: () => this.admin,
-    usable: (node) => !this.down.has(node) && !this.paused.has(node),
+    usable: (node) => !this.down.has(node) && !this.paused.has(node) && !this.processes.restarting.has(node),
     shell: (node, command) => this.shell(node, command),
     nodeOfBrokerId: (id) => this.nodeOfBrokerId(id),
   });
@@ -363,6 +363,22 @@ export class KubernetesCluster implements StartedCluster {
   kill(node: string, owner = "default"): Promise<void> {
     this.node(node);
     return this.processes.kill(node, owner);
+  }
+
+  /** SIGTERM (a controlled shutdown), SIGKILL after a minute; down until started. */
+  shutdown(node: string, owner = "default"): Promise<{ clean: boolean; stopMs: number }> {
+    this.node(node);
+    return this.processes.shutdown(node, owner);
+  }
+
+  /**
+   * A clean restart on the release the node runs (rolling restarts, bounces), in its pod: the
+   * pod and its address stay. Another release is an upgrade, not offered here yet.
+   */
+  restartOn(node: string, version: string, opts: { brokerConfig?: Record<string, string>; ifUp?: boolean } = {}): Promise<UpgradeStep> {
+    this.node(node);
+    if (version !== this.versionOf() || opts.brokerConfig) return Promise.reject(notOffered("upgrade"));
+    return this.processes.restartCleanly(node, { ifUp: opts.ifUp, paused: () => this.paused.has(node) }).then(({ clean, downMs }) => ({ node, from: version, to: version, clean, downMs }));
   }
 
   start(node: string, opts: { waitMs?: number } = {}, owner = "default"): Promise<boolean> {
@@ -634,9 +650,6 @@ export class KubernetesCluster implements StartedCluster {
 
   versionOf(): string {
     return this.options.kafkaVersion;
-  }
-  restartOn(): Promise<UpgradeStep> {
-    return Promise.reject(notOffered("upgrade"));
   }
   finalizeUpgrade(): Promise<Record<string, unknown>> {
     return Promise.reject(notOffered("upgrade"));

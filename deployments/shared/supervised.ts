@@ -11,6 +11,9 @@ import type { LogFollower } from "../log-follower.ts";
 import { KillHolds } from "./fault-books.ts";
 import type { NodeShell } from "./segment-files.ts";
 
+/** SIGTERM to the node's process, with the hold in place so the supervisor does not start it again. */
+const TERM = `touch ${HOLD}; p=$(cat ${PID} 2>/dev/null) && kill -TERM $p; true`;
+
 export interface SupervisedNodes {
   readonly product: BrokerProduct;
   /** Every node's name. */
@@ -101,6 +104,79 @@ export class SupervisedProcesses {
       await this.waitStarted(node, waitMs, again.mark);
     }
     return true;
+  }
+
+  /**
+   * Stops the node as an operator does: SIGTERM (a controlled shutdown), SIGKILL if it has not
+   * exited within a minute. It stays down, held by `owner`, until started.
+   */
+  async shutdown(node: string, owner = "default"): Promise<{ clean: boolean; stopMs: number }> {
+    const t0 = Date.now();
+    const stopped = this.n.log(node).mark();
+    await this.killWith(node, owner, TERM, "KC_KILL_FAILED");
+    return { clean: await this.cleanExit(node, stopped), stopMs: Date.now() - t0 };
+  }
+
+  /** After a SIGTERM: waits a minute for the node's exit line, else SIGKILLs it. Whether it exited by itself. */
+  private async cleanExit(node: string, since: number): Promise<boolean> {
+    const log = this.n.log(node);
+    try {
+      await log.waitFor(this.n.product.exited, 60_000, undefined, since);
+      return true;
+    } catch {
+      await this.n.shell(node, `p=$(cat ${PID} 2>/dev/null) && kill -9 $p; true`);
+      await log.waitFor(this.n.product.exited, 30_000, undefined, since).catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** Nodes in a clean restart now (down for a while, though no fault holds them). */
+  readonly restarting = new Set<string>();
+  /** Clean restarts in progress, per node: families side by side (a bounce and a rolling restart) take turns on one node. */
+  private readonly restarts = new Map<string, Promise<unknown>>();
+
+  /**
+   * A clean restart: with the hold in place, SIGTERM (the product's controlled shutdown) and its
+   * "exited" line (SIGKILL after 60 s: then `clean` is false); then `between` (Docker writes the
+   * node's files for another release there), the hold removed, and its "ready" line. With
+   * `ifUp`, a node another fault holds down or has paused is refused (KC_NODE_DOWN), and so is
+   * one another fault kills meanwhile: its hold stands.
+   */
+  restartCleanly(node: string, o: { ifUp?: boolean; paused: () => boolean; between?: () => Promise<void> }): Promise<{ clean: boolean; downMs: number }> {
+    const run = (this.restarts.get(node) ?? Promise.resolve()).then(async () => {
+      this.restarting.add(node);
+      try {
+        return await this.restartNow(node, o);
+      } finally {
+        this.restarting.delete(node);
+      }
+    });
+    this.restarts.set(node, run.catch(() => undefined));
+    return run;
+  }
+
+  private async restartNow(node: string, o: { ifUp?: boolean; paused: () => boolean; between?: () => Promise<void> }): Promise<{ clean: boolean; downMs: number }> {
+    if (o.ifUp && (this.down.has(node) || o.paused())) {
+      throw new KcError("KC_NODE_DOWN", `${node} is ${o.paused() ? "paused" : "held down"} by another fault: a clean restart would undo it`, { hint: "the fault's stop brings it back" });
+    }
+    await o.between?.();
+    const log = this.n.log(node);
+    const t0 = Date.now();
+    const stopped = log.mark();
+    await this.n.shell(node, TERM);
+    const clean = await this.cleanExit(node, stopped);
+    const interrupted = () => o.ifUp && this.down.has(node);
+    const killedMeanwhile = () => new KcError("KC_NODE_DOWN", `${node} was killed by another fault during its clean restart: it stays down until that fault lets go`);
+    if (interrupted()) throw killedMeanwhile();
+    const starting = log.mark();
+    await this.n.shell(node, `rm -f ${HOLD}`);
+    try {
+      await this.waitStarted(node, 120_000, starting);
+    } catch (e) {
+      if (interrupted()) throw killedMeanwhile();
+      throw e;
+    }
+    return { clean, downMs: Date.now() - t0 };
   }
 
   /**

@@ -2,7 +2,8 @@
 // fallback: pod IPs advertised) under partitions and kills: a verdict, every fault healed, nothing
 // of the run left. npm test runs the same faults with clients in pods
 // (test/integration/kubernetes.test.ts); this is the nightly job's. And power cuts of every broker
-// on kc-lazyfs in the pods, clock faults on kc-clock in them, full data disks and failed log dirs.
+// on kc-lazyfs in the pods, clock faults on kc-clock in them, full data disks, failed log dirs,
+// and rolling restarts and bounces (clean restarts in the pods).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -98,6 +99,20 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     expect(starts.length, out).toBeGreaterThan(0);
     for (const d of starts.flatMap((o) => o.value.dirs as { dir: string }[])) expect(d.dir).toMatch(/^\/var\/lib\/kc\/data\/logs-[01]$/);
     expect(nem.filter((o) => o.f === "stop-log-dir" && o.error)).toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("rolling restarts and bounces restart brokers cleanly in their pods: VALID on the safe preset, every broker back in the ISR", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "rolling-restart,bounce", "--preset", "safe", "--nemesis-interval", "8", "--time-limit", "40", "--seed", "4", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const steps = nem.filter((o) => (o.f === "start-rolling-restart" || o.f === "start-bounce") && o.value?.steps).flatMap((o) => o.value.steps as { node: string; clean?: boolean; skipped?: string }[]);
+    const done = steps.filter((x) => !x.skipped);
+    expect(done.length, out).toBeGreaterThan(0);
+    expect(done.filter((x) => !x.clean), "restarts that needed SIGKILL").toEqual([]);
     expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
     expect(await runNamespaces()).toEqual([]);
   });
