@@ -457,6 +457,9 @@ export function validateConfig(c: TestConfig): void {
   if (c.cluster.dataDiskMb && c.kubernetes?.attach) {
     throw new KcError("KC_BAD_FLAG", "--data-disk-mb (and the disk nemesis) need the harness to deploy the cluster: it puts each broker's data on a filesystem of that size", { hint: "drop --attach, or use --deployment docker for disk faults" });
   }
+  if (c.deployment === "kubernetes" && c.nemesis.faults.includes("peer-link") && c.nemesis.faults.includes("pod-delete")) {
+    throw new KcError("KC_BAD_FLAG", "the peer-link nemesis routes a link through rules in a pod's network namespace and to the other pod's address, which a deleted pod's replacement does not keep", { hint: "run the peer-link and pod-delete nemeses in separate runs" });
+  }
   if (c.cluster.dataDiskMb && c.deployment === "kubernetes" && c.nemesis.faults.includes("pod-delete")) {
     throw new KcError("KC_BAD_FLAG", "--data-disk-mb (set by the disk nemesis) puts each broker's data on a memory-backed emptyDir on Kubernetes, which a deleted pod's replacement would not have: pod-delete would then wipe a broker, not restart it", { hint: "run the disk and pod-delete nemeses in separate runs" });
   }

@@ -101,6 +101,12 @@ export class FaultAgents {
     component("k8s-agent").debug(`${p.host}: ${p.pod} drops ${dropFrom.length ? dropFrom.join(", ") : "nothing"}`);
   }
 
+  /** Runs a script in the pod's network namespace (peer-link rules); its exit code and output. */
+  async inNamespace(p: PodRef, script: string): Promise<{ code: number; output: string }> {
+    const r = await this.kubectl.exec(this.agentOn(p.host), "agent", FaultAgents.inPod(p, script));
+    return { code: r.exitCode, output: r.output };
+  }
+
   /** The DROP rules in force in the pod's namespace. */
   async drops(p: PodRef): Promise<string[]> {
     const out = await this.run(p.host, FaultAgents.inPod(p, "iptables -w -S INPUT"), `listing ${p.pod}'s iptables rules`);

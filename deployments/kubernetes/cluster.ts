@@ -15,9 +15,10 @@ import type { Capability, Grudge } from "../../core/faults.ts";
 import type { Key } from "../../core/history/op.ts";
 import { Admin, type TopicSpec } from "../../clients/kafkajs/admin.ts";
 import type { BrokerProduct } from "../../products/product.ts";
-import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
+import { isBroker, isController, TOXI_API_PORT, TOXI_BASE_PORT, TOXI_PEER_BASE_PORT, type ClusterOptions } from "../../products/kafka/topology.ts";
 import type { StartedCluster } from "../deployment.ts";
 import { Links } from "../shared/links.ts";
+import { PeerLinks } from "../shared/peer-links.ts";
 import { nodeLog, waitUntil, type LogFollower } from "../log-follower.ts";
 import { GrudgeBook, grudgeAddress } from "../shared/fault-books.ts";
 import { SupervisedProcesses } from "../shared/supervised.ts";
@@ -36,7 +37,7 @@ import type { ClientHostLauncher } from "../../clients/remote/remote.ts";
 import { startClientPods } from "./client-pods.ts";
 
 /** Powers a Kubernetes cluster offers nemeses: no rolling upgrades and no data disk of its own yet; power cuts on the local cluster. */
-export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock", "disk", "log-dirs", "restart"];
+export const KUBERNETES_CAPABILITIES: readonly Capability[] = ["process", "pause", "network", "links", "leadership", "files", "pods", "elections", "reassign", "power", "clock", "disk", "log-dirs", "restart", "peer-links"];
 
 
 export interface KubernetesStartOptions {
@@ -86,6 +87,11 @@ export class KubernetesCluster implements StartedCluster {
   /** `--clients-in pod`: client hosts start in the run's clients pods, one per pod. */
   clientHosts?: ClientHostLauncher[];
   links!: Links;
+  /**
+   * Links between nodes routed through Toxiproxy's pod while a fault is on them (the peer-link
+   * nemesis): the redirection rules go into the `from` pod's network namespace through the agent.
+   */
+  peerLinks!: PeerLinks;
   admin!: Admin;
   /** The Kubernetes version and nodes, as the API server reports them (for test.json). */
   info: Record<string, unknown> = {};
@@ -192,6 +198,15 @@ export class KubernetesCluster implements StartedCluster {
       await c.agents.waitReady(timeoutMs);
       await c.agents.removeOrphanData();
       if (proxyIp) {
+        const toxiproxyPod = (await c.kubectl.ok(["get", "pods", "-l", `${ROLE_LABEL}=${TOXIPROXY}`, "-o", "jsonpath={.items[0].status.podIP}"], "reading Toxiproxy's pod address")).trim();
+        c.peerLinks = new PeerLinks({
+          links: new Links(`http://${proxyIp}:${TOXI_API_PORT}`),
+          list: o.product.peerLinks?.() ?? [],
+          ipOf: (node) => c.podOf(node).ip,
+          proxyIp: toxiproxyPod,
+          basePort: TOXI_PEER_BASE_PORT,
+          shell: (node, script) => c.agents.inNamespace(c.podOf(node), script),
+        });
         for (const b of brokers) {
           await c.links.createProxy(b.name, ports[b.name], `${b.name}:${o.product.clientPort}`);
           c.bootstrap.push(`${proxyIp}:${ports[b.name]}`);
@@ -489,13 +504,17 @@ export class KubernetesCluster implements StartedCluster {
         await Promise.all([...this.live.values()].map((n) => this.agents.setDrops(this.podOf(n.spec.name), [])));
         this.grudges.current = {};
       });
+      await this.peerLinks?.sync({});
       return;
     }
     await this.applyGrudges();
   }
 
+  /** The union of every owner's grudge; a routed peer link the grudge cuts gets its black holes (PeerLinks.sync). */
   private applyGrudges(): Promise<void> {
-    return this.grudges.apply([...this.live.keys()], (name, entries) => this.agents.setDrops(this.podOf(name), entries.map((e) => this.ipOf(e))));
+    return this.grudges
+      .apply([...this.live.keys()], (name, entries) => this.agents.setDrops(this.podOf(name), entries.map((e) => this.ipOf(e))))
+      .then(() => this.peerLinks?.sync(this.grudges.current));
   }
 
   /** Where a node's pod runs now (its Kubernetes node, uid, address, container). */
@@ -535,6 +554,7 @@ export class KubernetesCluster implements StartedCluster {
         if (moved) found.push(moved);
       }),
     );
+    if (this.peerLinks) found.push(...(await this.peerLinks.leaks([...this.live.keys()])));
     if (this.links) {
       for (const [proxy, st] of Object.entries(await this.links.state())) {
         if (!st.enabled) found.push(`proxy ${proxy} is disabled`);

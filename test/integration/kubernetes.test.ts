@@ -83,6 +83,25 @@ describe("kubernetes deployment", () => {
     expect(await cluster.leaks()).toEqual([]);
   });
 
+  it("a peer link routed through Toxiproxy's pod: disabled, the follower cannot reach its leader (and only that link); reset, it is direct again and nothing is left", async () => {
+    const link = cluster.peerLinks.list().find((l) => l.from === "broker-2" && l.to === "broker-1" && l.kind === "replication")!;
+    expect(link).toBeDefined();
+    try {
+      await cluster.peerLinks.setEnabled(link.from, link.to, false);
+      // broker-2's new connections to broker-1's inter-broker port go to the proxy, which refuses them.
+      expect(await connects("broker-2", "broker-1")).toBe("closed");
+      expect(await connects("broker-3", "broker-1")).toBe("open");
+      expect(await connects("broker-2", "broker-3")).toBe("open");
+      expect((await cluster.leaks()).join("\n")).toMatch(/broker-2 still routes 1 link\(s\) through Toxiproxy/);
+      await cluster.peerLinks.setEnabled(link.from, link.to, true);
+      expect(await connects("broker-2", "broker-1")).toBe("open");
+    } finally {
+      await cluster.peerLinks.reset();
+    }
+    expect(await connects("broker-2", "broker-1")).toBe("open");
+    expect(await cluster.leaks()).toEqual([]);
+  });
+
   it("a deleted pod is replaced on the same data, and the grudges in force follow it to its new namespace", async () => {
     await cluster.createTopics([{ name: "pd", partitions: 1, replicationFactor: 3 }]);
     await cluster.partition({ "broker-2": ["broker-1"], "broker-3": ["broker-2"] });

@@ -3,7 +3,8 @@
 // of the run left. npm test runs the same faults with clients in pods
 // (test/integration/kubernetes.test.ts); this is the nightly job's. And power cuts of every broker
 // on kc-lazyfs in the pods, clock faults on kc-clock in them, full data disks, failed log dirs,
-// and rolling restarts and bounces (clean restarts in the pods).
+// rolling restarts and bounces (clean restarts in the pods), peer links through Toxiproxy's pod,
+// and membership (a broker decommissioned and added back).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -113,6 +114,33 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     const done = steps.filter((x) => !x.skipped);
     expect(done.length, out).toBeGreaterThan(0);
     expect(done.filter((x) => !x.clean), "restarts that needed SIGKILL").toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("faults links between pods through Toxiproxy's pod (peer-link) beside partitions: VALID on the safe preset, every link direct again", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "peer-link,partition", "--preset", "safe", "--nemesis-interval", "6", "--time-limit", "40", "--seed", "5", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const starts = nem.filter((o) => o.f === "start-peer-link" && o.value?.links);
+    expect(starts.length, out).toBeGreaterThan(0);
+    expect(starts[0].value.links.length).toBeGreaterThan(0);
+    expect(nem.filter((o) => o.f === "stop-peer-link" && o.error)).toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("decommissions a broker (its replicas moved away, a clean shutdown) and adds it back: VALID on the safe preset", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--nemesis", "membership", "--brokers", "4", "--preset", "safe", "--nemesis-interval", "15", "--time-limit", "60", "--seed", "6", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const { nem } = nemesisOps(dir);
+    const starts = nem.filter((o) => o.f === "start-membership" && o.value?.partitions);
+    expect(starts.length, out).toBeGreaterThan(0);
+    expect(nem.filter((o) => o.f === "stop-membership" && o.error)).toEqual([]);
     expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
     expect(await runNamespaces()).toEqual([]);
   });

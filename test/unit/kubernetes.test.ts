@@ -139,7 +139,7 @@ describe("kubernetes manifests", () => {
     expect(() => validateConfig(attach)).not.toThrow();
   });
 
-  it("the disk nemesis: brokers' data on a memory-backed emptyDir of --data-disk-mb, ZooKeeper's on the node; not with pod-delete, not attached", () => {
+  it("the disk nemesis: brokers' data on a memory-backed emptyDir of --data-disk-mb, ZooKeeper's on the node; not with pod-delete, not attached; peer links not with pod-delete either", () => {
     const volumes = (group: string, mb?: number) => objects(zk, undefined, undefined, mb).find((o) => o.kind === "StatefulSet" && o.metadata.name === group)!.spec.template.spec.volumes;
     expect(volumes("broker", 64).find((v: { name: string }) => v.name === "data")).toEqual({ name: "data", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } });
     expect(volumes("zk", 64).find((v: { name: string }) => v.name === "data").hostPath).toEqual({ path: "/var/lib/kafka-chaos/runs/kc-run-1", type: "DirectoryOrCreate" });
@@ -149,6 +149,8 @@ describe("kubernetes manifests", () => {
     expect(disk.cluster.dataDiskMb).toBe(256);
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--nemesis", "disk,pod-delete"]).config)).toThrow(/pod-delete would then wipe a broker/);
     expect(() => validateConfig(parseRunFlags(["--nemesis", "disk,kill"]).config)).not.toThrow();
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--nemesis", "peer-link,pod-delete"]).config)).toThrow(/a deleted pod.s replacement does not keep/);
+    expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--nemesis", "peer-link,partition"]).config)).not.toThrow();
     expect(() => validateConfig(parseRunFlags(["--deployment", "kubernetes", "--attach", "--namespace", "kafka", "--broker-selector", "app=kafka", "--data-disk-mb", "64"]).config)).toThrow(/need the harness to deploy the cluster/);
   });
 
