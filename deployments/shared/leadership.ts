@@ -55,12 +55,24 @@ export class ClusterLeadership implements Leadership {
 
   /** The broker coordinating a consumer group (FindCoordinator, asked through the proxies). */
   async groupCoordinator(groupId: string): Promise<string | undefined> {
-    return this.nodeOfBrokerId((await findCoordinatorAny([...this.s.bootstrap], groupId, "group")).nodeId);
+    return this.coordinatorNode(await findCoordinatorAny([...this.s.bootstrap], groupId, "group"));
   }
 
   /** The broker coordinating a transactional id (its transaction coordinator). */
   async transactionCoordinator(transactionalId: string): Promise<string | undefined> {
-    return this.nodeOfBrokerId((await findCoordinatorAny([...this.s.bootstrap], transactionalId, "transaction")).nodeId);
+    return this.coordinatorNode(await findCoordinatorAny([...this.s.bootstrap], transactionalId, "transaction"));
+  }
+
+  /**
+   * The node a FindCoordinator answer names: by broker id, or, for a product whose brokers each
+   * answer as the whole cluster under one id (tansu: 111), by the address it gave, which is the
+   * answering broker's own (every one of them coordinates every group).
+   */
+  coordinatorNode(c: { nodeId: number; host: string; port: number }): string | undefined {
+    const byId = this.nodeOfBrokerId(c.nodeId);
+    if (byId || !this.s.product.selfOnlyMetadata) return byId;
+    const i = this.s.bootstrap.indexOf(`${c.host}:${c.port}`);
+    return i < 0 ? undefined : this.s.nodes.filter(isBroker)[i]?.name;
   }
 
   /** Partition states of a topic as one broker sees them (see Admin.partitionsVia). */

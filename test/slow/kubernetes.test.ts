@@ -4,7 +4,7 @@
 // (test/integration/kubernetes.test.ts); this is the nightly job's. And power cuts of every broker
 // on kc-lazyfs in the pods, clock faults on kc-clock in them, full data disks, failed log dirs,
 // rolling restarts and bounces (clean restarts in the pods), peer links through Toxiproxy's pod,
-// and membership (a broker decommissioned and added back).
+// membership (a broker decommissioned and added back), and tansu's brokers sharing PostgreSQL.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -141,6 +141,20 @@ describe("npm run chaos -- --deployment kubernetes (clients on this machine)", (
     const starts = nem.filter((o) => o.f === "start-membership" && o.value?.partitions);
     expect(starts.length, out).toBeGreaterThan(0);
     expect(nem.filter((o) => o.f === "stop-membership" && o.error)).toEqual([]);
+    expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
+    expect(await runNamespaces()).toEqual([]);
+  });
+
+  it("tansu on Kubernetes (brokers sharing PostgreSQL, StatefulSets like Kafka's) under partitions, kills and pauses: VALID with idempotent java clients, coordinators found at once", async () => {
+    const s = fs.mkdtempSync(path.join(os.tmpdir(), "kc-store-"));
+    const { code, out } = await chaos(["--deployment", "kubernetes", "--product", "tansu", "--client", "java", "--acks", "all", "--idempotent", "--nemesis", "partition,kill,pause", "--time-limit", "30", "--seed", "21", "--store", s]);
+    expect(code, out.split("\n").slice(-15).join("\n")).toBe(0);
+    expect(out).toMatch(/coordinators ready in \d+\.\d s/);
+    expect(out).not.toContain("no coordinator after");
+    const dir = fs.realpathSync(path.join(s, "latest"));
+    const test = JSON.parse(fs.readFileSync(path.join(dir, "test.json"), "utf8"));
+    expect(Object.keys(test.deploymentInfo.pods).sort()).toEqual(["broker-1", "broker-2", "broker-3", "storage-1"]);
+    const { nem } = nemesisOps(dir);
     expect(nem.at(-1)).toMatchObject({ f: "check-healed", value: { leaks: [] } });
     expect(await runNamespaces()).toEqual([]);
   });
