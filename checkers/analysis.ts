@@ -24,7 +24,7 @@ import {
   T_INVOKE,
   T_OK,
 } from "../core/history/reader.ts";
-import { F64List, growF64, growI32, I32List, RowTable } from "./columns.ts";
+import { F64List, growF64, growI32, I32List, RowTable, U8List } from "./columns.ts";
 import { KeyState, W_FAIL, W_INFO, W_NONE, W_OK } from "./key-state.ts";
 import { StatsCollector } from "./stats.ts";
 
@@ -60,6 +60,8 @@ class Proc {
   lagExp = new Float64Array(0);
   /** How many breakpoints the key had when an Infinity expiry was found (nothing newer yet). */
   lagN = new Float64Array(0);
+  /** The breakpoint index that expiry was found at: where the next search starts when lagOff has not gone down. */
+  lagIdx = new Int32Array(0);
   lagKeys: number[] = [];
   /** Largest lag of this process's polls so far (ns). */
   maxLag = -1;
@@ -82,6 +84,7 @@ class Proc {
     this.lagFor = growF64(this.lagFor, c, NaN);
     this.lagExp = growF64(this.lagExp, c, Infinity);
     this.lagN = growF64(this.lagN, c, -1);
+    this.lagIdx = growI32(this.lagIdx, c, 0);
   }
 }
 
@@ -113,14 +116,14 @@ export class Analysis {
   readonly stats = new StatsCollector();
   private readonly procs = new Map<number, Proc>();
 
-  // Graph nodes: ok and info completions of send/poll/txn.
-  readonly nodeOp = new F64List(1024);
+  // Graph nodes: ok and info completions of send/poll/txn (op indices as int32, like KeyState's).
+  readonly nodeOp = new I32List(1024);
   /** The node's invocation index (its place in time for cycle search). */
-  readonly nodeInv = new F64List(1024);
+  readonly nodeInv = new I32List(1024);
   /** okRank → node. */
   readonly okNodeOf = new I32List(1024);
   readonly nodeProc = new F64List(1024);
-  readonly nodeType = new I32List(1024);
+  readonly nodeType = new U8List(1024);
   /** For ok nodes: their rank among ok completions (-1 for info nodes). */
   readonly nodeOkRank = new I32List(1024);
   /** Ok completions before the node's invocation. */
@@ -345,6 +348,7 @@ export class Analysis {
 
   /** One ok read of value slot s by the shared group (see KeyState.consumed). */
   private consume(ks: KeyState, k: number, s: number, o: number, idx: number, pid: number, committedTxn: boolean): void {
+    ks.consumeAt(s);
     if (ks.consumed[s] < 255) ks.consumed[s]++;
     if (!committedTxn) return;
     const first = ks.consumedTxnOp[s];
@@ -370,7 +374,7 @@ export class Analysis {
     let once = 0;
     let more = 0;
     for (const ks of this.keyStates) {
-      for (let s = 0; s < ks.nv; s++) {
+      for (let s = 0; s < ks.consumed.length; s++) {
         const c = ks.consumed[s];
         if (c === 0) continue;
         values++;
@@ -677,12 +681,16 @@ export class Analysis {
           // Once known, when an offset stopped being the newest never changes: cache it.
           const off = pr.lagOff[k];
           let exp = pr.lagExp[k];
-          if (pr.lagFor[k] !== off || (exp === Infinity && pr.lagN[k] !== ks.expOff.n)) {
-            const e = ks.expiredIndex(off + 1);
-            exp = e < ks.expOff.n ? ks.expTime.a[e] : Infinity;
+          const nb = ks.expOff.n;
+          if (pr.lagFor[k] !== off || (exp === Infinity && pr.lagN[k] !== nb)) {
+            // Breakpoints only grow: for an offset no lower than last time, the answer is at or
+            // after the last one (usually right there).
+            const e = ks.expiredIndex(off + 1, off >= pr.lagFor[k] ? pr.lagIdx[k] : 0);
+            exp = e < nb ? ks.expTime.a[e] : Infinity;
             pr.lagFor[k] = off;
             pr.lagExp[k] = exp;
-            pr.lagN[k] = ks.expOff.n;
+            pr.lagN[k] = nb;
+            pr.lagIdx[k] = e;
           }
           const lag = exp < pr.invTime ? pr.invTime - exp : 0;
           if (lag > ks.maxLag) ks.maxLag = lag;

@@ -1,9 +1,17 @@
-// Growable typed-array columns and an open-addressing number→int hash map: the compact storage
+// Growable typed-array columns and an open-addressing value → slot index: the compact storage
 // that lets a 10M-op history be checked without keeping Op objects around.
+
+/**
+ * The capacity to grow a column of `len` elements to, to hold at least `min`: doubling while
+ * small, then by half (a 10M-op history's columns would otherwise sit up to half empty).
+ */
+export function grownCapacity(len: number, min: number): number {
+  return Math.max(min, len < 1 << 16 ? len * 2 : len + (len >>> 1), 16);
+}
 
 export function growF64(a: Float64Array<ArrayBuffer>, min: number, fill = NaN): Float64Array<ArrayBuffer> {
   if (a.length >= min) return a;
-  const b = new Float64Array(Math.max(min, a.length * 2, 16));
+  const b = new Float64Array(grownCapacity(a.length, min));
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
   return b;
@@ -11,7 +19,7 @@ export function growF64(a: Float64Array<ArrayBuffer>, min: number, fill = NaN): 
 
 export function growI32(a: Int32Array<ArrayBuffer>, min: number, fill = -1): Int32Array<ArrayBuffer> {
   if (a.length >= min) return a;
-  const b = new Int32Array(Math.max(min, a.length * 2, 16));
+  const b = new Int32Array(grownCapacity(a.length, min));
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
   return b;
@@ -19,7 +27,7 @@ export function growI32(a: Int32Array<ArrayBuffer>, min: number, fill = -1): Int
 
 export function growU8(a: Uint8Array<ArrayBuffer>, min: number): Uint8Array<ArrayBuffer> {
   if (a.length >= min) return a;
-  const b = new Uint8Array(Math.max(min, a.length * 2, 16));
+  const b = new Uint8Array(grownCapacity(a.length, min));
   b.set(a);
   return b;
 }
@@ -53,6 +61,19 @@ export class I32List {
   }
   get(i: number): number {
     return this.a[i];
+  }
+}
+
+/** An append-only list of small non-negative ints (< 256). */
+export class U8List {
+  a: Uint8Array<ArrayBuffer>;
+  n = 0;
+  constructor(cap = 16) {
+    this.a = new Uint8Array(cap);
+  }
+  push(x: number): void {
+    if (this.n === this.a.length) this.a = growU8(this.a, this.n + 1);
+    this.a[this.n++] = x;
   }
 }
 
@@ -90,55 +111,53 @@ function hashNum(k: number): number {
   return h ^ (h >>> 15);
 }
 
-/** Open-addressing hash map from a number to a non-negative int (e.g. a value to its slot). */
-export class NumMap {
-  private keys: Float64Array;
-  private vals: Int32Array;
+/**
+ * Open-addressing index from a value to its slot, for a table whose slot → value column the
+ * caller keeps (`values`): only slots are stored here (4 bytes per cell, load at most 1/2), and a
+ * cell matches when values[slot] is the value looked up.
+ */
+export class SlotIndex {
+  private cells: Int32Array<ArrayBuffer>;
   private mask: number;
   size = 0;
   constructor(cap = 16) {
     let c = 16;
     while (c < cap * 2) c <<= 1;
-    this.keys = new Float64Array(c);
-    this.vals = new Int32Array(c).fill(-1);
+    this.cells = new Int32Array(c).fill(-1);
     this.mask = c - 1;
   }
-  get(k: number): number {
-    let i = hashNum(k) & this.mask;
+  /** The slot of v, -1 if absent. */
+  get(v: number, values: Float64Array): number {
+    const cells = this.cells;
+    let i = hashNum(v) & this.mask;
     for (;;) {
-      const v = this.vals[i];
-      if (v === -1) return -1;
-      if (this.keys[i] === k) return v;
+      const s = cells[i];
+      if (s === -1 || values[s] === v) return s;
       i = (i + 1) & this.mask;
     }
   }
-  /** The int stored for k; if k is absent, stores `next` for it and returns `next`. */
-  getOrAdd(k: number, next: number): number {
-    let i = hashNum(k) & this.mask;
-    for (;;) {
-      const v = this.vals[i];
-      if (v === -1) break;
-      if (this.keys[i] === k) return v;
-      i = (i + 1) & this.mask;
-    }
-    this.keys[i] = k;
-    this.vals[i] = next;
-    if (++this.size * 2 > this.mask) this.rehash();
-    return next;
+  /** Adds slot s, whose value values[s] is already set and not in the index yet. */
+  add(s: number, values: Float64Array): void {
+    if ((this.size + 1) * 2 > this.mask) this.rehash(values);
+    const cells = this.cells;
+    let i = hashNum(values[s]) & this.mask;
+    while (cells[i] !== -1) i = (i + 1) & this.mask;
+    cells[i] = s;
+    this.size++;
   }
-  private rehash(): void {
-    const oldK = this.keys;
-    const oldV = this.vals;
-    const c = oldK.length * 2;
-    this.keys = new Float64Array(c);
-    this.vals = new Int32Array(c).fill(-1);
-    this.mask = c - 1;
-    for (let j = 0; j < oldK.length; j++) {
-      if (oldV[j] === -1) continue;
-      let i = hashNum(oldK[j]) & this.mask;
-      while (this.vals[i] !== -1) i = (i + 1) & this.mask;
-      this.keys[i] = oldK[j];
-      this.vals[i] = oldV[j];
+  private rehash(values: Float64Array): void {
+    const old = this.cells;
+    const c = old.length * 2;
+    const cells = new Int32Array(c).fill(-1);
+    const mask = c - 1;
+    for (let j = 0; j < old.length; j++) {
+      const s = old[j];
+      if (s === -1) continue;
+      let i = hashNum(values[s]) & mask;
+      while (cells[i] !== -1) i = (i + 1) & mask;
+      cells[i] = s;
     }
+    this.cells = cells;
+    this.mask = mask;
   }
 }

@@ -2,7 +2,7 @@
 // value, with any conflicting values on the side), a table of the values ever sent or read
 // (who wrote each, with what outcome, who first read it), and the realtime-lag step function.
 
-import { growF64, growI32, growU8, NumMap, F64List } from "./columns.ts";
+import { growF64, growI32, growU8, SlotIndex, F64List } from "./columns.ts";
 
 const CHUNK = 4096;
 
@@ -32,29 +32,30 @@ export class KeyState {
   conflicts: Map<number, { values: number[]; ops: number[] }> | null = null;
   occupied = 0;
 
-  // Values, by slot.
-  private readonly vmap = new NumMap(64);
+  // Values, by slot (op indices are int32: a history's indices are 0, 1, 2, … in file order).
+  private readonly index = new SlotIndex(64);
   nv = 0;
   vValue = new Float64Array(64);
-  writerOp = new Float64Array(64).fill(-1);
+  writerOp = new Int32Array(64).fill(-1);
   writerType = new Uint8Array(64);
   writerProc = new Float64Array(64).fill(-1);
   writerNode = new Int32Array(64).fill(-1);
   /** The offset the writer's acknowledgement reported, NaN if none. */
   sendOffset = new Float64Array(64).fill(NaN);
   /** The first ok poll that read the value (op index), -1 if none. */
-  okReader = new Float64Array(64).fill(-1);
+  okReader = new Int32Array(64).fill(-1);
   okReaderProc = new Float64Array(64).fill(-1);
   /** The first poll that read it without completing ok (fail/info), -1 if none. */
-  anyReader = new Float64Array(64).fill(-1);
+  anyReader = new Int32Array(64).fill(-1);
   /**
    * Consumption by the shared consumer group (ok polls of processes whose last assignment was a
    * subscribe): how many ops consumed the value (saturating at 255), and the first committed
-   * transaction (ok txn op) that did, -1 if none.
+   * transaction (ok txn op) that did, -1 if none. Empty until the group consumes something
+   * (consumeAt makes them).
    */
-  consumed = new Uint8Array(64);
-  consumedTxnOp = new Float64Array(64).fill(-1);
-  consumedTxnProc = new Float64Array(64).fill(-1);
+  consumed = new Uint8Array(0);
+  consumedTxnOp = new Int32Array(0);
+  consumedTxnProc = new Float64Array(0);
 
   // Filled by finish(): the occupied offsets in order, their (first) values and ops.
   occOff = new Float64Array(0);
@@ -80,15 +81,27 @@ export class KeyState {
    * op, 1 between polls), -1 if none; o1 must be in the log. Stored beside the log: no hashing.
    */
   gapAt(o1: number, t: number): number {
-    const c = this.chunks.get(Math.floor(o1 / CHUNK));
-    return c === undefined || c.gaps === null ? -1 : c.gaps[2 * (o1 % CHUNK) + t];
+    const c = this.chunkOf(o1);
+    return c === undefined || c.gaps === null ? -1 : c.gaps[2 * (o1 - this.gBase) + t];
   }
   setGapAt(o1: number, t: number, row: number): void {
-    const c = this.chunks.get(Math.floor(o1 / CHUNK));
+    const c = this.chunkOf(o1);
     if (c === undefined) return;
     c.gaps ??= new Int32Array(2 * CHUNK).fill(-1);
-    c.gaps[2 * (o1 % CHUNK) + t] = row;
+    c.gaps[2 * (o1 - this.gBase) + t] = row;
   }
+  /** The chunk holding offset o (the last one used, most often: o was just inserted), its base in gBase. */
+  private chunkOf(o: number): Chunk | undefined {
+    const j = o - this.cBase;
+    if (j >= 0 && j < CHUNK && this.lastChunk !== null) {
+      this.gBase = this.cBase;
+      return this.lastChunk;
+    }
+    const ci = Math.floor(o / CHUNK);
+    this.gBase = ci * CHUNK;
+    return this.chunks.get(ci);
+  }
+  private gBase = 0;
 
   constructor(id: number, name: string) {
     this.id = id;
@@ -97,33 +110,42 @@ export class KeyState {
 
   /** The slot of value v, created on first sight. */
   slot(v: number): number {
-    const s = this.vmap.getOrAdd(v, this.nv);
-    if (s === this.nv) {
-      const n = ++this.nv;
-      if (n > this.vValue.length) this.growValues(n);
-      this.vValue[s] = v;
-    }
-    return s;
+    const s = this.index.get(v, this.vValue);
+    if (s >= 0) return s;
+    const n = this.nv++;
+    if (n >= this.vValue.length) this.growValues(n + 1);
+    this.vValue[n] = v;
+    this.index.add(n, this.vValue);
+    return n;
   }
 
   /** The slot of value v, or -1 if the value was never sent or read. */
   slotOf(v: number): number {
-    return this.vmap.get(v);
+    return this.index.get(v, this.vValue);
   }
 
   private growValues(n: number): void {
     this.vValue = growF64(this.vValue, n, 0);
-    this.writerOp = growF64(this.writerOp, n, -1);
+    this.writerOp = growI32(this.writerOp, n, -1);
     this.writerType = growU8(this.writerType, n);
     this.writerProc = growF64(this.writerProc, n, -1);
     this.writerNode = growI32(this.writerNode, n, -1);
     this.sendOffset = growF64(this.sendOffset, n, NaN);
-    this.okReader = growF64(this.okReader, n, -1);
+    this.okReader = growI32(this.okReader, n, -1);
     this.okReaderProc = growF64(this.okReaderProc, n, -1);
-    this.anyReader = growF64(this.anyReader, n, -1);
+    this.anyReader = growI32(this.anyReader, n, -1);
+    if (this.consumed.length > 0) this.growConsumed(n);
+  }
+
+  private growConsumed(n: number): void {
     this.consumed = growU8(this.consumed, n);
-    this.consumedTxnOp = growF64(this.consumedTxnOp, n, -1);
+    this.consumedTxnOp = growI32(this.consumedTxnOp, n, -1);
     this.consumedTxnProc = growF64(this.consumedTxnProc, n, -1);
+  }
+
+  /** Makes the consumption columns (first use), sized like the others. */
+  consumeAt(s: number): void {
+    if (s >= this.consumed.length) this.growConsumed(Math.max(s + 1, this.vValue.length));
   }
 
   /**
@@ -194,11 +216,25 @@ export class KeyState {
     return e < this.expOff.n ? this.expTime.a[e] : Infinity;
   }
 
-  /** The first breakpoint with an offset ≥ i (expOff.n if none). */
-  expiredIndex(i: number): number {
+  /**
+   * The first breakpoint with an offset ≥ i (expOff.n if none), searching from index `from`
+   * (every breakpoint before it must be below i): galloping, so an answer near `from` is cheap.
+   */
+  expiredIndex(i: number, from = 0): number {
     const offs = this.expOff.a;
-    let lo = 0;
-    let hi = this.expOff.n;
+    const n = this.expOff.n;
+    let lo = from;
+    if (lo >= n || offs[lo] >= i) return lo;
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < n && offs[hi] < i) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    if (hi > n) hi = n;
+    // offs[lo] < i; the answer is in (lo, hi].
+    lo++;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (offs[mid] < i) lo = mid + 1;

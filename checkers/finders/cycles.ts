@@ -113,21 +113,27 @@ class Graph {
   readonly rtStart: Int32Array;
   readonly rtList: Int32Array;
   readonly committed: Uint8Array;
-  // Tarjan / BFS scratch, shared by all passes.
-  readonly index: Int32Array;
-  readonly low: Int32Array;
-  readonly cursor: Int32Array;
+  /** Per node, its component in the last Tarjan pass (-1: inactive or none). */
   readonly comp: Int32Array;
-  readonly stack: Int32Array;
-  readonly calls: Int32Array;
-  readonly onStack: Uint8Array;
-  readonly seen: Int32Array;
-  readonly parent: Int32Array;
-  readonly queue: Int32Array;
+  /**
+   * Per node, its local number among the nodes a family searches (-1 outside them): the Tarjan
+   * and BFS scratch below is sized to those, which are usually a small part of a long history.
+   */
+  readonly local: Int32Array;
+  // Tarjan / BFS scratch, by local number (stack, calls and queue hold nodes).
+  index = new Int32Array(0);
+  low = new Int32Array(0);
+  cursor = new Int32Array(0);
+  stack = new Int32Array(0);
+  calls = new Int32Array(0);
+  onStack = new Uint8Array(0);
+  seen = new Int32Array(0);
+  parent = new Int32Array(0);
+  queue = new Int32Array(0);
   seenStamp = 0;
   compCount = 0;
-  readonly compSize: Int32Array;
-  readonly compRep: Int32Array;
+  compSize = new Int32Array(0);
+  compRep = new Int32Array(0);
 
   constructor(a: Analysis) {
     const N = a.nodeOp.n;
@@ -148,19 +154,28 @@ class Graph {
     const fill = this.rtStart.slice(0, K);
     this.rtList = new Int32Array(K > 0 ? this.rtStart[K] : 0);
     for (let v = 0; v < N; v++) if (rt[v] > 0 && this.committed[v] === 1) this.rtList[fill[rt[v] - 1]++] = v;
-    const T = this.total;
-    this.index = new Int32Array(T);
-    this.low = new Int32Array(T);
-    this.cursor = new Int32Array(T);
-    this.comp = new Int32Array(T);
-    this.stack = new Int32Array(T);
-    this.calls = new Int32Array(T);
-    this.onStack = new Uint8Array(T);
-    this.seen = new Int32Array(T);
-    this.parent = new Int32Array(T);
-    this.queue = new Int32Array(T);
-    this.compSize = new Int32Array(T);
-    this.compRep = new Int32Array(T);
+    this.comp = new Int32Array(this.total).fill(-1);
+    this.local = new Int32Array(this.total);
+  }
+
+  /** Numbers the nodes of `active` (the widest set the next passes search) and sizes the scratch to them. */
+  localize(active: Uint8Array): void {
+    const local = this.local;
+    let m = 0;
+    for (let v = 0; v < this.total; v++) local[v] = active[v] === 1 ? m++ : -1;
+    if (this.index.length < m) {
+      this.index = new Int32Array(m);
+      this.low = new Int32Array(m);
+      this.cursor = new Int32Array(m);
+      this.stack = new Int32Array(m);
+      this.calls = new Int32Array(m);
+      this.onStack = new Uint8Array(m);
+      this.seen = new Int32Array(m);
+      this.parent = new Int32Array(m);
+      this.queue = new Int32Array(m);
+      this.compSize = new Int32Array(m);
+      this.compRep = new Int32Array(m);
+    }
   }
 
   /** The j-th out-neighbour of u under (csr, extras); -2 for an empty slot, -1 past the end. */
@@ -184,10 +199,13 @@ class Graph {
     return -1;
   }
 
-  /** Strongly connected components of the nodes with active[v] = 1; fills comp (-1 inactive). */
+  /**
+   * Strongly connected components of the nodes with active[v] = 1 (a subset of the last
+   * localize's); fills comp (-1 inactive).
+   */
   tarjan(csr: Csr, extras: number, active: Uint8Array): void {
     const T = this.total;
-    const { index, low, cursor, comp, stack, calls, onStack } = this;
+    const { index, low, cursor, comp, stack, calls, onStack, local } = this;
     index.fill(-1);
     comp.fill(-1);
     cursor.fill(0);
@@ -195,24 +213,27 @@ class Graph {
     let counter = 0;
     let sp = 0;
     for (let root = 0; root < T; root++) {
-      if (active[root] !== 1 || index[root] !== -1) continue;
+      if (active[root] !== 1) continue;
+      const lr = local[root];
+      if (index[lr] !== -1) continue;
       let cp = 0;
       calls[cp++] = root;
-      index[root] = low[root] = counter++;
+      index[lr] = low[lr] = counter++;
       stack[sp++] = root;
-      onStack[root] = 1;
+      onStack[lr] = 1;
       while (cp > 0) {
         const u = calls[cp - 1];
-        const w = this.nbr(csr, extras, u, cursor[u]++);
+        const lu = local[u];
+        const w = this.nbr(csr, extras, u, cursor[lu]++);
         if (w === -1) {
           cp--;
-          if (low[u] === index[u]) {
+          if (low[lu] === index[lu]) {
             const c = this.compCount++;
             let size = 0;
             let x: number;
             do {
               x = stack[--sp];
-              onStack[x] = 0;
+              onStack[local[x]] = 0;
               comp[x] = c;
               size++;
             } while (x !== u);
@@ -220,16 +241,17 @@ class Graph {
             this.compRep[c] = u;
           }
           if (cp > 0) {
-            const p = calls[cp - 1];
-            if (low[u] < low[p]) low[p] = low[u];
+            const lp = local[calls[cp - 1]];
+            if (low[lu] < low[lp]) low[lp] = low[lu];
           }
         } else if (w >= 0 && active[w] === 1) {
-          if (index[w] === -1) {
-            index[w] = low[w] = counter++;
+          const lw = local[w];
+          if (index[lw] === -1) {
+            index[lw] = low[lw] = counter++;
             stack[sp++] = w;
-            onStack[w] = 1;
+            onStack[lw] = 1;
             calls[cp++] = w;
-          } else if (onStack[w] === 1 && index[w] < low[u]) low[u] = index[w];
+          } else if (onStack[lw] === 1 && index[lw] < low[lu]) low[lu] = index[lw];
         }
       }
     }
@@ -237,14 +259,14 @@ class Graph {
 
   /** Shortest path from s to t inside s's component (s and t in it), as a node list; null if none. */
   path(csr: Csr, extras: number, s: number, t: number): number[] | null {
-    const { seen, parent, queue, comp } = this;
+    const { seen, parent, queue, comp, local } = this;
     const c = comp[s];
     const stamp = ++this.seenStamp;
     let head = 0;
     let tail = 0;
     queue[tail++] = s;
-    seen[s] = stamp;
-    parent[s] = -1;
+    seen[local[s]] = stamp;
+    parent[local[s]] = -1;
     while (head < tail) {
       const u = queue[head++];
       for (let j = 0; ; j++) {
@@ -253,12 +275,13 @@ class Graph {
         if (w < 0 || comp[w] !== c) continue;
         if (w === t) {
           const out = [t];
-          for (let x = u; x !== -1; x = parent[x]) out.push(x);
+          for (let x = u; x !== -1; x = parent[local[x]]) out.push(x);
           return out.reverse();
         }
-        if (seen[w] === stamp) continue;
-        seen[w] = stamp;
-        parent[w] = u;
+        const lw = local[w];
+        if (seen[lw] === stamp) continue;
+        seen[lw] = stamp;
+        parent[lw] = u;
         queue[tail++] = w;
       }
     }
@@ -299,36 +322,79 @@ export const cycleFinder: Finder = {
       if (okRank[w] >= 0 && okRank[w] < rtRank[reader]) continue;
       wr.push(w, reader, ks.id, s);
     }
-    const wwSpans = backwardSpans(a, ww);
-    const wrSpans = backwardSpans(a, wr);
-    if (wwSpans === null && wrSpans === null) return;
+    const wwBack = backwardCount(a, ww);
+    const wrBack = backwardCount(a, wr);
+    if (wwBack === 0 && wrBack === 0) return;
     const g = new Graph(a);
     const active = new Uint8Array(g.total);
-    if (wwSpans) family(a, g, cases, "G0", buildCsr(N, ww), active, wwSpans, false);
+    const covered = new Uint8Array(a.ops + 1);
+    if (wwBack > 0) {
+      markBackwardSpans(a, covered, wwBack, ww);
+      family(a, g, cases, "G0", buildCsr(N, ww), active, covered, false);
+    }
     if (mode.wwDeps) {
       // Elle's G1c: ww and wr edges, at least one wr. A cycle needs a backward edge of either kind.
-      const spans = backwardSpans(a, ww, wr);
-      if (spans && wr.n > 0) family(a, g, cases, "G1c", buildCsr(N, ww, wr), active, spans, true);
-    } else if (wrSpans) family(a, g, cases, "G1c", buildCsr(N, wr), active, wrSpans, false);
+      if (wr.n > 0) {
+        markBackwardSpans(a, covered, wwBack + wrBack, ww, wr);
+        family(a, g, cases, "G1c", buildCsr(N, ww, wr), active, covered, true);
+      }
+    } else if (wrBack > 0) {
+      markBackwardSpans(a, covered, wrBack, wr);
+      family(a, g, cases, "G1c", buildCsr(N, wr), active, covered, false);
+    }
   },
 };
 
-/** Times (op indices) covered by the span of some backward edge (prefix-summed), or null if none. */
-function backwardSpans(a: Analysis, ...bufs: EdgeBuf[]): Int32Array | null {
+/** How many of the edges go backward in time (the source invoked after the destination). */
+function backwardCount(a: Analysis, ...bufs: EdgeBuf[]): number {
   const inv = a.nodeInv.a;
-  let diff: Int32Array | null = null;
+  let m = 0;
+  for (const e of bufs) for (let i = 0; i < e.n; i++) if (inv[e.src[i]] > inv[e.dst[i]]) m++;
+  return m;
+}
+
+/**
+ * Marks in `mask` (by op index; cleared first) the times covered by the span of some backward
+ * edge: from the destination's invocation to the source's. The m spans' starts and ends are
+ * sorted apart and swept, so only the mask is history-sized (a byte per op).
+ */
+function markBackwardSpans(a: Analysis, mask: Uint8Array, m: number, ...bufs: EdgeBuf[]): void {
+  const inv = a.nodeInv.a;
+  const starts = new Int32Array(m);
+  const ends = new Int32Array(m);
+  let k = 0;
   for (const e of bufs)
     for (let i = 0; i < e.n; i++) {
       const tw = inv[e.src[i]];
       const tr = inv[e.dst[i]];
       if (tw <= tr) continue;
-      diff ??= new Int32Array(a.ops + 2);
-      diff[tr]++;
-      diff[tw + 1]--;
+      starts[k] = tr;
+      ends[k++] = tw + 1;
     }
-  if (diff === null) return null;
-  for (let t = 1; t < diff.length; t++) diff[t] += diff[t - 1];
-  return diff;
+  starts.sort();
+  ends.sort();
+  mask.fill(0);
+  // Depth = spans started at or before t minus spans ended at or before t; covered while > 0.
+  let i = 0;
+  let j = 0;
+  let depth = 0;
+  let from = 0;
+  while (i < m) {
+    const t = starts[i] <= ends[j] ? starts[i] : ends[j];
+    const was = depth;
+    while (i < m && starts[i] === t) {
+      depth++;
+      i++;
+    }
+    while (j < m && ends[j] === t) {
+      depth--;
+      j++;
+    }
+    if (was === 0 && depth > 0) from = t;
+    else if (was > 0 && depth === 0) mask.fill(1, from, t);
+  }
+  // Every span has started; the last end closes the last covered stretch.
+  if (depth > 0) mask.fill(1, from, ends[m - 1]);
 }
 
 /** Per component of g's last Tarjan pass: the ends of one wr edge inside it (src -1: none). */
@@ -353,14 +419,15 @@ function wrEdgesInside(g: Graph, csr: Csr): { src: Int32Array; dst: Int32Array }
  * One family's three types. With `needWr` (Elle's G1c over ww + wr edges) a component counts only
  * if a wr edge lies inside it, and the cycle reported goes through that edge.
  */
-function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Int32Array, needWr: boolean): void {
+function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Uint8Array, needWr: boolean): void {
   const N = g.N;
   // Everything a cycle of this family could use, then narrow to nodes on some cycle.
   const inv = a.nodeInv.a;
   const op = a.nodeOp.a;
   const okNode = a.okNodeOf.a;
-  for (let v = 0; v < N; v++) active[v] = g.committed[v] === 1 && covered[inv[v]] > 0 ? 1 : 0;
-  for (let c = 0; c < g.K; c++) active[N + c] = covered[op[okNode[c]]] > 0 ? 1 : 0;
+  for (let v = 0; v < N; v++) active[v] = g.committed[v] === 1 && covered[inv[v]] === 1 ? 1 : 0;
+  for (let c = 0; c < g.K; c++) active[N + c] = covered[op[okNode[c]]] === 1 ? 1 : 0;
+  g.localize(active);
   g.tarjan(csr, PROC | RT, active);
   let any = false;
   const inCycle = new Uint8Array(g.total);
