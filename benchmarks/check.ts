@@ -3,16 +3,20 @@
 // then, each in a fresh child process (so start-up counts, and only one heavy process runs at a
 // time): the parse floor (stream the file, JSON.parse every line, nothing else) and the full
 // check (parse + all finders + stats). It prints ops/s, peak memory (max RSS of the child) and
-// the ratio of check throughput to the floor's. Files are deleted afterwards.
+// the ratio of check throughput to the floor's; then report.html from that history and its
+// results.json, as `npm run report` builds it (seconds, peak memory, page size). Files are deleted
+// afterwards. The children use Node's compile cache as the CLI does (cli/kafka-chaos.mjs), filled
+// by a warm-up run.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkHistoryFile } from "../checkers/index.ts";
-import { seededChoose, simulate } from "../checkers/testing/model.ts";
+import { writeRunArtifacts } from "../report/run-dir.ts";
+import { writeModelHistory } from "../checkers/testing/model.ts";
 
 const SIZES: Record<string, number> = { "10k": 1e4, "100k": 1e5, "1M": 1e6, "10M": 1e7 };
 
@@ -21,6 +25,7 @@ interface ChildResult {
   maxRssMB: number;
   ops: number;
   valid?: unknown;
+  pageMB?: number;
 }
 
 async function floor(path: string): Promise<number> {
@@ -62,43 +67,30 @@ async function child(kind: string, path: string): Promise<void> {
   const t0 = performance.now();
   let ops: number;
   let valid: unknown;
+  let pageMB: number | undefined;
   if (kind === "floor") ops = await floor(path);
-  else {
+  else if (kind === "report") {
+    // report.html (and the CI files) of the run directory, as `npm run report` writes them.
+    const a = writeRunArtifacts(dirname(path));
+    ops = 0;
+    pageMB = statSync(a.report).size / 1e6;
+  } else {
     const r = await checkHistoryFile(path, { mode: { subscribe: false, transactional: kind === "check-txn" } });
     ops = r.history?.ops ?? 0;
     valid = r.valid;
     if (r.valid !== true) process.stderr.write(`unexpected verdict ${JSON.stringify(r.valid)}: ${JSON.stringify(r["anomaly-types"])} ${JSON.stringify(r["unknown-reasons"])}\n`);
+    // The report child reads it, as a run's report step reads the run's results.json.
+    writeFileSync(join(dirname(path), "results.json"), JSON.stringify(r));
   }
-  const out: ChildResult = { seconds: (performance.now() - t0) / 1e3, maxRssMB: process.resourceUsage().maxRSS / 1024, ops, valid };
+  const out: ChildResult = { seconds: (performance.now() - t0) / 1e3, maxRssMB: process.resourceUsage().maxRSS / 1024, ops, valid, pageMB };
   process.stdout.write(JSON.stringify(out));
-}
-
-function generate(path: string, lines: number, txn: boolean): number {
-  const fd = openSync(path, "w");
-  let chunk: string[] = [];
-  let size = 0;
-  const flush = () => {
-    writeSync(fd, chunk.join(""));
-    chunk = [];
-    size = 0;
-  };
-  const { ops } = simulate(
-    { keys: 16, processes: 12, ops: Math.round(lines / 2), txn, maxPoll: 8, infoPerMille: 5, failPerMille: 5, nemesisEvery: 5000, choose: seededChoose(lines) },
-    (op) => {
-      const s = `${JSON.stringify(op)}\n`;
-      chunk.push(s);
-      size += s.length;
-      if (size > 1 << 23) flush();
-    },
-  );
-  flush();
-  closeSync(fd);
-  return ops;
 }
 
 function run(kind: string, path: string): { wall: number; r: ChildResult } {
   const t0 = performance.now();
-  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, path], { encoding: "utf8", maxBuffer: 1 << 20 });
+  // Node's compile cache, in the place cli/kafka-chaos.mjs keeps it for `npm run check`.
+  const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache") };
+  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, path], { encoding: "utf8", maxBuffer: 1 << 20, env });
   const wall = (performance.now() - t0) / 1e3;
   if (p.status !== 0) throw new Error(`${kind} child failed (${p.status}): ${p.stderr}`);
   if (p.stderr) process.stderr.write(p.stderr);
@@ -117,21 +109,30 @@ async function main(argv: string[]): Promise<void> {
   for (const s of sizes) if (!(s in SIZES)) throw new Error(`unknown size ${s}; choose from ${Object.keys(SIZES).join(", ")}`);
   const dir = mkdtempSync(join(tmpdir(), "kc-bench-check-"));
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-  const rows: string[][] = [["size", "ops", "file MB", "check s", "check ops/s", "peak MB", "floor s", "floor ops/s", "vs floor"]];
+  const rows: string[][] = [["size", "ops", "file MB", "check s", "check ops/s", "peak MB", "floor s", "floor ops/s", "vs floor", "report s", "report MB", "page MB"]];
   console.log(`checker benchmark: ${txn ? "transactional" : "queue (assign)"} workload, 16 keys, 12 processes; wall time of a fresh node process (start-up included)`);
   try {
+    // A small check first fills the compile cache, as any earlier `npm run check` would have.
+    mkdirSync(join(dir, "warm-up"));
+    const warm = join(dir, "warm-up", "history.jsonl");
+    writeModelHistory(warm, 1000, txn);
+    run(txn ? "check-txn" : "check", warm);
+    run("report", warm);
     for (const s of sizes) {
-      const path = join(dir, `history-${s}.jsonl`);
+      // A run directory of its own: history.jsonl, then results.json and report.html.
+      mkdirSync(join(dir, s));
+      const path = join(dir, s, "history.jsonl");
       const g0 = performance.now();
-      const ops = generate(path, SIZES[s], txn);
+      const ops = writeModelHistory(path, SIZES[s], txn);
       const mb = statSync(path).size / 1e6;
       process.stderr.write(`generated ${s}: ${fmt(ops)} ops, ${mb.toFixed(0)} MB in ${((performance.now() - g0) / 1e3).toFixed(1)} s\n`);
       const fl = run("floor", path);
       const ck = run(txn ? "check-txn" : "check", path);
-      rmSync(path, { force: true });
+      const rp = run("report", path);
+      rmSync(join(dir, s), { recursive: true, force: true });
       const cops = ops / ck.wall;
       const fops = ops / fl.wall;
-      rows.push([s, fmt(ops), mb.toFixed(0), ck.wall.toFixed(2), fmt(cops), fmt(ck.r.maxRssMB), fl.wall.toFixed(2), fmt(fops), `${(cops / fops).toFixed(2)}x`]);
+      rows.push([s, fmt(ops), mb.toFixed(0), ck.wall.toFixed(2), fmt(cops), fmt(ck.r.maxRssMB), fl.wall.toFixed(2), fmt(fops), `${(cops / fops).toFixed(2)}x`, rp.wall.toFixed(2), fmt(rp.r.maxRssMB), (rp.r.pageMB ?? 0).toFixed(2)]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

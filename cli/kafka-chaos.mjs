@@ -7,6 +7,7 @@
 // what is missing. Everything else happens in ./main.ts.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import module from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -52,4 +53,8 @@ if (!newEnough(process.versions.node)) {
   console.error(`kafka-chaos: Node ${process.versions.node} is too old (needs >= ${NEED.join(".")}); put a newer node first on PATH (scripts/install-node.sh prints where one is)`);
   process.exit(3);
 }
+// Node's on-disk compile cache (in the OS temp dir; NODE_COMPILE_CACHE=dir picks another,
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off): from the second command on, the TypeScript modules
+// load several times faster (`check` of a small history: 0.15 s → 0.05 s).
+module.enableCompileCache?.();
 await import(pathToFileURL(path.join(root, "cli", "main.ts")).href);

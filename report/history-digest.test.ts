@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Op } from "../core/history/op.ts";
-import { digestHistory, readHistoryFile } from "./history-digest.ts";
+import { checkHistoryFile } from "../checkers/index.ts";
+import { digestHistory, neededOps, readHistoryFile } from "./history-digest.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kc-digest-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,5 +59,41 @@ describe("digestHistory", () => {
     const d = digestHistory(readHistoryFile(path, bad), {}, bad);
     expect(d.opCount).toBe(5);
     expect(d.badLines).toBe(1);
+  });
+
+  it("skims a file for what the page shows as the full read finds it, on every corpus history", async () => {
+    const corpus = join(import.meta.dirname, "..", "test", "fixtures", "histories");
+    const files = readdirSync(corpus).filter((f) => f.endsWith(".jsonl"));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const path = join(corpus, f);
+      const r = await checkHistoryFile(path).catch(() => undefined);
+      const all = Object.values(r?.anomalies ?? {}).flat();
+      // Every op is wanted once: the anomalies' and a few more, so that invocations are asked for too.
+      const wants = { ops: [...all.flatMap((a) => a.ops), 1, 5, 8], keys: [...new Set(all.map((a) => a.key).filter((k) => k !== undefined))] };
+      const bad1 = { count: 0 };
+      const full = digestHistory(readHistoryFile(path, bad1), wants, bad1);
+      const bad2 = { count: 0 };
+      const skipped = { count: 0, lastTime: 0 };
+      const skim = digestHistory(neededOps(path, wants, bad2, skipped), wants, bad2, skipped);
+      const pick = (d: typeof full) => ({ opCount: d.opCount, lastTime: d.lastTime, ops: d.ops, invocations: d.invocations, nemesis: d.nemesis, keys: d.keys, badLines: d.badLines });
+      expect(pick(skim), f).toEqual(pick(full));
+      expect(skipped.count, f).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("skims lines in the harness's key order without parsing them, and parses any other line", () => {
+    const path = join(dir, "mixed.jsonl");
+    const lines = ops.map((o) => JSON.stringify(o));
+    // The same op with its keys in another order, and a line that is not an op.
+    lines[3] = JSON.stringify({ type: "invoke", index: 3, time: 6e6, process: 1, f: "poll", value: [["poll"]] });
+    writeFileSync(path, `${lines.join("\n")}\n[1,2]\n`);
+    const bad = { count: 0 };
+    const skipped = { count: 0, lastTime: 0 };
+    const seen = [...neededOps(path, { ops: [4] }, bad, skipped)].map((o) => o.index);
+    // 1 is nemesis, 3 is not in key order, 4 is wanted; 0 and 2 are only counted.
+    expect(seen).toEqual([1, 3, 4]);
+    expect(skipped).toEqual({ count: 2, lastTime: 5e6 });
+    expect(bad.count).toBe(1);
   });
 });

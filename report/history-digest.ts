@@ -5,6 +5,7 @@
 
 import type { Op } from "../core/history/op.ts";
 import type { LatencyPoint } from "../checkers/results.ts";
+import { isEdnHistory, readLines, readOpsFile } from "../core/history/ops-file.ts";
 
 /** One poll's view of one key: flat `[offset, value, offset, value, ...]`. */
 export interface KeyPoll {
@@ -57,9 +58,77 @@ const MAX_LATENCY_POINTS = 6000;
 /** Ops of a history.jsonl, torn lines counted and skipped: the one Op-level reader (core/history). */
 export { readOpsFile as readHistoryFile } from "../core/history/ops-file.ts";
 
+/** Lines read but not parsed by neededOps: how many, and the latest time among them. */
+export interface Skipped {
+  count: number;
+  lastTime: number;
+}
+
+/** The start of a line the harness wrote: `{"index":…,"time":…,"process":…,"type":"…"`. */
+const PREFIX = /^\{"index":(\d+),"time":(\d+),"process":(\d+|"nemesis"),"type":"(invoke|ok|fail|info)"/;
+
+/**
+ * The ops of a history.jsonl a report needs once results.json has its series (latency points,
+ * rates): the wanted ops with their invocations, nemesis ops, and ops that name a wanted key.
+ * Other lines are only counted, their time read from the prefix, not parsed: on a 10M-op history
+ * that is most of the report's time. A line not in the harness's key order, or not ending in
+ * "}", is parsed as usual.
+ */
+export function* neededOps(path: string, wants: DigestWants, bad: { count: number }, skipped: Skipped): Generator<Op> {
+  if (isEdnHistory(path)) {
+    yield* readOpsFile(path, bad);
+    return;
+  }
+  const wantOps = new Set(wants.ops ?? []);
+  const keyNeedles = [...(wants.keys ?? [])].map((k) => JSON.stringify(k));
+  const lastInvoke = new Map<string, string>();
+  const parse = (line: string): Op | undefined => {
+    try {
+      const op = JSON.parse(line) as Op;
+      if (op && typeof op === "object" && typeof op.index === "number") return op;
+    } catch {
+      // counted below
+    }
+    bad.count++;
+    return undefined;
+  };
+  for (const line of readLines(path)) {
+    // A line cut short (a crash) does not end in "}": it is parsed, so it is counted as bad.
+    const m = line.charCodeAt(line.length - 1) === 0x7d ? PREFIX.exec(line) : null;
+    if (m === null) {
+      if (!line.trim()) continue;
+      const op = parse(line);
+      if (op) yield op;
+      continue;
+    }
+    const [, index, time, process, type] = m;
+    if (process === '"nemesis"' || wantOps.has(Number(index)) || keyNeedles.some((k) => line.includes(k))) {
+      // A wanted completion comes after its invocation.
+      if (type !== "invoke") {
+        const inv = lastInvoke.get(process);
+        lastInvoke.delete(process);
+        const invOp = inv === undefined ? undefined : parse(inv);
+        if (invOp) {
+          skipped.count--; // counted when passed over; the digest counts it now
+          yield invOp;
+        }
+      }
+      const op = parse(line);
+      if (op) yield op;
+      continue;
+    }
+    if (type === "invoke") lastInvoke.set(process, line);
+    else lastInvoke.delete(process);
+    skipped.count++;
+    const t = Number(time);
+    if (t > skipped.lastTime) skipped.lastTime = t;
+  }
+}
+
 const isCompletion = (op: Op) => op.type === "ok" || op.type === "fail" || op.type === "info";
 
-export function digestHistory(history: Iterable<Op>, wants: DigestWants = {}, bad: { count: number } = { count: 0 }): HistoryDigest {
+/** Digests ops; `skipped` (from neededOps) adds the lines passed over to opCount and lastTime. */
+export function digestHistory(history: Iterable<Op>, wants: DigestWants = {}, bad: { count: number } = { count: 0 }, skipped?: Skipped): HistoryDigest {
   const wantOps = new Set(wants.ops ?? []);
   const wantKeys = new Set(wants.keys ?? []);
   const d: HistoryDigest = {
@@ -114,6 +183,10 @@ export function digestHistory(history: Iterable<Op>, wants: DigestWants = {}, ba
   }
   d.rate = [...rate.entries()].sort((a, b) => a[0] - b[0]).map(([t, c]) => ({ t, ...c }));
   d.badLines = bad.count;
+  if (skipped) {
+    d.opCount += skipped.count;
+    if (skipped.lastTime > d.lastTime) d.lastTime = skipped.lastTime;
+  }
   return d;
 }
 

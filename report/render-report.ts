@@ -12,7 +12,7 @@ import { renderClusterViews } from "./cluster-view.ts";
 import { byDesignOrder, describeAnomaly, KNOWN_ANOMALY_TYPES } from "./anomaly-descriptions.ts";
 import { compactJson, count, dateTime, duration, maxOf, millis, percent, plural, seconds } from "./format.ts";
 import { rate as loadRate, renderLoad } from "./load-view.ts";
-import { digestHistory, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
+import { digestHistory, neededOps, readHistoryFile, type HistoryDigest } from "./history-digest.ts";
 import { html, jsonForScript, raw, type SafeHtml } from "./html.ts";
 import { anomalyCount, asArray, asRecord, asString, isRecord, readResults, readTestInfo, verdictWord, type Json, type ResultsView, type TestInfo } from "./model.ts";
 import { clockSeries } from "./clock-plot.ts";
@@ -110,11 +110,16 @@ export function renderReport(input: ReportInput): string {
   let historySource = input.history;
   if (historySource === undefined && input.runDir && existsSync(joinPath(input.runDir, "history.jsonl"))) historySource = joinPath(input.runDir, "history.jsonl");
   const bad = { count: 0 };
-  const ops: Iterable<Op> = typeof historySource === "string" ? readHistoryFile(historySource, bad) : (historySource ?? []);
-  const digest = digestHistory(ops, { ops: wantOps, keys: wantKeys }, bad);
+  const stats = results.stats;
+  const wants = { ops: wantOps, keys: wantKeys };
+  // With the series in results.json, a history file is only skimmed for the ops the page shows.
+  const skim = typeof historySource === "string" && stats.latencyPoints.length > 0 && stats.rate.length > 0;
+  const skipped = { count: 0, lastTime: 0 };
+  const ops: Iterable<Op> =
+    typeof historySource === "string" ? (skim ? neededOps(historySource, wants, bad, skipped) : readHistoryFile(historySource, bad)) : (historySource ?? []);
+  const digest = digestHistory(ops, wants, bad, skim ? skipped : undefined);
   const hasHistory = historySource !== undefined;
 
-  const stats = results.stats;
   const durationSeconds = Math.max(
     stats.durationSeconds || 0,
     digest.lastTime / 1e9,

@@ -9,6 +9,7 @@
 // outcome may or may not have taken effect, and ends the process (the worker continues as a
 // new process). After the main phase every key is read to its end by fresh consumers.
 
+import { closeSync, openSync, writeSync } from "node:fs";
 import type { Op } from "../../core/history/op.ts";
 
 export interface ModelOptions {
@@ -215,4 +216,31 @@ export function simulate(o: ModelOptions, emit: (op: Op) => void): { logs: Rec[]
     }
   }
   return { logs, ops: index };
+}
+
+/**
+ * Writes a model history of about `lines` ops to `path` (16 keys, 12 processes, seeded by the
+ * size, with info and failed ops and nemesis ops): the benchmarks' input. Returns the op count.
+ */
+export function writeModelHistory(path: string, lines: number, txn: boolean): number {
+  const fd = openSync(path, "w");
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = () => {
+    writeSync(fd, chunk.join(""));
+    chunk = [];
+    size = 0;
+  };
+  const { ops } = simulate(
+    { keys: 16, processes: 12, ops: Math.round(lines / 2), txn, maxPoll: 8, infoPerMille: 5, failPerMille: 5, nemesisEvery: 5000, choose: seededChoose(lines) },
+    (op) => {
+      const s = `${JSON.stringify(op)}\n`;
+      chunk.push(s);
+      size += s.length;
+      if (size > 1 << 23) flush();
+    },
+  );
+  flush();
+  closeSync(fd);
+  return ops;
 }

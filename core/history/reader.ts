@@ -7,7 +7,8 @@
 
 import { accessSync, constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism, cpus } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { KcError } from "../errors.ts";
 import { JepsenKeys, opFromEdnLine } from "./jepsen.ts";
@@ -1049,13 +1050,30 @@ export interface ReadOptions {
   /**
    * Decode in a worker thread while the caller's onOp runs on this one. Default: for files of
    * 48 MB or more (below that, starting the worker costs more than the overlap saves), when
-   * this machine has a core to spare (1-minute load average below cores - 0.5; on a busy
-   * machine the hand-off between threads costs more than it overlaps).
+   * this machine has a core to spare: at least 1.5 cores idle over 50 ms, this one included (on
+   * a busy machine the hand-off between threads costs more than it overlaps: 5-9% slower with
+   * the other core busy, 25-35% faster with it free, on 2 cores). The 1-minute load average
+   * used before lagged: a benchmark's own file generation kept the worker off.
    */
   worker?: boolean;
 }
 
 const WORKER_MIN_BYTES = 48 << 20;
+
+/** Cores idle over the next `ms` (from os.cpus() times), at most availableParallelism(). */
+async function idleCores(ms: number): Promise<number> {
+  const sum = (t: { user: number; nice: number; sys: number; idle: number; irq: number }) => t.user + t.nice + t.sys + t.idle + t.irq;
+  const a = cpus();
+  await sleep(ms);
+  const b = cpus();
+  let idle = 0;
+  let all = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    idle += b[i].times.idle - a[i].times.idle;
+    all += sum(b[i].times) - sum(a[i].times);
+  }
+  return all > 0 ? Math.min((idle / all) * b.length, availableParallelism()) : 0;
+}
 
 /**
  * Streams a history file, calling onOp for every op in order with a reused ParsedOp. Throws
@@ -1072,8 +1090,7 @@ export async function readHistoryFile(
   let useWorker = opts.worker;
   if (useWorker === undefined) {
     try {
-      const cores = availableParallelism();
-      useWorker = (await stat(path)).size >= WORKER_MIN_BYTES && cores >= 2 && loadavg()[0] < cores - 0.5;
+      useWorker = (await stat(path)).size >= WORKER_MIN_BYTES && availableParallelism() >= 2 && (await idleCores(50)) >= 1.5;
     } catch {
       useWorker = false;
     }
