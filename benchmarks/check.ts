@@ -14,8 +14,6 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkHistoryFile } from "../checkers/index.ts";
-import { writeRunArtifacts } from "../report/run-dir.ts";
 import { writeModelHistory } from "../checkers/testing/model.ts";
 
 const SIZES: Record<string, number> = { "10k": 1e4, "100k": 1e5, "1M": 1e6, "10M": 1e7 };
@@ -71,10 +69,12 @@ async function child(kind: string, path: string): Promise<void> {
   if (kind === "floor") ops = await floor(path);
   else if (kind === "report") {
     // report.html (and the CI files) of the run directory, as `npm run report` writes them.
+    const { writeRunArtifacts } = await import("../report/run-dir.ts");
     const a = writeRunArtifacts(dirname(path));
     ops = 0;
     pageMB = statSync(a.report).size / 1e6;
   } else {
+    const { checkHistoryFile } = await import("../checkers/index.ts");
     const r = await checkHistoryFile(path, { mode: { subscribe: false, transactional: kind === "check-txn" } });
     ops = r.history?.ops ?? 0;
     valid = r.valid;

@@ -569,10 +569,11 @@ export class Analysis {
         } else if (rebal[k] !== st) {
           const o1 = rLastOff[k];
           if (o === o && o1 === o1 && o !== o1 + 1) {
-            const seen = o > o1 ? ks.gapAt(o1, 0) : -1;
-            if (seen >= 0 && this.intPoll.a[seen * INT_POLL_W + 3] === o) this.intPoll.a[seen * INT_POLL_W + 6]++;
-            else {
-              if (o > o1) ks.setGapAt(o1, 0, this.intPoll.n);
+            if (!(o > o1 && ks.repeatJump(o1, 0, o))) {
+              if (o > o1) {
+                ks.setJump(o1, 0, o, this.intPoll.n);
+                if (ks.replacedMore > 0) this.intPoll.a[ks.replacedRow * INT_POLL_W + 6] += ks.replacedMore;
+              }
               const r = this.intPoll.add();
               const a = this.intPoll.a;
               a[r] = k;
@@ -598,10 +599,11 @@ export class Analysis {
       const o = this.rFirstOff[k];
       if (o0 === o0 && o === o && o !== o0 + 1 && this.rebal[k] !== st) {
         const ks = keyStates[k];
-        const seen = o > o0 ? ks.gapAt(o0, 1) : -1;
-        if (seen >= 0 && this.pollOrder.a[seen * POLL_W + 3] === o) this.pollOrder.a[seen * POLL_W + 8]++;
-        else {
-          if (o > o0) ks.setGapAt(o0, 1, this.pollOrder.n);
+        if (!(o > o0 && ks.repeatJump(o0, 1, o))) {
+          if (o > o0) {
+            ks.setJump(o0, 1, o, this.pollOrder.n);
+            if (ks.replacedMore > 0) this.pollOrder.a[ks.replacedRow * POLL_W + 8] += ks.replacedMore;
+          }
           const r = this.pollOrder.add();
           const a = this.pollOrder.a;
           a[r] = k;
@@ -749,7 +751,13 @@ export class Analysis {
       }
     }
     this.nodeCommitted = committed;
-    for (const ks of this.keyStates) ks.finish();
+    for (const ks of this.keyStates) {
+      ks.flushJumps((t, row, more) => {
+        if (t === 0) this.intPoll.a[row * INT_POLL_W + 6] += more;
+        else this.pollOrder.a[row * POLL_W + 8] += more;
+      });
+      ks.finish();
+    }
   }
 
   /** Invocations with no completion, treated as info. */

@@ -486,6 +486,25 @@ describe("int-poll-skip", () => {
     expect(once[0].occurrences).toBeUndefined();
     expect(once[0].explanation).toBe("op 3 read x offset 1 (value 1) and then offset 4 (value 4), skipping 2 values known to be between them: 2 and 3.");
   });
+  it("counts each jump's repeats on its own case when ops alternate between two jumps from one offset", () => {
+    const w: Row[] = [
+      [1, "invoke", "send", [1, 2, 3, 4, 5].map((v) => ["send", "x", v])],
+      [1, "info", "send", [1, 2, 3, 4, 5].map((v) => ["send", "x", v])],
+    ];
+    const jump = (to: number) => pollPair(0, "ok", { x: [[1, 1], [to, to]] });
+    // 1 → 4 twice, 1 → 5, 1 → 4 again (a case of its own: the last jump from 1 was to 5).
+    const r = run([...w, ...jump(4), ...jump(4), ...jump(5), ...jump(4), ...pollPair(2, "ok", { x: [[2, 2], [3, 3]] })]);
+    expect(r.counts["int-poll-skip"]).toBe(4);
+    const c = r.anomalies["int-poll-skip"].map((a) => [a.offsets, a.ops, a.occurrences]);
+    expect(c).toEqual(
+      expect.arrayContaining([
+        [[1, 4], [3], 2],
+        [[1, 5], [7], undefined],
+        [[1, 4], [9], undefined],
+      ]),
+    );
+    expect(c).toHaveLength(3);
+  });
   it("is excused for a rebalanced key, and quiet for adjacent records", () => {
     const rows: Row[] = [...send, ...pollPair(0, "ok", { x: [[1, 1], [4, 4]] }, { "rebalance-log": [{ keys: ["x"] }] }), ...pollPair(2, "ok", { x: [[2, 2]] })];
     expect(found(rows)).not.toContain("int-poll-skip");

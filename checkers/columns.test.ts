@@ -62,3 +62,16 @@ describe("KeyState.expiredIndex", () => {
     );
   });
 });
+
+describe("KeyState.rank", () => {
+  it("counts the occupied offsets below o, whatever order it is asked in", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 120 }), fc.array(fc.integer({ min: -3, max: 405 }), { maxLength: 60 }), (offs, asks) => {
+        const ks = new KeyState(0, "t/0");
+        for (const o of offs) ks.insert(o, o * 10, 0);
+        ks.finish();
+        for (const o of [...asks, ...asks.slice().sort((x, y) => x - y)]) expect(ks.rank(o)).toBe(offs.filter((x) => x < o).length);
+      }),
+    );
+  });
+});

@@ -10,8 +10,14 @@ interface Chunk {
   vals: Float64Array<ArrayBuffer>;
   ops: Int32Array<ArrayBuffer>;
   slots: Int32Array<ArrayBuffer>;
-  /** Per offset o1, the candidate row of a forward jump from o1: [within-op, between-polls]. */
+  /**
+   * Per offset o1 and kind t (0 within one op, 1 between polls), at 2·(o1 - base) + t: the
+   * candidate row of the last forward jump from o1, -1 if none; where that jump went; and how
+   * many more times it was made since (added to the row's count by flushJumps).
+   */
   gaps: Int32Array<ArrayBuffer> | null;
+  gapTo: Float64Array<ArrayBuffer> | null;
+  gapMore: Int32Array<ArrayBuffer> | null;
 }
 
 /** Writer outcome of a value: none known, or the completion type of its send. */
@@ -77,19 +83,49 @@ export class KeyState {
   maxLag = 0;
 
   /**
-   * The candidate row of the last forward jump from offset o1 seen by polls (t = 0 within one
-   * op, 1 between polls), -1 if none; o1 must be in the log. Stored beside the log: no hashing.
+   * Forward jumps o1 → o2 (o2 > o1 + 1) made by polls (t = 0 within one op, 1 between polls):
+   * each distinct one gets a candidate row, found again beside the log (no hashing, and the row
+   * table is not touched when ops repeat it, as every consumer crossing a transaction marker
+   * does). o1 must be in the log. Whether the jump repeats the last one from o1; if so, counted.
    */
-  gapAt(o1: number, t: number): number {
+  repeatJump(o1: number, t: number, o2: number): boolean {
     const c = this.chunkOf(o1);
-    return c === undefined || c.gaps === null ? -1 : c.gaps[2 * (o1 - this.gBase) + t];
+    if (c === undefined || c.gaps === null) return false;
+    const i = 2 * (o1 - this.gBase) + t;
+    if (c.gaps[i] < 0 || c.gapTo![i] !== o2) return false;
+    c.gapMore![i]++;
+    return true;
   }
-  setGapAt(o1: number, t: number, row: number): void {
+  /**
+   * Records row as the last jump from o1; the repeats of the jump it replaces are left in
+   * replacedRow/replacedMore for the caller to add to that row.
+   */
+  setJump(o1: number, t: number, o2: number, row: number): void {
+    this.replacedMore = 0;
     const c = this.chunkOf(o1);
     if (c === undefined) return;
-    c.gaps ??= new Int32Array(2 * CHUNK).fill(-1);
-    c.gaps[2 * (o1 - this.gBase) + t] = row;
+    if (c.gaps === null) {
+      c.gaps = new Int32Array(2 * CHUNK).fill(-1);
+      c.gapTo = new Float64Array(2 * CHUNK);
+      c.gapMore = new Int32Array(2 * CHUNK);
+    }
+    const i = 2 * (o1 - this.gBase) + t;
+    this.replacedRow = c.gaps[i];
+    this.replacedMore = c.gapMore![i];
+    c.gaps[i] = row;
+    c.gapTo![i] = o2;
+    c.gapMore![i] = 0;
   }
+  replacedRow = -1;
+  replacedMore = 0;
+  /** Hands over the repeats of every current jump (before finish(), which drops the chunks). */
+  flushJumps(add: (t: number, row: number, more: number) => void): void {
+    for (const c of this.chunks.values()) {
+      if (c.gaps === null) continue;
+      for (let i = 0; i < 2 * CHUNK; i++) if (c.gaps[i] >= 0 && c.gapMore![i] > 0) add(i & 1, c.gaps[i], c.gapMore![i]);
+    }
+  }
+
   /** The chunk holding offset o (the last one used, most often: o was just inserted), its base in gBase. */
   private chunkOf(o: number): Chunk | undefined {
     const j = o - this.cBase;
@@ -158,6 +194,8 @@ export class KeyState {
     if (j >= 0 && j < CHUNK && this.cVals[j] === v) return this.cSlots[j];
     return this.insertSlow(o, v, op);
   }
+  private prevChunk: Chunk | null = null;
+  private prevChunkIdx = NaN;
   private cBase = -Infinity;
   private cVals = new Float64Array(0);
   private cSlots = new Int32Array(0);
@@ -166,9 +204,14 @@ export class KeyState {
     const ci = Math.floor(o / CHUNK);
     let c = this.lastChunk;
     if (ci !== this.lastChunkIdx || c === null) {
-      c = this.chunks.get(ci) ?? null;
+      // Readers behind the writers alternate between two chunks: the one before is kept too.
+      const before = c;
+      const beforeIdx = this.lastChunkIdx;
+      c = ci === this.prevChunkIdx ? this.prevChunk : (this.chunks.get(ci) ?? null);
+      this.prevChunk = before;
+      this.prevChunkIdx = beforeIdx;
       if (c === null) {
-        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Int32Array(CHUNK), slots: new Int32Array(CHUNK), gaps: null };
+        c = { vals: new Float64Array(CHUNK).fill(NaN), ops: new Int32Array(CHUNK), slots: new Int32Array(CHUNK), gaps: null, gapTo: null, gapMore: null };
         this.chunks.set(ci, c);
       }
       this.lastChunk = c;
@@ -265,6 +308,8 @@ export class KeyState {
     }
     this.chunks.clear();
     this.lastChunk = null;
+    this.prevChunk = null;
+    this.prevChunkIdx = NaN;
     this.cBase = -Infinity;
     this.cVals = new Float64Array(0);
     this.cSlots = new Int32Array(0);
@@ -304,15 +349,30 @@ export class KeyState {
   /** Dense index of offset o: how many occupied offsets lie below it. */
   rank(o: number): number {
     const a = this.occOff;
+    const n = a.length;
+    // Finders ask mostly in increasing order, and often for nearby offsets: start from the last
+    // answer h (galloping forward), else search below it.
+    const h = this.rankHint <= n ? this.rankHint : 0;
     let lo = 0;
-    let hi = a.length;
+    let hi = h;
+    if (h < n && a[h] < o) {
+      lo = h + 1;
+      let step = 1;
+      while (lo + step - 1 < n && a[lo + step - 1] < o) {
+        lo += step;
+        step *= 2;
+      }
+      hi = Math.min(lo + step - 1, n);
+    } else if (h === 0 || a[h - 1] < o) return h;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid] < o) lo = mid + 1;
       else hi = mid;
     }
+    this.rankHint = lo;
     return lo;
   }
+  private rankHint = 0;
 
   /** Per dense index i, how many of the log's first i values were not failed writes (built on first use). */
   private visiblePrefix: Int32Array | null = null;
