@@ -50,20 +50,28 @@ interface Csr {
   kind: Uint8Array;
 }
 
-/** Adjacency of the edges of the given buffers, grouped by source node. */
-function buildCsr(n: number, ...bufs: EdgeBuf[]): Csr {
-  const m = bufs.reduce((t, b) => t + b.n, 0);
-  const start = new Int32Array(n + 1);
-  for (const b of bufs) for (let i = 0; i < b.n; i++) start[b.src[i] + 1]++;
-  for (let i = 0; i < n; i++) start[i + 1] += start[i];
-  const fill = start.slice(0, n);
-  const d = new Int32Array(m);
-  const k = new Int32Array(m);
-  const x = new Int32Array(m);
-  const kind = new Uint8Array(m);
+/** Adjacency of the edges of the given buffers, grouped by source node's local number (edges from nodes without one are left out). */
+function buildCsr(local: Int32Array, m: number, ...bufs: EdgeBuf[]): Csr {
+  const start = new Int32Array(m + 1);
+  let edges = 0;
   for (const b of bufs)
     for (let i = 0; i < b.n; i++) {
-      const at = fill[b.src[i]]++;
+      const l = local[b.src[i]];
+      if (l < 0) continue;
+      start[l + 1]++;
+      edges++;
+    }
+  for (let i = 0; i < m; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, m);
+  const d = new Int32Array(edges);
+  const k = new Int32Array(edges);
+  const x = new Int32Array(edges);
+  const kind = new Uint8Array(edges);
+  for (const b of bufs)
+    for (let i = 0; i < b.n; i++) {
+      const l = local[b.src[i]];
+      if (l < 0) continue;
+      const at = fill[l]++;
       d[at] = b.dst[i];
       k[at] = b.key[i];
       x[at] = b.aux[i];
@@ -108,18 +116,24 @@ class Graph {
   readonly N: number;
   readonly K: number;
   readonly total: number;
-  readonly procNext: Int32Array;
   readonly okRank: Int32Array;
-  readonly rtStart: Int32Array;
-  readonly rtList: Int32Array;
   readonly committed: Uint8Array;
-  /** Per node, its component in the last Tarjan pass (-1: inactive or none). */
-  readonly comp: Int32Array;
+  private readonly pred: Int32Array;
+  private readonly rt: Int32Array;
   /**
-   * Per node, its local number among the nodes a family searches (-1 outside them): the Tarjan
-   * and BFS scratch below is sized to those, which are usually a small part of a long history.
+   * Per node, its local number among the nodes a family searches (-1 outside them). Everything
+   * else is by local number, sized to those nodes: in a long history, the few spans that some
+   * backward edge covers. Nodes are 0..N-1 (ops), then N..N+K-1 (time chain).
    */
   readonly local: Int32Array;
+  m = 0;
+  /** By local number: the next op of an op's process (a node, -1 none). */
+  private procNext = new Int32Array(0);
+  /** By local number of a time node: the searched ops invoked right after its completion. */
+  private rtStart = new Int32Array(0);
+  private rtList = new Int32Array(0);
+  /** By local number: the component in the last Tarjan pass (-1: not active then). */
+  private compL = new Int32Array(0);
   // Tarjan / BFS scratch, by local number (stack, calls and queue hold nodes).
   index = new Int32Array(0);
   low = new Int32Array(0);
@@ -143,27 +157,49 @@ class Graph {
     this.total = N + K;
     this.committed = a.nodeCommitted;
     this.okRank = a.nodeOkRank.a;
-    this.procNext = new Int32Array(N).fill(-1);
-    const pred = a.nodeProcPred.a;
-    for (let v = 0; v < N; v++) if (pred[v] >= 0 && this.committed[v] === 1) this.procNext[pred[v]] = v;
-    // Ops grouped by the chain node that precedes their invocation.
-    const rt = a.nodeRtRank.a;
-    this.rtStart = new Int32Array(K + 1);
-    for (let v = 0; v < N; v++) if (rt[v] > 0 && this.committed[v] === 1) this.rtStart[rt[v]]++;
-    for (let c = 0; c < K; c++) this.rtStart[c + 1] += this.rtStart[c];
-    const fill = this.rtStart.slice(0, K);
-    this.rtList = new Int32Array(K > 0 ? this.rtStart[K] : 0);
-    for (let v = 0; v < N; v++) if (rt[v] > 0 && this.committed[v] === 1) this.rtList[fill[rt[v] - 1]++] = v;
-    this.comp = new Int32Array(this.total).fill(-1);
+    this.pred = a.nodeProcPred.a;
+    this.rt = a.nodeRtRank.a;
     this.local = new Int32Array(this.total);
   }
 
-  /** Numbers the nodes of `active` (the widest set the next passes search) and sizes the scratch to them. */
-  localize(active: Uint8Array): void {
-    const local = this.local;
+  /** The component of node v in the last Tarjan pass, -1 if it was not active. */
+  comp(v: number): number {
+    const l = this.local[v];
+    return l < 0 ? -1 : this.compL[l];
+  }
+
+  /** The next op of op u's process (u searched), -1 if none. */
+  procNextOf(u: number): number {
+    const l = this.local[u];
+    return l < 0 ? -1 : this.procNext[l];
+  }
+
+  /**
+   * Numbers the nodes of `active` (the widest set the next passes search: later ones search
+   * subsets), builds their process and time-chain edges, sizes the scratch, and returns the
+   * adjacency of the given ww/wr edges.
+   */
+  localize(active: Uint8Array, ...bufs: EdgeBuf[]): Csr {
+    const { N, local, committed, pred, rt } = this;
     let m = 0;
     for (let v = 0; v < this.total; v++) local[v] = active[v] === 1 ? m++ : -1;
+    this.m = m;
+    this.procNext = new Int32Array(m).fill(-1);
+    for (let v = 0; v < N; v++) {
+      const p = pred[v];
+      if (p >= 0 && committed[v] === 1 && local[p] >= 0) this.procNext[local[p]] = v;
+    }
+    // Searched ops grouped by the searched time node that precedes their invocation.
+    const rtStart = new Int32Array(m + 1);
+    for (let v = 0; v < N; v++) if (rt[v] > 0 && local[v] >= 0 && local[N + rt[v] - 1] >= 0) rtStart[local[N + rt[v] - 1] + 1]++;
+    for (let l = 0; l < m; l++) rtStart[l + 1] += rtStart[l];
+    const fill = rtStart.slice(0, m);
+    const rtList = new Int32Array(rtStart[m]);
+    for (let v = 0; v < N; v++) if (rt[v] > 0 && local[v] >= 0 && local[N + rt[v] - 1] >= 0) rtList[fill[local[N + rt[v] - 1]]++] = v;
+    this.rtStart = rtStart;
+    this.rtList = rtList;
     if (this.index.length < m) {
+      this.compL = new Int32Array(m);
       this.index = new Int32Array(m);
       this.low = new Int32Array(m);
       this.cursor = new Int32Array(m);
@@ -176,26 +212,27 @@ class Graph {
       this.compSize = new Int32Array(m);
       this.compRep = new Int32Array(m);
     }
+    return buildCsr(local, m, ...bufs);
   }
 
-  /** The j-th out-neighbour of u under (csr, extras); -2 for an empty slot, -1 past the end. */
+  /** The j-th out-neighbour of u (searched) under (csr, extras); -2 for an empty slot, -1 past the end. */
   nbr(csr: Csr, extras: number, u: number, j: number): number {
     const N = this.N;
+    const l = this.local[u];
     if (u < N) {
-      const s = csr.start[u];
-      const d = csr.start[u + 1] - s;
+      const s = csr.start[l];
+      const d = csr.start[l + 1] - s;
       if (j < d) return csr.dst[s + j];
       j -= d;
-      if (j === 0) return extras & PROC ? (this.procNext[u] >= 0 ? this.procNext[u] : -2) : -2;
+      if (j === 0) return extras & PROC ? (this.procNext[l] >= 0 ? this.procNext[l] : -2) : -2;
       if (j === 1) return extras & RT && this.okRank[u] >= 0 ? N + this.okRank[u] : -2;
       return -1;
     }
     if (!(extras & RT)) return -1;
-    const c = u - N;
-    if (j === 0) return c + 1 < this.K ? u + 1 : -2;
+    if (j === 0) return u - N + 1 < this.K ? u + 1 : -2;
     j -= 1;
-    const s = this.rtStart[c];
-    if (j < this.rtStart[c + 1] - s) return this.rtList[s + j];
+    const s = this.rtStart[l];
+    if (j < this.rtStart[l + 1] - s) return this.rtList[s + j];
     return -1;
   }
 
@@ -205,9 +242,9 @@ class Graph {
    */
   tarjan(csr: Csr, extras: number, active: Uint8Array): void {
     const T = this.total;
-    const { index, low, cursor, comp, stack, calls, onStack, local } = this;
+    const { index, low, cursor, compL, stack, calls, onStack, local } = this;
     index.fill(-1);
-    comp.fill(-1);
+    compL.fill(-1);
     cursor.fill(0);
     this.compCount = 0;
     let counter = 0;
@@ -234,7 +271,7 @@ class Graph {
             do {
               x = stack[--sp];
               onStack[local[x]] = 0;
-              comp[x] = c;
+              compL[local[x]] = c;
               size++;
             } while (x !== u);
             this.compSize[c] = size;
@@ -259,8 +296,8 @@ class Graph {
 
   /** Shortest path from s to t inside s's component (s and t in it), as a node list; null if none. */
   path(csr: Csr, extras: number, s: number, t: number): number[] | null {
-    const { seen, parent, queue, comp, local } = this;
-    const c = comp[s];
+    const { seen, parent, queue, local } = this;
+    const c = this.comp(s);
     const stamp = ++this.seenStamp;
     let head = 0;
     let tail = 0;
@@ -272,7 +309,7 @@ class Graph {
       for (let j = 0; ; j++) {
         const w = this.nbr(csr, extras, u, j);
         if (w === -1) break;
-        if (w < 0 || comp[w] !== c) continue;
+        if (w < 0 || this.comp(w) !== c) continue;
         if (w === t) {
           const out = [t];
           for (let x = u; x !== -1; x = parent[local[x]]) out.push(x);
@@ -330,17 +367,17 @@ export const cycleFinder: Finder = {
     const covered = new Uint8Array(a.ops + 1);
     if (wwBack > 0) {
       markBackwardSpans(a, covered, wwBack, ww);
-      family(a, g, cases, "G0", buildCsr(N, ww), active, covered, false);
+      family(a, g, cases, "G0", [ww], active, covered, false);
     }
     if (mode.wwDeps) {
       // Elle's G1c: ww and wr edges, at least one wr. A cycle needs a backward edge of either kind.
       if (wr.n > 0) {
         markBackwardSpans(a, covered, wwBack + wrBack, ww, wr);
-        family(a, g, cases, "G1c", buildCsr(N, ww, wr), active, covered, true);
+        family(a, g, cases, "G1c", [ww, wr], active, covered, true);
       }
     } else if (wrBack > 0) {
       markBackwardSpans(a, covered, wrBack, wr);
-      family(a, g, cases, "G1c", buildCsr(N, wr), active, covered, false);
+      family(a, g, cases, "G1c", [wr], active, covered, false);
     }
   },
 };
@@ -402,10 +439,11 @@ function wrEdgesInside(g: Graph, csr: Csr): { src: Int32Array; dst: Int32Array }
   const src = new Int32Array(g.compCount).fill(-1);
   const dst = new Int32Array(g.compCount).fill(-1);
   for (let u = 0; u < g.N; u++) {
-    const c = g.comp[u];
+    const c = g.comp(u);
     if (c < 0 || g.compSize[c] < 2 || src[c] >= 0) continue;
-    for (let e = csr.start[u]; e < csr.start[u + 1]; e++) {
-      if (csr.kind[e] === WR && g.comp[csr.dst[e]] === c) {
+    const l = g.local[u];
+    for (let e = csr.start[l]; e < csr.start[l + 1]; e++) {
+      if (csr.kind[e] === WR && g.comp(csr.dst[e]) === c) {
         src[c] = u;
         dst[c] = csr.dst[e];
         break;
@@ -419,7 +457,7 @@ function wrEdgesInside(g: Graph, csr: Csr): { src: Int32Array; dst: Int32Array }
  * One family's three types. With `needWr` (Elle's G1c over ww + wr edges) a component counts only
  * if a wr edge lies inside it, and the cycle reported goes through that edge.
  */
-function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Csr, active: Uint8Array, covered: Uint8Array, needWr: boolean): void {
+function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", edges: EdgeBuf[], active: Uint8Array, covered: Uint8Array, needWr: boolean): void {
   const N = g.N;
   // Everything a cycle of this family could use, then narrow to nodes on some cycle.
   const inv = a.nodeInv.a;
@@ -427,12 +465,12 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   const okNode = a.okNodeOf.a;
   for (let v = 0; v < N; v++) active[v] = g.committed[v] === 1 && covered[inv[v]] === 1 ? 1 : 0;
   for (let c = 0; c < g.K; c++) active[N + c] = covered[op[okNode[c]]] === 1 ? 1 : 0;
-  g.localize(active);
+  const csr = g.localize(active, ...edges);
   g.tarjan(csr, PROC | RT, active);
   let any = false;
   const inCycle = new Uint8Array(g.total);
   for (let v = 0; v < g.total; v++) {
-    const c = g.comp[v];
+    const c = g.comp(v);
     if (c >= 0 && g.compSize[c] > 1) {
       inCycle[v] = 1;
       any = true;
@@ -443,7 +481,7 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   const rtDone = new Set<number>();
   let inside = needWr ? wrEdgesInside(g, csr) : undefined;
   for (let v = N; v < g.total; v++) {
-    const c = g.comp[v];
+    const c = g.comp(v);
     if (inCycle[v] !== 1 || rtDone.has(c)) continue;
     if (inside) {
       if (inside.src[c] < 0) continue;
@@ -464,10 +502,11 @@ function family(a: Analysis, g: Graph, cases: Cases, base: "G0" | "G1c", csr: Cs
   const procDone = new Set<number>();
   inside = needWr ? wrEdgesInside(g, csr) : undefined;
   for (let u = 0; u < N; u++) {
-    const v = g.procNext[u];
-    if (v < 0 || active[u] !== 1) continue;
-    const c = g.comp[u];
-    if (c < 0 || c !== g.comp[v] || g.compSize[c] < 2 || procDone.has(c)) continue;
+    if (active[u] !== 1) continue;
+    const v = g.procNextOf(u);
+    if (v < 0) continue;
+    const c = g.comp(u);
+    if (c < 0 || c !== g.comp(v) || g.compSize[c] < 2 || procDone.has(c)) continue;
     if (inside) {
       if (inside.src[c] < 0) continue;
       procDone.add(c);
@@ -556,7 +595,8 @@ function toSteps(a: Analysis, g: Graph, csr: Csr, nodes: number[]): Step[] {
 function edgeStep(a: Analysis, g: Graph, csr: Csr, u: number, v: number): Step {
   // The edge u → v; a wr one where there are both (the one a G1c over ww + wr must show).
   let found = -1;
-  for (let e = csr.start[u]; e < csr.start[u + 1]; e++) if (csr.dst[e] === v && (found < 0 || csr.kind[e] === WR)) found = e;
+  const l = g.local[u];
+  for (let e = csr.start[l]; e < csr.start[l + 1]; e++) if (csr.dst[e] === v && (found < 0 || csr.kind[e] === WR)) found = e;
   if (found >= 0) {
     const e = found;
     const ks = a.keyStates[csr.key[e]];
@@ -574,7 +614,7 @@ function edgeStep(a: Analysis, g: Graph, csr: Csr, u: number, v: number): Step {
       offsets: [j >= 0 ? ks.occOff[j] : NaN, ks.occOff[aux]],
     };
   }
-  return { type: g.procNext[u] === v ? "process" : "realtime", from: u, to: v };
+  return { type: g.procNextOf(u) === v ? "process" : "realtime", from: u, to: v };
 }
 
 function describe(a: Analysis, type: string, steps: Step[]): Anomaly {
