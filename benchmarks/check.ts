@@ -1,12 +1,12 @@
-// `npm run bench:check [-- --sizes 10k,100k,1M,10M]`: how fast the checker is. For each size it
-// generates a history from the correct-Kafka model (checkers/testing/model.ts) into a temp dir,
-// then, each in a fresh child process (so start-up counts, and only one heavy process runs at a
-// time): the parse floor (stream the file, JSON.parse every line, nothing else) and the full
-// check (parse + all finders + stats). It prints ops/s, peak memory (max RSS of the child) and
-// the ratio of check throughput to the floor's; then report.html from that history and its
-// results.json, as `npm run report` builds it (seconds, peak memory, page size). Files are deleted
-// afterwards. The children use Node's compile cache as the CLI does (cli/kafka-chaos.mjs), filled
-// by a warm-up run.
+// `npm run bench:check [-- --sizes 10k,100k,1M,10M] [--txn-sizes 1M]`: how fast the checker is.
+// For each size it generates a queue history (and for each --txn-sizes one a transactional one)
+// from the correct-Kafka model (checkers/testing/model.ts) into a temp dir, then, each in a fresh
+// child process (so start-up counts, and only one heavy process runs at a time): the parse floor
+// (stream the file, JSON.parse every line, nothing else) and the full check (parse + all finders
+// + stats). It prints ops/s, peak memory (max RSS of the child) and the ratio of check throughput
+// to the floor's; then report.html from that history and its results.json, as `npm run report`
+// builds it (seconds, peak memory, page size). Files are deleted afterwards. The children use
+// Node's compile cache as the CLI does (cli/kafka-chaos.mjs), filled by a warm-up run.
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -97,48 +97,60 @@ function run(kind: string, path: string): { wall: number; r: ChildResult } {
   return { wall, r: JSON.parse(p.stdout) as ChildResult };
 }
 
+const USAGE = "usage: npm run bench:check [-- --sizes 10k,100k,1M,10M] [--txn-sizes 1M] (an empty list skips that workload)";
+
+function sizeList(flag: string, v: string | undefined): string[] {
+  if (v === undefined) throw new Error(`${flag} needs a value; ${USAGE}`);
+  const list = v.split(",").filter((x) => x !== "");
+  for (const s of list) if (!(s in SIZES)) throw new Error(`unknown size ${s} in ${flag}; choose from ${Object.keys(SIZES).join(", ")}`);
+  return list;
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "--child") return child(argv[1], argv[2]);
   let sizes = Object.keys(SIZES);
-  let txn = false;
+  let txnSizes = ["1M"];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--sizes") sizes = argv[++i].split(",");
-    else if (argv[i].startsWith("--sizes=")) sizes = argv[i].slice(8).split(",");
-    else if (argv[i] === "--txn") txn = true;
+    const [flag, inline] = argv[i].split("=", 2) as [string, string | undefined];
+    if (flag === "--sizes") sizes = sizeList(flag, inline ?? argv[++i]);
+    else if (flag === "--txn-sizes") txnSizes = sizeList(flag, inline ?? argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}; ${USAGE}`);
   }
-  for (const s of sizes) if (!(s in SIZES)) throw new Error(`unknown size ${s}; choose from ${Object.keys(SIZES).join(", ")}`);
+  const jobs = [...sizes.map((s) => ({ s, txn: false })), ...txnSizes.map((s) => ({ s, txn: true }))];
   const dir = mkdtempSync(join(tmpdir(), "kc-bench-check-"));
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-  const rows: string[][] = [["size", "ops", "file MB", "check s", "check ops/s", "peak MB", "floor s", "floor ops/s", "vs floor", "report s", "report MB", "page MB"]];
-  console.log(`checker benchmark: ${txn ? "transactional" : "queue (assign)"} workload, 16 keys, 12 processes; wall time of a fresh node process (start-up included)`);
+  const rows: string[][] = [["workload", "size", "ops", "file MB", "check s", "check ops/s", "peak MB", "floor s", "floor ops/s", "vs floor", "report s", "report MB", "page MB"]];
+  console.log("checker benchmark: queue (assign) and transactional model histories, 16 keys, 12 processes; wall time of a fresh node process (start-up included)");
   try {
     // A small check first fills the compile cache, as any earlier `npm run check` would have.
     mkdirSync(join(dir, "warm-up"));
     const warm = join(dir, "warm-up", "history.jsonl");
-    writeModelHistory(warm, 1000, txn);
-    run(txn ? "check-txn" : "check", warm);
+    writeModelHistory(warm, 1000, false);
+    run("check", warm);
     run("report", warm);
-    for (const s of sizes) {
+    for (const { s, txn } of jobs) {
       // A run directory of its own: history.jsonl, then results.json and report.html.
-      mkdirSync(join(dir, s));
-      const path = join(dir, s, "history.jsonl");
+      const runDir = join(dir, `${txn ? "txn" : "queue"}-${s}`);
+      mkdirSync(runDir);
+      const path = join(runDir, "history.jsonl");
       const g0 = performance.now();
       const ops = writeModelHistory(path, SIZES[s], txn);
       const mb = statSync(path).size / 1e6;
-      process.stderr.write(`generated ${s}: ${fmt(ops)} ops, ${mb.toFixed(0)} MB in ${((performance.now() - g0) / 1e3).toFixed(1)} s\n`);
+      process.stderr.write(`generated ${txn ? "txn" : "queue"} ${s}: ${fmt(ops)} ops, ${mb.toFixed(0)} MB in ${((performance.now() - g0) / 1e3).toFixed(1)} s\n`);
       const fl = run("floor", path);
       const ck = run(txn ? "check-txn" : "check", path);
       const rp = run("report", path);
-      rmSync(join(dir, s), { recursive: true, force: true });
+      rmSync(runDir, { recursive: true, force: true });
       const cops = ops / ck.wall;
       const fops = ops / fl.wall;
-      rows.push([s, fmt(ops), mb.toFixed(0), ck.wall.toFixed(2), fmt(cops), fmt(ck.r.maxRssMB), fl.wall.toFixed(2), fmt(fops), `${(cops / fops).toFixed(2)}x`, rp.wall.toFixed(2), fmt(rp.r.maxRssMB), (rp.r.pageMB ?? 0).toFixed(2)]);
+      rows.push([txn ? "txn" : "queue", s, fmt(ops), mb.toFixed(0), ck.wall.toFixed(2), fmt(cops), fmt(ck.r.maxRssMB), fl.wall.toFixed(2), fmt(fops), `${(cops / fops).toFixed(2)}x`, rp.wall.toFixed(2), fmt(rp.r.maxRssMB), (rp.r.pageMB ?? 0).toFixed(2)]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  for (const r of rows) console.log(r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  console.log("vs floor: check throughput over the floor's (stream the file, JSON.parse every line, one core); 1.11x or more = the check takes at most 0.9x the floor's time");
 }
 
 await main(process.argv.slice(2));
