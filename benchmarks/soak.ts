@@ -19,11 +19,21 @@ const store = fs.mkdtempSync(path.join(os.tmpdir(), "kc-soak-"));
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 const samples: { minute: number; rss: number; heap: number }[] = [];
 const t0 = Date.now();
+// With --expose-gc (the npm script passes it), each sample also has the heap right after a full
+// collection: what the run really holds, apart from V8's choice of when to collect.
+const gc = (globalThis as { gc?: () => void }).gc;
 const timer = setInterval(() => {
   const m = process.memoryUsage();
   const minute = Math.round((Date.now() - t0) / 60_000);
+  let live = "";
+  if (gc) {
+    gc();
+    live = `  heap after a full GC ${mb(process.memoryUsage().heapUsed).padStart(5)} MB`;
+  }
   samples.push({ minute, rss: m.rss, heap: m.heapUsed });
-  console.log(`minute ${String(minute).padStart(3)}  rss ${mb(m.rss).padStart(5)} MB  heap ${mb(m.heapUsed).padStart(5)} MB  external ${mb(m.external).padStart(5)} MB  array buffers ${mb(m.arrayBuffers).padStart(5)} MB`);
+  console.log(
+    `minute ${String(minute).padStart(3)}  rss ${mb(m.rss).padStart(5)} MB  heap ${mb(m.heapUsed).padStart(5)} of ${mb(m.heapTotal).padStart(5)} MB  external ${mb(m.external).padStart(5)} MB  array buffers ${mb(m.arrayBuffers).padStart(5)} MB${live}`,
+  );
 }, 60_000);
 const r = await runTest(
   {

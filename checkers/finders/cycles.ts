@@ -126,7 +126,6 @@ class Graph {
    * backward edge covers. Nodes are 0..N-1 (ops), then N..N+K-1 (time chain).
    */
   readonly local: Int32Array;
-  m = 0;
   /** By local number: the next op of an op's process (a node, -1 none). */
   private procNext = new Int32Array(0);
   /** By local number of a time node: the searched ops invoked right after its completion. */
@@ -183,7 +182,6 @@ class Graph {
     const { N, local, committed, pred, rt } = this;
     let m = 0;
     for (let v = 0; v < this.total; v++) local[v] = active[v] === 1 ? m++ : -1;
-    this.m = m;
     this.procNext = new Int32Array(m).fill(-1);
     for (let v = 0; v < N; v++) {
       const p = pred[v];
