@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Op } from "../core/history/op.ts";
-import { capTargets, FinalReadGenerator, finalReads, finalReadTargets } from "./final-reads.ts";
+import { capTargets, FinalReadGenerator, finalReads, finalReadTargets, SeenOffsets } from "./final-reads.ts";
 
 let index = 0;
 const op = (o: Partial<Op>): Op => ({ index: index++, time: 0, process: 0, type: "ok", f: "send", value: [], ...o }) as Op;
@@ -18,6 +18,15 @@ describe("finalReadTargets", () => {
       op({ process: "nemesis", type: "info", f: "start-partition", value: { "broker-1": [] } }),
     ]);
     expect(Object.fromEntries(t)).toEqual({ "t0/0": 6, "t1/0": 3, "t1/1": 8 });
+  });
+
+  it("is kept op by op while a run goes: targets, and the first process above every client process", () => {
+    const seen = new SeenOffsets();
+    seen.see(op({ process: 3, value: [["send", "a", [7, 1]]] }));
+    seen.see(op({ process: 1, f: "poll", value: [["poll", { a: [[9, 2], [8, 3]] }]] }));
+    seen.see(op({ process: "nemesis", type: "info", f: "kill", value: null }));
+    expect(Object.fromEntries(seen.targets)).toEqual({ a: 9 });
+    expect(seen.firstProcess).toBe(4);
   });
 });
 
@@ -126,6 +135,16 @@ describe("finalReads: log ends", () => {
     ]);
     // The log ends have a process of their own, above every process of the main phase.
     expect(new Set(ops.filter((o) => o.f.endsWith("-ends")).map((o) => o.process))).toEqual(new Set([1]));
+  });
+
+  it("takes its targets from a tracker kept while the run went, without reading ops back", async () => {
+    const { ops, history, clients } = harness();
+    const tracker = SeenOffsets.of(main);
+    const r = await finalReads({ history, ops: tracker, clients, deadlineMs: Date.now() + 5000, opTimeoutMs: 1000 });
+    expect(Object.fromEntries(r.targets)).toEqual({ x: 1 });
+    expect(r.unreached.size).toBe(0);
+    // The readers are numbered above the main phase's processes (0) and the log ends' (1).
+    expect(Math.min(...ops.filter((o) => o.f === "poll").map((o) => o.process as number))).toBe(2);
   });
 
   it("records no last stable offsets unless asked, and a failed reading as a fail op", async () => {

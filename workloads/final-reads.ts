@@ -19,22 +19,39 @@ import type { Isolation } from "../core/cluster.ts";
 /**
  * Per key, the highest offset an `ok` op proves is in the log: offsets acknowledged to sends and
  * offsets returned by polls. `fail` ops are left out (an aborted transaction's records are never
- * visible to read_committed readers), and `info` ops prove nothing.
+ * visible to read_committed readers), and `info` ops prove nothing. Also the first process
+ * number above every client process. Kept op by op while a run goes (Jepsen's
+ * track-key-offsets: harness/run.ts feeds it every op appended), so the final reads need not read
+ * the history back; `SeenOffsets.of(ops)` builds it from ops.
  */
-export function finalReadTargets(ops: Iterable<Op>): Map<Key, number> {
-  const t = new Map<Key, number>();
-  const see = (k: Key, o: number) => {
-    if (Number.isFinite(o) && o > (t.get(k) ?? -1)) t.set(k, o);
-  };
-  for (const op of ops) {
-    if (op.type !== "ok" || !Array.isArray(op.value) || !["send", "poll", "txn"].includes(op.f)) continue;
+export class SeenOffsets {
+  readonly targets = new Map<Key, number>();
+  firstProcess = 0;
+
+  static of(ops: Iterable<Op>): SeenOffsets {
+    const s = new SeenOffsets();
+    for (const op of ops) s.see(op);
+    return s;
+  }
+
+  see(op: Op): void {
+    if (isClientProcess(op) && op.process >= this.firstProcess) this.firstProcess = op.process + 1;
+    if (op.type !== "ok" || !Array.isArray(op.value) || !(op.f === "send" || op.f === "poll" || op.f === "txn")) return;
     for (const m of op.value as unknown[][]) {
-      if (m[0] === "send" && Array.isArray(m[2])) see(m[1] as Key, (m[2] as OffsetValue)[0]);
+      if (m[0] === "send" && Array.isArray(m[2])) this.offset(m[1] as Key, (m[2] as OffsetValue)[0]);
       else if (m[0] === "poll" && m[1] && typeof m[1] === "object")
-        for (const [k, pairs] of Object.entries(m[1] as Record<Key, OffsetValue[]>)) for (const [o] of pairs) see(k, o);
+        for (const [k, pairs] of Object.entries(m[1] as Record<Key, OffsetValue[]>)) for (const [o] of pairs) this.offset(k, o);
     }
   }
-  return t;
+
+  private offset(k: Key, o: number): void {
+    if (Number.isFinite(o) && o > (this.targets.get(k) ?? -1)) this.targets.set(k, o);
+  }
+}
+
+/** The targets of SeenOffsets, from ops. */
+export function finalReadTargets(ops: Iterable<Op>): Map<Key, number> {
+  return SeenOffsets.of(ops).targets;
 }
 
 /**
@@ -158,8 +175,8 @@ export class FinalReadGenerator implements OpGenerator {
 
 export interface FinalReadOptions {
   history: HistorySink;
-  /** Every op of the test so far (read once, in order: e.g. streamed from history.jsonl). */
-  ops: Iterable<Op>;
+  /** What the test so far proves is in the log: kept while it ran, or every op so far (read once, in order). */
+  ops: SeenOffsets | Iterable<Op>;
   clients: ClientFactory;
   /** Absolute deadline (Date.now() milliseconds): no op starts after it. */
   deadlineMs: number;
@@ -191,16 +208,11 @@ export interface FinalReadSummary {
 export async function finalReads(o: FinalReadOptions): Promise<FinalReadSummary> {
   const logger = component("final-reads");
   const start = Date.now();
-  // One pass: the targets, and the first process number above every process so far.
-  let firstProcess = 0;
-  const targets = finalReadTargets(
-    (function* (ops) {
-      for (const op of ops) {
-        if (isClientProcess(op)) firstProcess = Math.max(firstProcess, op.process + 1);
-        yield op;
-      }
-    })(o.ops),
-  );
+  // The targets, and the first process number above every process so far (a copy: the run's
+  // tracker goes on seeing the final reads' own ops).
+  const seen = o.ops instanceof SeenOffsets ? o.ops : SeenOffsets.of(o.ops);
+  let firstProcess = seen.firstProcess;
+  const targets = new Map(seen.targets);
   const reading = new Map(targets);
   // The log ends go into the history (a `log-ends` op of a process of their own, before the reads
   // and after them): a log that ends below an acknowledged offset lost that message, even when

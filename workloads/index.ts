@@ -17,7 +17,8 @@ import { consumerVias, type ClientName, type ConsumerSettings, type ProducerSett
 import { KafkaGenerator, type OpGenerator } from "./generator.ts";
 import type { Key, Op } from "../core/history/op.ts";
 import type { HistorySink } from "./interpreter.ts";
-import { finalReads, type FinalReadSummary } from "./final-reads.ts";
+import { finalReads, type FinalReadSummary, type SeenOffsets } from "./final-reads.ts";
+export { SeenOffsets } from "./final-reads.ts";
 import { keySpace, keySpaceOfTopics } from "../clients/keys.ts";
 import { bundledLibrary, clientsOf, type ClientLibrary } from "../clients/index.ts";
 import { groupIdOf, transactionalIdOf } from "../clients/names.ts";
@@ -43,7 +44,7 @@ export interface Workload {
   /** Final reads: records `assign` (seek-to-beginning) and `poll` ops into `history`. */
   finalReads(
     history: HistorySink,
-    ops: Iterable<Op>,
+    ops: SeenOffsets | Iterable<Op>,
     opts: { deadlineMs: number; signal?: AbortSignal; logEnds?: (keys: Key[], isolation?: Isolation) => Promise<Map<Key, number>> },
   ): Promise<FinalReadSummary>;
 }
