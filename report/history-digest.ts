@@ -5,7 +5,7 @@
 
 import type { Op } from "../core/history/op.ts";
 import type { LatencyPoint } from "../checkers/results.ts";
-import { isEdnHistory, readLines, readOpsFile } from "../core/history/ops-file.ts";
+import { isEdnHistory, parseOpLine, readLines, readOpsFile } from "../core/history/ops-file.ts";
 
 /** One poll's view of one key: flat `[offset, value, offset, value, ...]`. */
 export interface KeyPoll {
@@ -82,16 +82,7 @@ export function* neededOps(path: string, wants: DigestWants, bad: { count: numbe
   const wantOps = new Set(wants.ops ?? []);
   const keyNeedles = [...(wants.keys ?? [])].map((k) => JSON.stringify(k));
   const lastInvoke = new Map<string, string>();
-  const parse = (line: string): Op | undefined => {
-    try {
-      const op = JSON.parse(line) as Op;
-      if (op && typeof op === "object" && typeof op.index === "number") return op;
-    } catch {
-      // counted below
-    }
-    bad.count++;
-    return undefined;
-  };
+  const parse = (line: string) => parseOpLine(line, bad);
   for (const line of readLines(path)) {
     // A line cut short (a crash) does not end in "}": it is parsed, so it is counted as bad.
     const m = line.charCodeAt(line.length - 1) === 0x7d ? PREFIX.exec(line) : null;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Op } from "../core/history/op.ts";
-import { capTargets, FinalReadGenerator, finalReads, finalReadTargets, SeenOffsets } from "./final-reads.ts";
+import { capTargets, FinalReadGenerator, finalReads, SeenOffsets } from "./final-reads.ts";
 
 let index = 0;
 const op = (o: Partial<Op>): Op => ({ index: index++, time: 0, process: 0, type: "ok", f: "send", value: [], ...o }) as Op;
 
-describe("finalReadTargets", () => {
+describe("SeenOffsets", () => {
   it("takes the highest offset of ok sends and ok polls per key, ignoring fail and info", () => {
-    const t = finalReadTargets([
+    const t = SeenOffsets.of([
       op({ type: "invoke", value: [["send", "t0/0", 9]] }),
       op({ value: [["send", "t0/0", [4, 5]]] }),
       op({ value: [["send", "t0/1", 3]] }), // acks=0: no offset
@@ -16,7 +16,7 @@ describe("finalReadTargets", () => {
       op({ type: "fail", value: [["send", "t0/0", [20, 21]]], error: "aborted-on-purpose" }),
       op({ type: "info", f: "poll", value: [["poll", { "t0/1": [[50, 1]] }]] }),
       op({ process: "nemesis", type: "info", f: "start-partition", value: { "broker-1": [] } }),
-    ]);
+    ]).targets;
     expect(Object.fromEntries(t)).toEqual({ "t0/0": 6, "t1/0": 3, "t1/1": 8 });
   });
 

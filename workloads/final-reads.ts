@@ -49,11 +49,6 @@ export class SeenOffsets {
   }
 }
 
-/** The targets of SeenOffsets, from ops. */
-export function finalReadTargets(ops: Iterable<Op>): Map<Key, number> {
-  return SeenOffsets.of(ops).targets;
-}
-
 /**
  * Caps each target at the last offset of its key's log (`logEnds`: the next offset to be written,
  * i.e. the high watermark). Keys whose log is empty have nothing to read and are dropped. Returns

@@ -56,13 +56,20 @@ export function* readOpsFile(path: string, bad: { count: number } = { count: 0 }
   }
   for (const line of readLines(path)) {
     if (!line.trim()) continue;
-    try {
-      const op = JSON.parse(line) as Op;
-      if (op && typeof op === "object" && typeof op.index === "number") yield op;
-      else bad.count++;
-    } catch {
-      bad.count++;
-    }
+    const op = parseOpLine(line, bad);
+    if (op) yield op;
   }
+}
+
+/** One line of a history.jsonl as an Op, or undefined (counted in `bad.count`) if it is not one. */
+export function parseOpLine(line: string, bad: { count: number }): Op | undefined {
+  try {
+    const op = JSON.parse(line) as Op;
+    if (op && typeof op === "object" && typeof op.index === "number") return op;
+  } catch {
+    // counted below
+  }
+  bad.count++;
+  return undefined;
 }
 
